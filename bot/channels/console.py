@@ -1,0 +1,51 @@
+"""The console channel: no provider, no address. What it 'sends' is kept in its own log
+(`console_message`, encrypted like every message body) and, when asked, printed.
+
+It behaves like a real provider in one way that matters: its log is written in its own
+transaction, so after a crash between the send and carebot's own commit, `lookup` finds
+the message and the reminder is reconciled as sent instead of being sent again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import ClassVar
+
+from sqlmodel import select
+
+from bot.channels.base import OutboundMessage
+from bot.store.keyring import Store
+from bot.store.models import ConsoleMessage
+
+
+class ConsoleChannel:
+    """Delivers to the local log (and to `echo`, e.g. the terminal running `carebot tick`)."""
+
+    name: ClassVar[str] = "console"
+    ceiling: ClassVar[str] = "health"
+    needs_address: ClassVar[bool] = False
+
+    def __init__(self, store: Store, echo: Callable[[str, str], None] | None = None) -> None:
+        self.store = store
+        self.echo = echo
+
+    async def send(self, message: OutboundMessage) -> str:
+        with self.store.session() as session:
+            row = ConsoleMessage(attempt_id=message.attempt_id, pseudonym=message.pseudonym,
+                                 body_enc=b"", sent_at=datetime.now(UTC))
+            session.add(row)
+            session.flush()
+            row.body_enc = self.store.encrypt(session, message.pseudonym, message.body,
+                                              table="console_message", column="body", row=row.id
+                                              or 0)
+            provider_id = f"console-{row.id}"
+        if self.echo is not None:
+            self.echo(message.pseudonym, message.body)
+        return provider_id
+
+    async def lookup(self, message: OutboundMessage) -> str | None:
+        with self.store.session() as session:
+            row = session.exec(select(ConsoleMessage).where(
+                ConsoleMessage.attempt_id == message.attempt_id)).first()
+            return f"console-{row.id}" if row is not None else None

@@ -1,0 +1,93 @@
+"""`carebot audit`: deliveries, the hash-chained log, its head, and its verification."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+import typer
+from sqlmodel import col, select
+
+from bot import audit
+from bot.cli.common import Format, FormatOption, console, emit, fail, iso, store
+from bot.store.models import AuditEvent, Reminder
+
+app = typer.Typer(help="Audit: what went out, and the tamper-evident log.", no_args_is_help=True)
+
+
+def _since(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    match = re.fullmatch(r"(\d+)([hdw])", value.strip())
+    if match:
+        unit = {"h": "hours", "d": "days", "w": "weeks"}[match.group(2)]
+        return datetime.now(UTC) - timedelta(**{unit: int(match.group(1))})
+    try:
+        when = datetime.fromisoformat(value)
+    except ValueError:
+        fail(f"--since takes 7d, 12h, 2w or an ISO 8601 time, not {value!r}", 2)
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
+
+
+@app.command("deliveries")
+def deliveries(
+    since: str | None = typer.Option(None, "--since", help="e.g. 7d, 12h, or an ISO time"),
+    status: str | None = typer.Option(None, "--status", help="e.g. failed, sent, unconfirmed"),
+    channel: str | None = typer.Option(None, "--channel", help="e.g. sms"),
+    pseudonym: str | None = typer.Option(None, "--patient", help="one patient's pseudonym"),
+    limit: int = typer.Option(10000, help="at most this many rows"),
+    fmt: Format = FormatOption,
+) -> None:
+    """Every reminder with its status, channel, attempts and provider id."""
+    s = store()
+    query = select(Reminder).order_by(col(Reminder.due_at), col(Reminder.id)).limit(limit)
+    if (start := _since(since)) is not None:
+        query = query.where(col(Reminder.due_at) >= start)
+    if status:
+        query = query.where(Reminder.status == status)
+    if channel:
+        query = query.where(Reminder.channel == channel)
+    if pseudonym:
+        query = query.where(Reminder.pseudonym == pseudonym.upper())
+    with s.session() as session:
+        rows = [{"reminder_id": r.id, "pseudonym": r.pseudonym, "program": r.program,
+                 "channel": r.channel, "due_at": iso(r.due_at), "status": r.status,
+                 "attempts": r.attempts, "provider_id": r.provider_id, "error": r.error}
+                for r in session.exec(query)]
+    emit(rows, fmt, title="Deliveries", columns=["reminder_id", "pseudonym", "program",
+         "channel", "due_at", "status", "attempts", "provider_id", "error"])
+
+
+@app.command("log")
+def log(limit: int = typer.Option(50, help="the newest N events"),
+        fmt: Format = FormatOption) -> None:
+    """The newest audit events (ids and statuses only, never personal data)."""
+    with store().session() as session:
+        events = session.exec(select(AuditEvent).order_by(col(AuditEvent.seq).desc())
+                              .limit(limit)).all()
+        rows = [{"seq": e.seq, "at": iso(e.at), "actor": e.actor, "action": e.action,
+                 "subject": e.subject, "detail": e.detail, "hash": e.hash[:16]}
+                for e in reversed(events)]
+    emit(rows, fmt, title="Audit log")
+
+
+@app.command("head")
+def head() -> None:
+    """The newest event's hash: keep it elsewhere to prove later that nothing was cut."""
+    with store().session() as session:
+        console.print(audit.head(session), highlight=False)
+
+
+@app.command("verify")
+def verify(
+    head: str | None = typer.Option(None, "--head", help="a head hash kept earlier"),
+) -> None:
+    """Recompute the chain; exit 1 naming the first broken event."""
+    with store().session() as session:
+        verdict = audit.verify(session, head=head)
+    if verdict.broken_seq is not None:
+        fail(f"audit chain broken at event {verdict.broken_seq}: {verdict.reason} "
+             f"({verdict.checked} events intact before it)")
+    if verdict.head_found is False:
+        fail(f"{verdict.reason}: events were cut from the end ({verdict.checked} checked)")
+    console.print(f"audit chain intact: {verdict.checked} events checked", highlight=False)

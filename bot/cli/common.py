@@ -1,0 +1,120 @@
+"""What every CLI command shares: opening the store, the actor, output formats, errors."""
+
+from __future__ import annotations
+
+import csv
+import getpass
+import io
+import json
+import os
+import sys
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any, NoReturn
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from bot.config import get_settings
+from bot.store.keyring import Store, open_store
+
+console = Console()
+err_console = Console(stderr=True)
+
+
+class Format(StrEnum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+FormatOption = typer.Option(
+    Format.table, "--format", help="table for people; json or csv for scripts"
+)
+
+
+def fail(message: str, code: int = 1) -> NoReturn:
+    """A refused operation: one line on stderr, a non-zero exit."""
+    err_console.print(f"error: {message}", markup=False, highlight=False)
+    raise typer.Exit(code)
+
+
+def store() -> Store:
+    """Open the store named by the settings (migrating a new or older one)."""
+    return open_store(get_settings())
+
+
+def actor() -> str:
+    """Who is acting, for the audit log: CAREBOT_ACTOR, else the login name."""
+    try:
+        user = os.environ.get("CAREBOT_ACTOR") or getpass.getuser()
+    except OSError:
+        user = "unknown"
+    return f"cli:{user}"
+
+
+def parse_when(value: str | None) -> datetime:
+    """An ISO 8601 instant (UTC when it has no offset), or now."""
+    if value is None:
+        return datetime.now(UTC)
+    try:
+        when = datetime.fromisoformat(value)
+    except ValueError:
+        fail(f"--at must be an ISO 8601 time such as 2026-11-23T10:00:00+01:00, not {value!r}", 2)
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
+
+
+def iso(value: datetime | None) -> str | None:
+    return value.astimezone(UTC).isoformat() if value is not None else None
+
+
+def emit(rows: Sequence[dict[str, Any]], fmt: Format, *, title: str | None = None,
+         columns: Sequence[str] | None = None) -> None:
+    """Print rows as a Rich table, JSON or CSV."""
+    cols = list(columns or (rows[0].keys() if rows else []))
+    if fmt is Format.json:
+        sys.stdout.write(json.dumps(list(rows), ensure_ascii=False, indent=2) + "\n")
+    elif fmt is Format.csv:
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=cols, extrasaction="ignore")
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({k: _cell(row.get(k)) for k in cols})
+        sys.stdout.write(buffer.getvalue())
+    else:
+        table = Table(title=title)
+        for col in cols:
+            table.add_column(col)
+        for row in rows:
+            table.add_row(*(_cell(row.get(c)) for c in cols))
+        console.print(table)
+
+
+def emit_one(data: dict[str, Any], fmt: Format) -> None:
+    """Print one record: JSON, or a two-column table."""
+    if fmt is Format.json:
+        sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+        return
+    emit([{"field": k, "value": v} for k, v in data.items()], fmt)
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list | tuple):
+        return ",".join(str(v) for v in value)
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
+
+
+def confirm(question: str, yes: bool) -> None:
+    """Ask before a destructive operation; `--yes` answers for scripts."""
+    if yes:
+        return
+    if not sys.stdin.isatty():
+        fail("this is destructive: confirm with --yes", 1)
+    if not typer.confirm(question):
+        fail("cancelled", 1)

@@ -1,0 +1,120 @@
+"""Operating carebot: `init`, `tick`, `run`, `reply`, `demo` and `db upgrade`."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import typer
+
+from bot import catalog
+from bot.cli.common import actor, console, fail, parse_when, store
+from bot.config import get_settings
+from bot.inbound.receive import receive
+from bot.scheduling import run_forever, tick
+from bot.store import crypto, db
+from bot.store.keyring import load_keys
+
+db_app = typer.Typer(help="The store's schema.", no_args_is_help=True)
+
+
+def _echo(pseudonym: str, body: str) -> None:
+    console.print(f"[console → {pseudonym}] {body}", markup=False, highlight=False)
+
+
+@db_app.command("upgrade")
+def upgrade() -> None:
+    """Apply every pending migration (Alembic)."""
+    settings = get_settings()
+    engine = db.make_engine(settings.carebot_database_url, load_keys(settings).master)
+    if db.is_sqlite(engine):
+        db.check_key(engine)
+    db.upgrade(engine)
+    console.print("store is at the newest schema")
+
+
+def init(
+    key_file: Path = typer.Option(Path("carebot.key"), help="where to create the master key"),
+) -> None:
+    """Create the master key (mode 0600), the pseudonym secret, `.env` and the store."""
+    env_path = Path(".env")
+    settings = get_settings()
+    lines: list[str] = []
+    if settings.carebot_master_key is None and settings.carebot_key_file is None:
+        if key_file.exists():
+            fail(f"{key_file} exists but is not configured: set CAREBOT_KEY_FILE={key_file}")
+        crypto.write_secret_file(key_file, crypto.encode_key(crypto.new_key()) + "\n")
+        lines.append(f"CAREBOT_KEY_FILE={key_file.resolve()}")
+    if settings.carebot_pseudonym_secret is None:
+        lines.append(f"CAREBOT_PSEUDONYM_SECRET={crypto.encode_key(crypto.new_key())}")
+    if "CAREBOT_DATABASE_URL" not in os.environ and not _env_has(env_path, "CAREBOT_DATABASE_URL"):
+        lines.append(f"CAREBOT_DATABASE_URL={settings.carebot_database_url}")
+    if lines:
+        old = env_path.read_text(encoding="utf-8") if env_path.exists() else ""
+        crypto.write_secret_file(env_path, old + "".join(f"{line}\n" for line in lines))
+        get_settings.cache_clear()
+    s = store()
+    with s.session() as session:
+        added = catalog.add_shipped(s, session, actor=actor())
+    console.print(f"carebot is ready: store {get_settings().carebot_database_url}, "
+                  f"{len(added)} program(s) loaded")
+
+
+def _env_has(path: Path, name: str) -> bool:
+    if not path.exists():
+        return False
+    return any(line.startswith(f"{name}=") for line in path.read_text(encoding="utf-8").split())
+
+
+def tick_cmd(
+    at: str | None = typer.Option(None, "--at", help="act as if the clock read this ISO time"),
+    quiet: bool = typer.Option(False, "--quiet", help="do not print console messages"),
+) -> None:
+    """One planning + dispatch cycle, then exit (for cron or a systemd timer)."""
+    result = tick(store(), now=parse_when(at), echo=None if quiet else _echo)
+    summary = ", ".join(f"{n} {status}" for status, n in sorted(result.outcomes.items()))
+    console.print(f"planned {result.planned}; {summary or 'nothing due'}", highlight=False)
+
+
+def run_cmd(interval: int = typer.Option(60, help="seconds between cycles")) -> None:
+    """Scheduler and dispatcher, until stopped."""
+    s = store()
+    console.print(f"carebot running: a cycle every {interval}s (Ctrl-C to stop)")
+    run_forever(s, interval_seconds=interval, echo=_echo)
+
+
+def reply_cmd(
+    pseudonym: str = typer.Argument(..., help="the patient's pseudonym"),
+    text: str = typer.Argument(..., help="what the patient wrote"),
+    channel: str = typer.Option("console", "--channel", help="only console is simulated"),
+    at: str | None = typer.Option(None, "--at", help="when it was received (ISO 8601)"),
+) -> None:
+    """Simulate an inbound message from a patient, as if it came on the console channel."""
+    if channel != "console":
+        fail("only the console channel can be simulated; real channels reply through webhooks", 2)
+    s = store()
+    with s.session() as session:
+        from bot.patients import require
+
+        who = require(session, pseudonym).pseudonym
+    result = receive(s, channel=channel, text=text, received_at=parse_when(at), pseudonym=who)
+    flags = ", ".join(result.flags) or "none"
+    console.print(f"reply {result.reply_id} stored for {who}; flags: {flags}", highlight=False)
+    if result.answer:
+        _echo(who, result.answer)
+
+
+def demo_cmd() -> None:
+    """A simulated month for three synthetic patients, in a temporary store. No network."""
+    from bot.demo import run_demo
+
+    run_demo()
+
+
+def register(app: typer.Typer) -> None:
+    """Add the top-level operating commands to the app."""
+    app.command("init")(init)
+    app.command("tick")(tick_cmd)
+    app.command("run")(run_cmd)
+    app.command("reply")(reply_cmd)
+    app.command("demo")(demo_cmd)

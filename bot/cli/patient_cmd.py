@@ -1,0 +1,153 @@
+"""`carebot patient`: enrol, list, show, pause, resume, consent, erase, export."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import typer
+from sqlmodel import col, func, select
+
+from bot import lifecycle, patients
+from bot.cli.common import (
+    Format,
+    FormatOption,
+    actor,
+    confirm,
+    console,
+    emit,
+    emit_one,
+    iso,
+    store,
+)
+from bot.store.models import Contact, Patient, Reminder
+
+app = typer.Typer(help="Patients: enrolment, consent and their data.", no_args_is_help=True)
+
+
+def _channels(value: str | None) -> list[str]:
+    return [c.strip() for c in (value or "").split(",") if c.strip()]
+
+
+@app.command("enrol")
+def enrol(
+    ref: str = typer.Option(..., "--ref", help="the hospital's patient reference (never stored)"),
+    program: str = typer.Option(..., "--program", help="program name, e.g. post-stroke-weekly"),
+    lang: str = typer.Option(..., "--lang", help="nl, fr or en"),
+    tz: str = typer.Option(..., "--tz", help="IANA time zone, e.g. Europe/Brussels"),
+    name: str = typer.Option(..., "--name", help="the name to greet the patient by"),
+    sms: str | None = typer.Option(None, "--sms", help="mobile number for SMS"),
+    telegram: str | None = typer.Option(None, "--telegram", help="Telegram chat id, if known"),
+    x: str | None = typer.Option(None, "--x", help="X user id for direct messages"),
+    consent: str = typer.Option("", "--consent", help="channels the patient agreed to, "
+                                "comma-separated: sms,telegram,x,console"),
+    fmt: Format = FormatOption,
+) -> None:
+    """Enrol a patient with their consent; prints the pseudonym (and the Telegram link)."""
+    contacts = {ch: v for ch, v in (("sms", sms), ("telegram", telegram), ("x", x)) if v}
+    result = patients.enrol(store(), reference=ref, program=program, language=lang, timezone=tz,
+                            name=name, contacts=contacts, consent=_channels(consent),
+                            actor=actor())
+    data = {"pseudonym": result.pseudonym, "telegram_link": result.telegram_link}
+    if fmt is Format.json:
+        sys.stdout.write(json.dumps(data) + "\n")
+        return
+    console.print(f"{'enrolled' if result.created else 'already enrolled'}: {result.pseudonym}")
+    if result.telegram_link:
+        console.print(f"Telegram link (single use): {result.telegram_link}")
+
+
+@app.command("list")
+def list_(
+    status: str | None = typer.Option(None, help="active, paused, ended or erased"),
+    program: str | None = typer.Option(None, help="only this program"),
+    fmt: Format = FormatOption,
+) -> None:
+    """Enrolled patients, by pseudonym: program, language, zone, status and channels."""
+    s = store()
+    with s.session() as session:
+        query = select(Patient).order_by(col(Patient.enrolled_at), col(Patient.pseudonym))
+        if status:
+            query = query.where(Patient.status == status)
+        if program:
+            query = query.where(Patient.program == program)
+        rows = []
+        for p in session.exec(query):
+            consent = patients.consents(session, p.pseudonym)
+            rows.append({"pseudonym": p.pseudonym, "program": p.program, "language": p.language,
+                         "timezone": p.timezone, "status": p.status,
+                         "channels": sorted(ch for ch, ok in consent.items() if ok)})
+    emit(rows, fmt, title="Patients")
+
+
+@app.command("show")
+def show(pseudonym: str, fmt: Format = FormatOption) -> None:
+    """One patient: enrolment, channels and consent, reminder counts (no personal data)."""
+    s = store()
+    with s.session() as session:
+        p = patients.require(session, pseudonym)
+        contacts = {c.channel: "reachable" if c.reachable else "unreachable"
+                    for c in session.exec(select(Contact).where(Contact.pseudonym == p.pseudonym))}
+        counts = dict(session.exec(
+            select(Reminder.status, func.count()).where(Reminder.pseudonym == p.pseudonym)
+            .group_by(Reminder.status)).all())
+        data = {"pseudonym": p.pseudonym, "program": p.program, "language": p.language,
+                "timezone": p.timezone, "status": p.status, "enrolled_at": iso(p.enrolled_at),
+                "starts_at": iso(p.starts_at), "ends_at": iso(p.ends_at),
+                "consent": patients.consents(session, p.pseudonym), "addresses": contacts,
+                "reminders": counts}
+    emit_one(data, fmt)
+
+
+@app.command("pause")
+def pause(pseudonym: str) -> None:
+    """Pause a patient: what falls due while paused is cancelled."""
+    cancelled = lifecycle.pause(store(), pseudonym, actor=actor())
+    console.print(f"paused {pseudonym.upper()}; {cancelled} pending reminder(s) cancelled")
+
+
+@app.command("resume")
+def resume(pseudonym: str) -> None:
+    """Resume a patient at their next occurrence, with no burst of the missed ones."""
+    lifecycle.resume(store(), pseudonym, actor=actor())
+    console.print(f"resumed {pseudonym.upper()}")
+
+
+@app.command("consent")
+def consent(
+    pseudonym: str,
+    grant: str = typer.Option("", "--grant", help="channels to grant, comma-separated"),
+    withdraw: str = typer.Option("", "--withdraw", help="channels to withdraw, comma-separated"),
+    fmt: Format = FormatOption,
+) -> None:
+    """Record consent given or withdrawn (on paper, by phone) and show the current state."""
+    s = store()
+    for channel in _channels(grant):
+        lifecycle.change_consent(s, pseudonym, channel=channel, granted=True, actor=actor())
+    for channel in _channels(withdraw):
+        lifecycle.change_consent(s, pseudonym, channel=channel, granted=False, actor=actor())
+    with s.session() as session:
+        p = patients.require(session, pseudonym)
+        current = patients.consents(session, p.pseudonym)
+    emit([{"channel": ch, "consent": "granted" if ok else "withdrawn"}
+          for ch, ok in sorted(current.items())], fmt, title=f"Consent of {p.pseudonym}")
+
+
+@app.command("erase")
+def erase(pseudonym: str, yes: bool = typer.Option(False, "--yes", help="do not ask")) -> None:
+    """Erase a patient for good: their data key is destroyed (crypto-shredding)."""
+    s = store()
+    with s.session() as session:
+        who = patients.require(session, pseudonym).pseudonym
+    confirm(f"Erase {who}? Their data cannot be recovered.", yes)
+    lifecycle.erase(s, who, actor=actor())
+    console.print(f"erased {who}")
+
+
+@app.command("export")
+def export(pseudonym: str) -> None:
+    """The patient's own data, decrypted, as JSON (an audited access)."""
+    data = lifecycle.export(store(), pseudonym, actor=actor())
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+
+

@@ -1,0 +1,225 @@
+"""Dispatch: claim due reminders, check consent at the moment of sending, render, send, record.
+
+Each attempt is a row saved before the provider is called, and completed after it. A
+reminder whose outcome is unknown (a crash mid-send, a timeout after the request left) is
+looked up at its provider and otherwise marked `unconfirmed`: never blindly sent again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlmodel import Session, col, or_, select, update
+
+from bot import audit, catalog
+from bot.channels.base import Channel, ChannelError
+from bot.delivery import Delivery, prepare
+from bot.store.keyring import Store
+from bot.store.models import DeliveryAttempt, Reminder
+
+CLAIM_BATCH = 500
+MAX_BACKOFF = timedelta(minutes=30)
+
+
+def backoff(attempts: int, retry_after: float | None) -> timedelta:
+    """Exponential backoff with full jitter; a provider's own retry_after is a floor."""
+    ceiling = min(30.0 * 2 ** max(attempts - 1, 0), MAX_BACKOFF.total_seconds())
+    delay = random.uniform(ceiling / 2, ceiling)
+    return timedelta(seconds=max(delay, retry_after or 0.0))
+
+
+@dataclass
+class Dispatcher:
+    """One dispatch cycle at `now` over the configured channels."""
+
+    store: Store
+    channels: dict[str, Channel]
+    now: datetime
+    concurrency: dict[str, int] = field(default_factory=dict)
+    outcomes: Counter[str] = field(default_factory=Counter)
+
+    def run(self) -> Counter[str]:
+        """Reconcile, expire, claim and send; returns the count of each final status."""
+        asyncio.run(self.run_async())
+        return self.outcomes
+
+    async def run_async(self) -> None:
+        await self.reconcile_stale()
+        self.expire_late()
+        semaphores = {name: asyncio.Semaphore(self.concurrency.get(name, 4))
+                      for name in self.channels}
+        while claimed := self.claim():
+            await asyncio.gather(*(self.deliver(rid, semaphores) for rid in claimed))
+
+    def claim(self) -> list[int]:
+        """Move a batch of due reminders to `sending`, atomically (BEGIN IMMEDIATE or
+        FOR UPDATE SKIP LOCKED), so that two dispatchers never take the same one."""
+        with self.store.session() as session:
+            query = select(Reminder.id).where(
+                Reminder.status == "planned", col(Reminder.due_at) <= self.now,
+                or_(col(Reminder.next_attempt_at).is_(None),
+                    col(Reminder.next_attempt_at) <= self.now),
+            ).order_by(col(Reminder.due_at)).limit(CLAIM_BATCH)
+            if session.get_bind().dialect.name == "postgresql":
+                query = query.with_for_update(skip_locked=True)
+            ids = [rid for rid in session.exec(query).all() if rid is not None]
+            if ids:
+                session.exec(update(Reminder).where(col(Reminder.id).in_(ids)).values(
+                    status="sending", claimed_at=self.now, updated_at=self.now))
+            return ids
+
+    def expire_late(self) -> None:
+        """Planned reminders past their catch-up grace become `missed`."""
+        with self.store.session() as session:
+            for row in catalog.rows(session):
+                grace = timedelta(hours=catalog.from_row(row).catch_up_grace_hours)
+                late = session.exec(select(Reminder).where(
+                    Reminder.program == row.name, Reminder.status == "planned",
+                    col(Reminder.due_at) < self.now - grace)).all()
+                for reminder in late:
+                    self._finish(session, reminder, "missed", "past the catch-up grace")
+
+    async def deliver(self, reminder_id: int, semaphores: dict[str, asyncio.Semaphore]) -> None:
+        """Send one claimed reminder, falling back channel by channel on permanent errors."""
+        excluded: set[str] = set()
+        while (delivery := self._prepare(reminder_id, excluded)) is not None:
+            channel = self.channels[delivery.channel]
+            try:
+                async with semaphores[delivery.channel]:
+                    provider_id = await channel.send(delivery.message)
+            except ChannelError as error:
+                if error.ambiguous:
+                    await self._resolve_ambiguous(delivery, error)
+                    return
+                if not self._failed(delivery, error):
+                    return
+                excluded.add(delivery.channel)
+            else:
+                self._succeeded(delivery, provider_id)
+                return
+
+    def _prepare(self, reminder_id: int, excluded: set[str]) -> Delivery | None:
+        with self.store.session() as session:
+            result = prepare(self.store, session, reminder_id=reminder_id, now=self.now,
+                             channels=self.channels, excluded=excluded)
+            if isinstance(result, Delivery):
+                return result
+            if result is not None:
+                reminder = session.get(Reminder, reminder_id)
+                assert reminder is not None
+                status, reason, retry_at = result
+                if retry_at is not None:
+                    self._retry_at(session, reminder, retry_at, reason)
+                else:
+                    self._finish(session, reminder, status, reason)
+            return None
+
+    def _attempt_done(self, session: Session, delivery: Delivery, outcome: str,
+                      provider_id: str | None = None, error: str | None = None) -> Reminder:
+        attempt = session.get(DeliveryAttempt, delivery.attempt_id)
+        reminder = session.get(Reminder, delivery.reminder_id)
+        assert attempt is not None and reminder is not None
+        attempt.outcome, attempt.provider_id, attempt.error = outcome, provider_id, error
+        attempt.finished_at = self.now
+        session.add(attempt)
+        return reminder
+
+    def _succeeded(self, delivery: Delivery, provider_id: str) -> None:
+        with self.store.session() as session:
+            reminder = self._attempt_done(session, delivery, "sent", provider_id)
+            reminder.provider_id, reminder.error = provider_id, None
+            self._finish(session, reminder, "sent", None)
+
+    def _failed(self, delivery: Delivery, error: ChannelError) -> bool:
+        """Record a refused send; True when the next channel should be tried."""
+        reason = f"{error.code}: {error}" if error.code else str(error)
+        with self.store.session() as session:
+            reminder = self._attempt_done(session, delivery, "failed", error=reason[:200])
+            if error.permanent:
+                delivery.mark_unusable(self.store, session, error, now=self.now)
+                audit.record(session, action="send.refused", actor="dispatcher",
+                             subject=reminder.pseudonym, reminder=reminder.id,
+                             channel=delivery.channel, code=error.code, at=self.now)
+                return True
+            retry_at = self.now + backoff(reminder.attempts, error.retry_after)
+            self._retry_at(session, reminder, retry_at, reason[:200])
+            return False
+
+    async def _resolve_ambiguous(self, delivery: Delivery, error: ChannelError) -> None:
+        channel = self.channels[delivery.channel]
+        try:
+            provider_id = await channel.lookup(delivery.message)
+        except (NotImplementedError, ChannelError):
+            provider_id, unknown = None, True
+        else:
+            unknown = False
+        if provider_id is not None:
+            self._succeeded(delivery, provider_id)
+            return
+        with self.store.session() as session:
+            reminder = self._attempt_done(session, delivery, "unknown", error=str(error)[:200])
+            if unknown:
+                self._finish(session, reminder, "unconfirmed", "outcome unknown: check with "
+                             "the provider before sending again")
+            else:  # the provider says it never got it: safe to try again
+                self._retry_at(session, reminder, self.now + backoff(reminder.attempts, None),
+                               "not received by the provider")
+
+    def _retry_at(self, session: Session, reminder: Reminder, when: datetime,
+                  reason: str) -> None:
+        grace = timedelta(hours=catalog.get(self.store, session, reminder.program)
+                          .catch_up_grace_hours)
+        if when > reminder.due_at + grace:
+            self._finish(session, reminder, "failed", reason)
+            return
+        reminder.status, reminder.next_attempt_at, reminder.error = "planned", when, reason
+        reminder.updated_at = self.now
+        session.add(reminder)
+        audit.record(session, action="send.retry", actor="dispatcher", subject=reminder.pseudonym,
+                     reminder=reminder.id, retry_at=when.isoformat(), at=self.now)
+
+    def _finish(self, session: Session, reminder: Reminder, status: str,
+                reason: str | None) -> None:
+        reminder.status, reminder.updated_at = status, self.now
+        if reason is not None:
+            reminder.error = reason
+        session.add(reminder)
+        audit.record(session, action=f"reminder.{status}", actor="dispatcher",
+                     subject=reminder.pseudonym, reminder=reminder.id, channel=reminder.channel,
+                     provider_id=reminder.provider_id, at=self.now)
+        self.outcomes[status] += 1
+
+    async def reconcile_stale(self) -> None:
+        """Reminders left in `sending` past the lease (a crash mid-send) are looked up."""
+        lease = timedelta(seconds=self.store.settings.carebot_send_lease_seconds)
+        with self.store.session() as session:
+            stale = session.exec(select(Reminder).where(
+                Reminder.status == "sending",
+                col(Reminder.claimed_at) < self.now - lease)).all()
+            pending = [(r.id, self._last_attempt(session, r.id)) for r in stale if r.id]
+        for reminder_id, delivery in pending:
+            if delivery is None:  # claimed but never sent: safe to plan again
+                with self.store.session() as session:
+                    reminder = session.get(Reminder, reminder_id)
+                    assert reminder is not None
+                    reminder.status, reminder.updated_at = "planned", self.now
+                    session.add(reminder)
+                continue
+            if delivery.channel not in self.channels:
+                with self.store.session() as session:
+                    reminder = self._attempt_done(session, delivery, "unknown")
+                    self._finish(session, reminder, "unconfirmed", "channel not configured")
+                continue
+            await self._resolve_ambiguous(delivery, ChannelError("interrupted mid-send"))
+
+    def _last_attempt(self, session: Session, reminder_id: int) -> Delivery | None:
+        attempt = session.exec(select(DeliveryAttempt).where(
+            DeliveryAttempt.reminder_id == reminder_id, DeliveryAttempt.outcome == "pending",
+        ).order_by(col(DeliveryAttempt.id).desc())).first()
+        if attempt is None:
+            return None
+        return Delivery.from_attempt(self.store, session, attempt)

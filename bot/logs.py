@@ -1,0 +1,43 @@
+"""Logging with a filter that redacts what could identify a patient.
+
+carebot's own code never logs personal data; this filter is the second line of defence for
+what libraries log (an SDK's debug line with a phone number, a token in a URL).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+PATTERNS = [
+    (re.compile(r"\+?\d[\d ()./-]{6,}\d"), "[number]"),  # phone numbers, chat ids
+    (re.compile(r"bot\d+:[A-Za-z0-9_-]{20,}"), "bot[token]"),  # Telegram token in a URL
+    (re.compile(r"(?i)(token|secret|key|password|auth)([\"'=: ]+)[^\s\"'&,]+"), r"\1\2[redacted]"),
+    (re.compile(r"AC[0-9a-f]{32}"), "AC[sid]"),
+]
+
+
+def redact(text: str) -> str:
+    """The text with numbers, tokens and secrets replaced."""
+    for pattern, replacement in PATTERNS:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+class RedactingFilter(logging.Filter):
+    """Rewrites every record's message through `redact` before any handler sees it."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg = redact(record.getMessage())
+        record.args = None
+        return True
+
+
+def setup_logging(level: str) -> None:
+    """Log to stderr at `level`, every handler behind the redacting filter."""
+    handler = logging.StreamHandler()
+    handler.addFilter(RedactingFilter())
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level.upper() if level.upper() in logging.getLevelNamesMapping() else "WARNING")

@@ -1,0 +1,178 @@
+"""Enrolment and the patient's life cycle: consent, pause, resume, erase, export.
+
+Every function validates everything before it writes anything, and writes in one
+transaction with its audit event, so a refused operation leaves no trace but its reason.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlmodel import Session, col, select, update
+
+from bot import addresses, audit, catalog
+from bot.channels import CEILINGS
+from bot.render import MAX_NAME_LENGTH
+from bot.store.keyring import Store
+from bot.store.models import Consent, Contact, LinkCode, Patient, Reminder
+
+
+class PatientError(Exception):
+    """A refused patient operation, with a one-line reason free of personal data."""
+
+
+@dataclass(frozen=True)
+class Enrolment:
+    pseudonym: str
+    telegram_link: str | None
+    created: bool
+
+
+def check_timezone(name: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise PatientError(f"unknown time zone {name!r} (use an IANA name such as "
+                           "Europe/Brussels)") from exc
+    return name
+
+
+def _check_enrolment(
+    program_channels: list[str], languages: list[str], *, language: str, name: str,
+    contacts: dict[str, str], consent: list[str],
+) -> dict[str, str]:
+    if language not in languages:
+        raise PatientError(f"language {language!r} is not offered; choose {', '.join(languages)}")
+    if not name.strip() or len(name) > MAX_NAME_LENGTH:
+        raise PatientError(f"the greeting name must be 1 to {MAX_NAME_LENGTH} characters")
+    for channel in consent:
+        if channel not in CEILINGS:
+            raise PatientError(f"unknown channel {channel!r}; known: {', '.join(CEILINGS)}")
+        if channel not in program_channels:
+            raise PatientError(f"the program does not use channel {channel}")
+        if channel in ("sms", "x") and channel not in contacts:
+            raise PatientError(f"consent to {channel} needs its address (--{channel})")
+    try:
+        return {ch: addresses.normalise(ch, addr) for ch, addr in contacts.items()}
+    except addresses.AddressError as exc:
+        raise PatientError(str(exc)) from exc
+
+
+def _new_pseudonym(store: Store, session: Session, reference: str) -> str:
+    for attempt in range(16):
+        candidate = store.keys.pseudonym(reference, attempt=attempt)
+        if session.get(Patient, candidate) is None:
+            return candidate
+    raise PatientError("no free pseudonym could be derived for this reference")
+
+
+def enrol(
+    store: Store, *, reference: str, program: str, language: str, timezone: str, name: str,
+    contacts: dict[str, str], consent: list[str], actor: str, now: datetime | None = None,
+) -> Enrolment:
+    """Enrol a patient, or find the existing enrolment of the same hospital reference."""
+    now = now or datetime.now(UTC)
+    if not reference.strip():
+        raise PatientError("the hospital reference is empty")
+    check_timezone(timezone)
+    with store.session() as session:
+        prog = catalog.get(store, session, program)
+        normalised = _check_enrolment(prog.channels, prog.languages, language=language,
+                                      name=name, contacts=contacts, consent=consent)
+        existing = session.exec(select(Patient).where(
+            Patient.reference_index == store.keys.reference_index(reference))).first()
+        if existing is not None:
+            audit.record(session, action="patient.enrol.repeat", actor=actor,
+                         subject=existing.pseudonym)
+            link = (_telegram_link(store, session, existing.pseudonym, now)
+                    if "telegram" in consent else None)
+            return Enrolment(existing.pseudonym, link, created=False)
+        pseudonym = _new_pseudonym(store, session, reference)
+        starts = now + timedelta(days=prog.start_offset_days)
+        patient = Patient(
+            pseudonym=pseudonym, reference_index=store.keys.reference_index(reference),
+            program=prog.name, language=language, timezone=timezone, enrolled_at=now,
+            starts_at=starts, plan_from=starts,
+            ends_at=starts + timedelta(weeks=prog.duration_weeks) if prog.duration_weeks else None,
+        )
+        session.add(patient)
+        store.create_data_key(session, pseudonym)
+        patient.name_enc = store.encrypt(session, pseudonym, name.strip(), table="patient",
+                                         column="name", row=pseudonym)
+        for channel, address in normalised.items():
+            _set_contact(store, session, pseudonym, channel, address, now)
+        session.flush()
+        audit.record(session, action="patient.enrol", actor=actor, subject=pseudonym,
+                     program=prog.name, language=language, channels=sorted(normalised))
+        for channel in consent:
+            record_consent(session, pseudonym=pseudonym, channel=channel, granted=True,
+                           method="nurse-paper", actor=actor, now=now)
+        link = _telegram_link(store, session, pseudonym, now) if "telegram" in consent else None
+        return Enrolment(pseudonym, link, created=True)
+
+
+def _set_contact(store: Store, session: Session, pseudonym: str, channel: str, address: str,
+                 now: datetime) -> None:
+    contact = session.exec(select(Contact).where(
+        Contact.pseudonym == pseudonym, Contact.channel == channel)).first()
+    if contact is None:
+        contact = Contact(pseudonym=pseudonym, channel=channel, address_enc=b"",
+                          address_index="", updated_at=now)
+    contact.address_enc = store.encrypt(session, pseudonym, address, table="contact",
+                                        column="address", row=f"{pseudonym}:{channel}")
+    contact.address_index = store.keys.address_index(channel, address)
+    contact.reachable, contact.updated_at = True, now
+    session.add(contact)
+
+
+def set_contact(store: Store, session: Session, *, pseudonym: str, channel: str, address: str,
+                now: datetime) -> None:
+    """Store (or replace) a patient's address on a channel, e.g. a Telegram chat once bound."""
+    _set_contact(store, session, pseudonym, channel, addresses.normalise(channel, address), now)
+
+
+def _telegram_link(store: Store, session: Session, pseudonym: str, now: datetime) -> str:
+    code = secrets.token_urlsafe(18)
+    ttl = timedelta(hours=store.settings.carebot_telegram_link_ttl_hours)
+    session.add(LinkCode(code_index=store.keys.code_index(code), pseudonym=pseudonym,
+                         expires_at=now + ttl))
+    audit.record(session, action="telegram.link.issue", actor="carebot", subject=pseudonym)
+    return f"https://t.me/{store.settings.telegram_bot_username}?start={code}"
+
+
+def record_consent(session: Session, *, pseudonym: str, channel: str, granted: bool,
+                   method: str, actor: str, now: datetime | None = None) -> None:
+    """Append a consent event (the history is never edited) and audit it."""
+    when = now or datetime.now(UTC)
+    session.add(Consent(pseudonym=pseudonym, channel=channel, granted=granted, method=method,
+                        recorded_by=actor, recorded_at=when))
+    audit.record(session, action="consent.grant" if granted else "consent.withdraw",
+                 actor=actor, subject=pseudonym, channel=channel, method=method, at=when)
+
+
+def consents(session: Session, pseudonym: str) -> dict[str, bool]:
+    """The patient's current consent per channel: the newest event for each counts."""
+    rows = session.exec(select(Consent).where(Consent.pseudonym == pseudonym)
+                        .order_by(col(Consent.recorded_at), col(Consent.id))).all()
+    return {row.channel: row.granted for row in rows}
+
+
+def require(session: Session, pseudonym: str) -> Patient:
+    """The patient, or a PatientError naming the pseudonym."""
+    patient = session.get(Patient, pseudonym.strip().upper())
+    if patient is None:
+        raise PatientError(f"no patient {pseudonym}")
+    if patient.status == "erased":
+        raise PatientError(f"patient {patient.pseudonym} was erased")
+    return patient
+
+
+def cancel_pending(session: Session, pseudonym: str, reason: str, now: datetime) -> int:
+    """Cancel every reminder of the patient that has not gone out yet."""
+    result = session.exec(update(Reminder).where(
+        col(Reminder.pseudonym) == pseudonym, col(Reminder.status) == "planned",
+    ).values(status="cancelled", error=reason, updated_at=now))  # type: ignore[call-overload]
+    return int(result.rowcount or 0)

@@ -1,0 +1,61 @@
+"""One cycle (plan, then dispatch) for `carebot tick`, and the loop of `carebot run`.
+
+APScheduler drives `run` with a memory job store holding no arguments at all (so no personal
+data), `coalesce` so that a late cycle runs once, and no misfire grace limit, so that a
+cycle delayed by a busy machine runs late rather than being dropped: the reminders' own
+catch-up grace decides what is still sent.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from bot.channels.registry import configured
+from bot.dispatch import Dispatcher
+from bot.planning import plan
+from bot.store.keyring import Store
+
+log = logging.getLogger("carebot.scheduling")
+
+
+@dataclass(frozen=True)
+class TickResult:
+    planned: int
+    outcomes: Counter[str]
+
+
+def tick(store: Store, *, now: datetime,
+         echo: Callable[[str, str], None] | None = None) -> TickResult:
+    """Plan ahead, then send what is due, as if the clock read `now`."""
+    with store.session() as session:
+        planned = plan(store.engine, session, now=now,
+                       horizon_days=store.settings.carebot_plan_horizon_days)
+    outcomes = Dispatcher(store=store, channels=configured(store, echo=echo), now=now).run()
+    log.info("tick: %d planned, outcomes %s", planned, dict(outcomes))
+    return TickResult(planned, outcomes)
+
+
+def run_forever(store: Store, *, interval_seconds: int = 60,
+                echo: Callable[[str, str], None] | None = None) -> None:
+    """Tick every `interval_seconds` until stopped (Ctrl-C or SIGTERM)."""
+    from apscheduler.schedulers.blocking import BlockingScheduler
+
+    scheduler = BlockingScheduler(timezone=UTC)
+
+    def cycle() -> None:
+        try:
+            tick(store, now=datetime.now(UTC), echo=echo)
+        except Exception:  # keep the loop alive; the next cycle retries
+            log.exception("tick failed")
+
+    scheduler.add_job(cycle, "interval", seconds=interval_seconds, id="tick",
+                      next_run_time=datetime.now(UTC), coalesce=True, max_instances=1,
+                      misfire_grace_time=None)
+    try:
+        scheduler.start()
+    except (KeyboardInterrupt, SystemExit):
+        scheduler.shutdown(wait=True)

@@ -1,0 +1,1 @@
+"""The encrypted, pseudonymised store: models, crypto, keys and migrations."""

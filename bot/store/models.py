@@ -1,0 +1,162 @@
+"""The tables. Columns ending in `_enc` hold AES-GCM ciphertexts (see crypto.py); nothing
+personal is stored in clear. Times are stored as naive UTC.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Column, LargeBinary, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+class Program(SQLModel, table=True):
+    """A loaded program file: its validated definition, frozen as JSON when it was added."""
+
+    name: str = Field(primary_key=True)
+    version: int = 1
+    definition: str  # JSON of the parsed program, templates included
+    source_sha256: str
+    paused: bool = False
+    added_at: datetime
+
+
+class DataKey(SQLModel, table=True):
+    """An owner's data key (a patient's pseudonym, or `_inbox` for unknown senders),
+    wrapped by the master key whose fingerprint is `kek_id`. Deleting it is erasure."""
+
+    __tablename__ = "data_key"
+    owner: str = Field(primary_key=True)
+    wrapped: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    kek_id: str
+    created_at: datetime
+
+
+class Patient(SQLModel, table=True):
+    """An enrolment, known by its pseudonym only."""
+
+    pseudonym: str = Field(primary_key=True)
+    reference_index: str = Field(unique=True)
+    program: str = Field(foreign_key="program.name", index=True)
+    language: str
+    timezone: str
+    status: str = "active"  # active | paused | ended | erased
+    name_enc: bytes | None = Field(default=None, sa_column=Column(LargeBinary))
+    enrolled_at: datetime
+    starts_at: datetime  # first day of week 1
+    plan_from: datetime  # nothing earlier is planned: enrolment start, or the last resume
+    ends_at: datetime | None = None
+    paused_at: datetime | None = None
+
+
+class Contact(SQLModel, table=True):
+    """A patient's address on one channel (phone number, chat id, X user id)."""
+
+    __table_args__ = (UniqueConstraint("pseudonym", "channel"),)
+    id: int | None = Field(default=None, primary_key=True)
+    pseudonym: str = Field(foreign_key="patient.pseudonym", index=True)
+    channel: str
+    address_enc: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    address_index: str = Field(index=True)
+    reachable: bool = True
+    updated_at: datetime
+
+
+class Consent(SQLModel, table=True):
+    """One consent event; the history is append-only and the newest per channel counts."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    pseudonym: str = Field(foreign_key="patient.pseudonym", index=True)
+    channel: str
+    granted: bool
+    method: str  # nurse-paper | deep-link | keyword | provider | cli
+    recorded_by: str
+    recorded_at: datetime
+
+
+class LinkCode(SQLModel, table=True):
+    """A one-time Telegram deep-link code, stored as a keyed hash only."""
+
+    __tablename__ = "link_code"
+    code_index: str = Field(primary_key=True)
+    pseudonym: str = Field(foreign_key="patient.pseudonym", index=True)
+    expires_at: datetime
+    used_at: datetime | None = None
+
+
+class Reminder(SQLModel, table=True):
+    """The outbox: one row per (enrolment, occurrence), saved before anything is sent."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    occurrence_key: str = Field(unique=True)
+    pseudonym: str = Field(foreign_key="patient.pseudonym", index=True)
+    program: str
+    local_slot: str  # e.g. 2026-11-23T10:00 in the patient's zone
+    due_at: datetime = Field(index=True)
+    status: str = Field(default="planned", index=True)
+    channel: str | None = None
+    attempts: int = 0
+    next_attempt_at: datetime | None = None
+    claimed_at: datetime | None = None
+    provider_id: str | None = None
+    error: str | None = None
+    updated_at: datetime
+
+
+class DeliveryAttempt(SQLModel, table=True):
+    """One try to send a reminder on one channel, recorded before the provider is called."""
+
+    __tablename__ = "delivery_attempt"
+    id: int | None = Field(default=None, primary_key=True)
+    reminder_id: int = Field(foreign_key="reminder.id", index=True)
+    channel: str
+    started_at: datetime
+    finished_at: datetime | None = None
+    outcome: str = "pending"  # pending | sent | failed | unknown
+    provider_id: str | None = Field(default=None, index=True)
+    error: str | None = None
+    body_enc: bytes | None = Field(default=None, sa_column=Column(LargeBinary))
+
+
+class Reply(SQLModel, table=True):
+    """An inbound message, its text and readings encrypted under its owner's data key."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    pseudonym: str | None = Field(default=None, index=True)
+    key_owner: str  # the data key it is encrypted under: the pseudonym, or `_inbox`
+    channel: str
+    received_at: datetime = Field(index=True)
+    provider_message_id: str | None = Field(default=None, unique=True)
+    text_enc: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    readings_enc: bytes | None = Field(default=None, sa_column=Column(LargeBinary))
+    flags: str = ""  # comma-separated: urgent, attention, opt-out, info
+    priority: int = Field(default=3, index=True)  # 0 urgent, 1 attention, 2 opt-out/info, 3
+    reviewed: bool = Field(default=False, index=True)
+    reviewed_by: str | None = None
+    reviewed_at: datetime | None = None
+    note_enc: bytes | None = Field(default=None, sa_column=Column(LargeBinary))
+
+
+class ConsoleMessage(SQLModel, table=True):
+    """What the console channel 'sent': its own provider log, encrypted like the rest."""
+
+    __tablename__ = "console_message"
+    id: int | None = Field(default=None, primary_key=True)
+    attempt_id: int = Field(unique=True)
+    pseudonym: str = Field(index=True)
+    body_enc: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    sent_at: datetime
+
+
+class AuditEvent(SQLModel, table=True):
+    """One link of the hash chain. `detail` is JSON with ids and statuses, never personal data."""
+
+    __tablename__ = "audit_event"
+    seq: int | None = Field(default=None, primary_key=True)
+    at: datetime
+    actor: str
+    action: str = Field(index=True)
+    subject: str | None = Field(default=None, index=True)
+    detail: str = "{}"
+    prev_hash: str
+    hash: str

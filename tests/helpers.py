@@ -1,0 +1,81 @@
+"""Test helpers: custom programs in a temp dir, console enrolments, counting what was sent."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import datetime
+from pathlib import Path
+
+from sqlmodel import func, select
+
+from bot import patients
+from bot.config import REPO_ROOT, Settings
+from bot.store.keyring import Store
+from bot.store.models import ConsoleMessage, Reminder
+
+PROGRAM = """
+name = "{name}"
+description = "test program"
+languages = ["nl", "fr", "en"]
+[cadence]
+{cadence}
+start_offset_days = 0
+catch_up_grace_hours = {grace}
+{quiet}
+[channels]
+order = ["console"]
+[templates.reminder]
+sensitivity = "{sensitivity}"
+[emergency]
+nl = "Bel 112."
+fr = "Appelez le 112."
+en = "Call 112."
+"""
+
+
+def write_program(folder: Path, *, name: str = "test-weekly", cadence: str = 'days = ["mon"]\n'
+                  'time = "10:00"', grace: float = 6, quiet: str = "",
+                  sensitivity: str = "personal", template: str | None = None) -> Path:
+    """A program file and its templates under folder/schedules and folder/templates."""
+    (folder / "schedules").mkdir(exist_ok=True)
+    templates = folder / "templates" / name
+    templates.mkdir(parents=True, exist_ok=True)
+    for lang in ("nl", "fr", "en"):
+        source = REPO_ROOT / "templates" / "post-stroke-weekly" / f"reminder.{lang}.j2"
+        if template is None:
+            shutil.copy(source, templates / f"reminder.{lang}.j2")
+        else:
+            (templates / f"reminder.{lang}.j2").write_text(template)
+    path = folder / "schedules" / f"{name}.toml"
+    path.write_text(PROGRAM.format(name=name, cadence=cadence, grace=grace, quiet=quiet,
+                                   sensitivity=sensitivity))
+    return path
+
+
+def settings_for(folder: Path, base: Settings) -> Settings:
+    return Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        carebot_database_url=base.carebot_database_url,
+        carebot_master_key=base.carebot_master_key,
+        carebot_pseudonym_secret=base.carebot_pseudonym_secret,
+        carebot_schedules_dir=folder / "schedules",
+        carebot_templates_dir=folder / "templates",
+    )
+
+
+def enrol_console(store: Store, *, ref: str = "AZ-1", program: str = "test-weekly",
+                  tz: str = "Europe/Brussels", now: datetime, lang: str = "nl") -> str:
+    return patients.enrol(store, reference=ref, program=program, language=lang, timezone=tz,
+                          name="Jan", contacts={}, consent=["console"], actor="test",
+                          now=now).pseudonym
+
+
+def sent_count(store: Store) -> int:
+    with store.session() as session:
+        return int(session.exec(select(func.count()).select_from(ConsoleMessage)).one())
+
+
+def statuses(store: Store) -> list[tuple[str, str]]:
+    with store.session() as session:
+        return [(r.local_slot, r.status) for r in
+                session.exec(select(Reminder).order_by(Reminder.due_at))]  # type: ignore[arg-type]

@@ -1,0 +1,152 @@
+"""The real `carebot` command against a real store in a temp dir."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from tests.conftest import Cli
+
+ENROL = ["patient", "enrol", "--ref", "AZ-000123", "--program", "post-stroke-weekly",
+         "--lang", "nl", "--tz", "Europe/Brussels", "--name", "Jan",
+         "--sms", "+32470123456", "--consent", "sms,telegram"]
+
+
+def _audit_count(cli: Cli) -> int:
+    result = cli("audit", "verify")
+    assert result.code == 0, result.err
+    return int(result.out.split(":")[1].split()[0])
+
+
+def test_enrol_prints_the_pseudonym_and_a_telegram_link_and_is_idempotent(cli: Cli) -> None:
+    first = cli(*ENROL, "--format", "json")
+    assert first.code == 0, first.err
+    data = json.loads(first.out)
+    assert data["pseudonym"].startswith("P-")
+    assert data["telegram_link"].startswith("https://t.me/")
+    again = json.loads(cli(*ENROL, "--format", "json").out)
+    assert again["pseudonym"] == data["pseudonym"]
+    listed = json.loads(cli("patient", "list", "--format", "json").out)
+    assert [p["pseudonym"] for p in listed] == [data["pseudonym"]]
+    assert listed[0] == {"pseudonym": data["pseudonym"], "program": "post-stroke-weekly",
+                         "language": "nl", "timezone": "Europe/Brussels", "status": "active",
+                         "channels": ["sms", "telegram"]}
+
+
+@pytest.mark.parametrize("change,reason", [
+    (("--tz", "Europe/Bruges"), "unknown time zone"),
+    (("--sms", "+32 12"), "phone number"),
+    (("--program", "no-such-program"), "unknown program"),
+    (("--lang", "de"), "language"),
+])
+def test_bad_enrolment_input_is_refused_in_one_line_and_writes_nothing(
+        cli: Cli, change: tuple[str, str], reason: str) -> None:
+    assert cli("patient", "list").code == 0  # the store exists before the attempt
+    events = _audit_count(cli)
+    args = list(ENROL)
+    args[args.index(change[0]) + 1] = change[1]
+    result = cli(*args)
+    assert result.code == 1
+    lines = result.err.strip().splitlines()
+    assert len(lines) == 1 and reason in lines[0] and "Traceback" not in result.err
+    assert "+32470123456" not in result.err and "AZ-000123" not in result.err
+    assert json.loads(cli("patient", "list", "--format", "json").out) == []
+    assert _audit_count(cli) == events
+
+
+def test_a_missing_option_is_a_usage_error(cli: Cli) -> None:
+    result = cli("patient", "enrol", "--ref", "AZ-1")
+    assert result.code == 2
+
+
+def test_a_malformed_program_file_is_refused_with_its_reason(cli: Cli) -> None:
+    bad = cli.cwd / "broken.toml"
+    bad.write_text('name = "broken"\n[cadence\n')
+    result = cli("program", "add", str(bad))
+    assert result.code == 1
+    assert "not valid TOML" in result.err and len(result.err.strip().splitlines()) == 1
+    listed = json.loads(cli("program", "list", "--format", "json").out)
+    assert "broken" not in [p["name"] for p in listed]
+
+
+def test_a_program_sending_health_data_on_x_is_refused_when_loaded(cli: Cli) -> None:
+    from tests.helpers import write_program
+
+    path = write_program(cli.cwd, sensitivity="health")
+    text = path.read_text().replace('order = ["console"]', 'order = ["x", "console"]')
+    path.write_text(text)
+    cli.env["CAREBOT_TEMPLATES_DIR"] = str(cli.cwd / "templates")
+    result = cli("program", "add", str(path))
+    assert result.code == 1
+    assert "channel x carries public at most" in result.err
+
+
+def test_a_template_with_an_unknown_variable_is_refused(cli: Cli) -> None:
+    from tests.helpers import write_program
+
+    path = write_program(cli.cwd, template="Dag {{ naam }}")
+    cli.env["CAREBOT_TEMPLATES_DIR"] = str(cli.cwd / "templates")
+    result = cli("program", "add", str(path))
+    assert result.code == 1 and "unknown variable(s): naam" in result.err
+
+
+def test_a_template_too_long_for_sms_is_refused(cli: Cli) -> None:
+    from tests.helpers import write_program
+
+    path = write_program(cli.cwd, template="Dag {{ name }} 😀 " + "x" * 200)
+    path.write_text(path.read_text().replace('order = ["console"]', 'order = ["sms"]'))
+    cli.env["CAREBOT_TEMPLATES_DIR"] = str(cli.cwd / "templates")
+    result = cli("program", "add", str(path))
+    assert result.code == 1 and "too long for SMS" in result.err
+
+
+def test_a_tick_sends_on_the_console_and_the_deliveries_show_it(cli: Cli) -> None:
+    pseudonym = json.loads(cli("patient", "enrol", "--ref", "AZ-9", "--program",
+                               "post-stroke-weekly", "--lang", "en", "--tz", "Europe/London",
+                               "--name", "Ann", "--consent", "console", "--format",
+                               "json").out)["pseudonym"]
+    # enrolled now: the first reminder is the first Monday 10:00 (London) a week or more later
+    london = ZoneInfo("Europe/London")
+    earliest = datetime.now(london) + timedelta(days=7)
+    due = datetime.combine(earliest.date(), time(10, 0), tzinfo=london)
+    while due.weekday() != 0 or due < earliest:
+        due += timedelta(days=1)
+    result = cli("tick", "--at", (due + timedelta(minutes=1)).isoformat())
+    assert result.code == 0, result.err
+    assert f"[console → {pseudonym}] Hello Ann" in result.out
+    deliveries = json.loads(cli("audit", "deliveries", "--format", "json").out)
+    assert [(d["pseudonym"], d["status"], d["channel"]) for d in deliveries] == [
+        (pseudonym, "sent", "console"), (pseudonym, "planned", None)]  # and next week's
+    assert datetime.fromisoformat(deliveries[0]["due_at"]) == due
+    assert {"reminder_id", "pseudonym", "program", "channel", "due_at", "status", "attempts",
+            "provider_id", "error"} <= set(deliveries[0])
+
+
+def test_reply_stop_withdraws_consent_and_the_queue_lists_it(cli: Cli) -> None:
+    pseudonym = json.loads(cli("patient", "enrol", "--ref", "AZ-7", "--program",
+                               "post-stroke-weekly", "--lang", "nl", "--tz", "Europe/Brussels",
+                               "--name", "Mia", "--consent", "console", "--format",
+                               "json").out)["pseudonym"]
+    assert cli("reply", pseudonym, "stop", "--channel", "console").code == 0
+    listed = json.loads(cli("patient", "list", "--format", "json").out)
+    assert listed[0]["channels"] == []
+    queue = json.loads(cli("replies", "--format", "json").out)
+    assert queue[0]["pseudonym"] == pseudonym and "opt-out" in queue[0]["flags"]
+    assert "text" not in queue[0]
+    shown = json.loads(cli("replies", "show", str(queue[0]["id"]), "--format", "json").out)
+    assert shown["text"] == "stop"
+    assert cli("replies", "resolve", str(queue[0]["id"]), "--note", "called her").code == 0
+    assert json.loads(cli("replies", "--unreviewed", "--format", "json").out) == []
+
+
+def test_erase_asks_for_confirmation_and_audit_verify_stays_intact(cli: Cli) -> None:
+    pseudonym = json.loads(cli(*ENROL, "--format", "json").out)["pseudonym"]
+    assert cli("patient", "erase", pseudonym).code == 1  # no terminal, no --yes: refused
+    assert cli("patient", "erase", pseudonym, "--yes").code == 0
+    assert json.loads(cli("patient", "list", "--format", "json").out)[0]["status"] == "erased"
+    head = cli("audit", "head").out.strip()
+    assert cli("audit", "verify", "--head", head).code == 0
+    assert cli("audit", "verify", "--head", "f" * 64).code == 1

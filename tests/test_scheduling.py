@@ -1,0 +1,121 @@
+"""Planning and dispatch: local hours across clock changes, grace, quiet hours, no duplicates."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot import catalog
+from bot.channels.base import OutboundMessage
+from bot.channels.console import ConsoleChannel
+from bot.config import Settings
+from bot.dispatch import Dispatcher
+from bot.planning import local_slots
+from bot.scheduling import tick
+from bot.store.keyring import Store, open_store
+from tests.helpers import enrol_console, sent_count, settings_for, statuses, write_program
+
+BRUSSELS = ZoneInfo("Europe/Brussels")
+
+
+def _store(tmp_path: Path, settings: Settings, **program: object) -> Iterator[Store]:
+    write_program(tmp_path, **program)  # type: ignore[arg-type]
+    store = open_store(settings_for(tmp_path, settings))
+    yield store
+    store.engine.dispose()
+
+
+@pytest.fixture
+def weekly(tmp_path: Path, settings: Settings) -> Iterator[Store]:
+    yield from _store(tmp_path, settings)
+
+
+def _program(store: Store, name: str = "test-weekly"):  # type: ignore[no-untyped-def]
+    with store.session() as session:
+        return catalog.get(store, session, name)
+
+
+@pytest.mark.parametrize("start,end", [
+    (datetime(2027, 3, 15, tzinfo=UTC), datetime(2027, 4, 6, tzinfo=UTC)),    # spring forward
+    (datetime(2026, 10, 12, tzinfo=UTC), datetime(2026, 11, 3, tzinfo=UTC)),  # autumn back
+])
+def test_the_weekly_reminder_stays_at_ten_local_across_clock_changes(
+        weekly: Store, start: datetime, end: datetime) -> None:
+    slots = local_slots(_program(weekly), "Europe/Brussels", start, end)
+    assert len(slots) == 4  # four Mondays, two on each side of the change
+    assert {s.astimezone(BRUSSELS).hour for s in slots} == {10}
+    assert len({s.utcoffset() for s in slots}) == 2  # the UTC hour did change
+
+
+def test_the_repeated_hour_in_autumn_sends_once(tmp_path: Path, settings: Settings) -> None:
+    for store in _store(tmp_path, settings, cadence='cron = "30 2 * * *"', grace=3):
+        enrol_console(store, now=datetime(2026, 10, 23, tzinfo=UTC))
+        now = datetime(2026, 10, 24, 22, tzinfo=UTC)  # 00:00 local on the day clocks go back
+        for _ in range(8):  # every 30 minutes through both 02:30s
+            now += timedelta(minutes=30)
+            tick(store, now=now)
+        slots = [slot for slot, _ in statuses(store) if slot.startswith("2026-10-25")]
+        assert slots == ["2026-10-25T02:30"]
+        assert sent_count(store) == 1
+
+
+def test_two_ticks_at_the_same_instant_send_once(weekly: Store) -> None:
+    enrol_console(weekly, now=datetime(2026, 11, 20, tzinfo=UTC))
+    due = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # Monday 10:00 in Brussels
+    tick(weekly, now=due)
+    tick(weekly, now=due)
+    assert sent_count(weekly) == 1
+    assert ("2026-11-23T10:00", "sent") in statuses(weekly)
+
+
+def test_a_late_reminder_within_grace_is_sent_and_beyond_grace_is_missed(weekly: Store) -> None:
+    enrol_console(weekly, now=datetime(2026, 11, 20, tzinfo=UTC))
+    tick(weekly, now=datetime(2026, 11, 20, 12, tzinfo=UTC))  # planned ahead, then downtime
+    tick(weekly, now=datetime(2026, 11, 23, 14, 30, tzinfo=UTC))  # 5.5 h late: within 6 h
+    assert ("2026-11-23T10:00", "sent") in statuses(weekly)
+    tick(weekly, now=datetime(2026, 11, 30, 16, tzinfo=UTC))  # 7 h late
+    assert ("2026-11-30T10:00", "missed") in statuses(weekly)
+    assert sent_count(weekly) == 1
+
+
+def test_a_reminder_due_in_quiet_hours_waits_for_the_morning(tmp_path: Path,
+                                                              settings: Settings) -> None:
+    quiet = 'quiet_hours = { start = "21:00", end = "08:00" }'
+    for store in _store(tmp_path, settings, cadence='days = ["mon"]\ntime = "20:00"', grace=14,
+                        quiet=quiet):
+        enrol_console(store, now=datetime(2026, 11, 20, tzinfo=UTC))
+        tick(store, now=datetime(2026, 11, 20, 12, tzinfo=UTC))
+        tick(store, now=datetime(2026, 11, 23, 21, 30, tzinfo=UTC))  # 22:30 local: quiet
+        assert sent_count(store) == 0
+        tick(store, now=datetime(2026, 11, 24, 6, 0, tzinfo=UTC))  # 07:00 local: still quiet
+        assert sent_count(store) == 0
+        tick(store, now=datetime(2026, 11, 24, 7, 5, tzinfo=UTC))  # 08:05 local
+        assert sent_count(store) == 1
+
+
+class SimulatedCrash(BaseException):
+    """The process dies between the provider's answer and carebot's commit."""
+
+
+class CrashingConsole(ConsoleChannel):
+    async def send(self, message: OutboundMessage) -> str:
+        await super().send(message)
+        raise SimulatedCrash()
+
+
+def test_a_crash_between_the_send_and_the_commit_does_not_send_twice(weekly: Store) -> None:
+    enrol_console(weekly, now=datetime(2026, 11, 20, tzinfo=UTC))
+    due = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+    tick(weekly, now=due - timedelta(days=1))
+    with pytest.raises(SimulatedCrash):
+        Dispatcher(store=weekly, channels={"console": CrashingConsole(weekly)}, now=due).run()
+    assert sent_count(weekly) == 1
+    assert ("2026-11-23T10:00", "sending") in statuses(weekly)
+    tick(weekly, now=due + timedelta(minutes=1))  # within the lease: left alone
+    tick(weekly, now=due + timedelta(minutes=10))  # past it: looked up, found, not resent
+    assert sent_count(weekly) == 1
+    assert ("2026-11-23T10:00", "sent") in statuses(weekly)
