@@ -23,9 +23,9 @@ from bot.store.keyring import Store, open_store
 from bot.store.models import Reminder, Reply
 
 PATIENTS = [  # reference, language, zone, greeting name
-    ("DEMO-0001", "nl", "Europe/Brussels", "Jan"),
-    ("DEMO-0002", "fr", "Europe/Paris", "Marie"),
-    ("DEMO-0003", "en", "Europe/London", "John"),
+    ("DEMO-REF-0001", "nl", "Europe/Brussels", "Janneke"),
+    ("DEMO-REF-0002", "fr", "Europe/Paris", "Marie-Claire"),
+    ("DEMO-REF-0003", "en", "Europe/London", "Johnathan"),
 ]
 # (day of the month, hour UTC, patient index, text): a reading, an urgent reply, a STOP.
 REPLIES = [
@@ -46,11 +46,14 @@ def _store(folder: Path) -> Store:
     return open_store(settings)
 
 
-def run_demo(days: int = 30) -> None:
-    """Enrol, simulate `days` days of ticks and replies, then show deliveries and the queue."""
+def run_demo(days: int = 30, keep: Path | None = None) -> None:
+    """Enrol, simulate `days` days of ticks and replies, then show deliveries and the queue.
+
+    The store lives in a temporary folder, or in `keep` (which must be empty) to inspect it.
+    """
     start = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
     with tempfile.TemporaryDirectory(prefix="carebot-demo-") as folder:
-        store = _store(Path(folder))
+        store = _store(keep or Path(folder))
         pseudonyms = []
         for ref, lang, zone, name in PATIENTS:
             enrolment = patients.enrol(store, reference=ref, program="post-stroke-weekly",
@@ -58,16 +61,19 @@ def run_demo(days: int = 30) -> None:
                                        consent=["console"], actor="demo", now=start)
             pseudonyms.append(enrolment.pseudonym)
             console.print(f"enrolled {enrolment.pseudonym} ({lang}, {zone}) on the console")
+        midnight = start.replace(hour=0)
+        replies = sorted((midnight + timedelta(days=day, hours=hour), who, text)
+                         for day, hour, who, text in REPLIES)
         steps = [start + timedelta(hours=h) for h in range(0, days * 24 + 1, 3)]
         for now in track(steps, description="Simulating a month…", console=console):
             tick(store, now=now)
-            for day, hour, who, text in REPLIES:
-                if now == start + timedelta(days=day, hours=hour - start.hour):
-                    result = receive(store, channel="console", text=text, received_at=now,
-                                     pseudonym=pseudonyms[who])
-                    note = " — answered at once" if result.answer else ""
-                    console.print(f"{iso(now)} reply from {pseudonyms[who]}: "
-                                  f"flags {', '.join(result.flags) or 'none'}{note}")
+            while replies and replies[0][0] <= now:
+                when, who, text = replies.pop(0)
+                result = receive(store, channel="console", text=text, received_at=when,
+                                 pseudonym=pseudonyms[who])
+                note = "; answered at once" if result.answer else ""
+                console.print(f"{iso(when)} reply from {pseudonyms[who]}: "
+                              f"flags {', '.join(result.flags) or 'none'}{note}")
         _show(store)
         store.engine.dispose()
 

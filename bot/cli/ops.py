@@ -104,11 +104,18 @@ def reply_cmd(
         _echo(who, result.answer)
 
 
-def demo_cmd() -> None:
+def demo_cmd(
+    keep: Path | None = typer.Option(None, "--keep", help="keep the demo store in this new "
+                                     "folder, to inspect it"),
+) -> None:
     """A simulated month for three synthetic patients, in a temporary store. No network."""
     from bot.demo import run_demo
 
-    run_demo()
+    if keep is not None:
+        if keep.exists() and any(keep.iterdir()):
+            fail(f"{keep} is not empty")
+        keep.mkdir(parents=True, exist_ok=True)
+    run_demo(keep=keep)
 
 
 def register(app: typer.Typer) -> None:

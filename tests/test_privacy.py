@@ -1,0 +1,63 @@
+"""Personal data never in output, logs or the database file in clear."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import sqlcipher3
+
+from bot.demo import PATIENTS, REPLIES
+from bot.logs import redact
+from bot.store import crypto
+from tests.conftest import Cli
+
+SECRETS = [name for _, _, _, name in PATIENTS] + [ref for ref, _, _, _ in PATIENTS] + \
+    [text for *_, text in REPLIES if len(text) > 6]
+
+
+def test_the_demo_with_debug_logging_leaks_no_name_reference_or_reply(cli: Cli,
+                                                                      tmp_path: Path) -> None:
+    cli.env["CAREBOT_LOG_LEVEL"] = "DEBUG"
+    keep = tmp_path / "demo"
+    result = cli("demo", "--keep", str(keep))
+    assert result.code == 0, result.err
+    assert "Deliveries" in result.out and "urgent" in result.out
+    output = result.out + result.err
+    for secret in SECRETS:
+        assert secret not in output, "personal data in the demo's output"
+    raw = b"".join(p.read_bytes() for p in keep.iterdir() if p.name.startswith("demo.db"))
+    assert len(raw) > 10_000
+    for secret in SECRETS:
+        assert secret.encode() not in raw, "personal data in the database file"
+    assert b"SQLite format 3" not in raw  # the whole file is SQLCipher-encrypted
+
+
+def test_below_sqlcipher_every_personal_field_is_encrypted_too(cli: Cli, tmp_path: Path) -> None:
+    """Open the file with its key, as PostgreSQL would show it: no personal field in clear."""
+    enrol = cli("patient", "enrol", "--ref", "AZ-SECRET-4711", "--program", "post-stroke-weekly",
+                "--lang", "nl", "--tz", "Europe/Brussels", "--name", "Godelieve",
+                "--sms", "+32470123456", "--consent", "sms,console", "--format", "json")
+    assert enrol.code == 0, enrol.err
+    pseudonym = json.loads(enrol.out)["pseudonym"]
+    assert cli("reply", pseudonym, "bloeddruk 150 op 95, mijn knie doet pijn sinds zaterdag").code == 0
+    connection = sqlcipher3.connect(str(tmp_path / "carebot.db"))
+    master = crypto.decode_key(cli.env["CAREBOT_MASTER_KEY"], what="test")
+    connection.execute(f'PRAGMA key = "{crypto.sqlcipher_key(master)}"')
+    tables = [row[0] for row in connection.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table'")]
+    dump = "\n".join(repr(row) for table in tables
+                     for row in connection.execute(f"SELECT * FROM {table}"))  # noqa: S608
+    assert "patient" in tables and pseudonym in dump
+    for secret in ("AZ-SECRET-4711", "Godelieve", "+32470123456", "470123456", "knie",
+                   "zaterdag"):
+        assert secret not in dump, "a personal field is stored in clear"
+
+
+def test_the_log_filter_redacts_numbers_and_tokens() -> None:
+    line = redact("POST /bot123456:ABCdefGHIjklMNOpqrSTUvwxYZ012345/sendMessage to +32470123456 "
+                  "chat_id=987654321 auth_token=abc123")
+    assert "+32470123456" not in line and "987654321" not in line
+    assert "ABCdef" not in line and "abc123" not in line
+    assert re.search(r"\[number\]", line)
