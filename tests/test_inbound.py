@@ -1,0 +1,66 @@
+"""Inbound basics: keywords, consent history, replays and unknown senders."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlmodel import select
+
+from bot import patients
+from bot.inbound.receive import receive
+from bot.store.keyring import Store
+from bot.store.models import Consent, Reply
+
+NOW = datetime(2026, 11, 23, 12, tzinfo=UTC)
+
+
+def _enrol(store: Store) -> str:
+    return patients.enrol(store, reference="AZ-5", program="post-stroke-weekly", language="fr",
+                          timezone="Europe/Brussels", name="Marie",
+                          contacts={"sms": "+32470000001"}, consent=["sms", "console"],
+                          actor="test", now=NOW).pseudonym
+
+
+def _consent(store: Store, who: str) -> dict[str, bool]:
+    with store.session() as session:
+        return patients.consents(session, who)
+
+
+def test_stop_withdraws_only_that_channel_and_other_words_do_not_restore_it(store: Store) -> None:
+    who = _enrol(store)
+    result = receive(store, channel="sms", text="STOP", received_at=NOW, address="+32470000001")
+    assert result.pseudonym == who and result.answer is not None
+    assert _consent(store, who) == {"sms": False, "console": True}
+    receive(store, channel="sms", text="merci, bonne journée", received_at=NOW + timedelta(1),
+            address="+32470000001")
+    assert _consent(store, who)["sms"] is False
+    receive(store, channel="sms", text="start", received_at=NOW + timedelta(2),
+            address="+32470000001")
+    assert _consent(store, who)["sms"] is True
+    with store.session() as session:
+        history = session.exec(select(Consent).where(Consent.channel == "sms")).all()
+    assert [c.granted for c in history] == [True, False, True]  # append-only
+
+
+def test_a_replayed_provider_message_changes_nothing(store: Store) -> None:
+    _enrol(store)
+    first = receive(store, channel="sms", text="STOP", received_at=NOW,
+                    address="+32470000001", provider_message_id="SM" + "1" * 32)
+    again = receive(store, channel="sms", text="STOP", received_at=NOW,
+                    address="+32470000001", provider_message_id="SM" + "1" * 32)
+    assert again.duplicate and again.reply_id == first.reply_id and again.answer is None
+    with store.session() as session:
+        assert len(session.exec(select(Reply)).all()) == 1
+        assert len(session.exec(select(Consent).where(Consent.granted == False)).all()) == 1  # noqa: E712
+
+
+def test_a_message_from_an_unknown_number_is_kept_for_the_nurses(store: Store) -> None:
+    _enrol(store)
+    result = receive(store, channel="sms", text="wie is dit?", received_at=NOW,
+                     address="+32470999999")
+    assert result.pseudonym is None and result.reply_id is not None
+    with store.session() as session:
+        reply = session.get(Reply, result.reply_id)
+        assert reply is not None and reply.key_owner == "_inbox"
+        assert store.decrypt(session, "_inbox", reply.text_enc, table="reply", column="text",
+                             row=reply.id or 0) == "wie is dit?"
