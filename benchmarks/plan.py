@@ -3,7 +3,8 @@
     python benchmarks/plan.py [--n 100000] [--sizes 10000,50000,100000]
 
 Prints reminders planned per second and the peak of Python memory allocated while planning
-(tracemalloc, on a second, untimed run), each size in a fresh process, so that "memory flat as N grows" can be read off.
+(tracemalloc, on a second, untimed run), each size in a fresh process, so that "memory
+flat as N grows" can be read off.
 Goal: at least 20,000 reminders/s on a 2-core machine.
 """
 

@@ -10,6 +10,7 @@ import tempfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from pydantic import SecretStr
 from rich.progress import track
 from sqlmodel import col, select
 
@@ -40,8 +41,8 @@ def _store(folder: Path) -> Store:
     settings = Settings(
         _env_file=None,  # type: ignore[call-arg]
         carebot_database_url=f"sqlite:///{folder / 'demo.db'}",
-        carebot_master_key=crypto.encode_key(crypto.new_key()),
-        carebot_pseudonym_secret=crypto.encode_key(crypto.new_key()),
+        carebot_master_key=SecretStr(crypto.encode_key(crypto.new_key())),
+        carebot_pseudonym_secret=SecretStr(crypto.encode_key(crypto.new_key())),
     )
     return open_store(settings)
 

@@ -80,7 +80,7 @@ def erase(store: Store, pseudonym: str, *, actor: str, now: datetime | None = No
         who = patient.pseudonym
         cancel_pending(session, who, "patient erased", now)
         for table in (Contact, LinkCode):
-            session.exec(delete(table).where(col(table.pseudonym) == who))  # type: ignore[attr-defined]
+            session.exec(delete(table).where(col(table.pseudonym) == who))
         session.exec(delete(DataKey).where(col(DataKey.owner) == who))
         # Ciphertexts are unreadable now; drop them too so the file stops carrying them.
         session.exec(update(Reply).where(col(Reply.pseudonym) == who).values(

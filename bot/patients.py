@@ -174,5 +174,5 @@ def cancel_pending(session: Session, pseudonym: str, reason: str, now: datetime)
     """Cancel every reminder of the patient that has not gone out yet."""
     result = session.exec(update(Reminder).where(
         col(Reminder.pseudonym) == pseudonym, col(Reminder.status) == "planned",
-    ).values(status="cancelled", error=reason, updated_at=now))  # type: ignore[call-overload]
+    ).values(status="cancelled", error=reason, updated_at=now))
     return int(result.rowcount or 0)

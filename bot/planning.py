@@ -39,7 +39,8 @@ def local_slots(program: Program, timezone: str, start: datetime, end: datetime)
         if previous is not None and fire <= previous:
             # CronTrigger can repeat the second of two equal wall-clock times when clocks go
             # back; step past the repeated hour instead of looping on it.
-            previous, cursor = None, previous + timedelta(hours=1)
+            cursor = previous + timedelta(hours=1)
+            previous = None
             continue
         if fire > start:
             slots.append(fire)
@@ -54,7 +55,7 @@ def _patients(session: Session) -> Iterator[Any]:
     query = (
         select(Patient.pseudonym, Patient.program, Patient.timezone,  # type: ignore[call-overload]
                Patient.plan_from, Patient.ends_at)
-        .join(ProgramRow, ProgramRow.name == Patient.program)  # type: ignore[arg-type]
+        .join(ProgramRow, ProgramRow.name == Patient.program)
         .where(Patient.status == "active", ProgramRow.paused == False)  # noqa: E712
         .execution_options(yield_per=BATCH)
     )

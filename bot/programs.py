@@ -76,7 +76,7 @@ class Program:
         return self.templates[self.channel_templates.get(channel, "reminder")]
 
     def threshold_values(self) -> Thresholds:
-        return Thresholds(**self.thresholds)  # type: ignore[arg-type]
+        return Thresholds(**self.thresholds)
 
 
 def _cadence_cron(cadence: dict[str, Any]) -> str:

@@ -41,7 +41,8 @@ def test_below_sqlcipher_every_personal_field_is_encrypted_too(cli: Cli, tmp_pat
                 "--sms", "+32470123456", "--consent", "sms,console", "--format", "json")
     assert enrol.code == 0, enrol.err
     pseudonym = json.loads(enrol.out)["pseudonym"]
-    assert cli("reply", pseudonym, "bloeddruk 150 op 95, mijn knie doet pijn sinds zaterdag").code == 0
+    reply = "bloeddruk 150 op 95, mijn knie doet pijn sinds zaterdag"
+    assert cli("reply", pseudonym, reply).code == 0
     connection = sqlcipher3.connect(str(tmp_path / "carebot.db"))
     master = crypto.decode_key(cli.env["CAREBOT_MASTER_KEY"], what="test")
     connection.execute(f'PRAGMA key = "{crypto.sqlcipher_key(master)}"')

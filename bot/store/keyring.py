@@ -6,6 +6,7 @@ asks it for the owner's data key and never touches the master key itself.
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -58,7 +59,7 @@ class Store:
     settings: Settings
     _data_keys: dict[str, bytes] = field(default_factory=dict, repr=False)
 
-    def session(self) -> db.contextlib.AbstractContextManager[Session]:
+    def session(self) -> AbstractContextManager[Session]:
         """A write transaction (BEGIN IMMEDIATE on SQLite)."""
         return db.session_scope(self.engine)
 
