@@ -30,7 +30,6 @@ class Settings(BaseSettings):
     carebot_hospital_contact: str = "your hospital's stroke unit"
     carebot_log_level: str = "WARNING"
     carebot_public_url: str | None = None
-    carebot_nurse: str = "nurse"
     # Dispatch: a reminder left in `sending` longer than this is reconciled with its provider.
     carebot_send_lease_seconds: int = 300
     carebot_plan_horizon_days: int = 8
