@@ -150,3 +150,20 @@ def test_erase_asks_for_confirmation_and_audit_verify_stays_intact(cli: Cli) -> 
     head = cli("audit", "head").out.strip()
     assert cli("audit", "verify", "--head", head).code == 0
     assert cli("audit", "verify", "--head", "f" * 64).code == 1
+
+
+def test_report_counts_sends_replies_and_opt_outs_per_week(cli: Cli) -> None:
+    pseudonym = json.loads(cli("patient", "enrol", "--ref", "AZ-8", "--program",
+                               "post-stroke-weekly", "--lang", "fr", "--tz", "Europe/Paris",
+                               "--name", "Lou", "--consent", "console", "--format",
+                               "json").out)["pseudonym"]
+    assert cli("reply", pseudonym, "STOP").code == 0
+    html = cli.cwd / "report.html"
+    result = cli("report", "--weeks", "2", "--format", "json", "--html", str(html))
+    assert result.code == 0, result.err
+    weeks = json.loads(result.out)
+    assert len(weeks) == 2 and weeks[-1]["replies"] == 1 and weeks[-1]["opt_outs"] == 1
+    page = html.read_text()
+    assert page.startswith("<!doctype html>") and "<svg" in page and pseudonym not in page
+    assert "<script" not in page and "http://" not in page.replace(
+        'xmlns="http://www.w3.org/2000/svg"', "")

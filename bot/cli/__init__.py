@@ -8,7 +8,15 @@ import sys
 import typer
 
 from bot.addresses import AddressError
-from bot.cli import audit_cmd, keys_cmd, ops, patient_cmd, program_cmd, replies_cmd
+from bot.cli import (
+    audit_cmd,
+    keys_cmd,
+    ops,
+    patient_cmd,
+    program_cmd,
+    replies_cmd,
+    report_cmd,
+)
 from bot.cli.common import err_console
 from bot.config import get_settings
 from bot.logs import setup_logging
@@ -31,6 +39,7 @@ app.add_typer(audit_cmd.app, name="audit")
 app.add_typer(keys_cmd.app, name="keys")
 app.add_typer(ops.db_app, name="db")
 ops.register(app)
+app.command("report")(report_cmd.report)
 
 # Refusals a user can cause: one line, exit 1, never a traceback.
 USER_ERRORS = (PatientError, ProgramError, AddressError, KeyError_, StoreError, ErasedError,

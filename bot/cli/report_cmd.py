@@ -1,0 +1,34 @@
+"""`carebot report`: delivery, reply, opt-out and urgent figures per week."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import typer
+
+from bot import audit
+from bot.cli.common import Format, FormatOption, actor, console, emit, fail, store
+from bot.report import as_rows, weekly
+from bot.report_html import render_html
+
+
+def report(
+    weeks: int = typer.Option(8, "--weeks", min=1, max=520, help="how many weeks back"),
+    html: Path | None = typer.Option(None, "--html", help="also write a self-contained page"),
+    fmt: Format = FormatOption,
+) -> None:
+    """Per week: reminders sent, delivered and failed, reply rate, readings out of range,
+    urgent replies and opt-outs."""
+    s = store()
+    with s.session() as session:
+        data = weekly(session, weeks=weeks, now=datetime.now(UTC))
+        audit.record(session, action="report", actor=actor(), weeks=weeks, html=bool(html))
+    if html is not None:
+        try:
+            html.write_text(render_html(data), encoding="utf-8")
+        except OSError as exc:
+            fail(f"cannot write {html}: {exc.strerror}")
+    emit(as_rows(data), fmt, title=f"carebot: the last {weeks} weeks")
+    if html is not None and fmt is Format.table:
+        console.print(f"report written to {html}")
