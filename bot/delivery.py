@@ -50,8 +50,11 @@ class Delivery:
         reminder = session.get(Reminder, attempt.reminder_id)
         assert reminder is not None and attempt.id is not None
         address = _address(store, session, reminder.pseudonym, attempt.channel)
+        body = (store.decrypt(session, reminder.pseudonym, attempt.body_enc,
+                              table="delivery_attempt", column="body", row=attempt.id)
+                if attempt.body_enc else "")
         message = OutboundMessage(attempt_id=attempt.id, pseudonym=reminder.pseudonym,
-                                  address=address, body="", created_at=attempt.started_at)
+                                  address=address, body=body, created_at=attempt.started_at)
         return cls(attempt.reminder_id, attempt.id, attempt.channel, message)
 
 

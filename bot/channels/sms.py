@@ -1,0 +1,102 @@
+"""SMS through Twilio's official SDK.
+
+The API base URL is a setting (`CAREBOT_TWILIO_API_URL`), so the same code talks to Twilio or
+to a local fake. Creating a message is not idempotent at Twilio: a timeout after the request
+left, or a 5xx, may have sent the SMS, so those are `ambiguous` and looked up by recipient,
+body and time before anything is sent again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+from typing import Any, ClassVar
+
+import requests
+from twilio.base.exceptions import TwilioRestException
+from twilio.http.http_client import TwilioHttpClient
+from twilio.rest import Client
+
+from bot.channels.base import ChannelError, OutboundMessage
+from bot.config import Settings
+
+# Twilio error codes that concern the recipient: retrying cannot help.
+OPT_OUT = {21610}  # the recipient replied STOP: Twilio refuses to send until START
+UNREACHABLE = {21211, 21214, 21217, 21612, 21614, 21408, 30003, 30005, 30006}
+TIMEOUT_SECONDS = 15
+
+
+def map_error(exc: Exception) -> ChannelError:
+    """One ChannelError for every way a Twilio call can fail. Never echoes the number."""
+    if isinstance(exc, TwilioRestException):
+        code = exc.code or exc.status
+        if code in OPT_OUT:
+            return ChannelError("recipient unsubscribed", permanent=True, opt_out=True,
+                                code=str(code))
+        if code in UNREACHABLE:
+            return ChannelError("number cannot receive SMS", permanent=True, code=str(code))
+        if exc.status == 429 or code == 20429:
+            return ChannelError("rate limited", retry_after=1.0, code=str(code))
+        if exc.status >= 500:
+            return ChannelError("provider error", ambiguous=True, code=str(code))
+        return ChannelError(f"refused ({exc.status})", code=str(code))  # config: retry, alert
+    if isinstance(exc, requests.exceptions.ConnectTimeout | requests.exceptions.SSLError):
+        return ChannelError("could not connect")  # nothing left carebot: safe to retry
+    if isinstance(exc, requests.exceptions.RequestException):
+        return ChannelError("no answer after sending", ambiguous=True)
+    raise exc
+
+
+class SmsChannel:
+    """Sends one SMS per reminder and finds it again after an ambiguous failure."""
+
+    name: ClassVar[str] = "sms"
+    ceiling: ClassVar[str] = "personal"
+    needs_address: ClassVar[bool] = True
+
+    def __init__(self, settings: Settings) -> None:
+        assert settings.twilio_account_sid and settings.twilio_auth_token
+        self.client = Client(settings.twilio_account_sid,
+                             settings.twilio_auth_token.get_secret_value(),
+                             http_client=TwilioHttpClient(timeout=TIMEOUT_SECONDS))
+        self.client.api.base_url = settings.carebot_twilio_api_url.rstrip("/")
+        self.sender: dict[str, Any] = (
+            {"messaging_service_sid": settings.twilio_messaging_service_sid}
+            if settings.twilio_messaging_service_sid else {"from_": settings.twilio_from})
+        public = settings.carebot_public_url
+        self.status_callback = f"{public.rstrip('/')}/webhooks/twilio/status" if public else None
+
+    @staticmethod
+    def configured(settings: Settings) -> bool:
+        return bool(settings.twilio_account_sid and settings.twilio_auth_token
+                    and (settings.twilio_from or settings.twilio_messaging_service_sid))
+
+    def _create(self, message: OutboundMessage) -> str:
+        extra = {"status_callback": self.status_callback} if self.status_callback else {}
+        try:
+            created = self.client.messages.create(to=message.address, body=message.body,
+                                                  **self.sender, **extra)
+        except Exception as exc:  # noqa: BLE001  (mapped, or re-raised when not Twilio's)
+            raise map_error(exc) from None
+        return str(created.sid)
+
+    async def send(self, message: OutboundMessage) -> str:
+        return await asyncio.to_thread(self._create, message)
+
+    def _find(self, message: OutboundMessage) -> str | None:
+        since = message.created_at - timedelta(minutes=2)
+        try:
+            recent = self.client.messages.list(to=message.address, limit=50)
+        except Exception as exc:  # noqa: BLE001
+            raise map_error(exc) from None
+        for sent in recent:
+            created = sent.date_created
+            if created is not None and created >= since and sent.body == message.body:
+                return str(sent.sid)
+        return None
+
+    async def lookup(self, message: OutboundMessage) -> str | None:
+        """The SID of this message if Twilio has it: same recipient, same body, same time."""
+        if not message.address or not message.body:
+            raise NotImplementedError("nothing to look the message up by")
+        return await asyncio.to_thread(self._find, message)

@@ -1,0 +1,81 @@
+"""Run an ASGI app under uvicorn in a background thread on 127.0.0.1, on a free port.
+
+Shared by the fake providers: each builds a Starlette app and hands it to `BackgroundServer`,
+which serves it over real HTTP so that the real SDKs talk to it exactly as they would to the
+provider. Usage:
+
+    with BackgroundServer(app) as base_url:      # e.g. "http://127.0.0.1:43817"
+        ...
+
+Uvicorn gets no logging configuration of its own (`log_config=None`) and no access log, so a
+fake never prints and never writes a phone number to a log.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from types import TracebackType
+
+import uvicorn
+from starlette.types import ASGIApp
+
+STARTUP_TIMEOUT = 10.0
+
+
+class BackgroundServer:
+    """One uvicorn server in a daemon thread; `start()` returns its base URL, `stop()` ends it."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self._app = app
+        self._server: uvicorn.Server | None = None
+        self._thread: threading.Thread | None = None
+        self.url = ""
+
+    def start(self) -> str:
+        """Bind a free loopback port, start serving, and wait until the server accepts."""
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+        config = uvicorn.Config(
+            self._app, http="h11", lifespan="off", log_config=None, access_log=False,
+            timeout_graceful_shutdown=2,
+        )
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(
+            target=self._server.run, kwargs={"sockets": [sock]}, name=f"fake-{port}", daemon=True
+        )
+        self._thread.start()
+        self._wait_started()
+        self.url = f"http://127.0.0.1:{port}"
+        return self.url
+
+    def _wait_started(self) -> None:
+        assert self._server is not None and self._thread is not None
+        deadline = time.monotonic() + STARTUP_TIMEOUT
+        while not self._server.started:
+            if not self._thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError("fake provider server did not start")
+            time.sleep(0.005)
+
+    def stop(self) -> None:
+        """Ask uvicorn to exit and wait for its thread; safe to call twice."""
+        if self._server is None or self._thread is None:
+            return
+        self._server.should_exit = True
+        self._thread.join(timeout=STARTUP_TIMEOUT)
+        self._server = None
+        self._thread = None
+
+    def __enter__(self) -> str:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
