@@ -52,8 +52,14 @@ class Dispatcher:
         self.expire_late()
         semaphores = {name: asyncio.Semaphore(self.concurrency.get(name, 4))
                       for name in self.channels}
-        while claimed := self.claim():
-            await asyncio.gather(*(self.deliver(rid, semaphores) for rid in claimed))
+        try:
+            while claimed := self.claim():
+                await asyncio.gather(*(self.deliver(rid, semaphores) for rid in claimed))
+        finally:
+            for channel in self.channels.values():
+                close = getattr(channel, "close", None)
+                if close is not None:
+                    await close()
 
     def claim(self) -> list[int]:
         """Move a batch of due reminders to `sending`, atomically (BEGIN IMMEDIATE or

@@ -1,0 +1,108 @@
+"""Telegram through python-telegram-bot, its base URL from `CAREBOT_TELEGRAM_API_URL`.
+
+Bots cannot write first: a patient binds their chat with `/start CODE` from the deep link
+printed at enrolment (see bot/inbound/telegram_link.py). Telegram offers no way to look a
+message up, so a send whose outcome is unknown (a timeout after the request left) becomes
+`unconfirmed` for an admin instead of being sent twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import ClassVar
+
+from telegram import Bot
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+    TimedOut,
+)
+from telegram.request import HTTPXRequest
+
+from bot.channels.base import ChannelError, OutboundMessage
+from bot.config import Settings
+
+GONE = ("chat not found", "user is deactivated", "peer_id_invalid")
+
+
+def map_error(exc: TelegramError) -> ChannelError:
+    """One ChannelError for every way a Bot API call can fail. Never echoes the chat id."""
+    if isinstance(exc, Forbidden):  # the patient blocked the bot: as good as /stop
+        return ChannelError("bot blocked by the user", permanent=True, opt_out=True,
+                            code="403")
+    if isinstance(exc, RetryAfter):
+        wait = exc.retry_after
+        seconds = wait if isinstance(wait, int | float) else wait.total_seconds()
+        return ChannelError("rate limited", retry_after=float(seconds), code="429")
+    if isinstance(exc, TimedOut):
+        return ChannelError("no answer after sending", ambiguous=True)
+    if isinstance(exc, BadRequest):
+        if any(reason in exc.message.lower() for reason in GONE):
+            return ChannelError("chat cannot be reached", permanent=True, code="400")
+        return ChannelError("bad request", code="400")
+    if isinstance(exc, NetworkError) and "httpx." in exc.message:
+        # A transport failure: before the request left (connect) it is safe to retry;
+        # after, the message may have been delivered.
+        if "ConnectError" in exc.message or "ConnectTimeout" in exc.message:
+            return ChannelError("could not connect")
+        return ChannelError("connection lost while sending", ambiguous=True)
+    return ChannelError("provider error")  # an explicit error answer: nothing was sent
+
+
+class TelegramChannel:
+    """Sends one message per reminder to the chat bound to the patient."""
+
+    name: ClassVar[str] = "telegram"
+    ceiling: ClassVar[str] = "personal"
+    needs_address: ClassVar[bool] = True
+
+    def __init__(self, settings: Settings,
+                 on_migrate: Callable[[str, str], None] | None = None) -> None:
+        assert settings.telegram_bot_token is not None
+        self.bot = Bot(settings.telegram_bot_token.get_secret_value(),
+                       base_url=settings.carebot_telegram_api_url,
+                       request=HTTPXRequest(connection_pool_size=32, read_timeout=15))
+        self.on_migrate = on_migrate
+        self._ready = asyncio.Lock()
+        self._initialised = False
+
+    @staticmethod
+    def configured(settings: Settings) -> bool:
+        return settings.telegram_bot_token is not None
+
+    async def _bot(self) -> Bot:
+        async with self._ready:
+            if not self._initialised:
+                await self.bot.initialize()
+                self._initialised = True
+        return self.bot
+
+    async def send(self, message: OutboundMessage) -> str:
+        assert message.address is not None
+        bot = await self._bot()
+        try:
+            sent = await bot.send_message(chat_id=int(message.address), text=message.body)
+        except ChatMigrated as exc:  # a group became a supergroup: follow it, once
+            new_chat = str(exc.new_chat_id)
+            if self.on_migrate is not None:
+                self.on_migrate(message.pseudonym, new_chat)
+            try:
+                sent = await bot.send_message(chat_id=exc.new_chat_id, text=message.body)
+            except TelegramError as again:
+                raise map_error(again) from None
+        except TelegramError as exc:
+            raise map_error(exc) from None
+        return f"tg-{sent.message_id}"  # the chat id stays out of the delivery log
+
+    async def lookup(self, message: OutboundMessage) -> str | None:
+        raise NotImplementedError("the Bot API cannot look a sent message up")
+
+    async def close(self) -> None:
+        if self._initialised:
+            await self.bot.shutdown()
+            self._initialised = False
