@@ -8,14 +8,18 @@ catch-up grace decides what is still sent.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from bot.channels.base import ChannelError
 from bot.channels.registry import configured
+from bot.channels.telegram import TelegramChannel
 from bot.dispatch import Dispatcher
+from bot.inbound.telegram import poll
 from bot.planning import plan
 from bot.store.keyring import Store
 
@@ -34,9 +38,22 @@ def tick(store: Store, *, now: datetime,
     with store.session() as session:
         planned = plan(store.engine, session, now=now,
                        horizon_days=store.settings.carebot_plan_horizon_days)
-    outcomes = Dispatcher(store=store, channels=configured(store, echo=echo), now=now).run()
+    channels = configured(store, echo=echo)
+    dispatcher = Dispatcher(store=store, channels=channels, now=now)
+    asyncio.run(_cycle(store, dispatcher))
+    outcomes = dispatcher.outcomes
     log.info("tick: %d planned, outcomes %s", planned, dict(outcomes))
     return TickResult(planned, outcomes)
+
+
+async def _cycle(store: Store, dispatcher: Dispatcher) -> None:
+    telegram = dispatcher.channels.get("telegram")
+    if isinstance(telegram, TelegramChannel):
+        try:
+            await poll(store, telegram)
+        except ChannelError as exc:  # inbound trouble must not stop reminders going out
+            log.warning("telegram polling failed: %s", exc)
+    await dispatcher.run_async()
 
 
 def run_forever(store: Store, *, interval_seconds: int = 60,

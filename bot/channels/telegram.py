@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import ClassVar
 
 from telegram import Bot
@@ -26,6 +27,7 @@ from telegram.request import HTTPXRequest
 
 from bot.channels.base import ChannelError, OutboundMessage
 from bot.config import Settings
+from bot.inbound.telegram import Incoming
 
 GONE = ("chat not found", "user is deactivated", "peer_id_invalid")
 
@@ -98,6 +100,31 @@ class TelegramChannel:
         except TelegramError as exc:
             raise map_error(exc) from None
         return f"tg-{sent.message_id}"  # the chat id stays out of the delivery log
+
+    async def send_text(self, address: str, text: str) -> None:
+        """An immediate answer to a patient (not a reminder): best effort, mapped errors."""
+        bot = await self._bot()
+        try:
+            await bot.send_message(chat_id=int(address), text=text)
+        except TelegramError as exc:
+            raise map_error(exc) from None
+
+    async def fetch(self, offset: int | None) -> list[Incoming]:
+        """New text messages since `offset` (long polling with no wait: one round trip)."""
+        bot = await self._bot()
+        try:
+            updates = await bot.get_updates(offset=offset, timeout=0,
+                                            allowed_updates=["message"])
+        except TelegramError as exc:
+            raise map_error(exc) from None
+        incoming = []
+        for update in updates:
+            msg = update.message
+            if msg is not None and msg.text is not None:
+                incoming.append(Incoming(update.update_id, str(msg.chat.id), msg.text, msg.date))
+            else:  # stickers, photos, edits: acknowledged, not stored
+                incoming.append(Incoming(update.update_id, "", "", datetime.now(UTC)))
+        return incoming
 
     async def lookup(self, message: OutboundMessage) -> str | None:
         raise NotImplementedError("the Bot API cannot look a sent message up")

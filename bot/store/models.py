@@ -148,6 +148,14 @@ class ConsoleMessage(SQLModel, table=True):
     sent_at: datetime
 
 
+class ChannelState(SQLModel, table=True):
+    """A channel's own bookmark, e.g. the next Telegram update id to ask for. No personal data."""
+
+    __tablename__ = "channel_state"
+    name: str = Field(primary_key=True)
+    value: str
+
+
 class AuditEvent(SQLModel, table=True):
     """One link of the hash chain. `detail` is JSON with ids and statuses, never personal data."""
 

@@ -1,0 +1,127 @@
+"""Telegram updates, from long polling (`carebot tick`, `carebot run`) or the webhook.
+
+`/start CODE` from the enrolment deep link binds the chat to the patient and records their
+consent; a used, expired or unknown code is refused politely. Everything else is a reply,
+matched through the blind index of the chat id. Each update is handled once: replies are
+keyed by update id, and the polling offset is kept in the store.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from sqlmodel import select
+
+from bot import audit, patients
+from bot.channels.base import ChannelError
+from bot.inbound.receive import match, receive
+from bot.store.keyring import Store
+from bot.store.models import ChannelState, LinkCode, Patient
+
+START = re.compile(r"^/start(?:@\w+)?\s+([A-Za-z0-9_-]{8,64})\s*$")
+OFFSET = "telegram.offset"
+log = logging.getLogger("carebot.telegram")
+
+BOUND = {
+    "nl": "Welkom! U krijgt voortaan uw wekelijkse herinnering hier. Stuur /stop om te stoppen.",
+    "fr": "Bienvenue ! Vous recevrez désormais votre rappel ici. Envoyez /stop pour arrêter.",
+    "en": "Welcome! Your weekly reminder will come here from now on. Send /stop to stop.",
+}
+REFUSED = {
+    "used": "This link was already used. Ask your nurse for a new one. / Deze link is al "
+            "gebruikt. / Ce lien a déjà été utilisé.",
+    "expired": "This link has expired. Ask your nurse for a new one. / Deze link is verlopen. "
+               "/ Ce lien a expiré.",
+    "unknown": "This link is not valid. Ask your nurse for a new one. / Deze link is niet "
+               "geldig. / Ce lien n'est pas valide.",
+}
+
+
+@dataclass(frozen=True)
+class Incoming:
+    update_id: int
+    chat_id: str
+    text: str
+    received_at: datetime
+
+
+def bind(store: Store, *, code: str, chat_id: str, now: datetime) -> tuple[str, str | None]:
+    """Use a one-time code: ('bound', pseudonym), or ('used'|'expired'|'unknown', None)."""
+    with store.session() as session:
+        link = session.get(LinkCode, store.keys.code_index(code))
+        if link is None:
+            return "unknown", None
+        patient = session.get(Patient, link.pseudonym)
+        if patient is None or patient.status == "erased":
+            return "unknown", None
+        if link.used_at is not None:
+            same = match(store, session, "telegram", chat_id)
+            return ("bound", patient.pseudonym) if same is patient else ("used", None)
+        if link.expires_at < now:
+            return "expired", None
+        link.used_at = now
+        session.add(link)
+        patients.set_contact(store, session, pseudonym=patient.pseudonym, channel="telegram",
+                             address=chat_id, now=now)
+        patients.record_consent(session, pseudonym=patient.pseudonym, channel="telegram",
+                                granted=True, method="deep-link", actor="patient", now=now)
+        audit.record(session, action="telegram.bind", actor="patient",
+                     subject=patient.pseudonym, at=now)
+        return "bound", patient.pseudonym
+
+
+def handle(store: Store, message: Incoming) -> str | None:
+    """Act on one incoming message; returns the text to answer with, if any."""
+    start = START.match(message.text.strip())
+    if start:
+        outcome, pseudonym = bind(store, code=start.group(1), chat_id=message.chat_id,
+                                  now=message.received_at)
+        if outcome != "bound":
+            return REFUSED[outcome]
+        with store.session() as session:
+            patient = session.get(Patient, pseudonym)
+            return BOUND.get(patient.language if patient else "en", BOUND["en"])
+    result = receive(store, channel="telegram", text=message.text, address=message.chat_id,
+                     received_at=message.received_at,
+                     provider_message_id=f"telegram:{message.update_id}")
+    return result.answer
+
+
+def get_offset(store: Store) -> int | None:
+    with store.session() as session:
+        state = session.get(ChannelState, OFFSET)
+        return int(state.value) if state else None
+
+
+def set_offset(store: Store, offset: int) -> None:
+    with store.session() as session:
+        state = session.exec(select(ChannelState).where(ChannelState.name == OFFSET)).first()
+        state = state or ChannelState(name=OFFSET, value="0")
+        state.value = str(offset)
+        session.add(state)
+
+
+class Polled(Protocol):
+    async def fetch(self, offset: int | None) -> list[Incoming]: ...
+    async def send_text(self, address: str, text: str) -> None: ...
+
+
+async def poll(store: Store, channel: Polled) -> int:
+    """Collect what Telegram holds for us, answer what needs an answer; returns how many."""
+    updates = await channel.fetch(get_offset(store))
+    for update in updates:
+        if not update.text:
+            continue
+        answer = handle(store, update)
+        if answer is not None:
+            try:
+                await channel.send_text(update.chat_id, answer)
+            except ChannelError:
+                log.warning("an immediate answer on telegram could not be sent")
+    if updates:
+        set_offset(store, updates[-1].update_id + 1)
+    return len(updates)
