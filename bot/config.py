@@ -38,6 +38,8 @@ class Settings(BaseSettings):
     telegram_bot_username: str = "carebot_bot"
     carebot_telegram_api_url: str = "https://api.telegram.org/bot"
     carebot_telegram_link_ttl_hours: int = 72
+    # Set to receive updates by webhook instead of polling; Telegram echoes it in a header.
+    carebot_telegram_webhook_secret: SecretStr | None = None
 
     twilio_account_sid: str | None = None
     twilio_auth_token: SecretStr | None = None

@@ -104,6 +104,19 @@ def reply_cmd(
         _echo(who, result.answer)
 
 
+def serve_cmd(
+    host: str = typer.Option("127.0.0.1", "--host", help="address to listen on"),
+    port: int = typer.Option(8080, "--port", help="port to listen on"),
+) -> None:
+    """The webhook endpoints only (Twilio SMS and status, Telegram, /healthz)."""
+    import uvicorn
+
+    from bot.inbound.webhooks import build_app
+
+    uvicorn.run(build_app(store()), host=host, port=port, log_level="warning",
+                proxy_headers=True)
+
+
 def demo_cmd(
     keep: Path | None = typer.Option(None, "--keep", help="keep the demo store in this new "
                                      "folder, to inspect it"),
@@ -125,3 +138,4 @@ def register(app: typer.Typer) -> None:
     app.command("run")(run_cmd)
     app.command("reply")(reply_cmd)
     app.command("demo")(demo_cmd)
+    app.command("serve")(serve_cmd)

@@ -1,0 +1,106 @@
+"""Webhooks: signatures checked before anything is stored, replies and status callbacks."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import pytest
+from pydantic import SecretStr
+from sqlmodel import select
+from starlette.testclient import TestClient
+from twilio.request_validator import RequestValidator
+
+from bot import patients
+from bot.config import Settings
+from bot.inbound.webhooks import build_app
+from bot.store.keyring import Store, open_store
+from bot.store.models import Reminder, Reply
+
+TOKEN = "twilio-test-auth-token"
+PUBLIC = "https://carebot.example.org"
+
+
+@pytest.fixture
+def hooked(settings: Settings) -> Iterator[tuple[Store, TestClient]]:
+    configured = settings.model_copy(update={
+        "twilio_auth_token": SecretStr(TOKEN), "carebot_public_url": PUBLIC,
+        "carebot_telegram_webhook_secret": SecretStr("tg-secret")})
+    store = open_store(configured)
+    patients.enrol(store, reference="AZ-3", program="post-stroke-weekly", language="nl",
+                   timezone="Europe/Brussels", name="Jan", contacts={"sms": "+32470123456"},
+                   consent=["sms"], actor="test")
+    yield store, TestClient(build_app(store))
+    store.engine.dispose()
+
+
+def _signed(path: str, form: dict[str, str]) -> dict[str, str]:
+    return {"X-Twilio-Signature": RequestValidator(TOKEN).compute_signature(PUBLIC + path, form)}
+
+
+SMS = {"MessageSid": "SM" + "a" * 32, "From": "+32470123456", "To": "+3278000000", "Body": "STOP"}
+
+
+def test_a_signed_stop_is_recorded_as_an_opt_out(hooked: tuple[Store, TestClient]) -> None:
+    store, client = hooked
+    response = client.post("/webhooks/twilio/sms", data=SMS,
+                           headers=_signed("/webhooks/twilio/sms", SMS))
+    assert response.status_code == 200 and "<Message>" not in response.text
+    with store.session() as session:
+        reply = session.exec(select(Reply)).one()
+        assert reply.flags == "opt-out" and reply.pseudonym is not None
+        assert patients.consents(session, reply.pseudonym)["sms"] is False
+
+
+def test_a_forged_signature_gets_403_and_stores_nothing(hooked: tuple[Store, TestClient]) -> None:
+    store, client = hooked
+    response = client.post("/webhooks/twilio/sms", data=SMS,
+                           headers={"X-Twilio-Signature": "forged"})
+    assert response.status_code == 403
+    with store.session() as session:
+        assert session.exec(select(Reply)).all() == []
+
+
+def test_an_urgent_sms_is_answered_in_the_webhook_response(
+        hooked: tuple[Store, TestClient]) -> None:
+    _, client = hooked
+    form = dict(SMS, Body="mijn arm is slap", MessageSid="SM" + "b" * 32)
+    response = client.post("/webhooks/twilio/sms", data=form,
+                           headers=_signed("/webhooks/twilio/sms", form))
+    assert "112" in response.text and "<Message>" in response.text
+
+
+def test_a_status_callback_marks_the_reminder_delivered(hooked: tuple[Store, TestClient]) -> None:
+    store, client = hooked
+    now = datetime.now(UTC)
+    with store.session() as session:
+        who = session.exec(select(Reply.pseudonym)).first()  # none yet: use the patient
+        from bot.store.models import Patient
+
+        who = session.exec(select(Patient.pseudonym)).one()
+        session.add(Reminder(occurrence_key="k", pseudonym=who, program="post-stroke-weekly",
+                             local_slot="2026-11-30T10:00", due_at=now, status="sent",
+                             channel="sms", provider_id="SM" + "c" * 32, updated_at=now))
+    form = {"MessageSid": "SM" + "c" * 32, "MessageStatus": "delivered"}
+    response = client.post("/webhooks/twilio/status", data=form,
+                           headers=_signed("/webhooks/twilio/status", form))
+    assert response.status_code == 204
+    late = {"MessageSid": "SM" + "c" * 32, "MessageStatus": "sent"}
+    client.post("/webhooks/twilio/status", data=late,
+                headers=_signed("/webhooks/twilio/status", late))
+    with store.session() as session:
+        assert session.exec(select(Reminder)).one().status == "delivered"
+
+
+def test_telegram_webhook_needs_the_secret_token(hooked: tuple[Store, TestClient]) -> None:
+    _, client = hooked
+    update = {"update_id": 1, "message": {"message_id": 1, "date": 1764000000,
+                                          "chat": {"id": 42, "type": "private"}, "text": "hi"}}
+    assert client.post("/webhooks/telegram", json=update).status_code == 403
+    ok = client.post("/webhooks/telegram", json=update,
+                     headers={"X-Telegram-Bot-Api-Secret-Token": "tg-secret"})
+    assert ok.status_code == 200
+
+
+def test_healthz_answers(hooked: tuple[Store, TestClient]) -> None:
+    assert hooked[1].get("/healthz").json() == {"status": "ok"}
