@@ -40,4 +40,8 @@ def setup_logging(level: str) -> None:
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()
     root.handlers[:] = [handler]
+    # These SDKs log request bodies (message texts, phone numbers) at DEBUG or INFO: they stay
+    # at WARNING whatever carebot's own level is.
+    for chatty in ("twilio", "tweepy", "httpx", "httpcore", "telegram", "urllib3", "requests"):
+        logging.getLogger(chatty).setLevel(logging.WARNING)
     root.setLevel(level.upper() if level.upper() in logging.getLevelNamesMapping() else "WARNING")

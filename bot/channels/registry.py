@@ -10,6 +10,7 @@ from bot.channels.base import Channel
 from bot.channels.console import ConsoleChannel
 from bot.channels.sms import SmsChannel
 from bot.channels.telegram import TelegramChannel
+from bot.channels.x import XChannel
 from bot.store.keyring import Store
 
 
@@ -20,6 +21,8 @@ def configured(store: Store, *, echo: Callable[[str, str], None] | None = None
     channels: dict[str, Channel] = {"console": ConsoleChannel(store, echo)}
     if SmsChannel.configured(settings):
         channels["sms"] = SmsChannel(settings)
+    if XChannel.configured(settings):
+        channels["x"] = XChannel(settings)
     if TelegramChannel.configured(settings):
         channels["telegram"] = TelegramChannel(settings, on_migrate=_follow_migration(store))
     return channels

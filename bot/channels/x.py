@@ -1,0 +1,102 @@
+"""X (Twitter) direct messages through tweepy's v2 client.
+
+Off unless the four user-context tokens are set: each DM costs money and the patient must
+accept DMs from the hospital's account. Only `public` templates may go out here (the program
+loader enforces the channel's ceiling). tweepy hard-codes https://api.twitter.com, so a
+requests adapter redirects its session to `CAREBOT_X_API_URL`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from datetime import timedelta
+from typing import Any, ClassVar
+
+import requests
+import tweepy
+from requests.adapters import HTTPAdapter
+
+from bot.channels.base import ChannelError, OutboundMessage
+from bot.config import Settings
+
+TWITTER = "https://api.twitter.com"
+
+
+class RedirectAdapter(HTTPAdapter):
+    """Sends what tweepy addresses to api.twitter.com to another base URL instead."""
+
+    def __init__(self, base_url: str) -> None:
+        super().__init__()
+        self.base_url = base_url.rstrip("/")
+
+    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
+        if request.url and request.url.startswith(TWITTER):
+            request.url = self.base_url + request.url[len(TWITTER):]
+        return super().send(request, **kwargs)
+
+
+def map_error(exc: Exception) -> ChannelError:
+    """One ChannelError for every way a tweepy call can fail. Never echoes the user id."""
+    if isinstance(exc, tweepy.TooManyRequests):
+        reset = exc.response.headers.get("x-rate-limit-reset")
+        wait = max(float(reset) - time.time(), 1.0) if reset else 60.0
+        return ChannelError("rate limited", retry_after=wait, code="429")
+    if isinstance(exc, tweepy.Forbidden):  # the patient does not accept DMs from us
+        return ChannelError("recipient does not accept direct messages", permanent=True,
+                            code="403")
+    if isinstance(exc, tweepy.TwitterServerError):
+        return ChannelError("provider error", ambiguous=True, code=str(exc.response.status_code))
+    if isinstance(exc, tweepy.HTTPException):
+        return ChannelError("refused", code=str(exc.response.status_code))
+    if isinstance(exc, requests.exceptions.ConnectTimeout | requests.exceptions.SSLError):
+        return ChannelError("could not connect")
+    if isinstance(exc, requests.exceptions.RequestException):
+        return ChannelError("no answer after sending", ambiguous=True)
+    raise exc
+
+
+class XChannel:
+    """Sends one direct message per reminder; finds it again among recent DM events."""
+
+    name: ClassVar[str] = "x"
+    ceiling: ClassVar[str] = "public"
+    needs_address: ClassVar[bool] = True
+
+    def __init__(self, settings: Settings) -> None:
+        secrets = [settings.x_consumer_key, settings.x_consumer_secret, settings.x_access_token,
+                   settings.x_access_token_secret]
+        values = [s.get_secret_value() for s in secrets if s is not None]
+        self.client = tweepy.Client(consumer_key=values[0], consumer_secret=values[1],
+                                    access_token=values[2], access_token_secret=values[3])
+        if settings.carebot_x_api_url.rstrip("/") != TWITTER:
+            self.client.session.mount(TWITTER, RedirectAdapter(settings.carebot_x_api_url))
+
+    @staticmethod
+    def configured(settings: Settings) -> bool:
+        return all([settings.x_consumer_key, settings.x_consumer_secret,
+                    settings.x_access_token, settings.x_access_token_secret])
+
+    def _call(self, method: str, **kwargs: Any) -> Any:
+        try:
+            return getattr(self.client, method)(user_auth=True, **kwargs)
+        except Exception as exc:  # noqa: BLE001  (mapped, or re-raised when not tweepy's)
+            raise map_error(exc) from None
+
+    async def send(self, message: OutboundMessage) -> str:
+        response = await asyncio.to_thread(self._call, "create_direct_message",
+                                           participant_id=message.address, text=message.body)
+        return str(response.data["dm_event_id"])
+
+    async def lookup(self, message: OutboundMessage) -> str | None:
+        if not message.address or not message.body:
+            raise NotImplementedError("nothing to look the message up by")
+        response = await asyncio.to_thread(
+            self._call, "get_direct_message_events", participant_id=message.address,
+            dm_event_fields=["created_at", "text"], max_results=50)
+        since = message.created_at - timedelta(minutes=2)
+        for event in response.data or []:
+            if event.text == message.body and (event.created_at is None
+                                               or event.created_at >= since):
+                return str(event.id)
+        return None
