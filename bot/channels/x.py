@@ -30,10 +30,13 @@ class RedirectAdapter(HTTPAdapter):
         super().__init__()
         self.base_url = base_url.rstrip("/")
 
-    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
+    def send(self, request: requests.PreparedRequest, stream: bool = False,
+             timeout: Any = None, verify: Any = True, cert: Any = None,
+             proxies: dict[str, str] | None = None) -> requests.Response:
         if request.url and request.url.startswith(TWITTER):
             request.url = self.base_url + request.url[len(TWITTER):]
-        return super().send(request, **kwargs)
+        return super().send(request, stream=stream, timeout=timeout, verify=verify, cert=cert,
+                            proxies=proxies)
 
 
 def map_error(exc: Exception) -> ChannelError:
