@@ -14,6 +14,7 @@ import pytest
 from bot.config import Settings
 from bot.store import crypto
 from bot.store.keyring import Store, open_store
+from tests.fakes.fixtures import fake_telegram, fake_twilio, fake_x  # noqa: F401
 
 CAREBOT = str(Path(sys.executable).with_name("carebot"))
 

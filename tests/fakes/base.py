@@ -1,0 +1,184 @@
+"""What every fake provider shares: its server, its contract violations, its scripted failures.
+
+A fake records a *violation* for every request that the real provider would reject (and answers
+it with the provider's own error), and for every crash of its own; the pytest fixtures turn any
+violation into a test failure at teardown. A test that breaks the contract on purpose takes the
+violations with `take_violations()` and asserts on them.
+
+Scripted behaviour is queued with `Failure` objects: an explicit error answer, a dropped
+connection or a hang. Drops and hangs happen *after* the request was accepted, to simulate the
+ambiguous outcome of a send whose answer never arrived.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from types import TracebackType
+from typing import Literal, Self
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from tests.fakes.server import BackgroundServer
+
+Handler = Callable[[Request], Awaitable[Response]]
+
+
+@dataclass(frozen=True)
+class Failure:
+    """One scripted misbehaviour for the next matching request (`target` None matches any)."""
+
+    kind: Literal["error", "drop", "hang"] = "error"
+    status: int = 500
+    code: int | None = None
+    retry_after: int | None = None
+    description: str | None = None
+    seconds: float = 0.0
+    target: str | None = None
+
+
+class RateWindow:
+    """Allows at most `limit` events in any window of `seconds` (a sliding log)."""
+
+    def __init__(self, limit: int, seconds: float = 1.0) -> None:
+        self.limit = limit
+        self.seconds = seconds
+        self._events: deque[float] = deque()
+
+    def allow(self) -> bool:
+        """Record one event and say whether it fits in the window (refused ones are not kept)."""
+        now = time.monotonic()
+        while self._events and now - self._events[0] >= self.seconds:
+            self._events.popleft()
+        if len(self._events) >= self.limit:
+            return False
+        self._events.append(now)
+        return True
+
+
+class FakeProvider:
+    """Base of the fakes: start/stop on a loopback port, violations, failures, latency, clock."""
+
+    send_target = "send"  # what drop_next/hang_next apply to unless told otherwise
+
+    def __init__(self) -> None:
+        self.url = ""
+        self.latency = 0.0
+        self.violations: list[str] = []
+        self.clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+        self._failures: deque[Failure] = deque()
+        self._lock = threading.RLock()
+        self._stopping = threading.Event()
+        self._server: BackgroundServer | None = None
+
+    def routes(self) -> list[Route]:
+        """The provider's endpoints; each subclass declares its own."""
+        raise NotImplementedError
+
+    def start(self) -> Self:
+        """Serve the fake on a free 127.0.0.1 port; `self.url` is its base URL."""
+        self._stopping.clear()
+        self._server = BackgroundServer(Starlette(routes=self.routes()))
+        self.url = self._server.start()
+        return self
+
+    def stop(self) -> None:
+        """End hangs in progress, then stop the server."""
+        self._stopping.set()
+        if self._server is not None:
+            self._server.stop()
+            self._server = None
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    def violation(self, text: str) -> None:
+        """Record a request that the real provider would reject (or a crash of the fake)."""
+        with self._lock:
+            self.violations.append(text)
+
+    def take_violations(self) -> list[str]:
+        """Return the violations so far and forget them (for tests that break rules on purpose)."""
+        with self._lock:
+            taken, self.violations = self.violations, []
+        return taken
+
+    def inject(self, failure: Failure) -> None:
+        """Queue a scripted failure; failures are used in order, each once."""
+        with self._lock:
+            self._failures.append(failure)
+
+    def drop_next(self, *, target: str | None = None) -> None:
+        """Accept the next request, then close the connection without an answer."""
+        self.inject(Failure(kind="drop", target=target or self.send_target))
+
+    def hang_next(self, seconds: float = 10.0, *, target: str | None = None) -> None:
+        """Accept the next request, then answer only after `seconds` (past a client timeout)."""
+        self.inject(Failure(kind="hang", seconds=seconds, target=target or self.send_target))
+
+    def next_failure(self, target: str) -> Failure | None:
+        """Pop the first queued failure that applies to `target`."""
+        with self._lock:
+            for failure in self._failures:
+                if failure.target in (None, target):
+                    self._failures.remove(failure)
+                    return failure
+        return None
+
+    async def delay(self) -> None:
+        """Apply the configured latency."""
+        if self.latency > 0:
+            await asyncio.sleep(self.latency)
+
+    async def misbehave(self, request: Request, failure: Failure) -> None:
+        """Carry out a drop or a hang on an already accepted request."""
+        if failure.kind == "drop":
+            await self._drop(request)
+        elif failure.kind == "hang":
+            await self._hang(request, failure.seconds)
+
+    async def _drop(self, request: Request) -> None:
+        # uvicorn's h11 `receive` is a bound method of the request cycle, which holds the
+        # transport; aborting it closes the socket with no status line at all.
+        transport = getattr(getattr(request.receive, "__self__", None), "transport", None)
+        if transport is None:
+            await self._hang(request, 30.0)
+            return
+        transport.abort()
+        await asyncio.sleep(0.01)
+
+    async def _hang(self, request: Request, seconds: float) -> None:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline and not self._stopping.is_set():
+            if await request.is_disconnected():
+                return
+            await asyncio.sleep(0.02)
+
+    def guarded(self, handler: Handler) -> Handler:
+        """Wrap an endpoint: apply the latency, and make a crash of the fake a violation."""
+
+        async def endpoint(request: Request) -> Response:
+            try:
+                await self.delay()
+                return await handler(request)
+            except Exception as exc:  # any crash of the fake must fail the test
+                self.violation(f"fake crashed on {request.method} {request.url.path}: {exc!r}")
+                return Response("fake provider crashed", status_code=500)
+
+        return endpoint

@@ -1,0 +1,305 @@
+"""A fake Twilio REST API (2010-04-01 Messages) that the real `twilio` SDK talks to over HTTP.
+
+Endpoints: create a message, list messages (`To`, `From`, `DateSent`, `DateSent<`, `DateSent>`
+filters, for reconciliation look-ups) and fetch one. Every request is checked: HTTP Basic auth
+(401/20003 otherwise), then the OpenAPI spec and Twilio's own rules (`twilio_contract`); a
+request Twilio would reject gets Twilio's error answer and is recorded as a violation.
+
+Scripting, for tests:
+    fake.fail_next(429)                   # 429 / 20429, a refusal that was never processed
+    fake.fail_next(500)                   # ambiguous: Twilio may or may not have sent it
+    fake.fail_next(400, code=21610)       # unsubscribed recipient (also 21211, 21614, ...)
+    fake.drop_next(); fake.hang_next(5)   # accepted, then no answer: an ambiguous outcome
+    fake.rate_limit = 10                  # creates per second, 429 / 20429 beyond
+    fake.latency = 0.2; fake.clock = lambda: simulated_now
+    fake.deliver(sid)                     # signed status callback to the StatusCallback URL
+    fake.inbound(url, from_=..., to=..., body="STOP")   # signed incoming-SMS webhook
+
+Point the SDK at the fake with `Client(sid, token, http_client=FakeTwilioHttpClient(fake.url))`.
+"""
+
+from __future__ import annotations
+
+import base64
+import secrets
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+from typing import Any
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+import httpx
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from twilio.http.http_client import TwilioHttpClient
+from twilio.http.response import Response as TwilioResponse
+from twilio.request_validator import RequestValidator
+
+from tests.fakes.base import Failure, FakeProvider, RateWindow
+from tests.fakes.twilio_contract import (
+    SpecRequest,
+    TwilioError,
+    create_error,
+    query_for_spec,
+    spec_problems,
+    unknown_fields,
+)
+
+API_VERSION = "2010-04-01"
+KNOWN_ERRORS = {
+    20003: "Authenticate",
+    20404: "The requested resource was not found",
+    20429: "Too Many Requests",
+    20500: "Internal Server Error",
+    20503: "Service Unavailable",
+    21211: "The 'To' number is not a valid phone number.",
+    21610: "Attempt to send to unsubscribed recipient",
+    21614: "'To' number is not a valid mobile number",
+    70002: "Bad request",
+}
+
+
+class FakeTwilioHttpClient(TwilioHttpClient):  # type: ignore[misc]  # twilio is untyped
+    """The SDK's own HTTP client, sending what it meant for `https://*.twilio.com` to `base_url`.
+
+    `twilio.rest.Client(..., http_client=...)` is the documented hook for a custom HTTP client;
+    the SDK builds absolute `https://api.twilio.com/...` URLs, and this rewrites only the origin.
+    """
+
+    def __init__(self, base_url: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.base_url = base_url.rstrip("/")
+
+    def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> TwilioResponse:
+        parts = urlsplit(url)
+        if (parts.hostname or "").endswith("twilio.com"):
+            url = self.base_url + parts.path + (f"?{parts.query}" if parts.query else "")
+        return super().request(method, url, *args, **kwargs)
+
+
+@dataclass
+class Sms:
+    """One message the fake accepted."""
+
+    sid: str
+    account_sid: str
+    to: str
+    body: str
+    date_created: datetime
+    from_: str | None = None
+    messaging_service_sid: str | None = None
+    status_callback: str | None = None
+    status: str = "queued"
+    params: dict[str, str] = field(default_factory=dict)
+
+    def resource(self) -> dict[str, Any]:
+        """The Message resource as the API returns it."""
+        uri = f"/{API_VERSION}/Accounts/{self.account_sid}/Messages/{self.sid}"
+        stamp = format_datetime(self.date_created, usegmt=True)
+        return {
+            "account_sid": self.account_sid, "api_version": API_VERSION, "body": self.body,
+            "date_created": stamp, "date_sent": stamp, "date_updated": stamp,
+            "direction": "outbound-api", "error_code": None, "error_message": None,
+            "from": self.from_, "messaging_service_sid": self.messaging_service_sid,
+            "num_media": "0", "num_segments": "1", "price": None, "price_unit": "USD",
+            "sid": self.sid, "status": self.status, "to": self.to,
+            "subresource_uris": {"media": f"{uri}/Media.json"}, "uri": f"{uri}.json",
+        }
+
+
+class FakeTwilio(FakeProvider):
+    """Fake Twilio Messages API; `messages` lists what it accepted, newest last."""
+
+    send_target = "create"
+
+    def __init__(self, *, account_sid: str | None = None, auth_token: str | None = None) -> None:
+        super().__init__()
+        self.account_sid = account_sid or "AC" + secrets.token_hex(16)
+        self.auth_token = auth_token or secrets.token_hex(16)
+        self.messages: list[Sms] = []
+        self.rate_limit: int | None = None
+        self.rate_limited = 0
+        self._window: RateWindow | None = None
+
+    def routes(self) -> list[Route]:
+        base = f"/{API_VERSION}/Accounts/{{account}}"
+        return [
+            Route(f"{base}/Messages.json", self.guarded(self._messages), methods=["GET", "POST"]),
+            Route(f"{base}/Messages/{{sid}}.json", self.guarded(self._fetch), methods=["GET"]),
+        ]
+
+    def fail_next(self, status: int = 500, *, code: int | None = None,
+                  message: str | None = None) -> None:
+        """Answer the next create-message request with this Twilio error instead."""
+        code = code or {401: 20003, 404: 20404, 429: 20429, 503: 20503}.get(
+            status, 20500 if status >= 500 else 70002
+        )
+        self.inject(Failure(status=status, code=code, description=message, target="create"))
+
+    async def _messages(self, request: Request) -> Response:
+        error = self._auth_error(request)
+        if error is not None:
+            return self._reject(request, error, [])
+        if request.method == "POST":
+            return await self._create(request)
+        return self._list(request)
+
+    def _auth_error(self, request: Request) -> TwilioError | None:
+        scheme, _, encoded = request.headers.get("authorization", "").partition(" ")
+        try:
+            user, _, password = base64.b64decode(encoded).decode().partition(":")
+        except ValueError:
+            user = password = ""
+        expected = (self.account_sid, self.auth_token, self.account_sid)
+        if scheme.lower() != "basic" or (user, password, request.path_params["account"]) != (
+            expected
+        ):
+            return TwilioError(401, 20003, "Authenticate")
+        return None
+
+    def _reject(self, request: Request, error: TwilioError, problems: list[str]) -> Response:
+        detail = f" ({'; '.join(problems)})" if problems else ""
+        self.violation(f"{request.method} {request.url.path}: {error.code} {error.message}{detail}")
+        return error.response()
+
+    def _spec_request(self, request: Request, body: bytes | None = None) -> SpecRequest:
+        return SpecRequest(
+            method=request.method, path=request.url.path, body=body,
+            query=query_for_spec(request.query_params.multi_items()), headers=request.headers,
+            content_type=request.headers.get("content-type", "application/octet-stream"),
+        )
+
+    async def _create(self, request: Request) -> Response:
+        raw = await request.body()
+        form = parse_qs(raw.decode(), keep_blank_values=True)
+        problems = spec_problems(self._spec_request(request, raw))
+        error = create_error(problems, form)
+        if error is not None:
+            return self._reject(request, error, problems)
+        for name in unknown_fields(form):
+            self.violation(f"POST {request.url.path}: unknown parameter {name!r} (Twilio ignores)")
+        failure = self.next_failure("create")
+        if failure is not None and failure.kind == "error":
+            return self._scripted(failure)
+        if not self._within_rate_limit():
+            return TwilioError(429, 20429, "Too Many Requests").response()
+        sms = self._accept({name: values[-1] for name, values in form.items()})
+        if failure is not None:
+            await self.misbehave(request, failure)
+        return JSONResponse(sms.resource(), status_code=201)
+
+    def _scripted(self, failure: Failure) -> Response:
+        code = failure.code or 20500
+        message = failure.description or KNOWN_ERRORS.get(code, "Scripted failure")
+        return TwilioError(failure.status, code, message).response()
+
+    def _within_rate_limit(self) -> bool:
+        with self._lock:
+            if self.rate_limit is None:
+                return True
+            if self._window is None or self._window.limit != self.rate_limit:
+                self._window = RateWindow(self.rate_limit)
+            if self._window.allow():
+                return True
+            self.rate_limited += 1
+            return False
+
+    def _accept(self, fields: dict[str, str]) -> Sms:
+        sms = Sms(
+            sid="SM" + secrets.token_hex(16), account_sid=self.account_sid, to=fields["To"],
+            body=fields.get("Body", ""),
+            date_created=self.clock().astimezone(UTC).replace(microsecond=0),
+            from_=fields.get("From"), messaging_service_sid=fields.get("MessagingServiceSid"),
+            status_callback=fields.get("StatusCallback"), params=fields,
+        )
+        with self._lock:
+            self.messages.append(sms)
+        return sms
+
+    def _list(self, request: Request) -> Response:
+        problems = spec_problems(self._spec_request(request))
+        if problems:
+            return self._reject(request, TwilioError(400, 70002, problems[0]), problems)
+        query = request.query_params
+        with self._lock:
+            found = [m for m in reversed(self.messages) if _matches(m, query)]
+        size, page = int(query.get("PageSize", "50")), int(query.get("Page", "0"))
+        chunk = found[page * size:(page + 1) * size]
+        uri = request.url.path
+        following = {**dict(query.items()), "Page": str(page + 1), "PageToken": f"PA{page + 1}"}
+        return JSONResponse({
+            "messages": [m.resource() for m in chunk],
+            "end": page * size + max(len(chunk) - 1, 0), "start": page * size,
+            "page": page, "page_size": size, "previous_page_uri": None,
+            "first_page_uri": f"{uri}?PageSize={size}&Page=0", "uri": str(request.url.path),
+            "next_page_uri": f"{uri}?{urlencode(following)}" if len(found) > (page + 1) * size
+            else None,
+        })
+
+    async def _fetch(self, request: Request) -> Response:
+        error = self._auth_error(request)
+        problems = spec_problems(self._spec_request(request))
+        if error is not None or problems:
+            return self._reject(request, error or TwilioError(400, 70002, problems[0]), problems)
+        with self._lock:
+            sms = next((m for m in self.messages if m.sid == request.path_params["sid"]), None)
+        if sms is None:
+            return TwilioError(
+                404, 20404, f"The requested resource {request.url.path} was not found"
+            ).response()
+        return JSONResponse(sms.resource())
+
+    def deliver(self, sid: str, status: str = "delivered", *,
+                error_code: int | None = None) -> httpx.Response:
+        """POST a signed status callback for message `sid` to its StatusCallback URL."""
+        sms = next(m for m in self.messages if m.sid == sid)
+        if not sms.status_callback:
+            raise ValueError(f"message {sid} was sent without a StatusCallback")
+        sms.status = status
+        params = {
+            "MessageSid": sid, "SmsSid": sid, "MessageStatus": status, "SmsStatus": status,
+            "AccountSid": self.account_sid, "To": sms.to, "From": sms.from_ or "",
+            "ApiVersion": API_VERSION,
+        }
+        if sms.messaging_service_sid:
+            params["MessagingServiceSid"] = sms.messaging_service_sid
+        if error_code is not None:
+            params["ErrorCode"] = str(error_code)
+        return self.signed_post(sms.status_callback, params)
+
+    def inbound(self, url: str, *, from_: str, to: str, body: str) -> httpx.Response:
+        """POST a signed incoming-SMS webhook, as Twilio does when a patient replies."""
+        sid = "SM" + secrets.token_hex(16)
+        params = {
+            "MessageSid": sid, "SmsSid": sid, "SmsMessageSid": sid, "AccountSid": self.account_sid,
+            "From": from_, "To": to, "Body": body, "NumMedia": "0", "NumSegments": "1",
+            "SmsStatus": "received", "ApiVersion": API_VERSION,
+        }
+        return self.signed_post(url, params)
+
+    def signed_post(self, url: str, params: dict[str, str]) -> httpx.Response:
+        """POST form `params` to `url` with the X-Twilio-Signature Twilio would compute."""
+        signature = RequestValidator(self.auth_token).compute_signature(url, params)
+        return httpx.post(url, data=params, headers={"X-Twilio-Signature": signature}, timeout=10)
+
+
+def _matches(sms: Sms, query: Any) -> bool:
+    if query.get("To") not in (None, sms.to) or query.get("From") not in (None, sms.from_):
+        return False
+    sent = sms.date_created
+    after, before, on = query.get("DateSent>"), query.get("DateSent<"), query.get("DateSent")
+    if after is not None and sent < _parse_date(after):
+        return False
+    if before is not None and sent > _parse_date(before, end_of_day=True):
+        return False
+    return on is None or sent.date() == _parse_date(on).date()
+
+
+def _parse_date(value: str, *, end_of_day: bool = False) -> datetime:
+    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    if end_of_day and len(value) == 10:  # a bare date: the whole day counts
+        parsed += timedelta(days=1, microseconds=-1)
+    return parsed

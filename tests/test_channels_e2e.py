@@ -1,0 +1,174 @@
+"""End to end over real channels: the `carebot` command and the real SDKs against local fake
+providers on 127.0.0.1 that check every request against ../shared/contracts/."""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from urllib.parse import parse_qs, urlparse
+
+import httpx
+import pytest
+
+from tests.conftest import CAREBOT, Cli
+from tests.fakes.telegram import FakeTelegram
+from tests.fakes.twilio import FakeTwilio
+
+PHONE = "+32470123456"
+CHAT = 555001
+
+
+@pytest.fixture
+def wired(cli: Cli, fake_twilio: FakeTwilio, fake_telegram: FakeTelegram) -> Cli:
+    cli.env.update({
+        "TWILIO_ACCOUNT_SID": fake_twilio.account_sid, "TWILIO_AUTH_TOKEN": fake_twilio.auth_token,
+        "TWILIO_FROM": "+3278000000", "CAREBOT_TWILIO_API_URL": fake_twilio.url,
+        "TELEGRAM_BOT_TOKEN": fake_telegram.token, "TELEGRAM_BOT_USERNAME": "carebot_test_bot",
+        "CAREBOT_TELEGRAM_API_URL": f"{fake_telegram.url}/bot",
+    })
+    return cli
+
+
+@pytest.fixture
+def served(wired: Cli) -> Iterator[str]:
+    """`carebot serve` on a free port, its URL also the public URL given to Twilio."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    url = f"http://127.0.0.1:{port}"
+    wired.env["CAREBOT_PUBLIC_URL"] = url
+    assert wired("db", "upgrade").code == 0
+    proc = subprocess.Popen([CAREBOT, "serve", "--port", str(port)], cwd=wired.cwd,
+                            env=wired.env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        for _ in range(100):
+            try:
+                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        else:
+            raise AssertionError("carebot serve did not start")
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def _enrol(cli: Cli, consent: str = "sms", **extra: str) -> dict[str, str]:
+    args = ["patient", "enrol", "--ref", "AZ-42", "--program", "post-stroke-weekly",
+            "--lang", "nl", "--tz", "Europe/Brussels", "--name", "Jan", "--sms", PHONE,
+            "--consent", consent, "--format", "json"]
+    for key, value in extra.items():
+        args += [f"--{key}", value]
+    result = cli(*args)
+    assert result.code == 0, result.err
+    return dict(json.loads(result.out))
+
+
+def _first_due() -> datetime:
+    """The first Monday 10:00 (Brussels) a week or more after now: the first reminder."""
+    from zoneinfo import ZoneInfo
+
+    zone = ZoneInfo("Europe/Brussels")
+    earliest = datetime.now(zone) + timedelta(days=7)
+    due = earliest.replace(hour=10, minute=0, second=0, microsecond=0)
+    while due.weekday() != 0 or due < earliest:
+        due += timedelta(days=1)
+    return due
+
+
+def _tick(cli: Cli, at: datetime) -> str:
+    result = cli("tick", "--at", at.isoformat())
+    assert result.code == 0, result.err
+    return result.out
+
+
+def _deliveries(cli: Cli) -> list[dict[str, object]]:
+    return list(json.loads(cli("audit", "deliveries", "--format", "json").out))
+
+
+def test_a_reminder_goes_by_sms_and_the_status_callback_marks_it_delivered(
+        wired: Cli, served: str, fake_twilio: FakeTwilio) -> None:
+    _enrol(wired)
+    _tick(wired, _first_due() + timedelta(minutes=1))
+    assert [m.to for m in fake_twilio.messages] == [PHONE]
+    sms = fake_twilio.messages[0]
+    assert "Jan" in sms.body and sms.status_callback == f"{served}/webhooks/twilio/status"
+    assert fake_twilio.deliver(sms.sid).status_code == 204
+    first = _deliveries(wired)[0]
+    assert (first["status"], first["channel"], first["provider_id"]) == ("delivered", "sms",
+                                                                         sms.sid)
+
+
+def test_a_signed_stop_opts_out_and_nothing_more_is_sent(
+        wired: Cli, served: str, fake_twilio: FakeTwilio) -> None:
+    _enrol(wired)
+    response = fake_twilio.inbound(f"{served}/webhooks/twilio/sms", from_=PHONE,
+                                   to="+3278000000", body="STOP")
+    assert response.status_code == 200
+    forged = httpx.post(f"{served}/webhooks/twilio/sms", data={"From": PHONE, "Body": "START"},
+                        headers={"X-Twilio-Signature": "forged"})
+    assert forged.status_code == 403
+    _tick(wired, _first_due() + timedelta(minutes=1))
+    assert fake_twilio.messages == []
+    assert _deliveries(wired)[0]["status"] == "undeliverable"
+    replies = json.loads(wired("replies", "--format", "json").out)
+    assert [r["flags"] for r in replies] == [["opt-out"]]  # the forged START left no trace
+
+
+def _code(link: str) -> str:
+    return parse_qs(urlparse(link).query)["start"][0]
+
+
+def test_telegram_start_code_binds_the_chat_once(wired: Cli, fake_telegram: FakeTelegram) -> None:
+    link = _enrol(wired, consent="telegram")["telegram_link"]
+    assert link.startswith("https://t.me/carebot_test_bot?start=")
+    fake_telegram.push_update(CHAT, f"/start {_code(link)}")
+    fake_telegram.push_update(CHAT + 1, f"/start {_code(link)}")  # someone else, same code
+    _tick(wired, datetime.now().astimezone())
+    answers = {s.chat_id: s.text for s in fake_telegram.sent}
+    assert answers[str(CHAT)].startswith("Welkom")
+    assert "already used" in answers[str(CHAT + 1)]
+    listed = json.loads(wired("patient", "list", "--format", "json").out)
+    assert listed[0]["channels"] == ["telegram"]
+    _tick(wired, _first_due() + timedelta(minutes=1))
+    assert [s.chat_id for s in fake_telegram.sent][-1] == str(CHAT)
+    assert "Jan" in fake_telegram.sent[-1].text
+
+
+def test_when_the_patient_blocks_the_bot_the_reminder_goes_by_sms(
+        wired: Cli, fake_telegram: FakeTelegram, fake_twilio: FakeTwilio) -> None:
+    link = _enrol(wired, consent="telegram,sms")["telegram_link"]
+    fake_telegram.push_update(CHAT, f"/start {_code(link)}")
+    _tick(wired, datetime.now().astimezone())
+    fake_telegram.block(CHAT)
+    _tick(wired, _first_due() + timedelta(minutes=1))
+    assert [m.to for m in fake_twilio.messages] == [PHONE]
+    first = _deliveries(wired)[0]
+    assert (first["status"], first["channel"]) == ("sent", "sms")
+    listed = json.loads(wired("patient", "list", "--format", "json").out)
+    assert listed[0]["channels"] == ["sms"]  # blocking the bot withdrew telegram consent
+
+
+def test_twilio_429_and_500_are_retried_without_sending_twice(
+        wired: Cli, fake_twilio: FakeTwilio) -> None:
+    _enrol(wired)
+    due = _first_due()
+    fake_twilio.fail_next(429)
+    _tick(wired, due + timedelta(minutes=1))
+    assert fake_twilio.messages == [] and _deliveries(wired)[0]["status"] == "planned"
+    fake_twilio.fail_next(500)  # ambiguous: looked up first; not there, so retried later
+    _tick(wired, due + timedelta(minutes=30))
+    assert fake_twilio.messages == []
+    fake_twilio.drop_next(target="create")  # accepted, then the connection drops
+    fake_twilio.clock = lambda: due + timedelta(hours=2)  # the provider's clock agrees
+    _tick(wired, due + timedelta(hours=2))
+    _tick(wired, due + timedelta(hours=4))
+    assert len(fake_twilio.messages) == 1  # found by the look-up, never sent again
+    first = _deliveries(wired)[0]
+    assert first["status"] == "sent" and first["provider_id"] == fake_twilio.messages[0].sid
