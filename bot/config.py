@@ -38,6 +38,7 @@ class Settings(BaseSettings):
     telegram_bot_username: str = "carebot_bot"
     carebot_telegram_api_url: str = "https://api.telegram.org/bot"
     carebot_telegram_link_ttl_hours: int = 72
+    carebot_telegram_rate: int = 30  # messages per second, overall
     # Set to receive updates by webhook instead of polling; Telegram echoes it in a header.
     carebot_telegram_webhook_secret: SecretStr | None = None
 
@@ -46,6 +47,7 @@ class Settings(BaseSettings):
     twilio_from: str | None = None
     twilio_messaging_service_sid: str | None = None
     carebot_twilio_api_url: str = "https://api.twilio.com"
+    carebot_twilio_rate: int = 10  # messages per second from the sender
 
     x_consumer_key: SecretStr | None = None
     x_consumer_secret: SecretStr | None = None

@@ -10,18 +10,23 @@ from __future__ import annotations
 import asyncio
 import random
 from collections import Counter
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any, TypeVar
 
 from sqlmodel import Session, col, or_, select, update
 
 from bot import audit, catalog
 from bot.channels.base import Channel, ChannelError
 from bot.delivery import Delivery, prepare
+from bot.ratelimit import Limits
 from bot.store.keyring import Store
 from bot.store.models import DeliveryAttempt, Reminder
 
 CLAIM_BATCH = 500
+T = TypeVar("T")
 MAX_BACKOFF = timedelta(minutes=30)
 
 
@@ -41,6 +46,8 @@ class Dispatcher:
     now: datetime
     concurrency: dict[str, int] = field(default_factory=dict)
     outcomes: Counter[str] = field(default_factory=Counter)
+    _store_thread: ThreadPoolExecutor = field(
+        default_factory=lambda: ThreadPoolExecutor(max_workers=1, thread_name_prefix="store"))
 
     def run(self) -> Counter[str]:
         """Reconcile, expire, claim and send; returns the count of each final status."""
@@ -50,8 +57,8 @@ class Dispatcher:
     async def run_async(self) -> None:
         await self.reconcile_stale()
         self.expire_late()
-        semaphores = {name: asyncio.Semaphore(self.concurrency.get(name, 4))
-                      for name in self.channels}
+        semaphores = {name: asyncio.Semaphore(self.concurrency.get(
+            name, getattr(channel, "concurrency", 4))) for name, channel in self.channels.items()}
         try:
             while claimed := self.claim():
                 await asyncio.gather(*(self.deliver(rid, semaphores) for rid in claimed))
@@ -60,6 +67,7 @@ class Dispatcher:
                 close = getattr(channel, "close", None)
                 if close is not None:
                     await close()
+            self._store_thread.shutdown(wait=True)
 
     def claim(self) -> list[int]:
         """Move a batch of due reminders to `sending`, atomically (BEGIN IMMEDIATE or
@@ -92,21 +100,32 @@ class Dispatcher:
     async def deliver(self, reminder_id: int, semaphores: dict[str, asyncio.Semaphore]) -> None:
         """Send one claimed reminder, falling back channel by channel on permanent errors."""
         excluded: set[str] = set()
-        while (delivery := self._prepare(reminder_id, excluded)) is not None:
+        # Store work runs in threads, so that a commit's fsync never holds up the event loop
+        # (and with it the sends that are paced to the provider's rate limit).
+        while (delivery := await self._in_store(self._prepare, reminder_id,
+                                                excluded)) is not None:
             channel = self.channels[delivery.channel]
             try:
                 async with semaphores[delivery.channel]:
+                    limits: Limits | None = getattr(channel, "limits", None)
+                    if limits is not None:
+                        await limits.acquire(delivery.message.address)
                     provider_id = await channel.send(delivery.message)
             except ChannelError as error:
                 if error.ambiguous:
                     await self._resolve_ambiguous(delivery, error)
                     return
-                if not self._failed(delivery, error):
+                if not await self._in_store(self._failed, delivery, error):
                     return
                 excluded.add(delivery.channel)
             else:
-                self._succeeded(delivery, provider_id)
+                await self._in_store(self._succeeded, delivery, provider_id)
                 return
+
+    async def _in_store(self, work: Callable[..., T], *args: Any) -> T:
+        """Run store work on the one store thread: writes are serialised by SQLite anyway,
+        and a single worker keeps the event loop's sends on time (no GIL crowd)."""
+        return await asyncio.get_running_loop().run_in_executor(self._store_thread, work, *args)
 
     def _prepare(self, reminder_id: int, excluded: set[str]) -> Delivery | None:
         with self.store.session() as session:

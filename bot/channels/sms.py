@@ -19,6 +19,7 @@ from twilio.rest import Client
 
 from bot.channels.base import ChannelError, OutboundMessage
 from bot.config import Settings
+from bot.ratelimit import Limits
 
 # Twilio error codes that concern the recipient: retrying cannot help.
 OPT_OUT = {21610}  # the recipient replied STOP: Twilio refuses to send until START
@@ -63,6 +64,10 @@ class SmsChannel:
         self.sender: dict[str, Any] = (
             {"messaging_service_sid": settings.twilio_messaging_service_sid}
             if settings.twilio_messaging_service_sid else {"from_": settings.twilio_from})
+        # Twilio queues what a sender cannot send at once, but a long code sends ~1 SMS/s and
+        # an alphanumeric sender or messaging service more: the operator sets it.
+        self.limits = Limits(settings.carebot_twilio_rate)
+        self.concurrency = 16
         public = settings.carebot_public_url
         self.status_callback = f"{public.rstrip('/')}/webhooks/twilio/status" if public else None
 

@@ -28,6 +28,7 @@ from telegram.request import HTTPXRequest
 from bot.channels.base import ChannelError, OutboundMessage
 from bot.config import Settings
 from bot.inbound.telegram import Incoming
+from bot.ratelimit import Limits
 
 GONE = ("chat not found", "user is deactivated", "peer_id_invalid")
 
@@ -70,6 +71,9 @@ class TelegramChannel:
                        base_url=settings.carebot_telegram_api_url,
                        request=HTTPXRequest(connection_pool_size=32, read_timeout=15))
         self.on_migrate = on_migrate
+        # Telegram allows about 30 messages a second overall and one a second per chat.
+        self.limits = Limits(settings.carebot_telegram_rate, per_recipient=1)
+        self.concurrency = 16
         self._ready = asyncio.Lock()
         self._initialised = False
 

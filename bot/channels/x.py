@@ -19,6 +19,7 @@ from requests.adapters import HTTPAdapter
 
 from bot.channels.base import ChannelError, OutboundMessage
 from bot.config import Settings
+from bot.ratelimit import Limits
 
 TWITTER = "https://api.twitter.com"
 
@@ -72,6 +73,8 @@ class XChannel:
         values = [s.get_secret_value() for s in secrets if s is not None]
         self.client = tweepy.Client(consumer_key=values[0], consumer_secret=values[1],
                                     access_token=values[2], access_token_secret=values[3])
+        self.limits = Limits(1)  # each DM is paid for: never a burst
+        self.concurrency = 2
         if settings.carebot_x_api_url.rstrip("/") != TWITTER:
             self.client.session.mount(TWITTER, RedirectAdapter(settings.carebot_x_api_url))
 
