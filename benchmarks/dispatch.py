@@ -13,9 +13,9 @@ import argparse
 import sys
 import tempfile
 import time
+from datetime import UTC, datetime, timedelta
 from multiprocessing import Pipe, Process
 from multiprocessing.connection import Connection
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))

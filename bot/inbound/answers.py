@@ -4,7 +4,6 @@ gives medical advice beyond telling a patient with warning signs to call the eme
 from __future__ import annotations
 
 from bot.inbound.triage import Triage
-
 from bot.programs import Program
 
 STOPPED = {

@@ -11,11 +11,11 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.inbound.triage import DEFAULT_THRESHOLDS, Triage, classify
 from sqlmodel import Session, select
 
 from bot import audit, catalog, patients
 from bot.inbound import answers
+from bot.inbound.triage import DEFAULT_THRESHOLDS, Triage, classify
 from bot.store.keyring import INBOX_OWNER, Store
 from bot.store.models import Contact, Patient, Reply
 
