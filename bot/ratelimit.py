@@ -16,7 +16,7 @@ from collections import deque
 class SlidingWindow:
     """At most `limit` starts per `window` seconds, for each key."""
 
-    def __init__(self, limit: int, window: float = 1.0, margin: float = 0.03) -> None:
+    def __init__(self, limit: int, window: float = 1.0, margin: float = 0.02) -> None:
         self.limit = limit
         self.window = window + margin
         self._starts: dict[str, deque[float]] = {}
