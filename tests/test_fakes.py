@@ -2,7 +2,8 @@
 
 Each test drives the real SDK (twilio, python-telegram-bot, tweepy) against a fake on
 127.0.0.1, or sends a deliberately broken request with plain httpx and checks that the fake
-answers with the provider's error and records a violation.
+answers with the provider's error and records a violation. The fixtures fake_twilio,
+fake_telegram and fake_x come from tests/fakes/fixtures.py through tests/conftest.py.
 """
 
 from __future__ import annotations
@@ -24,12 +25,12 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
-from twilio.base.exceptions import TwilioRestException
+from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 from werkzeug.datastructures import Headers
 
-from tests.fakes import contracts, fixtures
+from tests.fakes import contracts
 from tests.fakes.fixtures import check_no_violations
 from tests.fakes.server import BackgroundServer
 from tests.fakes.telegram import FakeTelegram
@@ -37,11 +38,6 @@ from tests.fakes.telegram_contract import type_problem
 from tests.fakes.twilio import FakeTwilio, FakeTwilioHttpClient
 from tests.fakes.twilio_contract import SpecRequest
 from tests.fakes.x import FakeX, redirect_session
-
-# The fixtures, made visible here whether or not tests/conftest.py imports them too.
-fake_twilio = fixtures.fake_twilio
-fake_telegram = fixtures.fake_telegram
-fake_x = fixtures.fake_x
 
 PATIENT = "+32470123456"
 SENDER = "+15005550006"
@@ -176,6 +172,13 @@ def test_twilio_scripted_failures_reach_the_sdk_with_their_codes(
     assert fake_twilio.messages == []
 
 
+def test_twilio_look_up_can_fail_too(fake_twilio: FakeTwilio) -> None:
+    fake_twilio.fail_next(503, on="list")
+    # twilio 9 raises a plain TwilioException, not TwilioRestException, for a failed list page.
+    with pytest.raises(TwilioException, match="20503"):
+        twilio_client(fake_twilio).messages.list(to=PATIENT)
+
+
 def test_twilio_dropped_connection_leaves_an_accepted_message(fake_twilio: FakeTwilio) -> None:
     fake_twilio.drop_next()
     with pytest.raises(requests.ConnectionError):
@@ -199,7 +202,8 @@ def test_twilio_rate_limit_answers_20429(fake_twilio: FakeTwilio) -> None:
         client.messages.create(to=PATIENT, from_=SENDER, body="x")
     with pytest.raises(TwilioRestException) as caught:
         client.messages.create(to=PATIENT, from_=SENDER, body="x")
-    assert (caught.value.status, caught.value.code, fake_twilio.rate_limited) == (429, 20429, 1)
+    assert (caught.value.status, caught.value.code) == (429, 20429)
+    assert fake_twilio.rate_limited == [PATIENT] and len(fake_twilio.messages) == 2
 
 
 def test_twilio_status_callback_is_signed_like_twilio(fake_twilio: FakeTwilio) -> None:
@@ -297,6 +301,7 @@ def test_telegram_hang_makes_ptb_time_out_after_the_message_was_sent(
     ({"json": {"chat_id": 1}}, "Bad Request: message text is empty"),
     ({"data": {"chat_id": "1"}}, "Bad Request: message text is empty"),
     ({"json": {"text": "x"}}, "Bad Request: chat_id is empty"),
+    ({"data": {"chat_id": "jan", "text": "x"}}, "Bad Request: chat not found"),
     ({"json": {"chat_id": [1], "text": "x"}}, 'Bad Request: parameter "chat_id" must be'),
     ({"data": {"chat_id": "1", "text": "x", "txt": "y"}}, 'no parameter "txt"'),
     ({"json": {"chat_id": 1, "text": "x", "reply_markup": {"inline_keyboard": [[{"txt": "a"}]]}}},
@@ -391,6 +396,13 @@ def test_tweepy_raises_too_many_requests_with_the_reset_time(fake_x: FakeX) -> N
     assert 25 <= caught.value.reset_time - time.time() <= 31
 
 
+def test_x_events_look_up_can_be_rate_limited(fake_x: FakeX) -> None:
+    fake_x.fail_next(429, on="events")
+    with pytest.raises(tweepy.TooManyRequests):
+        x_client(fake_x).get_direct_message_events(user_auth=True)
+    assert x_client(fake_x).get_direct_message_events(user_auth=True).data is None
+
+
 def test_tweepy_raises_forbidden_when_the_user_refuses_dms(fake_x: FakeX) -> None:
     fake_x.refuse_dms(43)
     with pytest.raises(tweepy.Forbidden):
@@ -453,3 +465,16 @@ def test_contracts_dir_follows_the_environment(monkeypatch: pytest.MonkeyPatch,
     monkeypatch.setenv("CAREBOT_CONTRACTS_DIR", str(tmp_path))
     with pytest.raises(FileNotFoundError, match="CAREBOT_CONTRACTS_DIR"):
         contracts.contracts_dir()
+
+
+@pytest.mark.parametrize(("fake_class", "path"), [
+    (FakeTwilio, "/2010-04-01/Accounts/AC0/Messages"),
+    (FakeTelegram, "/bot1:x/sendMessage/extra"),
+    (FakeX, "/1.1/direct_messages/events/new.json"),
+])
+def test_a_path_the_provider_does_not_serve_is_a_404_violation(
+    fake_class: type[FakeTwilio | FakeTelegram | FakeX], path: str
+) -> None:
+    with fake_class() as fake:
+        assert httpx.post(f"{fake.url}{path}").status_code == 404
+    assert fake.take_violations() == [f"POST {path}: no such endpoint"]

@@ -13,7 +13,7 @@ from datetime import timedelta
 from typing import Any, ClassVar
 
 import requests
-from twilio.base.exceptions import TwilioRestException
+from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
@@ -41,6 +41,8 @@ def map_error(exc: Exception) -> ChannelError:
         if exc.status >= 500:
             return ChannelError("provider error", ambiguous=True, code=str(code))
         return ChannelError(f"refused ({exc.status})", code=str(code))  # config: retry, alert
+    if isinstance(exc, TwilioException):  # e.g. a failed page of a list: nothing was sent
+        return ChannelError("provider error")
     if isinstance(exc, requests.exceptions.ConnectTimeout | requests.exceptions.SSLError):
         return ChannelError("could not connect")  # nothing left carebot: safe to retry
     if isinstance(exc, requests.exceptions.RequestException):

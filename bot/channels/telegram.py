@@ -9,11 +9,15 @@ message up, so a send whose outcome is unknown (a timeout after the request left
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import ClassVar
 
-from telegram import Bot
+# RetryAfter.retry_after as a timedelta, PTB's coming default, without its warning.
+os.environ.setdefault("PTB_TIMEDELTA", "true")
+
+from telegram import Bot  # noqa: E402
 from telegram.error import (
     BadRequest,
     ChatMigrated,

@@ -1,9 +1,9 @@
 """What every fake provider shares: its server, its contract violations, its scripted failures.
 
 A fake records a *violation* for every request that the real provider would reject (and answers
-it with the provider's own error), and for every crash of its own; the pytest fixtures turn any
-violation into a test failure at teardown. A test that breaks the contract on purpose takes the
-violations with `take_violations()` and asserts on them.
+it with the provider's own error), for a path or method it does not serve, and for every crash
+of its own; the pytest fixtures turn any violation into a test failure at teardown. A test that
+breaks the contract on purpose takes the violations with `take_violations()` and asserts on them.
 
 Scripted behaviour is queued with `Failure` objects: an explicit error answer, a dropped
 connection or a hang. Drops and hangs happen *after* the request was accepted, to simulate the
@@ -24,12 +24,13 @@ from typing import Literal, Self
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from tests.fakes.server import BackgroundServer
 
 Handler = Callable[[Request], Awaitable[Response]]
+METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
 
 @dataclass(frozen=True)
@@ -53,14 +54,18 @@ class RateWindow:
         self.seconds = seconds
         self._events: deque[float] = deque()
 
-    def allow(self) -> bool:
-        """Record one event and say whether it fits in the window (refused ones are not kept)."""
+    def full(self) -> bool:
+        """Whether one more event now would exceed the limit."""
         now = time.monotonic()
         while self._events and now - self._events[0] >= self.seconds:
             self._events.popleft()
-        if len(self._events) >= self.limit:
+        return len(self._events) >= self.limit
+
+    def allow(self) -> bool:
+        """Record one event if it fits in the window, and say whether it did."""
+        if self.full():
             return False
-        self._events.append(now)
+        self._events.append(time.monotonic())
         return True
 
 
@@ -83,10 +88,19 @@ class FakeProvider:
         """The provider's endpoints; each subclass declares its own."""
         raise NotImplementedError
 
+    def not_found(self, request: Request) -> Response:
+        """The provider's answer to a path it does not serve; each subclass gives its shape."""
+        return JSONResponse({"error": "Not Found"}, status_code=404)
+
+    async def _unknown_endpoint(self, request: Request) -> Response:
+        self.violation(f"{request.method} {request.url.path}: no such endpoint")
+        return self.not_found(request)
+
     def start(self) -> Self:
         """Serve the fake on a free 127.0.0.1 port; `self.url` is its base URL."""
         self._stopping.clear()
-        self._server = BackgroundServer(Starlette(routes=self.routes()))
+        catch_all = Route("/{path:path}", self.guarded(self._unknown_endpoint), methods=METHODS)
+        self._server = BackgroundServer(Starlette(routes=[*self.routes(), catch_all]))
         self.url = self._server.start()
         return self
 
@@ -157,7 +171,7 @@ class FakeProvider:
         # uvicorn's h11 `receive` is a bound method of the request cycle, which holds the
         # transport; aborting it closes the socket with no status line at all.
         transport = getattr(getattr(request.receive, "__self__", None), "transport", None)
-        if transport is None:
+        if transport is None:  # another uvicorn: a hang until the client gives up is as ambiguous
             await self._hang(request, 30.0)
             return
         transport.abort()

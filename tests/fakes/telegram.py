@@ -22,17 +22,13 @@ Point PTB at it with `telegram.Bot(fake.token, base_url=f"{fake.url}/bot")`.
 from __future__ import annotations
 
 import asyncio
-import json
 import random
 import re
 import secrets
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from email.parser import BytesParser
-from email.policy import HTTP
 from typing import Any
-from urllib.parse import parse_qsl
 
 import httpx
 from starlette.requests import Request
@@ -41,7 +37,7 @@ from starlette.routing import Route
 
 from tests.fakes.base import Failure, FakeProvider, RateWindow
 from tests.fakes.contracts import telegram_method
-from tests.fakes.telegram_contract import UploadedFile, check_call, rule_problem
+from tests.fakes.telegram_contract import check_call, read_params, rule_problem
 from tests.fakes.telegram_updates import UpdateQueue
 
 MethodHandler = Callable[[Request, dict[str, Any]], Awaitable[Response]]
@@ -101,6 +97,9 @@ class FakeTelegram(FakeProvider):
     def routes(self) -> list[Route]:
         return [Route("/bot{token}/{method}", self.guarded(self._call), methods=["GET", "POST"])]
 
+    def not_found(self, request: Request) -> Response:
+        return error(404, "Not Found")
+
     def block(self, chat_id: int | str) -> None:
         """The patient blocked the bot: sends to this chat answer 403 from now on."""
         self._blocked.add(str(chat_id))
@@ -131,12 +130,14 @@ class FakeTelegram(FakeProvider):
 
     async def _call(self, request: Request) -> Response:
         token, name = request.path_params["token"], request.path_params["method"]
-        if not TOKEN_SHAPE.match(token) or telegram_method(name) is None:
+        if not TOKEN_SHAPE.match(token):
             return self._reject(request, 404, "Not Found")
         if token != self.token:
             return self._reject(request, 401, "Unauthorized")
-        method = telegram_method(name) or {}
-        params = await _read_params(request)
+        method = telegram_method(name)
+        if method is None:
+            return self._reject(request, 404, "Not Found")
+        params = await read_params(request)
         if params is None:
             return self._reject(request, 400, "Bad Request: can't parse request body")
         problem = check_call(method, params) or rule_problem(method["name"], params)
@@ -196,13 +197,16 @@ class FakeTelegram(FakeProvider):
     def _within_limits(self, chat: str) -> bool:
         limits = {"*": self.global_per_second, chat: self.per_chat_per_second}
         with self._lock:
-            for key, limit in limits.items():
-                window = self._windows.get(key)
-                if limit is not None and (window is None or window.limit != limit):
-                    window = self._windows[key] = RateWindow(limit)
-                if limit is not None and window is not None and not window.allow():
-                    return False
-        return True
+            windows = [self._window(key, limit) for key, limit in limits.items() if limit]
+            if any(window.full() for window in windows):
+                return False
+            return all(window.allow() for window in windows)
+
+    def _window(self, key: str, limit: int) -> RateWindow:
+        window = self._windows.get(key)
+        if window is None or window.limit != limit:
+            window = self._windows[key] = RateWindow(limit)
+        return window
 
     def _record(self, chat: str, params: dict[str, Any]) -> dict[str, Any]:
         sent = Sent(self.updates.next_message_id(), chat, str(params["text"]),
@@ -261,40 +265,3 @@ def _chat(chat: str) -> dict[str, Any]:
     if chat.lstrip("-").isdigit():
         return {"id": int(chat), "type": "supergroup", "title": "Group"}
     return {"id": -1001234567890, "type": "channel", "title": chat, "username": chat[1:]}
-
-
-async def _read_params(request: Request) -> dict[str, Any] | None:
-    """The call's parameters from its query string and body (None if the body is unreadable)."""
-    params: dict[str, Any] = dict(request.query_params)
-    content_type = request.headers.get("content-type", "")
-    kind = content_type.split(";")[0].strip().lower()
-    raw = await request.body()
-    if not raw:
-        return params
-    if kind == "application/json":
-        try:
-            body = json.loads(raw)
-        except ValueError:
-            return None
-        return {**params, **body} if isinstance(body, dict) else None
-    if kind == "application/x-www-form-urlencoded":
-        return {**params, **dict(parse_qsl(raw.decode(), keep_blank_values=True))}
-    if kind == "multipart/form-data":
-        return {**params, **_multipart(raw, content_type)}
-    return None
-
-
-def _multipart(raw: bytes, content_type: str) -> dict[str, Any]:
-    message = BytesParser(policy=HTTP).parsebytes(
-        f"Content-Type: {content_type}\r\n\r\n".encode() + raw
-    )
-    parts: dict[str, Any] = {}
-    for part in message.iter_parts():
-        name = part.get_param("name", header="content-disposition")
-        decoded = part.get_payload(decode=True)
-        payload = decoded if isinstance(decoded, bytes) else b""
-        if part.get_filename() is not None:
-            parts[str(name)] = UploadedFile(part.get_filename() or "", len(payload))
-        else:
-            parts[str(name)] = payload.decode()
-    return parts

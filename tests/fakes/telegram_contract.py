@@ -17,7 +17,12 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from email.parser import BytesParser
+from email.policy import HTTP
 from typing import Any
+from urllib.parse import parse_qsl
+
+from starlette.requests import Request
 
 from tests.fakes.contracts import telegram_type
 
@@ -149,6 +154,9 @@ def _object_problem(value: Any, type_name: str) -> str | None:
 
 def rule_problem(method: str, params: Mapping[str, Any]) -> str | None:
     """Rules the server enforces beyond field types, for the methods carebot uses."""
+    chat = params.get("chat_id")
+    if chat is not None and not (_is_integer(chat) or str(chat).startswith("@")):
+        return "chat not found"
     if method == "sendMessage":
         text = str(params.get("text", ""))
         if not text.strip():
@@ -168,3 +176,48 @@ def rule_problem(method: str, params: Mapping[str, Any]) -> str | None:
         if secret is not None and not SECRET_TOKEN.match(str(secret)):
             return "secret token contains unallowed characters"
     return None
+
+
+async def read_params(request: Request) -> dict[str, Any] | None:
+    """The call's parameters from its query string and body (None if the body is unreadable)."""
+    params: dict[str, Any] = dict(request.query_params)
+    content_type = request.headers.get("content-type", "")
+    kind = content_type.split(";")[0].strip().lower()
+    raw = await request.body()
+    if not raw:
+        return params
+    if kind == "application/json":
+        try:
+            body = json.loads(raw)
+        except ValueError:
+            return None
+        return {**params, **body} if isinstance(body, dict) else None
+    if kind == "application/x-www-form-urlencoded":
+        return {**params, **dict(parse_qsl(raw.decode(), keep_blank_values=True))}
+    if kind == "multipart/form-data":
+        return {**params, **_multipart(raw, content_type)}
+    return None
+
+
+def _attached(parts: dict[str, Any]) -> dict[str, Any]:
+    """Drop file parts that another parameter refers to as "attach://<name>"."""
+    texts = [value for value in parts.values() if isinstance(value, str)]
+    return {name: value for name, value in parts.items()
+            if not (isinstance(value, UploadedFile)
+                    and any(f"attach://{name}" in text for text in texts))}
+
+
+def _multipart(raw: bytes, content_type: str) -> dict[str, Any]:
+    message = BytesParser(policy=HTTP).parsebytes(
+        f"Content-Type: {content_type}\r\n\r\n".encode() + raw
+    )
+    parts: dict[str, Any] = {}
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        decoded = part.get_payload(decode=True)
+        payload = decoded if isinstance(decoded, bytes) else b""
+        if part.get_filename() is not None:
+            parts[str(name)] = UploadedFile(part.get_filename() or "", len(payload))
+        else:
+            parts[str(name)] = payload.decode()
+    return _attached(parts)

@@ -9,8 +9,10 @@ Scripting, for tests:
     fake.fail_next(429)                   # 429 / 20429, a refusal that was never processed
     fake.fail_next(500)                   # ambiguous: Twilio may or may not have sent it
     fake.fail_next(400, code=21610)       # unsubscribed recipient (also 21211, 21614, ...)
+    fake.fail_next(500, on="list")        # the reconciliation look-up fails instead
     fake.drop_next(); fake.hang_next(5)   # accepted, then no answer: an ambiguous outcome
-    fake.rate_limit = 10                  # creates per second, 429 / 20429 beyond
+    fake.rate_limit = 10                  # creates per second, 429 / 20429 beyond; the refused
+                                          # recipients are listed in fake.rate_limited
     fake.latency = 0.2; fake.clock = lambda: simulated_now
     fake.deliver(sid)                     # signed status callback to the StatusCallback URL
     fake.inbound(url, from_=..., to=..., body="STOP")   # signed incoming-SMS webhook
@@ -22,11 +24,9 @@ from __future__ import annotations
 
 import base64
 import secrets
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
-from email.utils import format_datetime
-from typing import Any
-from urllib.parse import parse_qs, urlencode, urlsplit
+from datetime import UTC
+from typing import Any, Literal
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 from starlette.requests import Request
@@ -45,8 +45,8 @@ from tests.fakes.twilio_contract import (
     spec_problems,
     unknown_fields,
 )
+from tests.fakes.twilio_messages import API_VERSION, Sms, list_page, matches
 
-API_VERSION = "2010-04-01"
 KNOWN_ERRORS = {
     20003: "Authenticate",
     20404: "The requested resource was not found",
@@ -73,39 +73,10 @@ class FakeTwilioHttpClient(TwilioHttpClient):  # type: ignore[misc]  # twilio is
 
     def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> TwilioResponse:
         parts = urlsplit(url)
-        if (parts.hostname or "").endswith("twilio.com"):
+        host = parts.hostname or ""
+        if host == "twilio.com" or host.endswith(".twilio.com"):
             url = self.base_url + parts.path + (f"?{parts.query}" if parts.query else "")
         return super().request(method, url, *args, **kwargs)
-
-
-@dataclass
-class Sms:
-    """One message the fake accepted."""
-
-    sid: str
-    account_sid: str
-    to: str
-    body: str
-    date_created: datetime
-    from_: str | None = None
-    messaging_service_sid: str | None = None
-    status_callback: str | None = None
-    status: str = "queued"
-    params: dict[str, str] = field(default_factory=dict)
-
-    def resource(self) -> dict[str, Any]:
-        """The Message resource as the API returns it."""
-        uri = f"/{API_VERSION}/Accounts/{self.account_sid}/Messages/{self.sid}"
-        stamp = format_datetime(self.date_created, usegmt=True)
-        return {
-            "account_sid": self.account_sid, "api_version": API_VERSION, "body": self.body,
-            "date_created": stamp, "date_sent": stamp, "date_updated": stamp,
-            "direction": "outbound-api", "error_code": None, "error_message": None,
-            "from": self.from_, "messaging_service_sid": self.messaging_service_sid,
-            "num_media": "0", "num_segments": "1", "price": None, "price_unit": "USD",
-            "sid": self.sid, "status": self.status, "to": self.to,
-            "subresource_uris": {"media": f"{uri}/Media.json"}, "uri": f"{uri}.json",
-        }
 
 
 class FakeTwilio(FakeProvider):
@@ -119,7 +90,7 @@ class FakeTwilio(FakeProvider):
         self.auth_token = auth_token or secrets.token_hex(16)
         self.messages: list[Sms] = []
         self.rate_limit: int | None = None
-        self.rate_limited = 0
+        self.rate_limited: list[str] = []
         self._window: RateWindow | None = None
 
     def routes(self) -> list[Route]:
@@ -129,13 +100,17 @@ class FakeTwilio(FakeProvider):
             Route(f"{base}/Messages/{{sid}}.json", self.guarded(self._fetch), methods=["GET"]),
         ]
 
-    def fail_next(self, status: int = 500, *, code: int | None = None,
-                  message: str | None = None) -> None:
-        """Answer the next create-message request with this Twilio error instead."""
+    def not_found(self, request: Request) -> Response:
+        message = f"The requested resource {request.url.path} was not found"
+        return TwilioError(404, 20404, message).response()
+
+    def fail_next(self, status: int = 500, *, code: int | None = None, message: str | None = None,
+                  on: Literal["create", "list", "fetch"] = "create") -> None:
+        """Answer the next create-message request (or list or fetch) with this Twilio error."""
         code = code or {401: 20003, 404: 20404, 429: 20429, 503: 20503}.get(
             status, 20500 if status >= 500 else 70002
         )
-        self.inject(Failure(status=status, code=code, description=message, target="create"))
+        self.inject(Failure(status=status, code=code, description=message, target=on))
 
     async def _messages(self, request: Request) -> Response:
         error = self._auth_error(request)
@@ -151,12 +126,10 @@ class FakeTwilio(FakeProvider):
             user, _, password = base64.b64decode(encoded).decode().partition(":")
         except ValueError:
             user = password = ""
-        expected = (self.account_sid, self.auth_token, self.account_sid)
-        if scheme.lower() != "basic" or (user, password, request.path_params["account"]) != (
-            expected
-        ):
-            return TwilioError(401, 20003, "Authenticate")
-        return None
+        valid = (scheme.lower() == "basic" and user == self.account_sid
+                 and password == self.auth_token
+                 and request.path_params["account"] == self.account_sid)
+        return None if valid else TwilioError(401, 20003, "Authenticate")
 
     def _reject(self, request: Request, error: TwilioError, problems: list[str]) -> Response:
         detail = f" ({'; '.join(problems)})" if problems else ""
@@ -183,6 +156,7 @@ class FakeTwilio(FakeProvider):
         if failure is not None and failure.kind == "error":
             return self._scripted(failure)
         if not self._within_rate_limit():
+            self.rate_limited.append(form["To"][-1])
             return TwilioError(429, 20429, "Too Many Requests").response()
         sms = self._accept({name: values[-1] for name, values in form.items()})
         if failure is not None:
@@ -200,10 +174,7 @@ class FakeTwilio(FakeProvider):
                 return True
             if self._window is None or self._window.limit != self.rate_limit:
                 self._window = RateWindow(self.rate_limit)
-            if self._window.allow():
-                return True
-            self.rate_limited += 1
-            return False
+            return self._window.allow()
 
     def _accept(self, fields: dict[str, str]) -> Sms:
         sms = Sms(
@@ -221,33 +192,26 @@ class FakeTwilio(FakeProvider):
         problems = spec_problems(self._spec_request(request))
         if problems:
             return self._reject(request, TwilioError(400, 70002, problems[0]), problems)
+        failure = self.next_failure("list")
+        if failure is not None and failure.kind == "error":
+            return self._scripted(failure)
         query = request.query_params
         with self._lock:
-            found = [m for m in reversed(self.messages) if _matches(m, query)]
-        size, page = int(query.get("PageSize", "50")), int(query.get("Page", "0"))
-        chunk = found[page * size:(page + 1) * size]
-        uri = request.url.path
-        following = {**dict(query.items()), "Page": str(page + 1), "PageToken": f"PA{page + 1}"}
-        return JSONResponse({
-            "messages": [m.resource() for m in chunk],
-            "end": page * size + max(len(chunk) - 1, 0), "start": page * size,
-            "page": page, "page_size": size, "previous_page_uri": None,
-            "first_page_uri": f"{uri}?PageSize={size}&Page=0", "uri": str(request.url.path),
-            "next_page_uri": f"{uri}?{urlencode(following)}" if len(found) > (page + 1) * size
-            else None,
-        })
+            found = [m for m in reversed(self.messages) if matches(m, query)]
+        return JSONResponse(list_page(found, query, request.url.path))
 
     async def _fetch(self, request: Request) -> Response:
         error = self._auth_error(request)
         problems = spec_problems(self._spec_request(request))
         if error is not None or problems:
             return self._reject(request, error or TwilioError(400, 70002, problems[0]), problems)
+        failure = self.next_failure("fetch")
+        if failure is not None and failure.kind == "error":
+            return self._scripted(failure)
         with self._lock:
             sms = next((m for m in self.messages if m.sid == request.path_params["sid"]), None)
         if sms is None:
-            return TwilioError(
-                404, 20404, f"The requested resource {request.url.path} was not found"
-            ).response()
+            return self.not_found(request)
         return JSONResponse(sms.resource())
 
     def deliver(self, sid: str, status: str = "delivered", *,
@@ -282,24 +246,3 @@ class FakeTwilio(FakeProvider):
         """POST form `params` to `url` with the X-Twilio-Signature Twilio would compute."""
         signature = RequestValidator(self.auth_token).compute_signature(url, params)
         return httpx.post(url, data=params, headers={"X-Twilio-Signature": signature}, timeout=10)
-
-
-def _matches(sms: Sms, query: Any) -> bool:
-    if query.get("To") not in (None, sms.to) or query.get("From") not in (None, sms.from_):
-        return False
-    sent = sms.date_created
-    after, before, on = query.get("DateSent>"), query.get("DateSent<"), query.get("DateSent")
-    if after is not None and sent < _parse_date(after):
-        return False
-    if before is not None and sent > _parse_date(before, end_of_day=True):
-        return False
-    return on is None or sent.date() == _parse_date(on).date()
-
-
-def _parse_date(value: str, *, end_of_day: bool = False) -> datetime:
-    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    if end_of_day and len(value) == 10:  # a bare date: the whole day counts
-        parsed += timedelta(days=1, microseconds=-1)
-    return parsed

@@ -5,12 +5,14 @@ answers 201 `{"data": {"dm_conversation_id", "dm_event_id"}}`), `GET /2/dm_event
 `GET /2/dm_conversations/with/{participant_id}/dm_events` and `GET /2/users/me`. There is no X
 contract file, so requests are checked against what X documents and tweepy sends (`x_contract`):
 an OAuth 1.0a user-context `Authorization` header whose HMAC-SHA1 signature verifies with the
-fake's keys (401 otherwise), a numeric participant id, a JSON body with a non-empty `text` of at
+keys of `fake.credentials()` (401 otherwise; an app-only bearer token gets X's 403
+"Unsupported Authentication"), a numeric participant id, a JSON body with a non-empty `text` of at
 most 10,000 characters (or an attachment), and the documented query parameters and values.
 A request X would reject gets X's error shape and is recorded as a violation.
 
 Scripting, for tests:
-    fake.fail_next(429, reset_in=60)      # 429 with x-rate-limit-* headers
+    fake.fail_next(429, reset_in=60)      # 429 with x-rate-limit-* headers (on="events" for
+                                          # the next GET of DM events instead of a send)
     fake.fail_next(403); fake.fail_next(500)
     fake.refuse_dms(participant_id)       # 403 from now on: the user does not accept DMs
     fake.drop_next(); fake.hang_next(5)   # sent, then no answer: an ambiguous outcome
@@ -27,8 +29,8 @@ import json
 import secrets
 import time
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
+from datetime import UTC, datetime
+from typing import Any, Literal
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -103,7 +105,7 @@ class DmEvent:
             "id": self.id, "event_type": "MessageCreate", "text": self.text,
             "sender_id": self.sender_id, "dm_conversation_id": self.dm_conversation_id,
             "participant_ids": list(self.participant_ids),
-            "created_at": self.created_at.strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+            "created_at": self.created_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z"),
         }
         return {k: v for k, v in full.items() if k in {"id", "event_type", "text"} | fields}
 
@@ -146,11 +148,14 @@ class FakeX(FakeProvider):
             Route("/2/users/me", self.guarded(self._me), methods=["GET"]),
         ]
 
-    def fail_next(self, status: int = 500, *, reset_in: int = 60,
-                  detail: str | None = None) -> None:
-        """Answer the next DM send with this error (429 carries x-rate-limit-reset)."""
-        self.inject(Failure(status=status, retry_after=reset_in, description=detail,
-                            target="dm"))
+    def not_found(self, request: Request) -> Response:
+        return problem(404, "Not Found Error", f"Could not find {request.url.path}")
+
+    def fail_next(self, status: int = 500, *, reset_in: int = 60, detail: str | None = None,
+                  on: Literal["dm", "events"] = "dm") -> None:
+        """Answer the next DM send (or events look-up) with this error; a 429 carries
+        `x-rate-limit-reset`, `reset_in` seconds from now."""
+        self.inject(Failure(status=status, retry_after=reset_in, description=detail, target=on))
 
     def refuse_dms(self, participant_id: str | int) -> None:
         """This user does not accept DMs from the bot: sends to them answer 403."""
@@ -206,6 +211,9 @@ class FakeX(FakeProvider):
         reason = events_query_problem(request.query_params.multi_items())
         if reason:
             return self._reject(request, invalid_request(reason), reason)
+        failure = self.next_failure("events")
+        if failure is not None and failure.kind == "error":
+            return _scripted(failure)
         return JSONResponse(self._event_page(request))
 
     def _event_page(self, request: Request) -> dict[str, Any]:
