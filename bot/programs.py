@@ -18,7 +18,7 @@ from typing import Any
 from apscheduler.triggers.cron import CronTrigger
 from jinja2 import TemplateSyntaxError, meta
 
-from bot import render
+from bot import addresses, render
 from bot.channels import CEILINGS
 from bot.channels.base import SENSITIVITY, sensitivity_rank
 from bot.inbound.triage import Thresholds
@@ -58,6 +58,8 @@ class Program:
     emergency: dict[str, str]
     thresholds: dict[str, float] = field(default_factory=dict)
     max_sms_segments: int = 2
+    # Where an urgent reply is announced (a nurse's phone or Telegram chat): channel, address.
+    on_call: tuple[str, str] | None = None
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True, ensure_ascii=False)
@@ -66,6 +68,8 @@ class Program:
     def from_json(cls, text: str) -> Program:
         data = json.loads(text)
         data["templates"] = {k: Template(**v) for k, v in data["templates"].items()}
+        if data.get("on_call"):
+            data["on_call"] = tuple(data["on_call"])
         return cls(**data)
 
     def trigger(self, timezone: str) -> CronTrigger:
@@ -157,6 +161,20 @@ def _check_source(program: Program, name: str, lang: str, source: str) -> None:
             )
 
 
+def _on_call(raw: Any) -> tuple[str, str] | None:
+    if not raw:
+        return None
+    channel = str(raw.get("channel", ""))
+    if channel not in ("sms", "telegram", "console"):
+        raise ProgramError("on_call.channel must be sms, telegram or console")
+    if channel == "console":
+        return channel, ""
+    try:
+        return channel, addresses.normalise(channel, str(raw.get("address", "")))
+    except addresses.AddressError as exc:
+        raise ProgramError(f"on_call: {exc}") from exc
+
+
 def parse_program(source: str, *, templates_dir: Path, origin: str = "program") -> Program:
     """Parse and validate a program's TOML text; ProgramError says what is wrong."""
     try:
@@ -196,6 +214,7 @@ def _build(raw: dict[str, Any], templates_dir: Path) -> Program:
         templates=_read_templates(raw["templates"], languages, templates_dir / name),
         emergency=emergency, thresholds=thresholds,
         max_sms_segments=int(raw.get("max_sms_segments", 2)),
+        on_call=_on_call(raw.get("on_call")),
     )
     _check_templates(program)
     return program

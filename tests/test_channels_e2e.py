@@ -172,3 +172,25 @@ def test_twilio_429_and_500_are_retried_without_sending_twice(
     assert len(fake_twilio.messages) == 1  # found by the look-up, never sent again
     first = _deliveries(wired)[0]
     assert first["status"] == "sent" and first["provider_id"] == fake_twilio.messages[0].sid
+
+
+def test_an_urgent_reply_is_answered_at_once_and_the_on_call_nurse_gets_only_the_pseudonym(
+        wired: Cli, fake_twilio: FakeTwilio) -> None:
+    from tests.helpers import write_program
+
+    path = write_program(wired.cwd, name="on-call-weekly")
+    path.write_text(path.read_text() + '\n[on_call]\nchannel = "sms"\naddress = "+32470999888"\n')
+    wired.env.update({"CAREBOT_SCHEDULES_DIR": str(wired.cwd / "schedules"),
+                      "CAREBOT_TEMPLATES_DIR": str(wired.cwd / "templates")})
+    enrolled = wired("patient", "enrol", "--ref", "AZ-77", "--program", "on-call-weekly",
+                     "--lang", "nl", "--tz", "Europe/Brussels", "--name", "Jan",
+                     "--consent", "console", "--format", "json")
+    pseudonym = json.loads(enrolled.out)["pseudonym"]
+    result = wired("reply", pseudonym, "mijn arm is slap en ik praat raar")
+    assert result.code == 0, result.err
+    assert "urgent" in result.out and "Bel 112" in result.out  # the program's emergency text
+    assert [(m.to, m.body) for m in fake_twilio.messages] == [
+        ("+32470999888", f"carebot: urgent reply waiting from {pseudonym}. "
+                         "Open it with `carebot replies --urgent`.")]
+    queue = json.loads(wired("replies", "--format", "json").out)
+    assert queue[0]["pseudonym"] == pseudonym and "urgent" in queue[0]["flags"]

@@ -44,6 +44,11 @@ class ConsoleChannel:
             self.echo(message.pseudonym, message.body)
         return provider_id
 
+    async def send_text(self, address: str, text: str) -> None:
+        """An immediate notice (e.g. to the on-call nurse at this terminal)."""
+        if self.echo is not None:
+            self.echo("on-call", text)
+
     async def lookup(self, message: OutboundMessage) -> str | None:
         with self.store.session() as session:
             row = session.exec(select(ConsoleMessage).where(

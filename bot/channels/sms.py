@@ -87,6 +87,15 @@ class SmsChannel:
             raise map_error(exc) from None
         return str(created.sid)
 
+    async def send_text(self, address: str, text: str) -> None:
+        """An immediate notice outside the reminder outbox (e.g. to the on-call nurse)."""
+        def create() -> None:
+            try:
+                self.client.messages.create(to=address, body=text, **self.sender)
+            except Exception as exc:  # noqa: BLE001
+                raise map_error(exc) from None
+        await asyncio.to_thread(create)
+
     async def send(self, message: OutboundMessage) -> str:
         return await asyncio.to_thread(self._create, message)
 

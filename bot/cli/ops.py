@@ -102,6 +102,12 @@ def reply_cmd(
     console.print(f"reply {result.reply_id} stored for {who}; flags: {flags}", highlight=False)
     if result.answer:
         _echo(who, result.answer)
+    if result.notice is not None:
+        import asyncio
+
+        from bot.inbound.alerts import send_notice
+
+        asyncio.run(send_notice(s, result.notice, subject=who, echo=_echo))
 
 
 def serve_cmd(

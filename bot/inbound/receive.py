@@ -15,6 +15,7 @@ from sqlmodel import Session, select
 
 from bot import audit, catalog, patients
 from bot.inbound import answers
+from bot.inbound.alerts import Notice, on_call_notice
 from bot.inbound.triage import DEFAULT_THRESHOLDS, Triage, classify
 from bot.store.keyring import INBOX_OWNER, Store
 from bot.store.models import Contact, Patient, Reply
@@ -31,6 +32,7 @@ class Received:
     flags: tuple[str, ...]
     answer: str | None  # text to send back on the same channel at once, if any
     duplicate: bool = False
+    notice: Notice | None = None  # for the on-call nurse, when the reply is urgent
 
 
 def match(store: Store, session: Session, channel: str, address: str) -> Patient | None:
@@ -100,7 +102,8 @@ def receive(
             audit.record(session, action="reply.answer", actor="carebot",
                          subject=reply.pseudonym, reply=reply.id, channel=channel,
                          urgent="urgent" in triage.flags, at=received_at)
-        return Received(reply.id, reply.pseudonym, triage.flags, answer)
+        notice = on_call_notice(program, reply.pseudonym) if "urgent" in triage.flags else None
+        return Received(reply.id, reply.pseudonym, triage.flags, answer, notice=notice)
 
 
 def _readings(triage: Triage) -> dict[str, float | int | None]:

@@ -28,7 +28,8 @@ _SIDE = r"(?:(?:linker|rechter|left|right|gauche|droite)\s?)?"
 _ARM = rf"{_SIDE}(?:arm|armen|hand|handen|vingers|bras?|mains?|doigts|arms|hands|fingers)"
 _WEAK = (
     r"slap\w*|zwak\w*|krachteloos|lam|lamme|verlamd\w*|gevoelloos|verdoofd|doof|dood|zwaar\w*"
-    r"|tintel\w*|slaapt|wil niet mee|doet niet mee|luistert niet|hangt|valt weg"
+    r"|tintel\w*|slaapt|wil niet mee|doet niet mee|luistert niet|hangt|valt weg|geen kracht"
+    r"|geen gevoel"
     r"|faible\w*|lourde?s?|engourdi\w*|paral[iy][sz]\w*|mort|morte|inerte|sans force|molle?"
     r"|ne repond (?:plus|pas)|endormi\w*|fourmill\w*|picot\w*"
     r"|weak\w*|numb\w*|heavy|dead|limp|paraly[sz]ed|useless|tingl\w*|floppy|asleep"
@@ -58,12 +59,20 @@ ARM = (
     rf"\bno\s+strength\s+in\s+{_MY}{_ARM}\b",
     r"\b(?:keep\s+)?dropping\s+(?:things|everything|my cup|stuff)",
     rf"\b(?:{_BODY_SIDE})\b{gap(3)}(?:{_WEAK})\b",
-    rf"\bhalf\s?zijdig\w*|hemipleg\w*|hemipar\w*",
+    r"\bhalf\s?zijdig\w*|\bhemipleg\w*|\bhemipar\w*",
+    rf"\b{_ARM}\s+(?:\w+\s+)?(?:n'a|a|heeft|has)\s+(?:plus|pas|aucune|geen|no)\s+(?:de\s+)?"
+    r"(?:force|kracht|strength|gevoel|feeling)",
 )
 
 # ---- leg -------------------------------------------------------------------------------
-_LEG = rf"{_SIDE}(?:been|benen|voet|voeten|jambes?|pieds?|legs?|foot|feet|knee)"
+_LEG = rf"{_SIDE}(?:benen|voet|voeten|jambes?|pieds?|legs?|foot|feet|knee)"
+_WEAK_NL = (
+    r"slap\w*|zwak\w*|krachteloos|lam|verlamd\w*|gevoelloos|verdoofd|doof|dood|zwaar\w*"
+    r"|tintel\w*|slaapt|wil niet mee|doet niet mee|sleept|knikt|zakt door|begaf|begeeft"
+)
 LEG = (
+    # "been" is a Dutch leg and an English verb: "I have been weak" is no leg.
+    rf"\b{_SIDE}been\b{gap(3)}(?:{_WEAK_NL})\b",
     rf"\b{_LEG}\b{gap(3)}(?:{_WEAK}|sleept|knikt|zakt door|begaf|begeeft|se derobe\w*"
     r"|lache|traine|gave way|gives way|buckled|dragging|drags)\b",
     rf"\b(?:slappe|zwakke|lamme|verlamde|gevoelloze|weak|numb|limp|dead|heavy)\s+{_LEG}\b",
@@ -109,12 +118,14 @@ EYES = (
     r"\bdubbel\s?(?:zien|zicht|beeld)|\bzie\s+(?:alles\s+)?(?:dubbel|wazig|troebel|zwart)",
     r"\bwazig\s+(?:zien|zicht|beeld)|\balles\s+(?:is\s+)?wazig",
     r"\bzicht\s+(?:is\s+)?(?:\w+\s+)?(?:wazig|weg|troebel|slecht|vaag|minder|zwart)",
-    r"\b(?:zie|zag)\s+(?:\w+\s+)?(?:niks|niets|bijna niets)\b",
+    r"\b(?:zie|zag)\s+(?:\w+\s+)?(?:niks|niets|bijna niets)\b"
+    r"(?!\s+(?:bijzonders|speciaals|geks|raars|mis|verkeerd|nieuws))",
     r"\b(?:kan|kon)\s+(?:\w+\s+){0,2}niet\s+(?:meer\s+)?(?:goed\s+)?zien",
     rf"\b(?:oog|ogen)\b{gap(3)}(?:wazig|blind|niks|niets|dubbel|zwart|donker|gordijn|troebel)",
     r"\bzwart\s+voor\s+(?:mijn|m'n|de)\s+ogen|\bgordijn\s+voor|\bgezichtsveld\w*",
     r"\bblind\b",
-    r"\bvois\s+(?:tout\s+)?(?:double|flou|trouble|noir|plus rien|plus bien|plus\b)",
+    r"\bvois\s+(?:tout\s+)?(?:double|flou|trouble|noir|plus rien|plus bien|plus net"
+    r"|plus de (?:cet|mon|l')\s*oeil|plus\s*(?:$|[.!;,]))",
     r"\bvois\s+(?:rien|mal|pas bien)\b(?!\s+(?:de|d'|comment|pourquoi|ce que|le probleme))",
     r"\b(?:vision|vue)\s+(?:est\s+)?(?:double|floue?|trouble|brouillee|baisse\w*|a baisse)",
     rf"\b(?:oeil|yeux)\b{gap(3)}(?:voit plus|voit rien|aveugle|flou|noir|trouble|double)",
@@ -164,7 +175,8 @@ SPEECH = (
     r"|to speak|to talk|getting (?:my\s+)?words out|finding (?:my\s+)?words|speech)",
     r"\bwords\s+(?:won'?t|wont|don'?t|dont|will not|do not)\s+come(?:\s+out)?",
     r"\btalk(?:ing)?\s+funny|\bsound(?:ing|s)?\s+drunk|\bmixing up\s+(?:my\s+)?words",
-    r"\bgibberish|\b(?:nobody|no one|they|people)\s+(?:can'?t\s+)?understands?\s+me",
+    r"\bgibberish|\b(?:nobody|no one)\s+understands\s+me\b(?!\s+(?:like|as))",
+    r"\b(?:they|people|she|he)\s+(?:can'?t|cannot|don'?t|doesn'?t)\s+understand\s+me",
     r"\btongue\s+(?:feels\s+)?(?:thick|heavy|numb)",
 )
 
@@ -177,7 +189,8 @@ CHEST_PAIN = (
     rf"(?:de|mijn|m'n|mn|het)?\s*{_CHEST_NL}",
     r"\bborst\w*\s?(?:p[iy]j?n|pyn)\w*|\bhartpijn|\bborst\s+(?:\w+\s+){0,2}(?:doet\s+(?:zeer|pijn)"
     r"|knelt|drukt|brandt|steekt|strak|benauwd|zwaar)",
-    r"\bbeklemmend\w*|\bbenauwd\w*(?!\s+(?:weer|dag))|\bhartaanval|\binfarct\w*",
+    r"\bbeklemmend\w*|\bbenauwd(?:e|heid)?\b(?!\s+(?:weer|dag|warm))|\bhartaanval"
+    r"|\binfarct\w*",
     r"\b(?:douleurs?|doleurs?|douleure|mal|serrement|oppression|poids|pression|brulure"
     r"|point|barre|etau|gene|pincement)\s+(?:\w+\s+){0,3}(?:a|dans|sur|de|au niveau de)\s+"
     rf"(?:la\s+|ma\s+)?{_CHEST_FR}",
@@ -226,16 +239,21 @@ BALANCE = (
     rf"\bevenwicht\w*\b{gap(3)}(?:kwijt|verloren|weg|problemen|slecht|stoornis)",
     r"\b(?:verlies|verloor|verloren|kwijt)\s+(?:\w+\s+){0,2}evenwicht|\bevenwichts(?:stoornis"
     r"|problem)\w*",
-    r"\b(?:ben|was|is|bijna|gisteren|vandaag|vanmorgen|vannacht)\s+(?:\w+\s+){0,3}gevallen\b",
-    r"\bik val\b|\bval\s+(?:steeds|telkens|vaak|om)\b|\bomgevallen|\bonderuit\s+gegaan",
-    r"\b(?:blijf|bleef|ga|ging|dreig\w*|bijna)\s+(?:\w+\s+){0,2}(?:om\s+te\s+)?vallen\b",
+    r"\b(?:ben|was|is|bijna|gisteren|vandaag|vanmorgen|vannacht)\s+(?:\w+\s+){0,3}"
+    r"(?<!slaap )gevallen\b",
+    r"\bik val\b(?!\s+(?:\w+\s+)?(?:in slaap|af|mee))|\bomgevallen|\bonderuit\s+gegaan",
+    r"\bval\s+(?:steeds|telkens|vaak|om)\b(?!\s+(?:\w+\s+)?in slaap)",
+    r"\b(?:blijf|bleef|ga|ging|dreig\w*|bijna)\s+(?:\w+\s+){0,2}(?:om\s+te\s+)?"
+    r"(?<!slaap )vallen\b",
     r"\bwankel\w*|\bzwalk\w*|\bwiebelig|\bonvast\w*",
     r"\b(?:kan|kon)\s+(?:\w+\s+)?niet\s+(?:meer\s+)?(?:recht\s+)?(?:staan|blijven staan)",
     r"\bloop\s+(?:\w+\s+)?(?:scheef|als een dronk\w*|als dronken)",
     r"\bv[ea]rti[gj]\w*|\betourdi\w*|\btete\s+(?:qui\s+)?tourne|\btout\s+tourne",
     r"\btete\s+me\s+tourne|\bdesequilibr\w*|\btitub\w*|\bvacill\w*",
     r"\b(?:perdu|perte|perds|perd)\s+(?:de\s+|d'|l'|mon\s+)?\s*equilibre",
-    r"\b(?:suis|est|etais)\s+(?:\w+\s+){0,2}tombee?s?\b(?!\s+(?:malade|amoureu\w*|sur))",
+    r"(?<!tension )(?<!pression )(?<!glycemie )(?<!sucre )(?<!taux )"
+    r"\b(?:suis|est|etais)\s+(?:\w+\s+){0,2}tombee?s?\b"
+    r"(?!\s+(?:malade|amoureu\w*|sur|en panne|a l'eau|bien|dessus))",
     r"\bje tombe\b(?!\s+(?:de sommeil|bien|malade|d'accord|amoureu\w*))",
     r"\b(?:fait|faite|eu)\s+(?:une\s+)?(?:petite\s+)?chute\b",
     r"\b(?:tiens|tient)\s+(?:plus|pas)\s+debout|\binstable sur|\bje suis instable",
@@ -245,7 +263,8 @@ BALANCE = (
     r"\b(?:room|world|everything|head)\s+(?:is\s+)?spinning|\bspinning\s+(?:room|head)",
     r"\bi\s+fell\b(?!\s+(?:asleep|ill|for))|\b(?:had|have)\s+a\s+fall\b|\bkeep\s+falling",
     r"\bfell\s+(?:over|down)|\bfall(?:ing)?\s+over|\bstagger\w*",
-    r"\b(?:can'?t|cannot|can not)\s+(?:stand(?:\s+up)?|keep my balance|walk straight)\b",
+    r"\b(?:can'?t|cannot|can not)\s+(?:stand\s+up|stand on my (?:own|legs|feet)"
+    r"|keep my balance|walk straight)\b",
 )
 
 SIGN_PATTERNS: dict[str, tuple[str, ...]] = {

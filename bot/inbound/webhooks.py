@@ -20,6 +20,7 @@ from starlette.routing import Route
 from twilio.request_validator import RequestValidator
 
 from bot.inbound import status as delivery_status
+from bot.inbound.alerts import send_notice
 from bot.inbound.receive import receive
 from bot.inbound.telegram import Incoming, handle
 from bot.store.keyring import Store
@@ -61,6 +62,8 @@ def build_app(store: Store) -> Starlette:
             return FORBIDDEN if form is None else PlainTextResponse("bad request", 400)
         result = receive(store, channel="sms", text=form.get("Body", ""), address=form["From"],
                          received_at=datetime.now(UTC), provider_message_id=form["MessageSid"])
+        if result.notice is not None:
+            await send_notice(store, result.notice, subject=result.pseudonym)
         # Twilio answers STOP itself (and blocks further sends); carebot answers the rest.
         stopping = "opt-out" in result.flags and "urgent" not in result.flags
         return _twiml(None if result.duplicate or stopping else result.answer)
@@ -88,7 +91,9 @@ def build_app(store: Store) -> Starlette:
         incoming = Incoming(int(update["update_id"]), str(message["chat"]["id"]),
                             str(message["text"]),
                             datetime.fromtimestamp(int(message["date"]), UTC))
-        answer = handle(store, incoming)
+        answer, notice = handle(store, incoming)
+        if notice is not None:
+            await send_notice(store, notice, subject=None)
         if answer is None:
             return JSONResponse({})
         # Answer inside the webhook response: one round trip, no extra API call.

@@ -1,0 +1,56 @@
+"""Telling people at once what cannot wait: the patient's immediate answer on the channel they
+wrote on, and the on-call nurse's notice of an urgent reply, which carries the pseudonym
+and nothing else: never the text."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from bot import audit
+from bot.channels.base import ChannelError
+from bot.programs import Program
+from bot.store.keyring import Store
+
+log = logging.getLogger("carebot.alerts")
+
+
+@dataclass(frozen=True)
+class Notice:
+    channel: str
+    address: str
+    text: str
+
+
+def on_call_notice(program: Program | None, pseudonym: str | None) -> Notice | None:
+    """The on-call notice for an urgent reply, if the program names an on-call address."""
+    if program is None or program.on_call is None:
+        return None
+    channel, address = program.on_call
+    who = pseudonym or "an unknown sender"
+    return Notice(channel, address, f"carebot: urgent reply waiting from {who}. "
+                                    "Open it with `carebot replies --urgent`.")
+
+
+async def send_notice(store: Store, notice: Notice, *, subject: str | None,
+                      echo: Callable[[str, str], None] | None = None) -> bool:
+    """Send a notice on its channel; the outcome is audited, a failure logged, never raised."""
+    from bot.channels.registry import configured  # the channels import the inbound side
+
+    channel = configured(store, echo=echo).get(notice.channel)
+    sender = getattr(channel, "send_text", None)
+    ok = False
+    if sender is not None:
+        try:
+            await sender(notice.address, notice.text)
+            ok = True
+        except ChannelError as exc:
+            log.warning("on-call notice on %s failed: %s", notice.channel, exc)
+    close = getattr(channel, "close", None)
+    if close is not None:
+        await close()
+    with store.session() as session:
+        audit.record(session, action="alert.on-call", actor="carebot", subject=subject,
+                     channel=notice.channel, delivered=ok)
+    return ok
