@@ -163,6 +163,10 @@ def _pressure(sys_raw: str, dia_raw: str, *, bp_context: bool,
 def _glucoses(text: str, *, beside_pressure: bool) -> list[float]:
     """Glucose readings in mmol/L in reading order, from words, units and the g/L shorthand."""
     found: dict[int, float | None] = {}
+    for match in _G_AND_CENTIGRAMS.finditer(text):
+        grams = int(match["g"]) + int(match["cg"]) / 100
+        found[match.start()] = _in_bounds(grams * 1000 / 10 / MG_DL_PER_MMOL_L)
+    text = _G_AND_CENTIGRAMS.sub(_blank, text)
     for word in words.GLUCOSE_WORD.finditer(text):
         _after_word(text, word.end(), found)
     for match in _BEFORE_WORD.finditer(text):
@@ -171,9 +175,6 @@ def _glucoses(text: str, *, beside_pressure: bool) -> list[float]:
     for match in _WITH_UNIT.finditer(text):
         if not _other_measure_before(text, match.start()):
             _keep(found, match.start("num"), _glucose(text, match.end("num"), match["num"], False))
-    for match in _G_AND_CENTIGRAMS.finditer(text):
-        grams = int(match["g"]) + int(match["cg"]) / 100
-        _keep(found, match.start(), _in_bounds(grams * 1000 / 10 / MG_DL_PER_MMOL_L))
     values = [value for _, value in sorted(found.items()) if value is not None]
     if not values and beside_pressure:
         values = _lone_decimal(text)

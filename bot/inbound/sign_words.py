@@ -28,9 +28,10 @@ _SIDE = r"(?:(?:linker|rechter|left|right|gauche|droite)\s?)?"
 _ARM = rf"{_SIDE}(?:arm|armen|hand|handen|vingers|bras?|mains?|doigts|arms|hands|fingers)"
 _WEAK = (
     r"slap\w*|zwak\w*|krachteloos|lam|lamme|verlamd\w*|gevoelloos|verdoofd|doof|dood|zwaar\w*"
-    r"|tintel\w*|slaapt|wil niet mee|doet niet mee|luistert niet|hangt|valt weg|geen kracht"
+    r"|tintel\w*|slaapt|wil niet (?:meer )?mee|doet niet (?:meer )?mee|luistert niet|hangt"
+    r"|valt weg|geen kracht|raar|vreemd|bizarr?e?|weird|strange|funny"
     r"|geen gevoel"
-    r"|faible\w*|lourde?s?|engourdi\w*|paral[iy][sz]\w*|mort|morte|inerte|sans force|molle?"
+    r"|faible\w*|lourde?s?|engourdi\w*|paral[iy][sz]\w*|mort|morte|inerte|sans force|molle?|mou"
     r"|ne repond (?:plus|pas)|endormi\w*|fourmill\w*|picot\w*"
     r"|weak\w*|numb\w*|heavy|dead|limp|paraly[sz]ed|useless|tingl\w*|floppy|asleep"
     r"|won'?t move|wont work|not working|gave out|no strength|no feeling"
@@ -52,11 +53,13 @@ ARM = (
     r"\blaat\s+(?:alles|dingen|mijn \w+|kopjes?|de \w+)\s+vallen",
     rf"\b(?:peux|peut|arrive|sais)\s+(?:pas|plus)\s+(?:a\s+)?(?:lever|bouger|soulever|"
     rf"utiliser)\s+{_MY}{_ARM}\b",
-    rf"\b(?:plus|pas)\s+de\s+force\s+dans\s+{_MY}{_ARM}\b",
+    rf"\b(?:n'ai\s+|n'a\s+)?(?:plus|pas)\s+de\s+force\s+dans\s+{_MY}{_ARM}\b",
     r"\blache\s+(?:tout|les objets|mon verre|ma tasse)",
     rf"\b(?:can'?t|cannot|can not|couldn'?t|unable to)\s+(?:lift|raise|move|use|hold up)\s+"
     rf"{_MY}{_ARM}\b",
     rf"\bno\s+strength\s+in\s+{_MY}{_ARM}\b",
+    rf"\b(?:voel|voelt)\s+{_MY}{_ARM}\s+niet(?:\s+meer)?|\bsens\s+(?:plus|pas)\s+{_MY}{_ARM}\b",
+    rf"\b(?:can'?t|cannot|can not|couldn'?t)\s+feel\s+{_MY}{_ARM}\b",
     r"\b(?:keep\s+)?dropping\s+(?:things|everything|my cup|stuff)",
     rf"\b(?:{_BODY_SIDE})\b{gap(3)}(?:{_WEAK})\b",
     r"\bhalf\s?zijdig\w*|\bhemipleg\w*|\bhemipar\w*",
@@ -79,6 +82,9 @@ LEG = (
     rf"\b(?:faiblesse|engourdissement|paralysie|weakness|numbness|paralysis|verlamming)\s+"
     rf"(?:\w+\s+){{0,2}}{_MY}{_LEG}\b",
     rf"\bsleep\s+(?:met\s+)?{_MY}{_LEG}\b",
+    rf"\b(?:voel|voelt)\s+{_MY}{_SIDE}(?:been|benen|voet)\s+niet(?:\s+meer)?",
+    rf"\bsens\s+(?:plus|pas)\s+{_MY}{_LEG}\b|\b(?:can'?t|cannot|can not)\s+feel\s+{_MY}{_LEG}\b",
+    rf"\b{_LEG}\s+ne\s+(?:me\s+)?(?:portent|porte|tiennent|tient)\s+plus",
     rf"\btrain\w*\s+{_MY}{_LEG}\b",
     rf"\bdragg?(?:ing)?\s+{_MY}{_LEG}\b",
     r"\b(?:kan|kon)\s+(?:\w+\s+)?niet\s+(?:meer\s+)?(?:goed\s+)?(?:lopen|stappen)",
@@ -96,7 +102,8 @@ _FACE = (
 _FACE_WRONG = (
     r"scheef|schuin|hangt|hangen|zakt|afhangend\w*|verlamd\w*|slap|gevoelloos|verdoofd|doof"
     r"|dood|trekt|vertrokken|raar|anders"
-    r"|de\s+trav[ae]rs?|tordue?|deformee?|qui tombe|tombe|penche\w*|paral[iy][sz]\w*"
+    r"|de\s+trav[ae]rs?|tordue?|deformee?|qui tombe|tombe|penche\w*|paral[iy][sz]\w*|qui tire"
+    r"|tire|tiree"
     r"|engourdi\w*|asymetrique|fige\w*|insensible|molle?"
     r"|droop\w*|dropp\w*|crooked|lopsided|numb\w*|paraly[sz]ed|sagg\w*|twisted|uneven|fallen"
     r"|hanging|slack|weird|funny|frozen"
@@ -116,15 +123,18 @@ FACE = (
 # ---- eyes ------------------------------------------------------------------------------
 EYES = (
     r"\bdubbel\s?(?:zien|zicht|beeld)|\bzie\s+(?:alles\s+)?(?:dubbel|wazig|troebel|zwart)",
+    r"\balles\s+(?:is\s+)?dubbel|\bkan\s+(?:\w+\s+)?niet\s+meer\s+lezen",
     r"\bwazig\s+(?:zien|zicht|beeld)|\balles\s+(?:is\s+)?wazig",
     r"\bzicht\s+(?:is\s+)?(?:\w+\s+)?(?:wazig|weg|troebel|slecht|vaag|minder|zwart)",
     r"\b(?:zie|zag)\s+(?:\w+\s+)?(?:niks|niets|bijna niets)\b"
     r"(?!\s+(?:bijzonders|speciaals|geks|raars|mis|verkeerd|nieuws))",
     r"\b(?:kan|kon)\s+(?:\w+\s+){0,2}niet\s+(?:meer\s+)?(?:goed\s+)?zien",
     rf"\b(?:oog|ogen)\b{gap(3)}(?:wazig|blind|niks|niets|dubbel|zwart|donker|gordijn|troebel)",
-    r"\bzwart\s+voor\s+(?:mijn|m'n|de)\s+ogen|\bgordijn\s+voor|\bgezichtsveld\w*",
+    r"\bzwart\s+voor\s+(?:mijn|m'n|de)\s+ogen|\bgordijn\s+voor",
+    r"\bgezichtsveld\w*\s+(?:\w+\s+)?(?:weg|kwijt|zwart|half|donker|wazig)|\buitval\s+van\s+"
+    r"(?:mijn\s+|het\s+)?gezichtsveld",
     r"\bblind\b",
-    r"\bvois\s+(?:tout\s+)?(?:double|flou|trouble|noir|plus rien|plus bien|plus net"
+    r"\b(?:ne\s+|n')?vois\s+(?:tout\s+)?(?:double|flou|trouble|noir|plus rien|plus bien|plus net"
     r"|plus de (?:cet|mon|l')\s*oeil|plus\s*(?:$|[.!;,]))",
     r"\bvois\s+(?:rien|mal|pas bien)\b(?!\s+(?:de|d'|comment|pourquoi|ce que|le probleme))",
     r"\b(?:vision|vue)\s+(?:est\s+)?(?:double|floue?|trouble|brouillee|baisse\w*|a baisse)",
@@ -133,7 +143,8 @@ EYES = (
     r"\btout\s+(?:est\s+)?flou|\bdiplopie",
     r"\bdouble\s+vision|\bseeing\s+double|\bsee\s+(?:double|two of everything)",
     r"\bblurr?(?:y|ed)\s+(?:vision|sight|eyes?)|\beverything\s+(?:is\s+)?blurr?(?:y|ed)",
-    r"\bvision\s+(?:is\s+)?(?:blurr?(?:y|ed)|gone|dark|fuzzy|doubled|strange)",
+    r"\bvision\s+(?:is\s+|went\s+|was\s+|goes\s+|going\s+|has\s+gone\s+)?(?:blurr?(?:y|ed)|gone"
+    r"|dark|black|fuzzy|doubled|strange|funny)",
     r"\b(?:can'?t|cannot|can not|couldn'?t|unable to)\s+see\b(?!\s+(?:why|how|the point|what"
     r"|you|him|her|them|anyone|any\b|a problem|the (?:doctor|gp|nurse)|my (?:doctor|gp)"
     r"|a (?:doctor|gp)))",
@@ -155,9 +166,18 @@ SPEECH = (
     r"\b(?:kan|kon|vind|vond)\s+(?:\w+\s+){0,2}woorden\s+niet\s+(?:meer\s+)?(?:vinden|zeggen"
     r"|uitspreken)",
     r"\bwoorden\s+(?:komen|willen)\s+(?:\w+\s+)?niet\s+(?:meer\s+)?(?:uit|eruit)",
-    r"\b(?:dubbele tong|lall\w*|brabbel\w*|moeilijk (?:praten|spreken)|kom niet uit mijn woorden)",
+    r"\b(?:dubbele tong|lall\w*|lal(?:t|de|den)|brabbel\w*|moeilijk (?:praten|spreken)"
+    r"|kom niet uit mijn woorden)\b",
     r"\b(?:praten|spreken)\s+gaat\s+(?:\w+\s+)?(?:moeilijk|slecht|niet)",
     r"\b(?:verstaan|begrijpen)\s+(?:mij|me)\s+niet\s+(?:meer|als ik praat)",
+    r"\b(?:begrijp\w*|versta\w*)\s+(?:niet|niets|niks)\s+(?:meer\s+)?wat\s+ik\s+zeg",
+    r"\brare\s+(?:dingen|woorden)\s+(?:zeg|zegt|zeggen)|\bzeg\w*\s+(?:\w+\s+)?(?:rare|verkeerde"
+    r"|vreemde)\s+(?:dingen|woorden)",
+    r"\bvind\w*\s+(?:mijn|de)\s+woorden\s+niet|\bkrijg\w*\s+(?:geen|bijna geen)\s+woord\w*\s+"
+    r"(?:uit|over|meer)",
+    r"\bcompren\w*\s+(?:pas|plus|rien)\s+(?:a\s+)?ce\s+que\s+je\s+(?:dis|raconte)",
+    r"\b(?:mal|difficult\w*|peine)\s+a\s+trouver\s+(?:mes|les)\s+mots",
+    r"\b(?:don'?t|can'?t|cannot|doesn'?t)\s+understand\s+what\s+i'?m\s+saying",
     r"\bparl\w*\b" + gap(2) + rf"(?:{_SPEECH_WRONG}|n'importe comment)\b",
     r"\b(?:du\s+mal|difficult\w*|peine)\s+(?:a|pour|de)\s+parler",
     r"\b(?:peux|peut|arrive|sais)\s+(?:pas|plus)\s+(?:a\s+)?parler",
@@ -174,6 +194,8 @@ SPEECH = (
     r"\b(?:trouble|difficulty|hard|struggling|problems?)\s+(?:with\s+)?(?:speaking|talking"
     r"|to speak|to talk|getting (?:my\s+)?words out|finding (?:my\s+)?words|speech)",
     r"\bwords\s+(?:won'?t|wont|don'?t|dont|will not|do not)\s+come(?:\s+out)?",
+    r"\bwords\s+(?:are\s+)?(?:coming|come|came)\s+out\s+(?:all\s+)?(?:wrong|funny|jumbled"
+    r"|garbled|mixed up|strange|weird)",
     r"\btalk(?:ing)?\s+funny|\bsound(?:ing|s)?\s+drunk|\bmixing up\s+(?:my\s+)?words",
     r"\bgibberish|\b(?:nobody|no one)\s+understands\s+me\b(?!\s+(?:like|as))",
     r"\b(?:they|people|she|he)\s+(?:can'?t|cannot|don'?t|doesn'?t)\s+understand\s+me",
@@ -192,8 +214,8 @@ CHEST_PAIN = (
     r"\bbeklemmend\w*|\bbenauwd(?:e|heid)?\b(?!\s+(?:weer|dag|warm))|\bhartaanval"
     r"|\binfarct\w*",
     r"\b(?:douleurs?|doleurs?|douleure|mal|serrement|oppression|poids|pression|brulure"
-    r"|point|barre|etau|gene|pincement)\s+(?:\w+\s+){0,3}(?:a|dans|sur|de|au niveau de)\s+"
-    rf"(?:la\s+|ma\s+)?{_CHEST_FR}",
+    r"|point|barre|etau|gene|pincement|serre|sert|serrer)\s+(?:\w+\s+){0,3}"
+    rf"(?:a|dans|sur|de|au niveau de)\s+(?:la\s+|ma\s+|le\s+|mon\s+)?{_CHEST_FR}",
     r"\b(?:douleurs?|doleurs?|douleure|serrement|point|poids|pression|oppression)\s+"
     r"(?:\w+\s+){0,2}(?:au|du|sur le)\s+coeur",
     r"\b(?:douleurs?|doleurs?|douleure|oppression)\s+(?:t(?:h)?orac\w*|cardiaque)",
@@ -202,8 +224,9 @@ CHEST_PAIN = (
     r"\binfarctus|\bcrise cardiaque|\bangine de poitrine|\bangina\b",
     r"\bchest\s*(?:pain|pian|pains|ache|hurts?|hurting|tight\w*|pressure|discomfort|heavy"
     r"|heaviness|burning|squeez\w*|feels\s+(?:tight|heavy|funny|weird|strange))",
-    r"\b(?:pain|pains|pian|ache|pressure|tightness|heaviness|squeezing|crushing|weight"
-    r"|burning|discomfort)\s+(?:\w+\s+){0,3}(?:in|on|across|around|of)\s+(?:my|the)\s+chest",
+    r"\b(?:pain|pains|pian|ache|aching|pressure|tightness|tight|heaviness|heavy|squeez\w*"
+    r"|crushing|weight|burning|discomfort|feeling|sensation|hurts?|hurting|sore|stabbing"
+    r"|sharp)\s+(?:\w+\s+){0,3}(?:in|on|across|around|of)\s+(?:(?:my|the)\s+)?chest",
     r"\btight\s+chest|\bheart\s+(?:pain|attack)|\bcrushing\s+(?:pain|feeling)",
 )
 
@@ -223,13 +246,15 @@ _SEVERE = (
     r"|si forte?s?|explos\w*|coup de poignard|comme jamais|epouvantable\w*"
     r"|sudden\w*|severe\w*|worst|terrible|awful|excruciating|unbearable|splitting|thunderclap"
     r"|out of nowhere|really bad|very bad|so bad|extreme\w*|intense|blinding|never had"
+    r"|nooit tevoren|als nooit|worst ever"
     r"|like never before|agoni\w*|horrible|killing me"
 )
 HEADACHE = (
     rf"\b(?:{_HEAD})\b{gap(5)}{_NOT_SO}(?:{_SEVERE})\b",
     rf"\b{_NOT_SO}(?:{_SEVERE})\b{gap(3)}(?:{_HEAD})\b",
     r"\bhoofd\s+(?:\w+\s+)?(?:ontploft|barst|splijt)|\btete\s+(?:\w+\s+){0,2}(?:exploser"
-    r"|explose|eclater|eclate)|\bhead\s+(?:is\s+)?(?:exploding|splitting|about to explode)",
+    r"|explose|eclater|eclate)|\bhead\s+(?:is\s+)?(?:exploding|splitting|about to explode"
+    r"|killing me|pounding)",
 )
 
 # ---- balance ---------------------------------------------------------------------------
@@ -260,7 +285,9 @@ BALANCE = (
     r"\bdizz\w*|\bdizy\b|\bvertigo|\blight\s?-?\s?headed\w*",
     r"\b(?:lost|lose|losing|loss of)\s+(?:my\s+|the\s+)?balance|\boff\s+balance|\bunsteady",
     r"\bbalance\s+(?:is\s+)?(?:off|gone|bad|poor|terrible|problems?)|\bwobbly",
-    r"\b(?:room|world|everything|head)\s+(?:is\s+)?spinning|\bspinning\s+(?:room|head)",
+    r"\b(?:room|world|everything|head)\s+(?:is\s+|was\s+|keeps\s+|kept\s+)?spinning"
+    r"|\bspinning\s+(?:room|head)",
+    r"\b(?:going to|gonna|about to)\s+fall\b|\b(?:nearly|almost)\s+fell\b",
     r"\bi\s+fell\b(?!\s+(?:asleep|ill|for))|\b(?:had|have)\s+a\s+fall\b|\bkeep\s+falling",
     r"\bfell\s+(?:over|down)|\bfall(?:ing)?\s+over|\bstagger\w*",
     r"\b(?:can'?t|cannot|can not)\s+(?:stand\s+up|stand on my (?:own|legs|feet)"

@@ -15,7 +15,7 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import URL, Engine, create_engine, event, inspect, make_url
-from sqlalchemy.pool import NullPool
+from sqlalchemy.pool import QueuePool
 from sqlmodel import Session
 
 from bot.store import crypto
@@ -63,8 +63,10 @@ def make_engine(database_url: str, master: bytes) -> Engine:
     """An engine for the store, with carebot's SQLite settings where it is SQLite."""
     url = engine_url(database_url, master)
     if url.drivername == "sqlite+pysqlcipher":
-        # One connection per checkout: a CLI command or a dispatcher thread each get theirs.
-        engine = create_engine(url, poolclass=NullPool)
+        # A small pool: opening a SQLCipher connection (key, pragmas, schema) costs more than
+        # most of carebot's transactions. A connection is used by one thread at a time.
+        engine = create_engine(url, poolclass=QueuePool, pool_size=4, max_overflow=4,
+                               connect_args={"check_same_thread": False})
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
