@@ -80,7 +80,7 @@ class Program:
         return self.templates[self.channel_templates.get(channel, "reminder")]
 
     def threshold_values(self) -> Thresholds:
-        return Thresholds(**self.thresholds)
+        return Thresholds(**self.thresholds)  # type: ignore[arg-type]
 
 
 def _cadence_cron(cadence: dict[str, Any]) -> str:
