@@ -6,7 +6,8 @@ pressure comes out in mmHg, glucose in mmol/L rounded to one decimal:
 - `128/79`, `128 / 79`, `150 op 95`, `148 over 94`, `13 sur 8`, `bovendruk 165 onderdruk 98`,
   `systolic 150 diastolic 95`; French `tension 13/8` or `12,5/8` is in cmHg and becomes
   130/80, 125/80 — only next to a blood-pressure word (or `cmHg`), because `13/8` alone is
-  more often the 13th of August.
+  more often the 13th of August. A bare `a/b` with no such word must also look like a
+  blood pressure (70-260 over 40-160, 10 or more apart), so that `50/50` or `60/40` is none.
 - `7.8 mmol/L`, `7,8 mmol`, `140 mg/dL` (divided by 18), `1,4 g/L` and `1g40` (g/L: 1.4 g/L
   is 1400 mg/L, so 140 mg/dL, divided by 18: 7.8 mmol/L); after a glucose word (suiker,
   glycémie, sugar...) a bare number under 35 is mmol/L and one from 35 up is mg/dL, the unit
@@ -100,6 +101,11 @@ def plausible_pressure(systolic: int, diastolic: int) -> bool:
             and systolic > diastolic)
 
 
+def _usual_pressure(systolic: int, diastolic: int) -> bool:
+    """A bare `a/b` with no blood-pressure word must look like one: not `50/50`, `300/200`."""
+    return 70 <= systolic <= 260 and 40 <= diastolic <= 160 and systolic - diastolic >= 10
+
+
 def _blank(match: re.Match[str]) -> str:
     return " " * len(match.group(0))
 
@@ -150,7 +156,8 @@ def _pressure(sys_raw: str, dia_raw: str, *, bp_context: bool,
     systolic, diastolic = _number(sys_raw), _number(dia_raw)
     whole = systolic.is_integer() and diastolic.is_integer()
     if unit != "cm" and whole and plausible_pressure(int(systolic), int(diastolic)):
-        return int(systolic), int(diastolic)
+        if bp_context or unit == "mm" or _usual_pressure(int(systolic), int(diastolic)):
+            return int(systolic), int(diastolic)
     # cmHg: "13/8", "12,5/8"; "12/03" with its leading zero is a date, not a tension.
     if (unit != "mm" and bp_context and 7 <= systolic <= 26 and 4 <= diastolic <= 15
             and not dia_raw.startswith("0")):
@@ -183,10 +190,12 @@ def _glucoses(text: str, *, beside_pressure: bool) -> list[float]:
 
 def _after_word(text: str, start: int, found: dict[int, float | None]) -> None:
     """The first number after a glucose word that is a glucose, within the same sentence."""
-    for match in _NUMBER.finditer(text, start):
+    end = min(len(text), start + _WORD_REACH + 12)  # a window, so long texts stay linear
+    for match in _NUMBER.finditer(text, start, end):
         gap = text[start:match.start()]
         if (match.start() - start > _WORD_REACH or _SENTENCE_END.search(gap)
-                or words.BP_WORD.search(gap) or words.OTHER_MEASURE.search(gap)):
+                or words.BP_WORD.search(gap) or words.OTHER_MEASURE.search(gap)
+                or (match.end() == end < len(text))):  # cut off by the window: unsure
             return
         value = _glucose(text, match.end("num"), match["num"], True)
         if value is not None:

@@ -109,7 +109,7 @@ _FACE_WRONG = (
     r"|hanging|slack|weird|funny|frozen"
 )
 FACE = (
-    r"\b(?:sch?e[vf]e?|sceve|schuine|scheefe|afhangende)\s+(?:mond|mondhoek|gez[ie]?[cg]h?t"
+    r"\b(?:sch?e[vf]e?|sceve|schuine|scheefe?|afhangende)\s+(?:mond|mondhoek|gez[ie]?[cg]h?t"
     r"|lach|glimlach)\b",
     rf"\b(?:{_FACE})\b{gap(3)}(?:{_FACE_WRONG})\b",
     rf"\b(?:droop\w*|crooked|lopsided|numb|twisted|uneven|saggy|slack)\s+(?:{_FACE})\b",
@@ -211,7 +211,8 @@ CHEST_PAIN = (
     rf"(?:de|mijn|m'n|mn|het)?\s*{_CHEST_NL}",
     r"\bborst\w*\s?(?:p[iy]j?n|pyn)\w*|\bhartpijn|\bborst\s+(?:\w+\s+){0,2}(?:doet\s+(?:zeer|pijn)"
     r"|knelt|drukt|brandt|steekt|strak|benauwd|zwaar)",
-    r"\bbeklemmend\w*|\bbenauwd(?:e|heid)?\b(?!\s+(?:weer|dag|warm))|\bhartaanval"
+    r"\bbeklemmend\w*|(?<!weer is )(?<!het is )(?<!weer )\bbenauwd(?:e|heid)?\b"
+    r"(?!\s+(?:weer|dag|warm|vandaag buiten))|\bhartaanval"
     r"|\binfarct\w*",
     r"\b(?:douleurs?|doleurs?|douleure|mal|serrement|oppression|poids|pression|brulure"
     r"|point|barre|etau|gene|pincement|serre|sert|serrer)\s+(?:\w+\s+){0,3}"
@@ -259,13 +260,13 @@ HEADACHE = (
 
 # ---- balance ---------------------------------------------------------------------------
 BALANCE = (
-    r"\bdu[iy]?e?[zs]e?li\w*|\bduizel\w*|\bdraaierig\w*|\bdraaiduizel\w*|\balles\s+draait",
+    r"\bdu[iy]?e?[zs]e?li\w*|\bduizel\w*|\bdraaierig\w*|\bdraaiduizel\w*|\balles\s+draait\b(?!\s+om\b)",
     r"\b(?:kamer|hoofd|wereld)\s+(?:\w+\s+)?draait|\blicht\s+in\s+(?:mijn|m'n|het)\s+hoofd",
     rf"\bevenwicht\w*\b{gap(3)}(?:kwijt|verloren|weg|problemen|slecht|stoornis)",
     r"\b(?:verlies|verloor|verloren|kwijt)\s+(?:\w+\s+){0,2}evenwicht|\bevenwichts(?:stoornis"
     r"|problem)\w*",
-    r"\b(?:ben|was|is|bijna|gisteren|vandaag|vanmorgen|vannacht)\s+(?:\w+\s+){0,3}"
-    r"(?<!slaap )gevallen\b",
+    r"\b(?:ben|was|bijna|gisteren|vandaag|vanmorgen|vannacht|(?:man|vrouw|moeder|vader|mama"
+    r"|papa|hij|zij|ze)\s+is)\s+(?:\w+\s+){0,3}(?<!slaap )gevallen\b",
     r"\bik val\b(?!\s+(?:\w+\s+)?(?:in slaap|af|mee))|\bomgevallen|\bonderuit\s+gegaan",
     r"\bval\s+(?:steeds|telkens|vaak|om)\b(?!\s+(?:\w+\s+)?in slaap)",
     r"\b(?:blijf|bleef|ga|ging|dreig\w*|bijna)\s+(?:\w+\s+){0,2}(?:om\s+te\s+)?"

@@ -16,11 +16,15 @@ import re
 
 from bot.inbound.sign_words import NEGATIONS, SIGN_PATTERNS
 from bot.inbound.text import fold
+from bot.inbound.typos import repair_text
 
 SIGNS = ("balance", "eyes", "face", "arm", "leg", "speech", "chest_pain", "headache")
 
 _COMPILED = {sign: re.compile("|".join(f"(?:{p})" for p in patterns))
              for sign, patterns in SIGN_PATTERNS.items()}
+# Words the patterns spell out themselves are never "repaired" into another word.
+_SPELLED_OUT = frozenset(re.findall(r"[a-z]{5,}", " ".join(
+    pattern for patterns in SIGN_PATTERNS.values() for pattern in patterns)))
 _NEGATION = re.compile(rf"^(?:{NEGATIONS})$")
 # "je ne vois plus", "n'ai plus de force": French "plus" makes an inability, not a negation.
 _NEGATION_INSIDE = re.compile(rf"\b(?:{NEGATIONS}|plus)\b")
@@ -36,6 +40,7 @@ _NOT_ABOUT_THE_SIGN = frozenset(
 )
 _TOKEN = re.compile(r"[\w']+")
 _NEGATION_REACH = 4  # words before a sign that a negation may stand in
+_LOOK_BACK = 120  # characters: more than four words, and long texts stay linear
 # "pijn op de borst: nee", "chest pain? no.", "vertiges : non merci"
 _ANSWERED_NO = re.compile(
     r"\s*[:?=\-]*\s*(?:nee|neen|no|non|nope|none|geen|nada|niks|rien|aucune?|nein)\b"
@@ -45,7 +50,7 @@ _ANSWERED_NO = re.compile(
 
 def warning_signs(text: str) -> tuple[str, ...]:
     """The warning signs named in `text`, in the order of SIGNS, each at most once."""
-    folded = fold(text)
+    folded = repair_text(fold(text), _SPELLED_OUT)
     return tuple(sign for sign in SIGNS if _mentions(folded, _COMPILED[sign]))
 
 
@@ -59,7 +64,8 @@ def _negated(text: str, match: re.Match[str]) -> bool:
         return False  # phrased as an inability ("can't see", "kan niet praten"): a sign
     if _ANSWERED_NO.match(text, match.end()):
         return True
-    clause = _CLAUSE_END.split(text[:match.start()])[-1]
+    before = text[max(0, match.start() - _LOOK_BACK):match.start()]
+    clause = _CLAUSE_END.split(before)[-1]
     for token in reversed(_TOKEN.findall(clause)[-_NEGATION_REACH:]):
         if token in _NOT_ABOUT_THE_SIGN:
             return False

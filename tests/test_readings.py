@@ -1,0 +1,152 @@
+"""Reading blood pressure and glucose out of patients' free text (bot.inbound.readings)."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.inbound.readings import Readings, find_readings, parse_readings
+
+
+def _pressure(text: str) -> tuple[int | None, int | None]:
+    readings = parse_readings(text)
+    return readings.systolic, readings.diastolic
+
+
+@pytest.mark.parametrize("text", ["128/79", "128 / 79", "BP 128/79", "128/79 mmHg", "128\\79"])
+def test_it_reads_a_slash_pair_as_mmhg(text: str) -> None:
+    assert _pressure(text) == (128, 79)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("150 op 95", (150, 95)),
+    ("bloeddruk 150 op 95", (150, 95)),
+    ("148 over 94", (148, 94)),
+    ("ma tension est à 13 sur 8", (130, 80)),
+    ("bovendruk 165 onderdruk 98", (165, 98)),
+    ("systolic 150 diastolic 95", (150, 95)),
+    ("bloeddruk 125-80", (125, 80)),
+])
+def test_it_reads_worded_pairs_in_three_languages(text: str, expected: tuple[int, int]) -> None:
+    assert _pressure(text) == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("tension 13/8", (130, 80)),
+    ("TA 16/10", (160, 100)),
+    ("tension 12,5/8", (125, 80)),
+    ("tension 14,5/9,5", (145, 95)),
+    ("13/8 de tension ce matin", (130, 80)),
+    ("maximum 14 minimum 8", (140, 80)),
+    ("13/8 cmHg", (130, 80)),
+])
+def test_it_reads_french_cmhg_tension_as_mmhg(text: str, expected: tuple[int, int]) -> None:
+    assert _pressure(text) == expected
+
+
+@pytest.mark.parametrize("text", ["13/8", "16/10", "12/03", "3/4", "tension le 12/03",
+                                  "tension ok, rdv le 16/10", "tension 12/3"])
+def test_it_reads_no_cmhg_without_a_blood_pressure_word_or_from_a_date(text: str) -> None:
+    assert _pressure(text) == (None, None)
+
+
+@pytest.mark.parametrize("text", [
+    "12/03", "12/03/2026", "3/4", "12-03-2026", "2026-03-12", "10:30", "10u30", "10h30",
+    "om 8u", "at 8am", "+32470123456", "0470 12 34 56", "0470/12.34.56", "050 36 51 11",
+    "0032 478 55 66 77", "+44 7700 900123", "score 8/10", "ik weeg 90/100 kg", "1/2 pil",
+])
+def test_it_never_takes_a_date_time_or_phone_number_for_a_reading(text: str) -> None:
+    assert parse_readings(text) == Readings()
+
+
+def test_it_reads_the_reading_beside_a_date_and_a_time() -> None:
+    assert parse_readings("gemeten op 12/03 om 10u30: 131/83") == Readings(131, 83)
+    assert parse_readings("12/03/2026 bloeddruk 136/86") == Readings(136, 86)
+    assert parse_readings("BP 145/95 on 12/3 at 9:15") == Readings(145, 95)
+
+
+@pytest.mark.parametrize("text", ["99/100", "50/50", "301/100", "bloeddruk 49/20", "60/40",
+                                  "300/200", "tension 3/4"])
+def test_it_refuses_implausible_pressures(text: str) -> None:
+    assert _pressure(text) == (None, None)
+
+
+def test_a_blood_pressure_word_allows_extreme_but_possible_values() -> None:
+    assert _pressure("bp 300/200") == (300, 200)
+    assert _pressure("bloeddruk 50/20") == (50, 20)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("7.8 mmol/L", 7.8),
+    ("7,8 mmol", 7.8),
+    ("bloedsuiker 5.4mmol", 5.4),
+    ("140 mg/dL", 7.8),
+    ("suiker 180 mg/dl", 10.0),
+    ("glycemie 140mg", 7.8),
+])
+def test_it_reads_glucose_with_its_unit(text: str, expected: float) -> None:
+    assert parse_readings(text).glucose_mmol_l == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("glycémie 1,4 g/L", 7.8),  # 1.4 g/L = 140 mg/dL = 7.8 mmol/L
+    ("glycemie 1,05 g/l a jeun", 5.8),
+    ("glycémie 1g20", 6.7),
+    ("glycémie à jeun 1g05", 5.8),
+    ("glycemie 0,3 g/l", 1.7),
+])
+def test_it_converts_grams_per_litre_to_mmol(text: str, expected: float) -> None:
+    assert parse_readings(text).glucose_mmol_l == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("suiker 6", 6.0),
+    ("bloedsuiker nuchter 5.9", 5.9),
+    ("my sugar was 15", 15.0),
+    ("sugar 2.7 feeling shaky", 2.7),
+    ("glycémie 1,05", 1.1),  # the design's rule: a bare number under 35 is mmol/L
+])
+def test_it_reads_a_bare_number_under_35_after_a_glucose_word_as_mmol(
+        text: str, expected: float) -> None:
+    assert parse_readings(text).glucose_mmol_l == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("suiker was 145 vanmorgen", 8.1), ("glycémie 250", 13.9), ("glucose 51", 2.8),
+])
+def test_it_reads_a_bare_number_from_35_after_a_glucose_word_as_mg_per_dl(
+        text: str, expected: float) -> None:
+    assert parse_readings(text).glucose_mmol_l == expected
+
+
+def test_it_takes_the_lone_decimal_beside_a_blood_pressure_as_glucose() -> None:
+    assert parse_readings("130/80 en 6,5") == Readings(130, 80, 6.5)
+    assert parse_readings("140/90 7,5 72") == Readings(140, 90, 7.5)
+    assert parse_readings("7.8") == Readings()
+
+
+@pytest.mark.parametrize("text", [
+    "Ik neem 2 suikers in mijn koffie", "ik heb suikerziekte type 2", "aspirine 80 mg",
+    "cholesterol 5,2 mmol/L", "mon cholestérol 2,1 g/l", "hba1c 7,8%", "HbA1c 58 mmol/mol",
+    "j'ai arrêté le sucre depuis 3 semaines", "suiker hba1c 7", "glucose 901 mg/dl",
+    "suiker 0,4", "sugar 1000",
+])
+def test_it_takes_no_glucose_from_counts_other_lab_values_or_impossible_values(
+        text: str) -> None:
+    assert parse_readings(text).glucose_mmol_l is None
+
+
+def test_it_skips_a_counted_number_to_find_the_glucose_after_it() -> None:
+    assert parse_readings("suiker 2 keer gemeten, 7,1").glucose_mmol_l == 7.1
+
+
+def test_it_keeps_the_first_reading_and_finds_them_all() -> None:
+    text = "gisteren 190/105, vandaag 150/90, suiker 6,1 en later suiker 8,2"
+    assert parse_readings(text) == Readings(190, 105, 6.1)
+    assert find_readings(text).pressures == ((190, 105), (150, 90))
+    assert find_readings(text).glucoses == (6.1, 8.2)
+
+
+def test_it_reads_both_kinds_in_one_reply() -> None:
+    assert parse_readings("bloeddruk vanmorgen 132/84 en suiker 6,4") == Readings(132, 84, 6.4)
+    assert parse_readings("tension: 128/76, glycémie: 102 mg/dl") == Readings(128, 76, 5.7)
+    assert parse_readings("TA 17/10 glycémie 1,62 g/l") == Readings(170, 100, 9.0)
