@@ -72,7 +72,8 @@ def run_demo(days: int = 30, keep: Path | None = None) -> None:
                 when, who, text = replies.pop(0)
                 result = receive(store, channel="console", text=text, received_at=when,
                                  pseudonym=pseudonyms[who])
-                note = "; answered at once" if result.answer else ""
+                # The answer is the program's own text, never the patient's: safe to show.
+                note = f"; answered at once: {result.answer}" if result.answer else ""
                 console.print(f"{iso(when)} reply from {pseudonyms[who]}: "
                               f"flags {', '.join(result.flags) or 'none'}{note}")
         _show(store)
