@@ -96,3 +96,17 @@ class Channel(Protocol):
         becomes `unconfirmed` for an admin.
         """
         ...
+
+
+def transport_error(exc: Exception) -> ChannelError | None:
+    """The ChannelError for a transport failure of a `requests`-based SDK (twilio, tweepy),
+    or None if `exc` is not one. Failing to connect sent nothing; anything later may have."""
+    import requests
+
+    if isinstance(exc, requests.exceptions.ConnectTimeout | requests.exceptions.SSLError):
+        return ChannelError("could not connect")
+    if isinstance(exc, requests.exceptions.ConnectionError) and "NewConnectionError" in repr(exc):
+        return ChannelError("could not connect")
+    if isinstance(exc, requests.exceptions.RequestException):
+        return ChannelError("no answer after sending", ambiguous=True)
+    return None

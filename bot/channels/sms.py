@@ -12,12 +12,11 @@ import asyncio
 from datetime import timedelta
 from typing import Any, ClassVar
 
-import requests
 from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
-from bot.channels.base import ChannelError, OutboundMessage
+from bot.channels.base import ChannelError, OutboundMessage, transport_error
 from bot.config import Settings
 from bot.ratelimit import Limits
 
@@ -43,10 +42,9 @@ def map_error(exc: Exception) -> ChannelError:
         return ChannelError(f"refused ({exc.status})", code=str(code))  # config: retry, alert
     if isinstance(exc, TwilioException):  # e.g. a failed page of a list: nothing was sent
         return ChannelError("provider error")
-    if isinstance(exc, requests.exceptions.ConnectTimeout | requests.exceptions.SSLError):
-        return ChannelError("could not connect")  # nothing left carebot: safe to retry
-    if isinstance(exc, requests.exceptions.RequestException):
-        return ChannelError("no answer after sending", ambiguous=True)
+    transport = transport_error(exc)
+    if transport is not None:
+        return transport
     raise exc
 
 

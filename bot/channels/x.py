@@ -17,7 +17,7 @@ import requests
 import tweepy
 from requests.adapters import HTTPAdapter
 
-from bot.channels.base import ChannelError, OutboundMessage
+from bot.channels.base import ChannelError, OutboundMessage, transport_error
 from bot.config import Settings
 from bot.ratelimit import Limits
 
@@ -53,10 +53,9 @@ def map_error(exc: Exception) -> ChannelError:
         return ChannelError("provider error", ambiguous=True, code=str(exc.response.status_code))
     if isinstance(exc, tweepy.HTTPException):
         return ChannelError("refused", code=str(exc.response.status_code))
-    if isinstance(exc, requests.exceptions.ConnectTimeout | requests.exceptions.SSLError):
-        return ChannelError("could not connect")
-    if isinstance(exc, requests.exceptions.RequestException):
-        return ChannelError("no answer after sending", ambiguous=True)
+    transport = transport_error(exc)
+    if transport is not None:
+        return transport
     raise exc
 
 

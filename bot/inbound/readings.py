@@ -124,22 +124,30 @@ def _number(raw: str) -> float:
 def _pressures(text: str) -> tuple[list[tuple[int, int]], str]:
     """Blood pressures in reading order, and the text with them blanked out."""
     found: list[tuple[int, tuple[int, int]]] = []
+    spans: list[tuple[int, int]] = []
     for match in _LABELLED.finditer(text):
         pair = _pressure(match["sys"], match["dia"], bp_context=True, unit=None)
         if pair is not None:
             found.append((match.start(), pair))
-            text = text[:match.start()] + _blank(match) + text[match.end():]
+            spans.append(match.span())
+    text = _blank_spans(text, spans)
     for match in _PAIR.finditer(text):
-        dash = match["sep"].strip() == "-"
         context = match["unit"] == "cm" or _bp_context(text, match.start(), match.end())
-        if dash and not context:
-            continue
+        if match["sep"].strip() == "-" and not context:
+            continue  # "6-8" is a range; "tension 14-9" is a tension
         pair = _pressure(match["sys"], match["dia"], bp_context=context, unit=match["unit"])
         if pair is not None:
             found.append((match.start(), pair))
-            text = text[:match.start()] + _blank(match) + text[match.end():]
-    text = _DATE_PAIR.sub(_blank, text)
+            spans.append(match.span())
+    text = _DATE_PAIR.sub(_blank, _blank_spans(text, spans))
     return [pair for _, pair in sorted(found)], text
+
+
+def _blank_spans(text: str, spans: list[tuple[int, int]]) -> str:
+    chars = list(text)
+    for start, end in spans:
+        chars[start:end] = " " * (end - start)
+    return "".join(chars)
 
 
 def _bp_context(text: str, start: int, end: int) -> bool:
