@@ -79,6 +79,8 @@ def print_flag_table(rows: list[dict[str, Any]], counts: dict[str, dict[str, Cou
           f"{'precision':>9} {'recall':>7}")
     for group in ("all", *LANGUAGES):
         size = sum(1 for row in rows if group in ("all", row["lang"]))
+        if not size:
+            continue
         for flag in FLAGS:
             c = counts[group][flag]
             print(f"{group:<6} {size:>5}  {flag:<10} {c.tp + c.fn:>8} {c.tp + c.fp:>7} "
@@ -91,6 +93,8 @@ def print_reading_table(rows: list[dict[str, Any]], results: list[Triage]) -> No
     for group in ("all", *LANGUAGES):
         pairs = [(r, t) for r, t in zip(rows, results, strict=True)
                  if group in ("all", r["lang"])]
+        if not pairs:
+            continue
         exact = sum(readings_match(r, t) for r, t in pairs)
         labelled = [(r, t) for r, t in pairs if any(r[f] is not None for f in READING_FIELDS)]
         labelled_exact = sum(readings_match(r, t) for r, t in labelled)

@@ -145,3 +145,13 @@ def test_the_whole_corpus_classifies_in_well_under_a_second() -> None:
     for text in texts:
         classify(text)
     assert time.perf_counter() - started < 0.5
+
+
+@pytest.mark.parametrize("unit", [
+    "suiker ", "geen duizelig ", "128/79 ", "1/", "pijn op de borst ", "kan ", "0 1 ", "a",
+])
+def test_a_longest_telegram_message_of_repeats_is_classified_quickly(unit: str) -> None:
+    text = (unit * (4096 // len(unit) + 1))[:4096]
+    started = time.perf_counter()
+    classify(text)
+    assert time.perf_counter() - started < 0.25

@@ -89,7 +89,7 @@ def test_typo_repair_leaves_real_neighbouring_words_alone(word: str, kept: str) 
     "je ne vois pas double", "je n'ai plus de vertiges", "ni vertige ni douleur",
     "no chest pain today", "I don't have any headache", "not dizzy anymore", "chest pain? no.",
     "never had chest pain", "no chest pain or dizziness", "I don't feel dizzy",
-    "no numbness in my arm", "arm not weak",
+    "no numbness in my arm", "arm not weak", "geen hoofdpijn of duizeligheid",
 ])
 def test_a_clearly_negated_sign_is_not_a_sign(text: str) -> None:
     assert warning_signs(text) == ()
@@ -112,6 +112,8 @@ def test_a_headache_that_is_not_sudden_and_severe_is_not_a_sign(text: str) -> No
     ("niet goed duizelig", "balance"),
     ("geen idee waarom ik zo duizelig ben", "balance"),
     ("I don't know what's wrong, my speech is slurred", "speech"),
+    ("ik weet niet of ik duizelig ben", "balance"),
+    ("ik ben niet zeker of mijn mond scheef staat", "face"),
 ])
 def test_a_negation_of_something_else_does_not_hide_a_sign(text: str, sign: str) -> None:
     assert sign in warning_signs(text)

@@ -33,9 +33,9 @@ _CLAUSE_END = re.compile(
     r"[.,;:!?()\n]|\b(?:maar|but|mais|en|and|et|toch|wel|however|though|although|alleen|only"
     r"|sauf|except|behalve|dus|so|puis|then|dan)\b"
 )
-# Words that show a negation is about something else: "niet goed, duizelig", "don't know why".
+# Words that show a negation is about something else: "niet goed duizelig", "don't know why".
 _NOT_ABOUT_THE_SIGN = frozenset(
-    "goed lekker bien well good know weet sais why waarom pourquoi if als si whether of think"
+    "goed lekker bien well good know weet sais why waarom pourquoi if als si whether think"
     " denk pense sure zeker understand begrijp comprends".split()
 )
 _TOKEN = re.compile(r"[\w']+")
@@ -66,9 +66,7 @@ def _negated(text: str, match: re.Match[str]) -> bool:
         return True
     before = text[max(0, match.start() - _LOOK_BACK):match.start()]
     clause = _CLAUSE_END.split(before)[-1]
-    for token in reversed(_TOKEN.findall(clause)[-_NEGATION_REACH:]):
-        if token in _NOT_ABOUT_THE_SIGN:
-            return False
-        if _NEGATION.match(token):
-            return True
-    return False
+    tokens = _TOKEN.findall(clause)[-_NEGATION_REACH:]
+    if any(token in _NOT_ABOUT_THE_SIGN for token in tokens):
+        return False  # "ik weet niet of ik duizelig ben": unsure, so a sign
+    return any(_NEGATION.match(token) for token in tokens)
