@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import signal
+import threading
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -72,7 +74,22 @@ def run_forever(store: Store, *, interval_seconds: int = 60,
     scheduler.add_job(cycle, "interval", seconds=interval_seconds, id="tick",
                       next_run_time=datetime.now(UTC), coalesce=True, max_instances=1,
                       misfire_grace_time=None)
+    # systemd stops a service with SIGTERM: finish the cycle in progress, then leave.
+    signal.signal(signal.SIGTERM, lambda *_: scheduler.shutdown(wait=False))
     try:
         scheduler.start()
     except (KeyboardInterrupt, SystemExit):
         scheduler.shutdown(wait=True)
+
+
+def serve_in_background(store: Store, *, host: str, port: int) -> threading.Thread:
+    """The webhook endpoints in a thread beside the scheduler (for `carebot run`)."""
+    import uvicorn
+
+    from bot.inbound.webhooks import build_app
+
+    server = uvicorn.Server(uvicorn.Config(build_app(store), host=host, port=port,
+                                           log_level="warning", proxy_headers=True))
+    thread = threading.Thread(target=server.run, name="webhooks", daemon=True)
+    thread.start()
+    return thread

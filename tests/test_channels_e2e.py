@@ -194,3 +194,27 @@ def test_an_urgent_reply_is_answered_at_once_and_the_on_call_nurse_gets_only_the
                          "Open it with `carebot replies --urgent`.")]
     queue = json.loads(wired("replies", "--format", "json").out)
     assert queue[0]["pseudonym"] == pseudonym and "urgent" in queue[0]["flags"]
+
+
+def test_carebot_run_polls_telegram_and_serves_webhooks_until_stopped(
+        wired: Cli, fake_telegram: FakeTelegram) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    wired.env["CAREBOT_PUBLIC_URL"] = f"http://127.0.0.1:{port}"
+    link = _enrol(wired, consent="telegram")["telegram_link"]
+    fake_telegram.push_update(CHAT, f"/start {_code(link)}")
+    proc = subprocess.Popen([CAREBOT, "run", "--interval", "1", "--port", str(port)],
+                            cwd=wired.cwd, env=wired.env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and not fake_telegram.sent:
+            time.sleep(0.2)
+        assert [s.chat_id for s in fake_telegram.sent] == [str(CHAT)]  # the welcome
+        assert httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=5).status_code == 200
+    finally:
+        proc.terminate()
+        out, err = proc.communicate(timeout=20)
+    assert proc.returncode == 0, err
+    assert "Traceback" not in err

@@ -11,7 +11,7 @@ from bot import catalog
 from bot.cli.common import actor, console, fail, parse_when, store
 from bot.config import get_settings
 from bot.inbound.receive import receive
-from bot.scheduling import run_forever, tick
+from bot.scheduling import run_forever, serve_in_background, tick
 from bot.store import crypto, db
 from bot.store.keyring import load_keys
 
@@ -76,9 +76,17 @@ def tick_cmd(
     console.print(f"planned {result.planned}; {summary or 'nothing due'}", highlight=False)
 
 
-def run_cmd(interval: int = typer.Option(60, help="seconds between cycles")) -> None:
-    """Scheduler and dispatcher, until stopped."""
+def run_cmd(
+    interval: int = typer.Option(60, help="seconds between cycles"),
+    host: str = typer.Option("127.0.0.1", "--host", help="webhooks: address to listen on"),
+    port: int = typer.Option(8080, "--port", help="webhooks: port to listen on"),
+) -> None:
+    """Scheduler, dispatcher and inbound (polling; webhooks too when CAREBOT_PUBLIC_URL is
+    set), until stopped."""
     s = store()
+    if s.settings.carebot_public_url:
+        serve_in_background(s, host=host, port=port)
+        console.print(f"webhooks on {host}:{port}")
     console.print(f"carebot running: a cycle every {interval}s (Ctrl-C to stop)")
     run_forever(s, interval_seconds=interval, echo=_echo)
 
