@@ -20,7 +20,9 @@ from datetime import UTC, datetime
 from bot.channels.base import ChannelError
 from bot.channels.registry import configured
 from bot.channels.telegram import TelegramChannel
+from bot.channels.x import XChannel
 from bot.dispatch import Dispatcher
+from bot.inbound.receive import receive
 from bot.inbound.telegram import poll
 from bot.planning import plan
 from bot.store.keyring import Store
@@ -55,6 +57,15 @@ async def _cycle(store: Store, dispatcher: Dispatcher) -> None:
             await poll(store, telegram)
         except ChannelError as exc:  # inbound trouble must not stop reminders going out
             log.warning("telegram polling failed: %s", exc)
+    x = dispatcher.channels.get("x")
+    if isinstance(x, XChannel):
+        try:
+            for message in await x.fetch():
+                receive(store, channel="x", text=message.text, address=message.address,
+                        received_at=message.received_at,
+                        provider_message_id=message.provider_message_id)
+        except ChannelError as exc:
+            log.warning("x polling failed: %s", exc)
     await dispatcher.run_async()
 
 

@@ -17,6 +17,7 @@ import pytest
 from tests.conftest import CAREBOT, Cli
 from tests.fakes.telegram import FakeTelegram
 from tests.fakes.twilio import FakeTwilio
+from tests.fakes.x import FakeX
 
 PHONE = "+32470123456"
 CHAT = 555001
@@ -218,3 +219,25 @@ def test_carebot_run_polls_telegram_and_serves_webhooks_until_stopped(
         out, err = proc.communicate(timeout=20)
     assert proc.returncode == 0, err
     assert "Traceback" not in err
+
+
+def test_x_sends_only_the_public_template_and_reads_replies(cli: Cli, fake_x: FakeX) -> None:
+    creds = fake_x.credentials()
+    cli.env.update({"X_CONSUMER_KEY": creds["consumer_key"],
+                    "X_CONSUMER_SECRET": creds["consumer_secret"],
+                    "X_ACCESS_TOKEN": creds["access_token"],
+                    "X_ACCESS_TOKEN_SECRET": creds["access_token_secret"],
+                    "CAREBOT_X_API_URL": fake_x.url})
+    result = cli("patient", "enrol", "--ref", "AZ-X1", "--program", "post-stroke-weekly",
+                 "--lang", "en", "--tz", "Europe/Brussels", "--name", "Jan",
+                 "--x", "2244994945", "--consent", "x", "--format", "json")
+    assert result.code == 0, result.err
+    _tick(cli, _first_due() + timedelta(minutes=1))
+    assert [e.text for e in fake_x.sent] == [
+        "Hello Jan, have a good week! Remember your weekly check."]  # nothing about health
+    fake_x.push_dm("2244994945", "STOP")
+    _tick(cli, _first_due() + timedelta(minutes=2))
+    listed = json.loads(cli("patient", "list", "--format", "json").out)
+    assert listed[0]["channels"] == []
+    queue = json.loads(cli("replies", "--format", "json").out)
+    assert [(r["channel"], r["flags"]) for r in queue] == [("x", ["opt-out"])]

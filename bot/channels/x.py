@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import asyncio
 import time
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
 import requests
 import tweepy
 from requests.adapters import HTTPAdapter
 
-from bot.channels.base import ChannelError, OutboundMessage, transport_error
+from bot.channels.base import ChannelError, InboundMessage, OutboundMessage, transport_error
 from bot.config import Settings
 from bot.ratelimit import Limits
 
@@ -73,6 +73,7 @@ class XChannel:
         self.client = tweepy.Client(consumer_key=values[0], consumer_secret=values[1],
                                     access_token=values[2], access_token_secret=values[3])
         self.limits = Limits(1)  # each DM is paid for: never a burst
+        self._me: str | None = None
         self.concurrency = 2
         if settings.carebot_x_api_url.rstrip("/") != TWITTER:
             self.client.session.mount(TWITTER, RedirectAdapter(settings.carebot_x_api_url))
@@ -92,6 +93,20 @@ class XChannel:
         response = await asyncio.to_thread(self._call, "create_direct_message",
                                            participant_id=message.address, text=message.body)
         return str(response.data["dm_event_id"])
+
+    async def fetch(self) -> list[InboundMessage]:
+        """Recent DMs written to us (newest 100); replays are dropped by the store."""
+        def read() -> list[InboundMessage]:
+            if self._me is None:
+                self._me = str(self._call("get_me").data["id"])
+            events = self._call("get_direct_message_events", event_types="MessageCreate",
+                                dm_event_fields=["id", "text", "sender_id", "created_at"],
+                                max_results=100)
+            return [InboundMessage(channel="x", address=str(e.sender_id), text=e.text or "",
+                                   received_at=e.created_at or datetime.now(UTC),
+                                   provider_message_id=f"x:{e.id}")
+                    for e in events.data or [] if str(e.sender_id) != self._me]
+        return await asyncio.to_thread(read)
 
     async def lookup(self, message: OutboundMessage) -> str | None:
         if not message.address or not message.body:
