@@ -241,3 +241,27 @@ def test_x_sends_only_the_public_template_and_reads_replies(cli: Cli, fake_x: Fa
     assert listed[0]["channels"] == []
     queue = json.loads(cli("replies", "--format", "json").out)
     assert [(r["channel"], r["flags"]) for r in queue] == [("x", ["opt-out"])]
+
+
+def test_an_expired_telegram_code_is_refused_politely(wired: Cli,
+                                                      fake_telegram: FakeTelegram) -> None:
+    link = _enrol(wired, consent="telegram")["telegram_link"]
+    later = datetime.now().astimezone() + timedelta(hours=73)  # the link lives 72 hours
+    fake_telegram.clock = lambda: later
+    fake_telegram.push_update(CHAT, f"/start {_code(link)}")
+    _tick(wired, later)
+    assert "expired" in fake_telegram.sent[-1].text
+    listed = json.loads(wired("patient", "list", "--format", "json").out)
+    assert listed[0]["channels"] == ["telegram"]  # consent on paper, but no chat bound...
+    assert json.loads(wired("patient", "show", listed[0]["pseudonym"], "--format",
+                            "json").out)["addresses"] == {"sms": "reachable"}
+
+
+def test_a_migrated_telegram_chat_is_followed(wired: Cli, fake_telegram: FakeTelegram) -> None:
+    link = _enrol(wired, consent="telegram")["telegram_link"]
+    fake_telegram.push_update(CHAT, f"/start {_code(link)}")
+    _tick(wired, datetime.now().astimezone())
+    fake_telegram.migrate(CHAT, -1001234567890)
+    _tick(wired, _first_due() + timedelta(minutes=1))
+    assert fake_telegram.sent[-1].chat_id == "-1001234567890"
+    assert _deliveries(wired)[0]["status"] == "sent"
