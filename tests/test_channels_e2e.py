@@ -265,3 +265,23 @@ def test_a_migrated_telegram_chat_is_followed(wired: Cli, fake_telegram: FakeTel
     _tick(wired, _first_due() + timedelta(minutes=1))
     assert fake_telegram.sent[-1].chat_id == "-1001234567890"
     assert _deliveries(wired)[0]["status"] == "sent"
+
+
+def test_a_dm_whose_answer_was_lost_is_found_at_x_and_not_sent_again(cli: Cli,
+                                                                      fake_x: FakeX) -> None:
+    creds = fake_x.credentials()
+    cli.env.update({"X_CONSUMER_KEY": creds["consumer_key"],
+                    "X_CONSUMER_SECRET": creds["consumer_secret"],
+                    "X_ACCESS_TOKEN": creds["access_token"],
+                    "X_ACCESS_TOKEN_SECRET": creds["access_token_secret"],
+                    "CAREBOT_X_API_URL": fake_x.url})
+    cli("patient", "enrol", "--ref", "AZ-X2", "--program", "post-stroke-weekly", "--lang", "en",
+        "--tz", "Europe/Brussels", "--name", "Jan", "--x", "2244994946", "--consent", "x")
+    due = _first_due() + timedelta(minutes=1)
+    fake_x.clock = lambda: due
+    fake_x.drop_next(target="dm")  # accepted, then the connection drops
+    _tick(cli, due)
+    _tick(cli, due + timedelta(hours=1))
+    assert len(fake_x.sent) == 1
+    first = _deliveries(cli)[0]
+    assert first["status"] == "sent" and first["provider_id"] == fake_x.sent[0].id

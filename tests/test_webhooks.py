@@ -15,7 +15,7 @@ from bot import patients
 from bot.config import Settings
 from bot.inbound.webhooks import build_app
 from bot.store.keyring import Store, open_store
-from bot.store.models import Reminder, Reply
+from bot.store.models import Patient, Reminder, Reply
 
 TOKEN = "twilio-test-auth-token"
 PUBLIC = "https://carebot.example.org"
@@ -74,9 +74,6 @@ def test_a_status_callback_marks_the_reminder_delivered(hooked: tuple[Store, Tes
     store, client = hooked
     now = datetime.now(UTC)
     with store.session() as session:
-        who = session.exec(select(Reply.pseudonym)).first()  # none yet: use the patient
-        from bot.store.models import Patient
-
         who = session.exec(select(Patient.pseudonym)).one()
         session.add(Reminder(occurrence_key="k", pseudonym=who, program="post-stroke-weekly",
                              local_slot="2026-11-30T10:00", due_at=now, status="sent",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import sys
 
 import typer
@@ -55,7 +54,6 @@ def main() -> None:
         err_console.print(f"error: {exc}", markup=False, highlight=False)
         sys.exit(1)
     except Exception as exc:  # an unexpected failure: say what kind, never what data
-        logging.getLogger("carebot").debug("unexpected failure", exc_info=False)
-        err_console.print(f"error: unexpected {type(exc).__name__}; see the logs",
+        err_console.print(f"error: unexpected {type(exc).__name__}",
                           markup=False, highlight=False)
         sys.exit(1)
