@@ -60,14 +60,29 @@ class Dispatcher:
         semaphores = {name: asyncio.Semaphore(self.concurrency.get(
             name, getattr(channel, "concurrency", 4))) for name, channel in self.channels.items()}
         try:
-            while claimed := self.claim():
-                await asyncio.gather(*(self.deliver(rid, semaphores) for rid in claimed))
+            await self._deliver_all(semaphores)
         finally:
             for channel in self.channels.values():
                 close = getattr(channel, "close", None)
                 if close is not None:
                     await close()
             self._store_thread.shutdown(wait=True)
+
+    async def _deliver_all(self, semaphores: dict[str, asyncio.Semaphore]) -> None:
+        """Claim in batches, and claim the next batch while the last one is still sending,
+        so that the provider is never left idle between two batches."""
+        pending: set[asyncio.Task[None]] = set()
+        exhausted = False
+        while pending or not exhausted:
+            if not exhausted and len(pending) <= CLAIM_BATCH // 2:
+                claimed = await self._in_store(self.claim)
+                exhausted = not claimed
+                pending.update(asyncio.create_task(self.deliver(rid, semaphores))
+                               for rid in claimed)
+                continue
+            done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+            for task in done:
+                task.result()  # a bug in one delivery must not pass silently
 
     def claim(self) -> list[int]:
         """Move a batch of due reminders to `sending`, atomically (BEGIN IMMEDIATE or

@@ -1,51 +1,74 @@
 """Keeping to a provider's rate limit while keeping it busy.
 
-A sliding-window log per key: a send may start when fewer than `limit` sends started in the
-last `window` seconds. The window is a little longer than the provider's own second, so that
-jitter on the way does not make two windows look like one and earn a 429. Sends wait here,
-not in a queue of their own, so many can be in flight at once within the limit.
+A provider such as Telegram counts what *arrives* in any second. Starting sends in bursts (as
+a sliding window allows: 30 at once, then 30 more a second later) makes the requests queue on
+the way, and the ones that arrive late land in the same second as the next burst: a 429. So
+each key's sends are spread evenly instead, one every `(window + margin) / limit` seconds
+(a generic cell rate algorithm with no burst): any `limit + 1` consecutive starts then span
+more than the window, and the margin absorbs the few milliseconds of jitter between two
+requests that left one pace apart. Measured in benchmarks/RESULTS.md.
+
+Sends wait here, not in a queue of their own, so many can be in flight at once within the
+limit.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections import deque
+from collections.abc import Callable
+
+SLACK = 0.002  # how late a start may be and still count as on its slot (seconds)
 
 
-class SlidingWindow:
-    """At most `limit` starts per `window` seconds, for each key."""
+class Pacer:
+    """At most `limit` starts in any `window` seconds for each key, evenly spaced."""
 
-    def __init__(self, limit: int, window: float = 1.0, margin: float = 0.02) -> None:
+    def __init__(self, limit: int, window: float = 1.0, margin: float = 0.02,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        if limit < 1:
+            raise ValueError("a rate limit must allow at least one send per window")
         self.limit = limit
-        self.window = window + margin
-        self._starts: dict[str, deque[float]] = {}
-        self._lock = asyncio.Lock()
-
-    def _wait_time(self, key: str, now: float) -> float:
-        starts = self._starts.setdefault(key, deque())
-        while starts and now - starts[0] >= self.window:
-            starts.popleft()
-        return 0.0 if len(starts) < self.limit else self.window - (now - starts[0])
+        self.interval = (window + margin) / limit
+        self._clock = clock
+        self._last: dict[str, float] = {}
+        self._gates: dict[str, asyncio.Lock] = {}
 
     async def acquire(self, key: str = "") -> None:
-        """Wait until a start is allowed for `key`, then record it."""
-        while True:
-            async with self._lock:
-                now = time.monotonic()
-                wait = self._wait_time(key, now)
-                if wait <= 0:
-                    self._starts[key].append(now)
-                    return
-            await asyncio.sleep(wait)
+        """Wait until one interval has passed since the key's last start, then start.
+
+        Waiters go through one at a time, in arrival order, and each start is timed when it
+        really happens: were the event loop held up (a garbage collection, a slow callback),
+        the waiters would not all be let through at once when it resumes.
+        """
+        gate = self._gates.setdefault(key, asyncio.Lock())
+        async with gate:
+            slot = self._last.get(key, -self.interval) + self.interval
+            wait = slot - self._clock()
+            if wait > 0:
+                await asyncio.sleep(wait)
+            # A sleep ends a little late; counting from the slot (not the wake-up) keeps those
+            # fractions of a millisecond from adding up, and counting from the wake-up when it
+            # is much later means no catch-up burst after a stall.
+            self._last[key] = max(slot, self._clock() - SLACK)
+        if not gate.locked() and len(self._gates) > 10_000:
+            self._forget_idle()
+
+    def _forget_idle(self) -> None:
+        """Drop keys with nobody waiting whose last start is over an interval old."""
+        now = self._clock()
+        for key in [k for k, gate in self._gates.items() if not gate.locked()
+                    and now - self._last.get(k, now) > self.interval]:
+            del self._gates[key]
+            self._last.pop(key, None)
 
 
 class Limits:
     """A channel's limits: one overall, and optionally one per recipient."""
 
     def __init__(self, overall: int | None, per_recipient: int | None = None) -> None:
-        self.overall = SlidingWindow(overall) if overall else None
-        self.per_recipient = SlidingWindow(per_recipient) if per_recipient else None
+        self.overall = Pacer(overall) if overall else None
+        self.per_recipient = Pacer(per_recipient) if per_recipient else None
 
     async def acquire(self, recipient: str | None) -> None:
         if self.per_recipient is not None and recipient is not None:

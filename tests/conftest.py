@@ -14,7 +14,10 @@ import pytest
 from bot.config import Settings
 from bot.store import crypto
 from bot.store.keyring import Store, open_store
-from tests.fakes.fixtures import fake_telegram, fake_twilio, fake_x  # noqa: F401
+from tests.fakes.telegram import FakeTelegram
+from tests.fakes.twilio import FakeTwilio
+
+pytest_plugins = ["tests.fakes.fixtures"]  # fake_twilio, fake_telegram, fake_x
 
 CAREBOT = str(Path(sys.executable).with_name("carebot"))
 
@@ -68,3 +71,15 @@ def cli(tmp_path: Path) -> Cli:
         "COLUMNS": "200",
     })
     return Cli(cwd=tmp_path, env=env)
+
+
+@pytest.fixture
+def wired(cli: Cli, fake_twilio: FakeTwilio, fake_telegram: FakeTelegram) -> Cli:
+    """The `carebot` command with Twilio and Telegram pointed at the fake providers."""
+    cli.env.update({
+        "TWILIO_ACCOUNT_SID": fake_twilio.account_sid, "TWILIO_AUTH_TOKEN": fake_twilio.auth_token,
+        "TWILIO_FROM": "+3278000000", "CAREBOT_TWILIO_API_URL": fake_twilio.url,
+        "TELEGRAM_BOT_TOKEN": fake_telegram.token, "TELEGRAM_BOT_USERNAME": "carebot_test_bot",
+        "CAREBOT_TELEGRAM_API_URL": f"{fake_telegram.url}/bot",
+    })
+    return cli

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import shutil
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlmodel import func, select
 
@@ -12,6 +13,9 @@ from bot import patients
 from bot.config import REPO_ROOT, Settings
 from bot.store.keyring import Store
 from bot.store.models import ConsoleMessage, Reminder
+
+if TYPE_CHECKING:
+    from tests.conftest import Cli
 
 PROGRAM = """
 name = "{name}"
@@ -79,3 +83,22 @@ def statuses(store: Store) -> list[tuple[str, str]]:
     with store.session() as session:
         return [(r.local_slot, r.status) for r in
                 session.exec(select(Reminder).order_by(Reminder.due_at))]  # type: ignore[arg-type]
+
+
+def first_due() -> datetime:
+    """The first Monday 10:00 (Brussels) a week or more after now: the first reminder."""
+    from zoneinfo import ZoneInfo
+
+    zone = ZoneInfo("Europe/Brussels")
+    earliest = datetime.now(zone) + timedelta(days=7)
+    due = earliest.replace(hour=10, minute=0, second=0, microsecond=0)
+    while due.weekday() != 0 or due < earliest:
+        due += timedelta(days=1)
+    return due
+
+
+def cli_tick(cli: Cli, at: datetime) -> str:
+    """`carebot tick --at`, which must succeed; returns what it printed."""
+    result = cli("tick", "--at", at.isoformat())
+    assert result.code == 0, result.err
+    return result.out

@@ -18,20 +18,10 @@ from tests.conftest import CAREBOT, Cli
 from tests.fakes.telegram import FakeTelegram
 from tests.fakes.twilio import FakeTwilio
 from tests.fakes.x import FakeX
+from tests.helpers import cli_tick, first_due
 
 PHONE = "+32470123456"
 CHAT = 555001
-
-
-@pytest.fixture
-def wired(cli: Cli, fake_twilio: FakeTwilio, fake_telegram: FakeTelegram) -> Cli:
-    cli.env.update({
-        "TWILIO_ACCOUNT_SID": fake_twilio.account_sid, "TWILIO_AUTH_TOKEN": fake_twilio.auth_token,
-        "TWILIO_FROM": "+3278000000", "CAREBOT_TWILIO_API_URL": fake_twilio.url,
-        "TELEGRAM_BOT_TOKEN": fake_telegram.token, "TELEGRAM_BOT_USERNAME": "carebot_test_bot",
-        "CAREBOT_TELEGRAM_API_URL": f"{fake_telegram.url}/bot",
-    })
-    return cli
 
 
 @pytest.fixture
@@ -71,24 +61,6 @@ def _enrol(cli: Cli, consent: str = "sms", **extra: str) -> dict[str, str]:
     return dict(json.loads(result.out))
 
 
-def _first_due() -> datetime:
-    """The first Monday 10:00 (Brussels) a week or more after now: the first reminder."""
-    from zoneinfo import ZoneInfo
-
-    zone = ZoneInfo("Europe/Brussels")
-    earliest = datetime.now(zone) + timedelta(days=7)
-    due = earliest.replace(hour=10, minute=0, second=0, microsecond=0)
-    while due.weekday() != 0 or due < earliest:
-        due += timedelta(days=1)
-    return due
-
-
-def _tick(cli: Cli, at: datetime) -> str:
-    result = cli("tick", "--at", at.isoformat())
-    assert result.code == 0, result.err
-    return result.out
-
-
 def _deliveries(cli: Cli) -> list[dict[str, object]]:
     return list(json.loads(cli("audit", "deliveries", "--format", "json").out))
 
@@ -96,7 +68,7 @@ def _deliveries(cli: Cli) -> list[dict[str, object]]:
 def test_a_reminder_goes_by_sms_and_the_status_callback_marks_it_delivered(
         wired: Cli, served: str, fake_twilio: FakeTwilio) -> None:
     _enrol(wired)
-    _tick(wired, _first_due() + timedelta(minutes=1))
+    cli_tick(wired, first_due() + timedelta(minutes=1))
     assert [m.to for m in fake_twilio.messages] == [PHONE]
     sms = fake_twilio.messages[0]
     assert "Jan" in sms.body and sms.status_callback == f"{served}/webhooks/twilio/status"
@@ -115,7 +87,7 @@ def test_a_signed_stop_opts_out_and_nothing_more_is_sent(
     forged = httpx.post(f"{served}/webhooks/twilio/sms", data={"From": PHONE, "Body": "START"},
                         headers={"X-Twilio-Signature": "forged"})
     assert forged.status_code == 403
-    _tick(wired, _first_due() + timedelta(minutes=1))
+    cli_tick(wired, first_due() + timedelta(minutes=1))
     assert fake_twilio.messages == []
     assert _deliveries(wired)[0]["status"] == "undeliverable"
     replies = json.loads(wired("replies", "--format", "json").out)
@@ -131,13 +103,13 @@ def test_telegram_start_code_binds_the_chat_once(wired: Cli, fake_telegram: Fake
     assert link.startswith("https://t.me/carebot_test_bot?start=")
     fake_telegram.push_update(CHAT, f"/start {_code(link)}")
     fake_telegram.push_update(CHAT + 1, f"/start {_code(link)}")  # someone else, same code
-    _tick(wired, datetime.now().astimezone())
+    cli_tick(wired, datetime.now().astimezone())
     answers = {s.chat_id: s.text for s in fake_telegram.sent}
     assert answers[str(CHAT)].startswith("Welkom")
     assert "already used" in answers[str(CHAT + 1)]
     listed = json.loads(wired("patient", "list", "--format", "json").out)
     assert listed[0]["channels"] == ["telegram"]
-    _tick(wired, _first_due() + timedelta(minutes=1))
+    cli_tick(wired, first_due() + timedelta(minutes=1))
     assert [s.chat_id for s in fake_telegram.sent][-1] == str(CHAT)
     assert "Jan" in fake_telegram.sent[-1].text
 
@@ -146,9 +118,9 @@ def test_when_the_patient_blocks_the_bot_the_reminder_goes_by_sms(
         wired: Cli, fake_telegram: FakeTelegram, fake_twilio: FakeTwilio) -> None:
     link = _enrol(wired, consent="telegram,sms")["telegram_link"]
     fake_telegram.push_update(CHAT, f"/start {_code(link)}")
-    _tick(wired, datetime.now().astimezone())
+    cli_tick(wired, datetime.now().astimezone())
     fake_telegram.block(CHAT)
-    _tick(wired, _first_due() + timedelta(minutes=1))
+    cli_tick(wired, first_due() + timedelta(minutes=1))
     assert [m.to for m in fake_twilio.messages] == [PHONE]
     first = _deliveries(wired)[0]
     assert (first["status"], first["channel"]) == ("sent", "sms")
@@ -159,17 +131,17 @@ def test_when_the_patient_blocks_the_bot_the_reminder_goes_by_sms(
 def test_twilio_429_and_500_are_retried_without_sending_twice(
         wired: Cli, fake_twilio: FakeTwilio) -> None:
     _enrol(wired)
-    due = _first_due()
+    due = first_due()
     fake_twilio.fail_next(429)
-    _tick(wired, due + timedelta(minutes=1))
+    cli_tick(wired, due + timedelta(minutes=1))
     assert fake_twilio.messages == [] and _deliveries(wired)[0]["status"] == "planned"
     fake_twilio.fail_next(500)  # ambiguous: looked up first; not there, so retried later
-    _tick(wired, due + timedelta(minutes=30))
+    cli_tick(wired, due + timedelta(minutes=30))
     assert fake_twilio.messages == []
     fake_twilio.drop_next(target="create")  # accepted, then the connection drops
     fake_twilio.clock = lambda: due + timedelta(hours=2)  # the provider's clock agrees
-    _tick(wired, due + timedelta(hours=2))
-    _tick(wired, due + timedelta(hours=4))
+    cli_tick(wired, due + timedelta(hours=2))
+    cli_tick(wired, due + timedelta(hours=4))
     assert len(fake_twilio.messages) == 1  # found by the look-up, never sent again
     first = _deliveries(wired)[0]
     assert first["status"] == "sent" and first["provider_id"] == fake_twilio.messages[0].sid
@@ -232,11 +204,11 @@ def test_x_sends_only_the_public_template_and_reads_replies(cli: Cli, fake_x: Fa
                  "--lang", "en", "--tz", "Europe/Brussels", "--name", "Jan",
                  "--x", "2244994945", "--consent", "x", "--format", "json")
     assert result.code == 0, result.err
-    _tick(cli, _first_due() + timedelta(minutes=1))
+    cli_tick(cli, first_due() + timedelta(minutes=1))
     assert [e.text for e in fake_x.sent] == [
         "Hello Jan, have a good week! Remember your weekly check."]  # nothing about health
     fake_x.push_dm("2244994945", "STOP")
-    _tick(cli, _first_due() + timedelta(minutes=2))
+    cli_tick(cli, first_due() + timedelta(minutes=2))
     listed = json.loads(cli("patient", "list", "--format", "json").out)
     assert listed[0]["channels"] == []
     queue = json.loads(cli("replies", "--format", "json").out)
@@ -249,7 +221,7 @@ def test_an_expired_telegram_code_is_refused_politely(wired: Cli,
     later = datetime.now().astimezone() + timedelta(hours=73)  # the link lives 72 hours
     fake_telegram.clock = lambda: later
     fake_telegram.push_update(CHAT, f"/start {_code(link)}")
-    _tick(wired, later)
+    cli_tick(wired, later)
     assert "expired" in fake_telegram.sent[-1].text
     listed = json.loads(wired("patient", "list", "--format", "json").out)
     assert listed[0]["channels"] == ["telegram"]  # consent on paper, but no chat bound...
@@ -260,9 +232,9 @@ def test_an_expired_telegram_code_is_refused_politely(wired: Cli,
 def test_a_migrated_telegram_chat_is_followed(wired: Cli, fake_telegram: FakeTelegram) -> None:
     link = _enrol(wired, consent="telegram")["telegram_link"]
     fake_telegram.push_update(CHAT, f"/start {_code(link)}")
-    _tick(wired, datetime.now().astimezone())
+    cli_tick(wired, datetime.now().astimezone())
     fake_telegram.migrate(CHAT, -1001234567890)
-    _tick(wired, _first_due() + timedelta(minutes=1))
+    cli_tick(wired, first_due() + timedelta(minutes=1))
     assert fake_telegram.sent[-1].chat_id == "-1001234567890"
     assert _deliveries(wired)[0]["status"] == "sent"
 
@@ -277,11 +249,11 @@ def test_a_dm_whose_answer_was_lost_is_found_at_x_and_not_sent_again(cli: Cli,
                     "CAREBOT_X_API_URL": fake_x.url})
     cli("patient", "enrol", "--ref", "AZ-X2", "--program", "post-stroke-weekly", "--lang", "en",
         "--tz", "Europe/Brussels", "--name", "Jan", "--x", "2244994946", "--consent", "x")
-    due = _first_due() + timedelta(minutes=1)
+    due = first_due() + timedelta(minutes=1)
     fake_x.clock = lambda: due
     fake_x.drop_next(target="dm")  # accepted, then the connection drops
-    _tick(cli, due)
-    _tick(cli, due + timedelta(hours=1))
+    cli_tick(cli, due)
+    cli_tick(cli, due + timedelta(hours=1))
     assert len(fake_x.sent) == 1
     first = _deliveries(cli)[0]
     assert first["status"] == "sent" and first["provider_id"] == fake_x.sent[0].id

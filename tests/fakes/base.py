@@ -77,6 +77,8 @@ class FakeProvider:
     def __init__(self) -> None:
         self.url = ""
         self.latency = 0.0
+        self.in_flight = 0  # requests being answered now, and the most at once so far
+        self.max_in_flight = 0
         self.violations: list[str] = []
         self.clock: Callable[[], datetime] = lambda: datetime.now(UTC)
         self._failures: deque[Failure] = deque()
@@ -188,11 +190,17 @@ class FakeProvider:
         """Wrap an endpoint: apply the latency, and make a crash of the fake a violation."""
 
         async def endpoint(request: Request) -> Response:
+            with self._lock:
+                self.in_flight += 1
+                self.max_in_flight = max(self.max_in_flight, self.in_flight)
             try:
                 await self.delay()
                 return await handler(request)
             except Exception as exc:  # any crash of the fake must fail the test
                 self.violation(f"fake crashed on {request.method} {request.url.path}: {exc!r}")
                 return Response("fake provider crashed", status_code=500)
+            finally:
+                with self._lock:
+                    self.in_flight -= 1
 
         return endpoint

@@ -5,7 +5,7 @@ recorded a contract violation (a request the real provider would have rejected).
 breaks the contract on purpose calls `fake.take_violations()` and asserts on what it got.
 Make them available to every test from `tests/conftest.py`:
 
-    from tests.fakes.fixtures import fake_telegram, fake_twilio, fake_x  # noqa: F401
+    pytest_plugins = ["tests.fakes.fixtures"]
 """
 
 from __future__ import annotations

@@ -73,6 +73,7 @@ class Sent:
     text: str
     date: int
     params: dict[str, Any] = field(default_factory=dict)
+    accepted_at: float = field(default_factory=time.monotonic)  # when it passed the limits
 
 
 class FakeTelegram(FakeProvider):

@@ -1,0 +1,103 @@
+"""Rate limits: the pacer on its own, then `carebot tick` against a fake Bot API that answers
+429 the moment its limit is passed, with 200 ms of latency on every call."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from datetime import timedelta
+
+import pytest
+from pydantic import SecretStr
+
+from bot import patients
+from bot.config import Settings
+from bot.ratelimit import SLACK, Pacer
+from bot.store.keyring import open_store
+from tests.conftest import Cli
+from tests.fakes.telegram import FakeTelegram
+from tests.helpers import cli_tick, first_due
+
+
+async def _starts(pacer: Pacer, n: int, *, stall: float = 0.0) -> list[float]:
+    """Start `n` waiters at once; optionally hold the event loop up for `stall` seconds
+    while they wait, as a garbage collection would."""
+    starts: list[float] = []
+
+    async def one() -> None:
+        await pacer.acquire()
+        starts.append(time.monotonic())
+
+    tasks = [asyncio.create_task(one()) for _ in range(n)]
+    if stall:
+        await asyncio.sleep(pacer.interval * 2.5)
+        time.sleep(stall)  # blocks the loop: every slot passes meanwhile
+    await asyncio.gather(*tasks)
+    return starts
+
+
+def _gaps(starts: list[float]) -> list[float]:
+    return [b - a for a, b in zip(starts, starts[1:], strict=False)]
+
+
+def test_starts_are_evenly_spaced_and_any_limit_plus_one_span_the_window() -> None:
+    pacer = Pacer(limit=50)  # one start every 20.4 ms
+    starts = asyncio.run(_starts(pacer, 40))
+    assert min(_gaps(starts)) >= pacer.interval - SLACK
+    assert all(starts[i + 50] - starts[i] > 1.0 for i in range(len(starts) - 50))
+    # kept busy: 40 starts take about 39 intervals, not more
+    assert starts[-1] - starts[0] < 39 * pacer.interval + 0.25
+
+
+def test_a_stalled_event_loop_does_not_release_the_waiters_in_a_burst() -> None:
+    pacer = Pacer(limit=50)
+    starts = asyncio.run(_starts(pacer, 12, stall=0.15))
+    assert min(_gaps(starts)) >= pacer.interval - SLACK
+
+
+def test_each_key_is_paced_on_its_own() -> None:
+    pacer = Pacer(limit=1, window=0.2, margin=0.0)
+
+    async def both() -> float:
+        started = time.monotonic()
+        await asyncio.gather(pacer.acquire("a"), pacer.acquire("b"))
+        return time.monotonic() - started
+
+    assert asyncio.run(both()) < pacer.interval / 2
+
+
+def test_a_limit_below_one_is_refused() -> None:
+    with pytest.raises(ValueError):
+        Pacer(limit=0)
+
+
+def test_with_200_ms_latency_the_rate_limit_is_kept_busy_and_never_exceeded(
+        wired: Cli, fake_telegram: FakeTelegram) -> None:
+    rate, count = 20, 40
+    fake_telegram.latency = 0.2
+    fake_telegram.global_per_second, fake_telegram.per_chat_per_second = rate, 1
+    wired.env["CAREBOT_TELEGRAM_RATE"] = str(rate)
+    assert wired("db", "upgrade").code == 0
+    settings = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        carebot_database_url=wired.env["CAREBOT_DATABASE_URL"],
+        carebot_master_key=SecretStr(wired.env["CAREBOT_MASTER_KEY"]),
+        carebot_pseudonym_secret=SecretStr(wired.env["CAREBOT_PSEUDONYM_SECRET"]))
+    store = open_store(settings)
+    due = first_due()
+    for i in range(count):  # chats as bound by /start (tested in test_channels_e2e)
+        patients.enrol(store, reference=f"AZ-{i}", program="post-stroke-weekly", language="nl",
+                       timezone="Europe/Brussels", name="Jan",
+                       contacts={"telegram": str(700_000 + i)}, consent=["telegram"],
+                       actor="nurse-test", now=due - timedelta(days=8))
+    store.engine.dispose()
+
+    cli_tick(wired, due + timedelta(minutes=1))
+
+    assert fake_telegram.rate_limited == []  # never a 429: the limit was never exceeded
+    accepted = sorted(sent.accepted_at for sent in fake_telegram.sent)
+    assert len(accepted) == count
+    # kept busy: several sends in flight at once, at close to the limit (one at a time would
+    # take at least count x 200 ms = 8 s; the limit allows 39 / 20 = 1.95 s)
+    assert fake_telegram.max_in_flight >= 3
+    assert accepted[-1] - accepted[0] < (count - 1) / rate * 1.3
