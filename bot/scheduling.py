@@ -22,6 +22,7 @@ from bot.channels.registry import configured
 from bot.channels.telegram import TelegramChannel
 from bot.channels.x import XChannel
 from bot.dispatch import Dispatcher
+from bot.inbound.alerts import respond
 from bot.inbound.receive import receive
 from bot.inbound.telegram import poll
 from bot.planning import plan
@@ -61,9 +62,12 @@ async def _cycle(store: Store, dispatcher: Dispatcher) -> None:
     if isinstance(x, XChannel):
         try:
             for message in await x.fetch():
-                receive(store, channel="x", text=message.text, address=message.address,
-                        received_at=message.received_at,
-                        provider_message_id=message.provider_message_id)
+                result = receive(store, channel="x", text=message.text,
+                                 address=message.address, received_at=message.received_at,
+                                 provider_message_id=message.provider_message_id)
+                if not result.duplicate:  # the newest DMs come back at every poll
+                    await respond(store, "x", x.send_text, message.address, result.answer,
+                                  result.notice, subject=result.pseudonym)
         except ChannelError as exc:
             log.warning("x polling failed: %s", exc)
     await dispatcher.run_async()

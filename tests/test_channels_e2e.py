@@ -193,13 +193,17 @@ def test_carebot_run_polls_telegram_and_serves_webhooks_until_stopped(
     assert "Traceback" not in err
 
 
-def test_x_sends_only_the_public_template_and_reads_replies(cli: Cli, fake_x: FakeX) -> None:
+def _x_wired(cli: Cli, fake_x: FakeX) -> None:
     creds = fake_x.credentials()
     cli.env.update({"X_CONSUMER_KEY": creds["consumer_key"],
                     "X_CONSUMER_SECRET": creds["consumer_secret"],
                     "X_ACCESS_TOKEN": creds["access_token"],
                     "X_ACCESS_TOKEN_SECRET": creds["access_token_secret"],
                     "CAREBOT_X_API_URL": fake_x.url})
+
+
+def test_x_sends_only_the_public_template_and_reads_replies(cli: Cli, fake_x: FakeX) -> None:
+    _x_wired(cli, fake_x)
     result = cli("patient", "enrol", "--ref", "AZ-X1", "--program", "post-stroke-weekly",
                  "--lang", "en", "--tz", "Europe/Brussels", "--name", "Jan",
                  "--x", "2244994945", "--consent", "x", "--format", "json")
@@ -241,12 +245,7 @@ def test_a_migrated_telegram_chat_is_followed(wired: Cli, fake_telegram: FakeTel
 
 def test_a_dm_whose_answer_was_lost_is_found_at_x_and_not_sent_again(cli: Cli,
                                                                       fake_x: FakeX) -> None:
-    creds = fake_x.credentials()
-    cli.env.update({"X_CONSUMER_KEY": creds["consumer_key"],
-                    "X_CONSUMER_SECRET": creds["consumer_secret"],
-                    "X_ACCESS_TOKEN": creds["access_token"],
-                    "X_ACCESS_TOKEN_SECRET": creds["access_token_secret"],
-                    "CAREBOT_X_API_URL": fake_x.url})
+    _x_wired(cli, fake_x)
     cli("patient", "enrol", "--ref", "AZ-X2", "--program", "post-stroke-weekly", "--lang", "en",
         "--tz", "Europe/Brussels", "--name", "Jan", "--x", "2244994946", "--consent", "x")
     due = first_due() + timedelta(minutes=1)
@@ -257,3 +256,19 @@ def test_a_dm_whose_answer_was_lost_is_found_at_x_and_not_sent_again(cli: Cli,
     assert len(fake_x.sent) == 1
     first = _deliveries(cli)[0]
     assert first["status"] == "sent" and first["provider_id"] == fake_x.sent[0].id
+
+
+def test_an_urgent_dm_is_answered_at_once_by_dm_and_only_once(cli: Cli, fake_x: FakeX) -> None:
+    _x_wired(cli, fake_x)
+    enrolled = cli("patient", "enrol", "--ref", "AZ-X3", "--program", "post-stroke-weekly",
+                   "--lang", "en", "--tz", "Europe/Brussels", "--name", "Jan",
+                   "--x", "2244994947", "--consent", "x", "--format", "json")
+    assert enrolled.code == 0, enrolled.err
+    fake_x.push_dm("2244994947", "my left arm is weak and my speech is slurred")
+    now = datetime.now().astimezone()
+    cli_tick(cli, now)
+    cli_tick(cli, now + timedelta(minutes=1))  # the same DM comes back in the next poll
+    assert [(e.participant_ids, e.text) for e in fake_x.sent] == [
+        ((fake_x.user_id, "2244994947"), "This may be a stroke. Call 112 right now. Do not wait.")]
+    queue = json.loads(cli("replies", "--format", "json").out)
+    assert [(r["channel"], "urgent" in r["flags"]) for r in queue] == [("x", True)]

@@ -90,8 +90,16 @@ class XChannel:
             raise map_error(exc) from None
 
     async def send(self, message: OutboundMessage) -> str:
+        assert message.address is not None
+        return await self._dm(message.address, message.body)
+
+    async def send_text(self, address: str, text: str) -> None:
+        """An immediate answer to a patient (not a reminder), such as "call 112"."""
+        await self._dm(address, text)
+
+    async def _dm(self, participant_id: str, text: str) -> str:
         response = await asyncio.to_thread(self._call, "create_direct_message",
-                                           participant_id=message.address, text=message.body)
+                                           participant_id=participant_id, text=text)
         return str(response.data["dm_event_id"])
 
     async def fetch(self) -> list[InboundMessage]:

@@ -5,7 +5,7 @@ and nothing else: never the text."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from bot import audit
@@ -54,3 +54,17 @@ async def send_notice(store: Store, notice: Notice, *, subject: str | None,
         audit.record(session, action="alert.on-call", actor="carebot", subject=subject,
                      channel=notice.channel, delivered=ok)
     return ok
+
+
+async def respond(store: Store, channel: str, send_text: Callable[[str, str], Awaitable[None]],
+                  address: str, answer: str | None, notice: Notice | None, *,
+                  subject: str | None) -> None:
+    """After a polled message: answer the patient on their channel (best effort, logged
+    without the address), then alert the on-call nurse if the reply was urgent."""
+    if answer is not None:
+        try:
+            await send_text(address, answer)
+        except ChannelError as exc:
+            log.warning("an immediate answer on %s could not be sent: %s", channel, exc)
+    if notice is not None:
+        await send_notice(store, notice, subject=subject)

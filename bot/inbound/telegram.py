@@ -17,8 +17,7 @@ from typing import Protocol
 from sqlmodel import select
 
 from bot import audit, patients
-from bot.channels.base import ChannelError
-from bot.inbound.alerts import Notice, send_notice
+from bot.inbound.alerts import Notice, respond
 from bot.inbound.receive import match, receive
 from bot.store.keyring import Store
 from bot.store.models import ChannelState, LinkCode, Patient
@@ -75,21 +74,31 @@ def bind(store: Store, *, code: str, chat_id: str, now: datetime) -> tuple[str, 
         return "bound", patient.pseudonym
 
 
-def handle(store: Store, message: Incoming) -> tuple[str | None, Notice | None]:
-    """Act on one incoming message: the text to answer with, and an on-call notice, if any."""
+@dataclass(frozen=True)
+class Handled:
+    """What to do after an incoming message: answer it, alert the on-call nurse, or neither."""
+
+    answer: str | None
+    notice: Notice | None = None
+    pseudonym: str | None = None
+
+
+def handle(store: Store, message: Incoming) -> Handled:
+    """Act on one incoming message: `/start CODE`, or a reply to store and triage."""
     start = START.match(message.text.strip())
     if start:
         outcome, pseudonym = bind(store, code=start.group(1), chat_id=message.chat_id,
                                   now=message.received_at)
         if outcome != "bound":
-            return REFUSED[outcome], None
+            return Handled(REFUSED[outcome])
         with store.session() as session:
             patient = session.get(Patient, pseudonym)
-            return BOUND.get(patient.language if patient else "en", BOUND["en"]), None
+            return Handled(BOUND.get(patient.language if patient else "en", BOUND["en"]),
+                           pseudonym=pseudonym)
     result = receive(store, channel="telegram", text=message.text, address=message.chat_id,
                      received_at=message.received_at,
                      provider_message_id=f"telegram:{message.update_id}")
-    return result.answer, result.notice
+    return Handled(result.answer, result.notice, result.pseudonym)
 
 
 def get_offset(store: Store) -> int | None:
@@ -117,14 +126,9 @@ async def poll(store: Store, channel: Polled) -> int:
     for update in updates:
         if not update.text:
             continue
-        answer, notice = handle(store, update)
-        if answer is not None:
-            try:
-                await channel.send_text(update.chat_id, answer)
-            except ChannelError:
-                log.warning("an immediate answer on telegram could not be sent")
-        if notice is not None:
-            await send_notice(store, notice, subject=None)
+        handled = handle(store, update)
+        await respond(store, "telegram", channel.send_text, update.chat_id, handled.answer,
+                      handled.notice, subject=handled.pseudonym)
     if updates:
         set_offset(store, updates[-1].update_id + 1)
     return len(updates)

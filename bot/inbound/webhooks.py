@@ -91,14 +91,14 @@ def build_app(store: Store) -> Starlette:
         incoming = Incoming(int(update["update_id"]), str(message["chat"]["id"]),
                             str(message["text"]),
                             datetime.fromtimestamp(int(message["date"]), UTC))
-        answer, notice = handle(store, incoming)
-        if notice is not None:
-            await send_notice(store, notice, subject=None)
-        if answer is None:
+        handled = handle(store, incoming)
+        if handled.notice is not None:
+            await send_notice(store, handled.notice, subject=handled.pseudonym)
+        if handled.answer is None:
             return JSONResponse({})
         # Answer inside the webhook response: one round trip, no extra API call.
         return JSONResponse({"method": "sendMessage", "chat_id": int(incoming.chat_id),
-                             "text": answer})
+                             "text": handled.answer})
 
     async def healthz(_: Request) -> Response:
         with store.session() as session:
