@@ -78,6 +78,15 @@ def test_a_reminder_goes_by_sms_and_the_status_callback_marks_it_delivered(
                                                                          sms.sid)
 
 
+def test_sms_reaches_the_configured_api_url_with_a_twilio_region_and_edge_set(
+        wired: Cli, fake_twilio: FakeTwilio) -> None:
+    wired.env.update({"TWILIO_REGION": "ie1", "TWILIO_EDGE": "dublin"})  # read by the SDK
+    _enrol(wired)
+    cli_tick(wired, first_due() + timedelta(minutes=1))
+    assert [m.to for m in fake_twilio.messages] == [PHONE]
+    assert _deliveries(wired)[0]["status"] == "sent"
+
+
 def test_a_signed_stop_opts_out_and_nothing_more_is_sent(
         wired: Cli, served: str, fake_twilio: FakeTwilio) -> None:
     _enrol(wired)

@@ -30,12 +30,13 @@ from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 from werkzeug.datastructures import Headers
 
+from bot.channels.sms import RedirectedHttpClient
 from tests.fakes import contracts
 from tests.fakes.fixtures import check_no_violations
 from tests.fakes.server import BackgroundServer
 from tests.fakes.telegram import FakeTelegram
 from tests.fakes.telegram_contract import type_problem
-from tests.fakes.twilio import FakeTwilio, FakeTwilioHttpClient
+from tests.fakes.twilio import FakeTwilio
 from tests.fakes.twilio_contract import SpecRequest
 from tests.fakes.x import FakeX, redirect_session
 
@@ -55,7 +56,7 @@ def _close_sdk_sessions() -> Iterator[None]:
 
 
 def twilio_client(fake: FakeTwilio, *, token: str | None = None, timeout: float = 5.0) -> Client:
-    http_client = FakeTwilioHttpClient(fake.url, timeout=timeout)
+    http_client = RedirectedHttpClient(fake.url, timeout=timeout)
     _sessions.append(http_client.session)
     return Client(fake.account_sid, token or fake.auth_token, http_client=http_client)
 

@@ -1,7 +1,8 @@
 """SMS through Twilio's official SDK.
 
 The API base URL is a setting (`CAREBOT_TWILIO_API_URL`), so the same code talks to Twilio or
-to a local fake. Creating a message is not idempotent at Twilio: a timeout after the request
+to a local fake: the SDK's own HTTP client sends there what it addressed to `*.twilio.com`,
+whatever TWILIO_REGION or TWILIO_EDGE made of the host. Creating a message is not idempotent at Twilio: a timeout after the request
 left, or a 5xx, may have sent the SMS, so those are `ambiguous` and looked up by recipient,
 body and time before anything is sent again.
 """
@@ -11,9 +12,11 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 from typing import Any, ClassVar
+from urllib.parse import urlsplit
 
 from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
+from twilio.http.response import Response
 from twilio.rest import Client
 
 from bot.channels.base import ChannelError, OutboundMessage, transport_error
@@ -24,6 +27,7 @@ from bot.ratelimit import Limits
 OPT_OUT = {21610}  # the recipient replied STOP: Twilio refuses to send until START
 UNREACHABLE = {21211, 21214, 21217, 21612, 21614, 21408, 30003, 30005, 30006}
 TIMEOUT_SECONDS = 15
+TWILIO = "https://api.twilio.com"
 
 
 def map_error(exc: Exception) -> ChannelError:
@@ -48,6 +52,23 @@ def map_error(exc: Exception) -> ChannelError:
     raise exc
 
 
+class RedirectedHttpClient(TwilioHttpClient):  # type: ignore[misc]  # twilio is untyped
+    """Twilio's HTTP client, sending what the SDK meant for `https://*.twilio.com` to
+    `base_url`: `Client(..., http_client=...)` is the SDK's documented hook, and only the
+    origin changes, after the SDK has applied any region or edge to the host."""
+
+    def __init__(self, base_url: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.base_url = base_url.rstrip("/")
+
+    def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Response:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        if host == "twilio.com" or host.endswith(".twilio.com"):
+            url = self.base_url + parts.path + (f"?{parts.query}" if parts.query else "")
+        return super().request(method, url, *args, **kwargs)
+
+
 class SmsChannel:
     """Sends one SMS per reminder and finds it again after an ambiguous failure."""
 
@@ -57,10 +78,12 @@ class SmsChannel:
 
     def __init__(self, settings: Settings) -> None:
         assert settings.twilio_account_sid and settings.twilio_auth_token
+        base_url = settings.carebot_twilio_api_url.rstrip("/")
+        http_client = (TwilioHttpClient(timeout=TIMEOUT_SECONDS) if base_url == TWILIO
+                       else RedirectedHttpClient(base_url, timeout=TIMEOUT_SECONDS))
         self.client = Client(settings.twilio_account_sid,
                              settings.twilio_auth_token.get_secret_value(),
-                             http_client=TwilioHttpClient(timeout=TIMEOUT_SECONDS))
-        self.client.api.base_url = settings.carebot_twilio_api_url.rstrip("/")
+                             http_client=http_client)
         self.sender: dict[str, Any] = (
             {"messaging_service_sid": settings.twilio_messaging_service_sid}
             if settings.twilio_messaging_service_sid else {"from_": settings.twilio_from})

@@ -17,7 +17,8 @@ Scripting, for tests:
     fake.deliver(sid)                     # signed status callback to the StatusCallback URL
     fake.inbound(url, from_=..., to=..., body="STOP")   # signed incoming-SMS webhook
 
-Point the SDK at the fake with `Client(sid, token, http_client=FakeTwilioHttpClient(fake.url))`.
+Point the SDK at the fake with carebot's own `Client(sid, token,
+http_client=bot.channels.sms.RedirectedHttpClient(fake.url))`.
 """
 
 from __future__ import annotations
@@ -25,15 +26,13 @@ from __future__ import annotations
 import base64
 import secrets
 from datetime import UTC
-from typing import Any, Literal
-from urllib.parse import parse_qs, urlsplit
+from typing import Literal
+from urllib.parse import parse_qs
 
 import httpx
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
-from twilio.http.http_client import TwilioHttpClient
-from twilio.http.response import Response as TwilioResponse
 from twilio.request_validator import RequestValidator
 
 from tests.fakes.base import Failure, FakeProvider, RateWindow
@@ -58,25 +57,6 @@ KNOWN_ERRORS = {
     21614: "'To' number is not a valid mobile number",
     70002: "Bad request",
 }
-
-
-class FakeTwilioHttpClient(TwilioHttpClient):  # type: ignore[misc]  # twilio is untyped
-    """The SDK's own HTTP client, sending what it meant for `https://*.twilio.com` to `base_url`.
-
-    `twilio.rest.Client(..., http_client=...)` is the documented hook for a custom HTTP client;
-    the SDK builds absolute `https://api.twilio.com/...` URLs, and this rewrites only the origin.
-    """
-
-    def __init__(self, base_url: str, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.base_url = base_url.rstrip("/")
-
-    def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> TwilioResponse:
-        parts = urlsplit(url)
-        host = parts.hostname or ""
-        if host == "twilio.com" or host.endswith(".twilio.com"):
-            url = self.base_url + parts.path + (f"?{parts.query}" if parts.query else "")
-        return super().request(method, url, *args, **kwargs)
 
 
 class FakeTwilio(FakeProvider):
