@@ -2,9 +2,11 @@
 
 The API base URL is a setting (`CAREBOT_TWILIO_API_URL`), so the same code talks to Twilio or
 to a local fake: the SDK's own HTTP client sends there what it addressed to `*.twilio.com`,
-whatever TWILIO_REGION or TWILIO_EDGE made of the host. Creating a message is not idempotent at Twilio: a timeout after the request
-left, or a 5xx, may have sent the SMS, so those are `ambiguous` and looked up by recipient,
-body and time before anything is sent again.
+whatever TWILIO_REGION or TWILIO_EDGE made of the host.
+
+Creating a message is not idempotent at Twilio: a timeout after the request left, or a 5xx,
+may have sent the SMS, so those are `ambiguous` and looked up by recipient, body and time
+before anything is sent again.
 """
 
 from __future__ import annotations
