@@ -64,11 +64,12 @@ class Pacer:
 
 
 class Limits:
-    """A channel's limits: one overall, and optionally one per recipient."""
+    """A channel's limits per `window` seconds: one overall, and optionally one per recipient."""
 
-    def __init__(self, overall: int | None, per_recipient: int | None = None) -> None:
-        self.overall = Pacer(overall) if overall else None
-        self.per_recipient = Pacer(per_recipient) if per_recipient else None
+    def __init__(self, overall: int | None, per_recipient: int | None = None, *,
+                 window: float = 1.0) -> None:
+        self.overall = Pacer(overall, window) if overall else None
+        self.per_recipient = Pacer(per_recipient, window) if per_recipient else None
 
     async def acquire(self, recipient: str | None) -> None:
         if self.per_recipient is not None and recipient is not None:

@@ -12,7 +12,7 @@ from pydantic import SecretStr
 
 from bot import patients
 from bot.config import Settings
-from bot.ratelimit import SLACK, Pacer
+from bot.ratelimit import SLACK, Limits, Pacer
 from bot.store.keyring import open_store
 from tests.conftest import Cli
 from tests.fakes.telegram import FakeTelegram
@@ -64,6 +64,19 @@ def test_each_key_is_paced_on_its_own() -> None:
         return time.monotonic() - started
 
     assert asyncio.run(both()) < pacer.interval / 2
+
+
+def test_a_longer_window_spreads_its_sends_over_the_window() -> None:
+    limits = Limits(4, window=0.4)  # as X's 200 per 15 minutes: one every 0.105 s here
+
+    async def three() -> list[float]:
+        starts = []
+        for _ in range(3):
+            await limits.acquire("someone")
+            starts.append(time.monotonic())
+        return starts
+
+    assert min(_gaps(asyncio.run(three()))) >= 0.42 / 4 - SLACK
 
 
 def test_a_limit_below_one_is_refused() -> None:

@@ -72,7 +72,9 @@ class XChannel:
         values = [s.get_secret_value() for s in secrets if s is not None]
         self.client = tweepy.Client(consumer_key=values[0], consumer_secret=values[1],
                                     access_token=values[2], access_token_secret=values[3])
-        self.limits = Limits(1)  # each DM is paid for: never a burst
+        # X allows the account 200 DMs per 15 minutes (and 1,000 a day, which it enforces
+        # with a 429 and a reset time): one DM every 4.6 s.
+        self.limits = Limits(200, window=15 * 60)
         self._me: str | None = None
         self.concurrency = 2
         if settings.carebot_x_api_url.rstrip("/") != TWITTER:
