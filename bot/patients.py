@@ -154,9 +154,13 @@ def record_consent(session: Session, *, pseudonym: str, channel: str, granted: b
 
 
 def consents(session: Session, pseudonym: str) -> dict[str, bool]:
-    """The patient's current consent per channel: the newest event for each counts."""
+    """The patient's current consent per channel: the last event recorded for each counts.
+
+    Recorded, not dated: a provider dates a message to the second by its own clock, so a STOP
+    sent just after enrolment could carry a time before the nurse's consent and be outvoted.
+    """
     rows = session.exec(select(Consent).where(Consent.pseudonym == pseudonym)
-                        .order_by(col(Consent.recorded_at), col(Consent.id))).all()
+                        .order_by(col(Consent.id))).all()
     return {row.channel: row.granted for row in rows}
 
 

@@ -36,18 +36,23 @@ def served(wired: Cli) -> Iterator[str]:
     proc = subprocess.Popen([CAREBOT, "serve", "--port", str(port)], cwd=wired.cwd,
                             env=wired.env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
-        for _ in range(100):
-            try:
-                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
-        else:
-            raise AssertionError("carebot serve did not start")
+        assert _healthz(url) == 200, "carebot serve did not start"
         yield url
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def _healthz(url: str, seconds: float = 10.0) -> int:
+    """GET /healthz once the server listens (it may start after the first cycle)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            return httpx.get(f"{url}/healthz", timeout=5).status_code
+        except httpx.TransportError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
 
 
 def _enrol(cli: Cli, consent: str = "sms", **extra: str) -> dict[str, str]:
@@ -123,6 +128,21 @@ def test_telegram_start_code_binds_the_chat_once(wired: Cli, fake_telegram: Fake
     assert "Jan" in fake_telegram.sent[-1].text
 
 
+def test_telegram_stop_withdraws_consent_and_no_reminder_follows(
+        wired: Cli, fake_telegram: FakeTelegram) -> None:
+    link = _enrol(wired, consent="telegram")["telegram_link"]
+    fake_telegram.push_update(CHAT, f"/start {_code(link)}")
+    fake_telegram.push_update(CHAT, "/stop")
+    cli_tick(wired, datetime.now().astimezone())
+    assert fake_telegram.sent[-1].text.startswith("U krijgt geen berichten meer")
+    listed = json.loads(wired("patient", "list", "--format", "json").out)
+    assert listed[0]["channels"] == []
+    sent_before = len(fake_telegram.sent)
+    cli_tick(wired, first_due() + timedelta(minutes=1))
+    assert len(fake_telegram.sent) == sent_before
+    assert _deliveries(wired)[0]["status"] == "undeliverable"
+
+
 def test_when_the_patient_blocks_the_bot_the_reminder_goes_by_sms(
         wired: Cli, fake_telegram: FakeTelegram, fake_twilio: FakeTwilio) -> None:
     link = _enrol(wired, consent="telegram,sms")["telegram_link"]
@@ -194,7 +214,7 @@ def test_carebot_run_polls_telegram_and_serves_webhooks_until_stopped(
         while time.monotonic() < deadline and not fake_telegram.sent:
             time.sleep(0.2)
         assert [s.chat_id for s in fake_telegram.sent] == [str(CHAT)]  # the welcome
-        assert httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=5).status_code == 200
+        assert _healthz(f"http://127.0.0.1:{port}") == 200  # the webhooks are served too
     finally:
         proc.terminate()
         out, err = proc.communicate(timeout=20)

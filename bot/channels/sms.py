@@ -117,6 +117,7 @@ class SmsChannel:
                 self.client.messages.create(to=address, body=text, **self.sender)
             except Exception as exc:  # noqa: BLE001
                 raise map_error(exc) from None
+        await self.limits.acquire(address)
         await asyncio.to_thread(create)
 
     async def send(self, message: OutboundMessage) -> str:

@@ -110,8 +110,9 @@ class TelegramChannel:
         return f"tg-{sent.message_id}"  # the chat id stays out of the delivery log
 
     async def send_text(self, address: str, text: str) -> None:
-        """An immediate answer to a patient (not a reminder): best effort, mapped errors."""
+        """An immediate answer to a patient (not a reminder), within the same limits."""
         bot = await self._bot()
+        await self.limits.acquire(address)
         try:
             await bot.send_message(chat_id=int(address), text=text)
         except TelegramError as exc:

@@ -97,6 +97,7 @@ class XChannel:
 
     async def send_text(self, address: str, text: str) -> None:
         """An immediate answer to a patient (not a reminder), such as "call 112"."""
+        await self.limits.acquire(address)
         await self._dm(address, text)
 
     async def _dm(self, participant_id: str, text: str) -> str:

@@ -4,6 +4,7 @@ and nothing else: never the text."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -14,6 +15,7 @@ from bot.programs import Program
 from bot.store.keyring import Store
 
 log = logging.getLogger("carebot.alerts")
+MAX_ANSWER_WAIT = 10.0  # seconds: longer, and the nurses' queue (urgent first) takes over
 
 
 @dataclass(frozen=True)
@@ -61,10 +63,25 @@ async def respond(store: Store, channel: str, send_text: Callable[[str, str], Aw
                   subject: str | None) -> None:
     """After a polled message: answer the patient on their channel (best effort, logged
     without the address), then alert the on-call nurse if the reply was urgent."""
-    if answer is not None:
-        try:
-            await send_text(address, answer)
-        except ChannelError as exc:
-            log.warning("an immediate answer on %s could not be sent: %s", channel, exc)
+    if answer is not None and not await _answer(send_text, address, answer, channel):
+        with store.session() as session:  # the audit already holds `reply.answer`
+            audit.record(session, action="reply.answer-failed", actor="carebot",
+                         subject=subject, channel=channel)
     if notice is not None:
         await send_notice(store, notice, subject=subject)
+
+
+async def _answer(send_text: Callable[[str, str], Awaitable[None]], address: str, text: str,
+                  channel: str) -> bool:
+    """Send an immediate answer; a short rate-limit wait is sat out once, not given up on."""
+    for attempt in (1, 2):
+        try:
+            await send_text(address, text)
+            return True
+        except ChannelError as exc:
+            wait = exc.retry_after
+            if attempt == 1 and wait is not None and wait <= MAX_ANSWER_WAIT:
+                await asyncio.sleep(wait)
+                continue
+            log.warning("an immediate answer on %s could not be sent: %s", channel, exc)
+    return False
