@@ -4,12 +4,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck bench clean
+.PHONY: demo test test-postgres lint typecheck bench clean
 
 $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -c requirements.lock -e '.[dev]'
+	$(BIN)/pip install --quiet -c requirements.lock -e '.[dev,postgres]'
 	touch $(STAMP)
 
 demo: $(STAMP)
@@ -17,6 +17,15 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+# The same suite on a throwaway PostgreSQL server (Debian's postgresql package, installed if
+# missing) instead of SQLCipher files.
+PGDIR ?= /tmp/carebot-test-pg
+test-postgres: $(STAMP)
+	.ci/postgres stop $(PGDIR); rm -rf $(PGDIR)
+	url=$$(.ci/postgres start $(PGDIR)) && \
+	  CAREBOT_TEST_POSTGRES_URL=$$url $(BIN)/python -m pytest; \
+	  status=$$?; .ci/postgres stop $(PGDIR); exit $$status
 
 lint: $(STAMP)
 	$(BIN)/ruff check bot tests benchmarks

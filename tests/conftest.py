@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,11 +23,37 @@ pytest_plugins = ["tests.fakes.fixtures"]  # fake_twilio, fake_telegram, fake_x
 CAREBOT = str(Path(sys.executable).with_name("carebot"))
 
 
+# Set to a PostgreSQL admin URL (see .ci/postgres) to run the store-backed tests on a fresh
+# PostgreSQL database each instead of a SQLCipher file.
+POSTGRES_ADMIN_URL = os.environ.get("CAREBOT_TEST_POSTGRES_URL")
+
+
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
+def database_url(tmp_path: Path) -> Iterator[str]:
+    """A new, empty store: a SQLCipher file, or a PostgreSQL database dropped afterwards."""
+    if not POSTGRES_ADMIN_URL:
+        yield f"sqlite:///{tmp_path / 'carebot.db'}"
+        return
+    from sqlalchemy import create_engine, make_url, text
+
+    name = f"carebot_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(
+            hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
     return Settings(
         _env_file=None,  # type: ignore[call-arg]
-        carebot_database_url=f"sqlite:///{tmp_path / 'carebot.db'}",
+        carebot_database_url=database_url,
         carebot_master_key=crypto.encode_key(crypto.new_key()),
         carebot_pseudonym_secret=crypto.encode_key(crypto.new_key()),
     )
@@ -60,11 +87,11 @@ class Cli:
 
 
 @pytest.fixture
-def cli(tmp_path: Path) -> Cli:
+def cli(tmp_path: Path, database_url: str) -> Cli:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("CAREBOT_", "TWILIO_",
                                                                       "TELEGRAM_", "X_"))}
     env.update({
-        "CAREBOT_DATABASE_URL": f"sqlite:///{tmp_path / 'carebot.db'}",
+        "CAREBOT_DATABASE_URL": database_url,
         "CAREBOT_MASTER_KEY": crypto.encode_key(crypto.new_key()),
         "CAREBOT_PSEUDONYM_SECRET": crypto.encode_key(crypto.new_key()),
         "CAREBOT_ACTOR": "nurse-test",

@@ -7,11 +7,12 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from pydantic import SecretStr
 from sqlmodel import func, select
 
 from bot import patients
 from bot.config import REPO_ROOT, Settings
-from bot.store.keyring import Store
+from bot.store.keyring import Store, open_store
 from bot.store.models import ConsoleMessage, Reminder
 
 if TYPE_CHECKING:
@@ -102,3 +103,15 @@ def cli_tick(cli: Cli, at: datetime) -> str:
     result = cli("tick", "--at", at.isoformat())
     assert result.code == 0, result.err
     return result.out
+
+
+def store_for(cli: Cli) -> Store:
+    """The store the `carebot` command of this test uses, opened in the test's process."""
+    folders = {setting: Path(cli.env[setting.upper()]) for setting in
+               ("carebot_schedules_dir", "carebot_templates_dir") if setting.upper() in cli.env}
+    return open_store(Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        carebot_database_url=cli.env["CAREBOT_DATABASE_URL"],
+        carebot_master_key=SecretStr(cli.env["CAREBOT_MASTER_KEY"]),
+        carebot_pseudonym_secret=SecretStr(cli.env["CAREBOT_PSEUDONYM_SECRET"]),
+        **folders))

@@ -8,15 +8,12 @@ import time
 from datetime import timedelta
 
 import pytest
-from pydantic import SecretStr
 
 from bot import patients
-from bot.config import Settings
 from bot.ratelimit import SLACK, Limits, Pacer
-from bot.store.keyring import open_store
 from tests.conftest import Cli
 from tests.fakes.telegram import FakeTelegram
-from tests.helpers import cli_tick, first_due
+from tests.helpers import cli_tick, first_due, store_for
 
 
 async def _starts(pacer: Pacer, n: int, *, stall: float = 0.0) -> list[float]:
@@ -90,13 +87,7 @@ def test_with_200_ms_latency_the_rate_limit_is_kept_busy_and_never_exceeded(
     fake_telegram.latency = 0.2
     fake_telegram.global_per_second, fake_telegram.per_chat_per_second = rate, 1
     wired.env["CAREBOT_TELEGRAM_RATE"] = str(rate)
-    assert wired("db", "upgrade").code == 0
-    settings = Settings(
-        _env_file=None,  # type: ignore[call-arg]
-        carebot_database_url=wired.env["CAREBOT_DATABASE_URL"],
-        carebot_master_key=SecretStr(wired.env["CAREBOT_MASTER_KEY"]),
-        carebot_pseudonym_secret=SecretStr(wired.env["CAREBOT_PSEUDONYM_SECRET"]))
-    store = open_store(settings)
+    store = store_for(wired)
     due = first_due()
     for i in range(count):  # chats as bound by /start (tested in test_channels_e2e)
         patients.enrol(store, reference=f"AZ-{i}", program="post-stroke-weekly", language="nl",

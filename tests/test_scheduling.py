@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -17,7 +19,15 @@ from bot.dispatch import Dispatcher
 from bot.planning import local_slots
 from bot.scheduling import tick
 from bot.store.keyring import Store, open_store
-from tests.helpers import enrol_console, sent_count, settings_for, statuses, write_program
+from tests.conftest import CAREBOT, Cli
+from tests.helpers import (
+    enrol_console,
+    sent_count,
+    settings_for,
+    statuses,
+    store_for,
+    write_program,
+)
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
 
@@ -119,3 +129,28 @@ def test_a_crash_between_the_send_and_the_commit_does_not_send_twice(weekly: Sto
     tick(weekly, now=due + timedelta(minutes=10))  # past it: looked up, found, not resent
     assert sent_count(weekly) == 1
     assert ("2026-11-23T10:00", "sent") in statuses(weekly)
+
+
+def test_two_dispatchers_at_once_send_each_reminder_once(cli: Cli) -> None:
+    """Two `carebot tick` processes on one store (two cron jobs that overlap, or two
+    machines on PostgreSQL): each reminder is claimed, sent and audited once."""
+    write_program(cli.cwd)
+    cli.env.update({"CAREBOT_SCHEDULES_DIR": str(cli.cwd / "schedules"),
+                    "CAREBOT_TEMPLATES_DIR": str(cli.cwd / "templates")})
+    store = store_for(cli)
+    for i in range(60):
+        enrol_console(store, ref=f"AZ-{i}", now=datetime(2026, 11, 9, 12, tzinfo=UTC))
+    tick(store, now=datetime(2026, 11, 22, tzinfo=UTC))  # plan; nothing is due yet
+    at = datetime(2026, 11, 23, 9, 1, tzinfo=UTC).isoformat()  # Monday 10:01 in Brussels
+    ticks = [subprocess.Popen([CAREBOT, "tick", "--at", at], cwd=cli.cwd, env=cli.env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+             for _ in range(2)]
+    for proc in ticks:
+        _, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0, err
+    assert sent_count(store) == 60
+    assert Counter(status for slot, status in statuses(store)
+                   if slot.startswith("2026-11-23")) == {"sent": 60}
+    store.engine.dispose()
+    verify = cli("audit", "verify")
+    assert verify.code == 0, verify.err

@@ -10,8 +10,8 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from sqlalchemy import Engine
-from sqlmodel import Session
+from sqlalchemy import Engine, inspect
+from sqlmodel import Session, select
 
 from bot.config import Settings
 from bot.store import crypto, db
@@ -125,4 +125,19 @@ def open_store(settings: Settings, *, migrate: bool = True) -> Store:
             db.check_key(engine)
     if migrate and db.needs_upgrade(engine):
         db.upgrade(engine)
+    _check_master(engine, keys)
     return Store(engine=engine, keys=keys, settings=settings)
+
+
+def _check_master(engine: Engine, keys: crypto.Keys) -> None:
+    """Refuse a master key that wraps none of the store's data keys.
+
+    SQLCipher already refuses a wrong key for the file; PostgreSQL has no file key, and
+    would otherwise open and fail on the first field it decrypts, mid-cycle."""
+    known = {crypto.key_id(k) for k in (keys.master, *keys.fallbacks)}
+    with engine.connect() as conn:
+        if not inspect(conn).has_table("data_key"):
+            return
+        used = {row[0] for row in conn.execute(select(DataKey.kek_id).distinct())}
+    if used - known:
+        raise db.StoreError("the store cannot be opened with this master key")
