@@ -8,6 +8,7 @@ looked up at its provider and otherwise marked `unconfirmed`: never blindly sent
 from __future__ import annotations
 
 import asyncio
+import logging
 import random
 from collections import Counter
 from collections.abc import Callable
@@ -26,6 +27,7 @@ from bot.store.keyring import Store
 from bot.store.models import DeliveryAttempt, Reminder
 
 CLAIM_BATCH = 500
+log = logging.getLogger("carebot.dispatch")
 T = TypeVar("T")
 MAX_BACKOFF = timedelta(minutes=30)
 
@@ -77,12 +79,39 @@ class Dispatcher:
             if not exhausted and len(pending) <= CLAIM_BATCH // 2:
                 claimed = await self._in_store(self.claim)
                 exhausted = not claimed
-                pending.update(asyncio.create_task(self.deliver(rid, semaphores))
+                pending.update(asyncio.create_task(self._deliver_guarded(rid, semaphores))
                                for rid in claimed)
                 continue
             done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
             for task in done:
-                task.result()  # a bug in one delivery must not pass silently
+                task.result()  # only what is not an Exception gets here: let it end the cycle
+
+    async def _deliver_guarded(self, reminder_id: int,
+                               semaphores: dict[str, asyncio.Semaphore]) -> None:
+        """One delivery; an unexpected error ends that reminder, never the whole cycle."""
+        try:
+            await self.deliver(reminder_id, semaphores)
+        except Exception as exc:  # noqa: BLE001  logged by type: its text may be personal
+            log.error("reminder %s: unexpected %s", reminder_id, type(exc).__name__)
+            await self._in_store(self._unexpected, reminder_id, type(exc).__name__)
+
+    def _unexpected(self, reminder_id: int, kind: str) -> None:
+        """After an unexpected error: `unconfirmed` if a send may have left, else `failed`."""
+        with self.store.session() as session:
+            reminder = session.get(Reminder, reminder_id)
+            if reminder is None or reminder.status != "sending":
+                return
+            attempt = session.exec(select(DeliveryAttempt).where(
+                DeliveryAttempt.reminder_id == reminder_id,
+                DeliveryAttempt.outcome == "pending")).first()
+            if attempt is not None:
+                attempt.outcome, attempt.error = "unknown", f"internal error: {kind}"
+                attempt.finished_at = self.now
+                session.add(attempt)
+                self._finish(session, reminder, "unconfirmed", f"internal error: {kind}; check "
+                             "with the provider before sending again")
+            else:
+                self._finish(session, reminder, "failed", f"internal error: {kind}")
 
     def claim(self) -> list[int]:
         """Move a batch of due reminders to `sending`, atomically (BEGIN IMMEDIATE or

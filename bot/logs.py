@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import logging
 import re
+from typing import Any
 
 PATTERNS = [
     (re.compile(r"\+?\d[\d ()./-]{6,}\d"), "[number]"),  # phone numbers, chat ids
     (re.compile(r"bot\d+:[A-Za-z0-9_-]{20,}"), "bot[token]"),  # Telegram token in a URL
+    (re.compile(r"\b\d{5,}:[A-Za-z0-9_-]{30,}"), "[token]"),  # and on its own
     (re.compile(r"(?i)(token|secret|key|password|auth)([\"'=: ]+)[^\s\"'&,]+"), r"\1\2[redacted]"),
     (re.compile(r"AC[0-9a-f]{32}"), "AC[sid]"),
 ]
@@ -33,15 +35,26 @@ class RedactingFilter(logging.Filter):
         return True
 
 
+class RedactingFormatter(logging.Formatter):
+    """Redacts tracebacks and stacks too: an SDK's exception message can carry a token."""
+
+    def formatException(self, ei: Any) -> str:  # noqa: N802  (logging's own name)
+        return redact(super().formatException(ei))
+
+    def formatStack(self, stack_info: str) -> str:  # noqa: N802
+        return redact(super().formatStack(stack_info))
+
+
 def setup_logging(level: str) -> None:
     """Log to stderr at `level`, every handler behind the redacting filter."""
     handler = logging.StreamHandler()
     handler.addFilter(RedactingFilter())
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     # These SDKs log request bodies (message texts, phone numbers) at DEBUG or INFO: they stay
     # at WARNING whatever carebot's own level is.
+    # uvicorn (carebot serve / run) logs through these same handlers: it is given no config.
     for chatty in ("twilio", "tweepy", "httpx", "httpcore", "telegram", "urllib3", "requests"):
         logging.getLogger(chatty).setLevel(logging.WARNING)
     root.setLevel(level.upper() if level.upper() in logging.getLevelNamesMapping() else "WARNING")

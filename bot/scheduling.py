@@ -56,8 +56,8 @@ async def _cycle(store: Store, dispatcher: Dispatcher) -> None:
     if isinstance(telegram, TelegramChannel):
         try:
             await poll(store, telegram)
-        except ChannelError as exc:  # inbound trouble must not stop reminders going out
-            log.warning("telegram polling failed: %s", exc)
+        except Exception as exc:  # noqa: BLE001  inbound trouble must not stop the reminders
+            log.warning("telegram polling failed: %s", _reason(exc))
     x = dispatcher.channels.get("x")
     if isinstance(x, XChannel):
         try:
@@ -68,9 +68,14 @@ async def _cycle(store: Store, dispatcher: Dispatcher) -> None:
                 if not result.duplicate:  # the newest DMs come back at every poll
                     await respond(store, "x", x.send_text, message.address, result.answer,
                                   result.notice, subject=result.pseudonym)
-        except ChannelError as exc:
-            log.warning("x polling failed: %s", exc)
+        except Exception as exc:  # noqa: BLE001
+            log.warning("x polling failed: %s", _reason(exc))
     await dispatcher.run_async()
+
+
+def _reason(exc: Exception) -> str:
+    """Our own errors' text (written without personal data), or another's type only."""
+    return str(exc) if isinstance(exc, ChannelError) else type(exc).__name__
 
 
 def run_forever(store: Store, *, interval_seconds: int = 60,
@@ -104,7 +109,8 @@ def serve_in_background(store: Store, *, host: str, port: int) -> threading.Thre
     from bot.inbound.webhooks import build_app
 
     server = uvicorn.Server(uvicorn.Config(build_app(store), host=host, port=port,
-                                           log_level="warning", proxy_headers=True))
+                                           log_level="warning", log_config=None,
+                                           proxy_headers=True))
     thread = threading.Thread(target=server.run, name="webhooks", daemon=True)
     thread.start()
     return thread

@@ -157,6 +157,16 @@ def test_when_the_patient_blocks_the_bot_the_reminder_goes_by_sms(
     assert listed[0]["channels"] == ["sms"]  # blocking the bot withdrew telegram consent
 
 
+def test_with_telegram_unreachable_the_sms_reminders_still_go(
+        wired: Cli, fake_twilio: FakeTwilio) -> None:
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        wired.env["CAREBOT_TELEGRAM_API_URL"] = f"http://127.0.0.1:{probe.getsockname()[1]}/bot"
+    _enrol(wired)
+    cli_tick(wired, first_due() + timedelta(minutes=1))  # polling Telegram fails first
+    assert [m.to for m in fake_twilio.messages] == [PHONE]
+
+
 def test_twilio_429_and_500_are_retried_without_sending_twice(
         wired: Cli, fake_twilio: FakeTwilio) -> None:
     _enrol(wired)

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+import logging
 import re
 from pathlib import Path
 
+import pytest
 from sqlalchemy import inspect, text
 
 from bot.demo import PATIENTS, REPLIES
-from bot.logs import redact
+from bot.logs import redact, setup_logging
 from bot.store import crypto
 from bot.store.db import make_engine
 from tests.conftest import Cli
@@ -64,3 +66,21 @@ def test_the_log_filter_redacts_numbers_and_tokens() -> None:
     assert "+32470123456" not in line and "987654321" not in line
     assert "ABCdef" not in line and "abc123" not in line
     assert re.search(r"\[number\]", line)
+
+
+def test_a_logged_traceback_is_redacted_too(capsys: pytest.CaptureFixture[str]) -> None:
+    root = logging.getLogger()
+    saved = root.handlers[:], root.level
+    setup_logging("INFO")
+    try:
+        try:
+            raise RuntimeError("Bot `123456:AAAAbbbbCCCCddddEEEEffffGGGGhhhh` was "
+                               "rejected for chat 987654321")
+        except RuntimeError:
+            logging.getLogger("carebot.test").exception("tick failed")
+    finally:
+        root.handlers[:], level = saved
+        root.setLevel(level)
+    err = capsys.readouterr().err
+    assert "tick failed" in err and "RuntimeError" in err
+    assert "AAAAbbbb" not in err and "987654321" not in err

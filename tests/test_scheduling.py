@@ -131,6 +131,28 @@ def test_a_crash_between_the_send_and_the_commit_does_not_send_twice(weekly: Sto
     assert ("2026-11-23T10:00", "sent") in statuses(weekly)
 
 
+class BuggyConsole(ConsoleChannel):
+    """Fails with an error no channel maps (a bug) on its first send."""
+
+    failed = False
+
+    async def send(self, message: OutboundMessage) -> str:
+        if not self.failed:
+            self.failed = True
+            raise RuntimeError("unexpected")
+        return await super().send(message)
+
+
+def test_an_unexpected_error_on_one_reminder_does_not_stop_the_others(weekly: Store) -> None:
+    for i in range(3):
+        enrol_console(weekly, ref=f"AZ-{i}", now=datetime(2026, 11, 20, tzinfo=UTC))
+    due = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+    tick(weekly, now=due - timedelta(days=1))
+    outcomes = Dispatcher(store=weekly, channels={"console": BuggyConsole(weekly)}, now=due).run()
+    assert outcomes == {"sent": 2, "unconfirmed": 1}  # it may have left: never sent blindly
+    assert sent_count(weekly) == 2
+
+
 def test_two_dispatchers_at_once_send_each_reminder_once(cli: Cli) -> None:
     """Two `carebot tick` processes on one store (two cron jobs that overlap, or two
     machines on PostgreSQL): each reminder is claimed, sent and audited once."""

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import socket
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from pydantic import SecretStr
@@ -15,7 +18,8 @@ from bot import patients
 from bot.config import Settings
 from bot.inbound.webhooks import build_app
 from bot.store.keyring import Store, open_store
-from bot.store.models import Patient, Reminder, Reply
+from bot.store.models import AuditEvent, Patient, Reminder, Reply
+from tests.helpers import settings_for, write_program
 
 TOKEN = "twilio-test-auth-token"
 PUBLIC = "https://carebot.example.org"
@@ -101,3 +105,32 @@ def test_telegram_webhook_needs_the_secret_token(hooked: tuple[Store, TestClient
 
 def test_healthz_answers(hooked: tuple[Store, TestClient]) -> None:
     assert hooked[1].get("/healthz").json() == {"status": "ok"}
+
+
+def test_an_urgent_sms_is_answered_even_when_the_on_call_notice_cannot_go(
+        tmp_path: Path, settings: Settings) -> None:
+    """The on-call nurse is on Telegram, and Telegram cannot be reached: the patient still
+    gets the emergency answer, and the failed notice is audited."""
+    path = write_program(tmp_path, name="on-call-weekly")
+    path.write_text(path.read_text().replace('order = ["console"]', 'order = ["sms"]')
+                    + '\n[on_call]\nchannel = "telegram"\naddress = "555999"\n')
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        closed = probe.getsockname()[1]
+    configured = settings_for(tmp_path, settings).model_copy(update={
+        "twilio_auth_token": SecretStr(TOKEN), "carebot_public_url": PUBLIC,
+        "telegram_bot_token": SecretStr("123456:" + "A" * 35),
+        "carebot_telegram_api_url": f"http://127.0.0.1:{closed}/bot"})
+    store = open_store(configured)
+    patients.enrol(store, reference="AZ-9", program="on-call-weekly", language="nl",
+                   timezone="Europe/Brussels", name="Jan", contacts={"sms": "+32470123456"},
+                   consent=["sms"], actor="test")
+    form = dict(SMS, Body="mijn arm is slap en ik praat raar", MessageSid="SM" + "c" * 32)
+    with TestClient(build_app(store)) as client:
+        response = client.post("/webhooks/twilio/sms", data=form,
+                               headers=_signed("/webhooks/twilio/sms", form))
+    assert response.status_code == 200 and "<Message>Bel 112.</Message>" in response.text
+    with store.session() as session:
+        alerts = session.exec(select(AuditEvent).where(AuditEvent.action == "alert.on-call")).all()
+        assert [json.loads(a.detail)["delivered"] for a in alerts] == [False]
+    store.engine.dispose()

@@ -88,7 +88,12 @@ class TelegramChannel:
     async def _bot(self) -> Bot:
         async with self._ready:
             if not self._initialised:
-                await self.bot.initialize()
+                try:
+                    await self.bot.initialize()  # getMe: nothing is sent yet
+                except TelegramError as exc:
+                    mapped = map_error(exc)
+                    raise ChannelError(f"cannot reach Telegram: {mapped}", code=mapped.code,
+                                       permanent=False, ambiguous=False) from None
                 self._initialised = True
         return self.bot
 

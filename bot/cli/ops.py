@@ -128,7 +128,7 @@ def serve_cmd(
     from bot.inbound.webhooks import build_app
 
     uvicorn.run(build_app(store()), host=host, port=port, log_level="warning",
-                proxy_headers=True)
+                log_config=None, proxy_headers=True)
 
 
 def demo_cmd(

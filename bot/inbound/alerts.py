@@ -5,6 +5,7 @@ and nothing else: never the text."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -40,18 +41,23 @@ async def send_notice(store: Store, notice: Notice, *, subject: str | None,
     """Send a notice on its channel; the outcome is audited, a failure logged, never raised."""
     from bot.channels.registry import configured  # the channels import the inbound side
 
-    channel = configured(store, echo=echo).get(notice.channel)
-    sender = getattr(channel, "send_text", None)
     ok = False
-    if sender is not None:
-        try:
+    channel = None
+    try:
+        channel = configured(store, echo=echo).get(notice.channel)
+        sender = getattr(channel, "send_text", None)
+        if sender is not None:
             await sender(notice.address, notice.text)
             ok = True
-        except ChannelError as exc:
-            log.warning("on-call notice on %s failed: %s", notice.channel, exc)
-    close = getattr(channel, "close", None)
-    if close is not None:
-        await close()
+    except ChannelError as exc:
+        log.warning("on-call notice on %s failed: %s", notice.channel, exc)
+    except Exception as exc:  # noqa: BLE001  a notice must never take the answer down with it
+        log.warning("on-call notice on %s failed: %s", notice.channel, type(exc).__name__)
+    finally:
+        close = getattr(channel, "close", None)
+        if close is not None:
+            with contextlib.suppress(Exception):
+                await close()
     with store.session() as session:
         audit.record(session, action="alert.on-call", actor="carebot", subject=subject,
                      channel=notice.channel, delivered=ok)

@@ -14,13 +14,14 @@ from datetime import UTC, datetime
 from xml.sax.saxutils import escape
 
 from starlette.applications import Starlette
+from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 from twilio.request_validator import RequestValidator
 
 from bot.inbound import status as delivery_status
-from bot.inbound.alerts import send_notice
+from bot.inbound.alerts import Notice, send_notice
 from bot.inbound.receive import receive
 from bot.inbound.telegram import Incoming, handle
 from bot.store.keyring import Store
@@ -56,17 +57,24 @@ def _twiml(answer: str | None) -> Response:
 def build_app(store: Store) -> Starlette:
     """The ASGI app with carebot's routes."""
 
+    def _notify(notice: Notice | None, pseudonym: str | None) -> BackgroundTask | None:
+        """The on-call notice, sent after the patient's answer has gone back: a slow or
+        failing notice channel must never hold up or lose the "call 112" answer."""
+        if notice is None:
+            return None
+        return BackgroundTask(send_notice, store, notice, subject=pseudonym)
+
     async def twilio_sms(request: Request) -> Response:
         form = await _twilio_form(store, request)
         if form is None or "MessageSid" not in form or "From" not in form:
             return FORBIDDEN if form is None else PlainTextResponse("bad request", 400)
         result = receive(store, channel="sms", text=form.get("Body", ""), address=form["From"],
                          received_at=datetime.now(UTC), provider_message_id=form["MessageSid"])
-        if result.notice is not None:
-            await send_notice(store, result.notice, subject=result.pseudonym)
         # Twilio answers STOP itself (and blocks further sends); carebot answers the rest.
         stopping = "opt-out" in result.flags and "urgent" not in result.flags
-        return _twiml(None if result.duplicate or stopping else result.answer)
+        response = _twiml(None if result.duplicate or stopping else result.answer)
+        response.background = _notify(result.notice, result.pseudonym)
+        return response
 
     async def twilio_status(request: Request) -> Response:
         form = await _twilio_form(store, request)
@@ -92,13 +100,10 @@ def build_app(store: Store) -> Starlette:
                             str(message["text"]),
                             datetime.fromtimestamp(int(message["date"]), UTC))
         handled = handle(store, incoming)
-        if handled.notice is not None:
-            await send_notice(store, handled.notice, subject=handled.pseudonym)
-        if handled.answer is None:
-            return JSONResponse({})
         # Answer inside the webhook response: one round trip, no extra API call.
-        return JSONResponse({"method": "sendMessage", "chat_id": int(incoming.chat_id),
-                             "text": handled.answer})
+        answer = {"method": "sendMessage", "chat_id": int(incoming.chat_id),
+                  "text": handled.answer} if handled.answer is not None else {}
+        return JSONResponse(answer, background=_notify(handled.notice, handled.pseudonym))
 
     async def healthz(_: Request) -> Response:
         with store.session() as session:
