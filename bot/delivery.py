@@ -114,6 +114,17 @@ def _choose(store: Store, session: Session, program: Program, pseudonym: str,
     return None
 
 
+def likely_channel(store: Store, session: Session, *, reminder_id: int,
+                   channels: dict[str, Channel], excluded: set[str]) -> str | None:
+    """The channel a send would use now, without checking or saving anything else."""
+    reminder = session.get(Reminder, reminder_id)
+    if reminder is None or reminder.status != "sending":
+        return None
+    program = catalog.get(store, session, reminder.program)
+    chosen = _choose(store, session, program, reminder.pseudonym, channels, excluded)
+    return chosen[0] if chosen else None
+
+
 def prepare(store: Store, session: Session, *, reminder_id: int, now: datetime,
             channels: dict[str, Channel], excluded: set[str]) -> Delivery | Verdict | None:
     """Check, choose, render and save the attempt; or say why nothing is sent."""

@@ -10,6 +10,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import time
+import uuid
 from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -21,7 +23,7 @@ from sqlmodel import Session, col, or_, select, update
 
 from bot import audit, catalog
 from bot.channels.base import Channel, ChannelError
-from bot.delivery import Delivery, prepare
+from bot.delivery import Delivery, likely_channel, prepare
 from bot.ratelimit import Limits
 from bot.store.keyring import Store
 from bot.store.models import DeliveryAttempt, Reminder
@@ -48,8 +50,15 @@ class Dispatcher:
     now: datetime
     concurrency: dict[str, int] = field(default_factory=dict)
     outcomes: Counter[str] = field(default_factory=Counter)
+    token: str = field(default_factory=lambda: uuid.uuid4().hex)  # this cycle's claims
+    _started: float = field(default_factory=time.monotonic)
     _store_thread: ThreadPoolExecutor = field(
         default_factory=lambda: ThreadPoolExecutor(max_workers=1, thread_name_prefix="store"))
+
+    def clock(self) -> datetime:
+        """The cycle's `now`, moved on by the time the cycle has taken so far (a long cycle
+        renews its claims with the real time, so another cycle does not think them stale)."""
+        return self.now + timedelta(seconds=time.monotonic() - self._started)
 
     def run(self) -> Counter[str]:
         """Reconcile, expire, claim and send; returns the count of each final status."""
@@ -127,7 +136,8 @@ class Dispatcher:
             ids = [rid for rid in session.exec(query).all() if rid is not None]
             if ids:
                 session.exec(update(Reminder).where(col(Reminder.id).in_(ids)).values(
-                    status="sending", claimed_at=self.now, updated_at=self.now))
+                    status="sending", claimed_at=self.clock(), claim_token=self.token,
+                    updated_at=self.now))
             return ids
 
     def expire_late(self) -> None:
@@ -146,33 +156,56 @@ class Dispatcher:
         excluded: set[str] = set()
         # Store work runs in threads, so that a commit's fsync never holds up the event loop
         # (and with it the sends that are paced to the provider's rate limit).
-        while (delivery := await self._in_store(self._prepare, reminder_id,
-                                                excluded)) is not None:
-            channel = self.channels[delivery.channel]
-            try:
-                async with semaphores[delivery.channel]:
-                    limits: Limits | None = getattr(channel, "limits", None)
-                    if limits is not None:
-                        await limits.acquire(delivery.message.address)
+        while True:
+            # The channel it would go by, to wait for a free place on it; consent is checked
+            # and the attempt saved only once there, just before the send.
+            likely = await self._in_store(self._peek, reminder_id, excluded)
+            if likely is None:  # nothing to send: prepare records why
+                await self._in_store(self._prepare, reminder_id, excluded)
+                return
+            async with semaphores[likely]:
+                delivery = await self._in_store(self._prepare, reminder_id, excluded)
+                if delivery is None:
+                    return
+                channel = self.channels[delivery.channel]
+                limits: Limits | None = getattr(channel, "limits", None)
+                if limits is not None:
+                    await limits.acquire(delivery.message.address)
+                try:
                     provider_id = await channel.send(delivery.message)
-            except ChannelError as error:
-                if error.ambiguous:
-                    await self._resolve_ambiguous(delivery, error)
-                    return
-                if not await self._in_store(self._failed, delivery, error):
-                    return
-                excluded.add(delivery.channel)
-            else:
+                except ChannelError as error:
+                    failure: ChannelError | None = error
+                else:
+                    failure = None
+            if failure is None:
                 await self._in_store(self._succeeded, delivery, provider_id)
                 return
+            if failure.ambiguous:
+                await self._resolve_ambiguous(delivery, failure)
+                return
+            if not await self._in_store(self._failed, delivery, failure):
+                return
+            excluded.add(delivery.channel)
 
     async def _in_store(self, work: Callable[..., T], *args: Any) -> T:
         """Run store work on the one store thread: writes are serialised by SQLite anyway,
         and a single worker keeps the event loop's sends on time (no GIL crowd)."""
         return await asyncio.get_running_loop().run_in_executor(self._store_thread, work, *args)
 
+    def _peek(self, reminder_id: int, excluded: set[str]) -> str | None:
+        with self.store.session() as session:
+            return likely_channel(self.store, session, reminder_id=reminder_id,
+                                  channels=self.channels, excluded=excluded)
+
     def _prepare(self, reminder_id: int, excluded: set[str]) -> Delivery | None:
         with self.store.session() as session:
+            # Still ours? Another cycle may have taken it over as stale. The same statement
+            # renews the lease and, on PostgreSQL, locks the row until the attempt is saved.
+            renewed = session.exec(update(Reminder).where(
+                col(Reminder.id) == reminder_id, col(Reminder.status) == "sending",
+                col(Reminder.claim_token) == self.token).values(claimed_at=self.clock()))
+            if not renewed.rowcount:
+                return None
             result = prepare(self.store, session, reminder_id=reminder_id, now=self.now,
                              channels=self.channels, excluded=excluded)
             if isinstance(result, Delivery):
@@ -271,12 +304,12 @@ class Dispatcher:
                 col(Reminder.claimed_at) < self.now - lease)).all()
             pending = [(r.id, self._last_attempt(session, r.id)) for r in stale if r.id]
         for reminder_id, delivery in pending:
-            if delivery is None:  # claimed but never sent: safe to plan again
-                with self.store.session() as session:
-                    reminder = session.get(Reminder, reminder_id)
-                    assert reminder is not None
-                    reminder.status, reminder.updated_at = "planned", self.now
-                    session.add(reminder)
+            if delivery is None:  # claimed but never sent: safe to plan again, unless its
+                with self.store.session() as session:  # cycle renewed the claim meanwhile
+                    session.exec(update(Reminder).where(
+                        col(Reminder.id) == reminder_id, col(Reminder.status) == "sending",
+                        col(Reminder.claimed_at) < self.now - lease).values(
+                        status="planned", claim_token=None, updated_at=self.now))
                 continue
             if delivery.channel not in self.channels:
                 with self.store.session() as session:

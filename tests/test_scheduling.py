@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import subprocess
 from collections import Counter
 from collections.abc import Iterator
@@ -127,6 +128,25 @@ def test_a_crash_between_the_send_and_the_commit_does_not_send_twice(weekly: Sto
     assert ("2026-11-23T10:00", "sending") in statuses(weekly)
     tick(weekly, now=due + timedelta(minutes=1))  # within the lease: left alone
     tick(weekly, now=due + timedelta(minutes=10))  # past it: looked up, found, not resent
+    assert sent_count(weekly) == 1
+    assert ("2026-11-23T10:00", "sent") in statuses(weekly)
+
+
+def test_a_claim_taken_over_as_stale_is_never_sent_by_the_cycle_that_lost_it(
+        weekly: Store) -> None:
+    """Cycle A claims a reminder and stalls past the lease; cycle B takes it over. When A
+    comes back to it, it finds the claim is no longer its own and sends nothing."""
+    enrol_console(weekly, now=datetime(2026, 11, 20, tzinfo=UTC))
+    due = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+    tick(weekly, now=due - timedelta(days=1))
+    a = Dispatcher(store=weekly, channels={"console": ConsoleChannel(weekly)}, now=due)
+    [claimed] = a.claim()
+    b = Dispatcher(store=weekly, channels={"console": ConsoleChannel(weekly)},
+                   now=due + timedelta(minutes=6))
+    asyncio.run(b.reconcile_stale())  # claimed, never sent, past the lease: planned again
+    assert b.claim() == [claimed]
+    assert a._prepare(claimed, set()) is None  # A lost it: no attempt, nothing sent
+    asyncio.run(b.deliver(claimed, {"console": asyncio.Semaphore(1)}))
     assert sent_count(weekly) == 1
     assert ("2026-11-23T10:00", "sent") in statuses(weekly)
 

@@ -97,7 +97,8 @@ class Reminder(SQLModel, table=True):
     channel: str | None = None
     attempts: int = 0
     next_attempt_at: datetime | None = None
-    claimed_at: datetime | None = None
+    claimed_at: datetime | None = None  # renewed just before each send: the lease's start
+    claim_token: str | None = None  # which dispatch cycle holds the claim
     provider_id: str | None = None
     error: str | None = None
     updated_at: datetime
