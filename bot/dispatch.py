@@ -12,7 +12,7 @@ import logging
 import random
 import time
 import uuid
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -68,10 +68,11 @@ class Dispatcher:
     async def run_async(self) -> None:
         await self.reconcile_stale()
         self.expire_late()
-        semaphores = {name: asyncio.Semaphore(self.concurrency.get(
-            name, getattr(channel, "concurrency", 4))) for name, channel in self.channels.items()}
+        places = {name: self.concurrency.get(name, getattr(channel, "concurrency", 4))
+                  for name, channel in self.channels.items()}
+        semaphores = {name: asyncio.Semaphore(n) for name, n in places.items()}
         try:
-            await self._deliver_all(semaphores)
+            await self._deliver_all(semaphores, workers=max(sum(places.values()), 1))
         finally:
             for channel in self.channels.values():
                 close = getattr(channel, "close", None)
@@ -79,21 +80,30 @@ class Dispatcher:
                     await close()
             self._store_thread.shutdown(wait=True)
 
-    async def _deliver_all(self, semaphores: dict[str, asyncio.Semaphore]) -> None:
-        """Claim in batches, and claim the next batch while the last one is still sending,
-        so that the provider is never left idle between two batches."""
-        pending: set[asyncio.Task[None]] = set()
+    async def _deliver_all(self, semaphores: dict[str, asyncio.Semaphore], *,
+                           workers: int) -> None:
+        """As many workers as the channels have places, each taking the next claimed
+        reminder; a worker that finds none left claims the next batch. Store work then comes
+        in step with the sends instead of in floods (which would hold up the paced sends)."""
+        queue: deque[int] = deque()
+        claiming = asyncio.Lock()
         exhausted = False
-        while pending or not exhausted:
-            if not exhausted and len(pending) <= CLAIM_BATCH // 2:
-                claimed = await self._in_store(self.claim)
-                exhausted = not claimed
-                pending.update(asyncio.create_task(self._deliver_guarded(rid, semaphores))
-                               for rid in claimed)
-                continue
-            done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
-            for task in done:
-                task.result()  # only what is not an Exception gets here: let it end the cycle
+
+        async def worker() -> None:
+            nonlocal exhausted
+            while True:
+                if not queue:
+                    async with claiming:
+                        if not queue and not exhausted:
+                            claimed = await self._in_store(self.claim)
+                            exhausted = not claimed
+                            queue.extend(claimed)
+                    if not queue:
+                        return
+                    continue
+                await self._deliver_guarded(queue.popleft(), semaphores)
+
+        await asyncio.gather(*(worker() for _ in range(workers)))
 
     async def _deliver_guarded(self, reminder_id: int,
                                semaphores: dict[str, asyncio.Semaphore]) -> None:

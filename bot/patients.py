@@ -164,6 +164,15 @@ def consents(session: Session, pseudonym: str) -> dict[str, bool]:
     return {row.channel: row.granted for row in rows}
 
 
+def withdrawn_by_patient(session: Session, pseudonym: str, channel: str) -> bool:
+    """Whether the channel's consent was last withdrawn by the patient themself (a STOP, a
+    blocked bot, an unsubscribed number): only that may a patient's START undo."""
+    last = session.exec(select(Consent).where(
+        Consent.pseudonym == pseudonym, Consent.channel == channel,
+    ).order_by(col(Consent.id).desc())).first()
+    return last is not None and not last.granted and last.method in ("keyword", "provider")
+
+
 def require(session: Session, pseudonym: str) -> Patient:
     """The patient, or a PatientError naming the pseudonym."""
     patient = session.get(Patient, pseudonym.strip().upper())

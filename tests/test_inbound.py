@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlmodel import select
 
-from bot import patients
+from bot import lifecycle, patients
 from bot.inbound.receive import receive
 from bot.store.keyring import Store
 from bot.store.models import Consent, Reply
@@ -40,6 +40,15 @@ def test_stop_withdraws_only_that_channel_and_other_words_do_not_restore_it(stor
     with store.session() as session:
         history = session.exec(select(Consent).where(Consent.channel == "sms")).all()
     assert [c.granted for c in history] == [True, False, True]  # append-only
+
+
+def test_start_cannot_undo_a_withdrawal_the_nurse_recorded(store: Store) -> None:
+    who = _enrol(store)
+    lifecycle.change_consent(store, who, channel="sms", granted=False, actor="nurse-test",
+                             now=NOW)
+    receive(store, channel="sms", text="START", received_at=NOW + timedelta(1),
+            address="+32470000001")
+    assert _consent(store, who)["sms"] is False  # only a new consent from a nurse restores it
 
 
 def test_a_replayed_provider_message_changes_nothing(store: Store) -> None:

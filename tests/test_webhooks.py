@@ -103,6 +103,21 @@ def test_telegram_webhook_needs_the_secret_token(hooked: tuple[Store, TestClient
     assert ok.status_code == 200
 
 
+@pytest.mark.parametrize("body", [
+    b"not json", b"[]", b'{"update_id": 2, "message": {"text": "hi"}}',
+    b'{"update_id": "x", "message": {"date": 1, "chat": {"id": 42}, "text": "hi"}}',
+    b'{"update_id": 3, "message": {"date": 1, "chat": {"id": "42; drop"}, "text": "hi"}}',
+])
+def test_a_malformed_telegram_update_is_acknowledged_and_nothing_is_stored(
+        hooked: tuple[Store, TestClient], body: bytes) -> None:
+    store, client = hooked
+    response = client.post("/webhooks/telegram", content=body,
+                           headers={"X-Telegram-Bot-Api-Secret-Token": "tg-secret"})
+    assert response.status_code == 200 and response.json() == {}
+    with store.session() as session:
+        assert session.exec(select(Reply)).all() == []
+
+
 def test_healthz_answers(hooked: tuple[Store, TestClient]) -> None:
     assert hooked[1].get("/healthz").json() == {"status": "ok"}
 

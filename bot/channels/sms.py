@@ -27,7 +27,9 @@ from bot.ratelimit import Limits
 
 # Twilio error codes that concern the recipient: retrying cannot help.
 OPT_OUT = {21610}  # the recipient replied STOP: Twilio refuses to send until START
-UNREACHABLE = {21211, 21214, 21217, 21612, 21614, 21408, 30003, 30005, 30006}
+# (21408, "permission to send to this region", is the account's setting, not the patient's:
+# it is refused and retried like any configuration error, for an admin to fix.)
+UNREACHABLE = {21211, 21214, 21217, 21612, 21614, 30003, 30005, 30006}
 TIMEOUT_SECONDS = 15
 TWILIO = "https://api.twilio.com"
 

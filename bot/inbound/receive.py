@@ -52,7 +52,8 @@ def _apply_keyword(session: Session, patient: Patient, channel: str, triage: Tri
     if triage.keyword == "stop" and current is not False:
         patients.record_consent(session, pseudonym=patient.pseudonym, channel=channel,
                                 granted=False, method="keyword", actor="patient", now=now)
-    elif triage.keyword == "start" and current is False:
+    elif triage.keyword == "start" and current is False and patients.withdrawn_by_patient(
+            session, patient.pseudonym, channel):  # not a nurse's withdrawal
         patients.record_consent(session, pseudonym=patient.pseudonym, channel=channel,
                                 granted=True, method="keyword", actor="patient", now=now)
 

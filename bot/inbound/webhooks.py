@@ -9,6 +9,7 @@ header is compared in constant time. A forged request gets 403 and changes nothi
 from __future__ import annotations
 
 import hmac
+import json
 import logging
 from datetime import UTC, datetime
 from xml.sax.saxutils import escape
@@ -54,6 +55,21 @@ def _twiml(answer: str | None) -> Response:
                     media_type="application/xml")
 
 
+def _incoming(body: bytes) -> Incoming | None:
+    """A Telegram update's text message, or None for anything else (or anything malformed:
+    Telegram would only send it again and again)."""
+    try:
+        update = json.loads(body)
+        message = update.get("message") or {}
+        if not isinstance(message.get("text"), str):
+            return None
+        return Incoming(int(update["update_id"]), str(int(message["chat"]["id"])),
+                        message["text"], datetime.fromtimestamp(int(message["date"]), UTC))
+    except (ValueError, TypeError, KeyError, AttributeError, OverflowError):
+        log.warning("a malformed telegram update was ignored")
+        return None
+
+
 def build_app(store: Store) -> Starlette:
     """The ASGI app with carebot's routes."""
 
@@ -92,13 +108,9 @@ def build_app(store: Store) -> Starlette:
         if secret is None or not hmac.compare_digest(given.encode(),
                                                      secret.get_secret_value().encode()):
             return FORBIDDEN
-        update = await request.json()
-        message = update.get("message") or {}
-        if "text" not in message:
+        incoming = _incoming(await request.body())
+        if incoming is None:  # not a text message we can read: acknowledged, not stored
             return JSONResponse({})
-        incoming = Incoming(int(update["update_id"]), str(message["chat"]["id"]),
-                            str(message["text"]),
-                            datetime.fromtimestamp(int(message["date"]), UTC))
         handled = handle(store, incoming)
         # Answer inside the webhook response: one round trip, no extra API call.
         answer = {"method": "sendMessage", "chat_id": int(incoming.chat_id),
