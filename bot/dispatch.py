@@ -174,6 +174,9 @@ class Dispatcher:
                 await self._in_store(self._prepare, reminder_id, excluded)
                 return
             async with semaphores[likely]:
+                earlier = await self._in_store(self._unsettled, reminder_id, likely)
+                if earlier is not None and await self._settle(earlier):
+                    return
                 delivery = await self._in_store(self._prepare, reminder_id, excluded)
                 if delivery is None:
                     return
@@ -270,16 +273,59 @@ class Dispatcher:
         else:
             unknown = False
         if provider_id is not None:
-            self._succeeded(delivery, provider_id)
+            await self._in_store(self._succeeded, delivery, provider_id)
             return
+        await self._in_store(self._unresolved, delivery, str(error)[:200], unknown)
+
+    def _unresolved(self, delivery: Delivery, error: str, unknown: bool) -> None:
         with self.store.session() as session:
-            reminder = self._attempt_done(session, delivery, "unknown", error=str(error)[:200])
             if unknown:
+                reminder = self._attempt_done(session, delivery, "unknown", error=error)
                 self._finish(session, reminder, "unconfirmed", "outcome unknown: check with "
                              "the provider before sending again")
-            else:  # the provider says it never got it: safe to try again
+            else:  # not there yet: it may still appear (a slow create), so it is looked up
+                # again before the retry sends anything (see _settle)
+                reminder = self._attempt_done(session, delivery, "not-found", error=error)
                 self._retry_at(session, reminder, self.now + backoff(reminder.attempts, None),
                                "not received by the provider")
+
+    def _unsettled(self, reminder_id: int, channel: str) -> Delivery | None:
+        """This cycle's reminder's last attempt on `channel` that its provider did not have
+        when looked up just after an ambiguous failure, if any."""
+        with self.store.session() as session:
+            reminder = session.get(Reminder, reminder_id)
+            if (reminder is None or reminder.status != "sending"
+                    or reminder.claim_token != self.token):
+                return None
+            attempt = session.exec(select(DeliveryAttempt).where(
+                DeliveryAttempt.reminder_id == reminder_id, DeliveryAttempt.channel == channel,
+                DeliveryAttempt.outcome == "not-found")).first()
+            return Delivery.from_attempt(self.store, session, attempt) if attempt else None
+
+    async def _settle(self, earlier: Delivery) -> bool:
+        """Look an earlier, unfound send up once more before sending again; True when the
+        reminder needs nothing more now (found after all, or the look-up itself failed)."""
+        try:
+            provider_id = await self.channels[earlier.channel].lookup(earlier.message)
+        except (NotImplementedError, ChannelError):
+            await self._in_store(self._lookup_failed, earlier)
+            return True
+        if provider_id is not None:
+            await self._in_store(self._succeeded, earlier, provider_id)
+            return True
+        await self._in_store(self._absent, earlier)
+        return False
+
+    def _lookup_failed(self, earlier: Delivery) -> None:
+        with self.store.session() as session:
+            reminder = session.get(Reminder, earlier.reminder_id)
+            assert reminder is not None
+            self._retry_at(session, reminder, self.now + backoff(reminder.attempts, None),
+                           "an earlier send could not be looked up")
+
+    def _absent(self, earlier: Delivery) -> None:
+        with self.store.session() as session:  # looked up twice, not there: never received
+            self._attempt_done(session, earlier, "absent")
 
     def _retry_at(self, session: Session, reminder: Reminder, when: datetime,
                   reason: str) -> None:

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot import catalog
-from bot.channels.base import OutboundMessage
+from bot.channels.base import ChannelError, OutboundMessage
 from bot.channels.console import ConsoleChannel
 from bot.config import Settings
 from bot.dispatch import Dispatcher
@@ -148,6 +148,32 @@ def test_a_claim_taken_over_as_stale_is_never_sent_by_the_cycle_that_lost_it(
     assert a._prepare(claimed, set()) is None  # A lost it: no attempt, nothing sent
     asyncio.run(b.deliver(claimed, {"console": asyncio.Semaphore(1)}))
     assert sent_count(weekly) == 1
+    assert ("2026-11-23T10:00", "sent") in statuses(weekly)
+
+
+class SlowProviderConsole(ConsoleChannel):
+    """Its answer is lost, and the message shows up at the provider only after a while."""
+
+    sends = 0
+    lookups = 0
+
+    async def send(self, message: OutboundMessage) -> str:
+        SlowProviderConsole.sends += 1
+        raise ChannelError("no answer after sending", ambiguous=True)
+
+    async def lookup(self, message: OutboundMessage) -> str | None:
+        SlowProviderConsole.lookups += 1
+        return None if SlowProviderConsole.lookups == 1 else "late-1"
+
+
+def test_a_send_not_found_at_once_is_looked_up_again_before_any_retry(weekly: Store) -> None:
+    enrol_console(weekly, now=datetime(2026, 11, 20, tzinfo=UTC))
+    due = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+    tick(weekly, now=due - timedelta(days=1))
+    for minutes in (0, 2):  # the retry comes 15 to 30 s after the first try
+        Dispatcher(store=weekly, channels={"console": SlowProviderConsole(weekly)},
+                   now=due + timedelta(minutes=minutes)).run()
+    assert (SlowProviderConsole.sends, SlowProviderConsole.lookups) == (1, 2)  # never resent
     assert ("2026-11-23T10:00", "sent") in statuses(weekly)
 
 

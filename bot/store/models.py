@@ -113,7 +113,9 @@ class DeliveryAttempt(SQLModel, table=True):
     channel: str
     started_at: datetime
     finished_at: datetime | None = None
-    outcome: str = "pending"  # pending | sent | failed | unknown
+    # pending | sent | failed | unknown | not-found (looked up at once, not there yet: looked
+    # up again before any retry) | absent (not there the second time either)
+    outcome: str = "pending"
     provider_id: str | None = Field(default=None, index=True)
     error: str | None = None
     body_enc: bytes | None = Field(default=None, sa_column=Column(LargeBinary))
