@@ -116,6 +116,16 @@ def enrol(
 
 def _set_contact(store: Store, session: Session, pseudonym: str, channel: str, address: str,
                  now: datetime) -> None:
+    index = store.keys.address_index(channel, address)
+    for other in session.exec(select(Contact.pseudonym).where(
+            Contact.channel == channel, Contact.address_index == index,
+            Contact.pseudonym != pseudonym)):
+        owner = session.get(Patient, other)
+        if owner is not None and owner.status != "erased":
+            # A reply from a shared address could not be told apart: whose reading, whose
+            # STOP? Refused rather than guessed.
+            raise PatientError(f"this {channel} address is already the contact of {other}; "
+                               "use another channel for one of the two patients")
     contact = session.exec(select(Contact).where(
         Contact.pseudonym == pseudonym, Contact.channel == channel)).first()
     if contact is None:
@@ -123,7 +133,7 @@ def _set_contact(store: Store, session: Session, pseudonym: str, channel: str, a
                           address_index="", updated_at=now)
     contact.address_enc = store.encrypt(session, pseudonym, address, table="contact",
                                         column="address", row=f"{pseudonym}:{channel}")
-    contact.address_index = store.keys.address_index(channel, address)
+    contact.address_index = index
     contact.reachable, contact.updated_at = True, now
     session.add(contact)
 

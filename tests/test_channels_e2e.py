@@ -128,6 +128,18 @@ def test_telegram_start_code_binds_the_chat_once(wired: Cli, fake_telegram: Fake
     assert "Jan" in fake_telegram.sent[-1].text
 
 
+def test_a_telegram_chat_already_bound_to_another_patient_is_refused(
+        wired: Cli, fake_telegram: FakeTelegram) -> None:
+    first = _enrol(wired, consent="telegram")
+    second = _enrol(wired, consent="telegram", ref="AZ-43", sms="+32470123457")
+    fake_telegram.push_update(CHAT, f"/start {_code(first['telegram_link'])}")
+    fake_telegram.push_update(CHAT, f"/start {_code(second['telegram_link'])}")
+    cli_tick(wired, datetime.now().astimezone())
+    assert "another patient" in fake_telegram.sent[-1].text
+    shown = json.loads(wired("patient", "show", second["pseudonym"], "--format", "json").out)
+    assert "telegram" not in shown["addresses"]
+
+
 def test_telegram_stop_withdraws_consent_and_no_reminder_follows(
         wired: Cli, fake_telegram: FakeTelegram) -> None:
     link = _enrol(wired, consent="telegram")["telegram_link"]

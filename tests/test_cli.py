@@ -57,6 +57,20 @@ def test_bad_enrolment_input_is_refused_in_one_line_and_writes_nothing(
     assert _audit_count(cli) == events
 
 
+def test_a_number_already_used_by_another_patient_is_refused(cli: Cli) -> None:
+    first = cli(*ENROL, "--format", "json")
+    assert first.code == 0, first.err
+    events = _audit_count(cli)
+    args = list(ENROL)
+    args[args.index("--ref") + 1] = "AZ-000124"  # the partner, on the same phone
+    result = cli(*args)
+    assert result.code == 1 and len(result.err.strip().splitlines()) == 1
+    assert "already the contact of " + json.loads(first.out)["pseudonym"] in result.err
+    assert "+32470123456" not in result.err
+    assert len(json.loads(cli("patient", "list", "--format", "json").out)) == 1
+    assert _audit_count(cli) == events
+
+
 def test_a_missing_option_is_a_usage_error(cli: Cli) -> None:
     result = cli("patient", "enrol", "--ref", "AZ-1")
     assert result.code == 2

@@ -36,6 +36,10 @@ REFUSED = {
             "gebruikt. / Ce lien a déjà été utilisé.",
     "expired": "This link has expired. Ask your nurse for a new one. / Deze link is verlopen. "
                "/ Ce lien a expiré.",
+    "shared": "This Telegram account already gets another patient's reminders. Ask your "
+              "nurse to use another channel. / Dit Telegram-account krijgt al de herinneringen "
+              "van een andere patiënt. / Ce compte Telegram reçoit déjà les rappels d'un autre "
+              "patient.",
     "unknown": "This link is not valid. Ask your nurse for a new one. / Deze link is niet "
                "geldig. / Ce lien n'est pas valide.",
 }
@@ -50,7 +54,8 @@ class Incoming:
 
 
 def bind(store: Store, *, code: str, chat_id: str, now: datetime) -> tuple[str, str | None]:
-    """Use a one-time code: ('bound', pseudonym), or ('used'|'expired'|'unknown', None)."""
+    """Use a one-time code: ('bound', pseudonym), or ('used'|'expired'|'shared'|'unknown',
+    None)."""
     with store.session() as session:
         link = session.get(LinkCode, store.keys.code_index(code))
         if link is None:
@@ -63,6 +68,9 @@ def bind(store: Store, *, code: str, chat_id: str, now: datetime) -> tuple[str, 
             return ("bound", patient.pseudonym) if same is patient else ("used", None)
         if link.expires_at < now:
             return "expired", None
+        holder = match(store, session, "telegram", chat_id)
+        if holder is not None and holder is not patient:
+            return "shared", None  # one chat, two patients: whose reply would it be?
         link.used_at = now
         session.add(link)
         patients.set_contact(store, session, pseudonym=patient.pseudonym, channel="telegram",
