@@ -247,7 +247,11 @@ class Dispatcher:
         with self.store.session() as session:
             reminder = self._attempt_done(session, delivery, "sent", provider_id)
             reminder.provider_id, reminder.error = provider_id, None
-            self._finish(session, reminder, "sent", None)
+            if reminder.status == "sending":
+                self._finish(session, reminder, "sent", None)
+            else:  # its status callback got here first (delivered, failed): keep that
+                session.add(reminder)
+                self.outcomes["sent"] += 1
 
     def _failed(self, delivery: Delivery, error: ChannelError) -> bool:
         """Record a refused send; True when the next channel should be tried."""

@@ -76,7 +76,8 @@ def test_a_reminder_goes_by_sms_and_the_status_callback_marks_it_delivered(
     cli_tick(wired, first_due() + timedelta(minutes=1))
     assert [m.to for m in fake_twilio.messages] == [PHONE]
     sms = fake_twilio.messages[0]
-    assert "Jan" in sms.body and sms.status_callback == f"{served}/webhooks/twilio/status"
+    assert "Jan" in sms.body
+    assert sms.status_callback == f"{served}/webhooks/twilio/status?attempt=1"
     assert fake_twilio.deliver(sms.sid).status_code == 204
     first = _deliveries(wired)[0]
     assert (first["status"], first["channel"], first["provider_id"]) == ("delivered", "sms",

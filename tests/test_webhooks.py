@@ -15,10 +15,13 @@ from starlette.testclient import TestClient
 from twilio.request_validator import RequestValidator
 
 from bot import patients
+from bot.channels.base import OutboundMessage
 from bot.config import Settings
+from bot.delivery import Delivery
+from bot.dispatch import Dispatcher
 from bot.inbound.webhooks import build_app
 from bot.store.keyring import Store, open_store
-from bot.store.models import AuditEvent, Patient, Reminder, Reply
+from bot.store.models import AuditEvent, DeliveryAttempt, Patient, Reminder, Reply
 from tests.helpers import settings_for, write_program
 
 TOKEN = "twilio-test-auth-token"
@@ -91,6 +94,37 @@ def test_a_status_callback_marks_the_reminder_delivered(hooked: tuple[Store, Tes
                 headers=_signed("/webhooks/twilio/status", late))
     with store.session() as session:
         assert session.exec(select(Reminder)).one().status == "delivered"
+
+
+def test_a_failure_callback_that_overtakes_the_dispatcher_is_kept(
+        hooked: tuple[Store, TestClient]) -> None:
+    """Twilio answers `failed` before the dispatcher has recorded the SID it got back: the
+    attempt in the callback URL finds the reminder, and the dispatcher's late record of the
+    send does not turn it back into `sent`."""
+    store, client = hooked
+    now = datetime.now(UTC)
+    with store.session() as session:
+        who = session.exec(select(Patient.pseudonym)).one()
+        reminder = Reminder(occurrence_key="k", pseudonym=who, program="post-stroke-weekly",
+                            local_slot="2026-11-30T10:00", due_at=now, status="sending",
+                            channel="sms", claim_token="cycle", updated_at=now)
+        session.add(reminder)
+        session.flush()
+        assert reminder.id is not None
+        attempt = DeliveryAttempt(reminder_id=reminder.id, channel="sms", started_at=now)
+        session.add(attempt)
+        session.flush()
+        assert attempt.id is not None
+        delivery = Delivery(reminder.id, attempt.id, "sms", OutboundMessage(
+            attempt_id=attempt.id, pseudonym=who, address=None, body="", created_at=now))
+    sid = "SM" + "d" * 32
+    form = {"MessageSid": sid, "MessageStatus": "undelivered", "ErrorCode": "30003"}
+    path = f"/webhooks/twilio/status?attempt={delivery.attempt_id}"
+    assert client.post(path, data=form, headers=_signed(path, form)).status_code == 204
+    Dispatcher(store=store, channels={}, now=now)._succeeded(delivery, sid)
+    with store.session() as session:
+        row = session.exec(select(Reminder)).one()
+        assert (row.status, row.provider_id) == ("failed", sid)
 
 
 def test_telegram_webhook_needs_the_secret_token(hooked: tuple[Store, TestClient]) -> None:

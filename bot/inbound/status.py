@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from bot import audit, patients
 from bot.store.keyring import Store
-from bot.store.models import Reminder
+from bot.store.models import DeliveryAttempt, Reminder
 
 # Twilio's MessageStatus -> carebot's reminder status. Anything else leaves it as it is.
 TWILIO = {"delivered": "delivered", "read": "read", "undelivered": "failed", "failed": "failed"}
@@ -16,8 +16,23 @@ RANK = {"sending": 0, "sent": 1, "unconfirmed": 1, "delivered": 2, "read": 3, "f
 OPT_OUT_CODES = {"21610"}
 
 
+def _by_attempt(session: Session, attempt: str | None, provider_id: str) -> Reminder | None:
+    """The reminder of the attempt named in the callback URL, when the callback overtook the
+    dispatcher's own record of the SID (it then records the SID itself)."""
+    if attempt is None or not attempt.isdigit():
+        return None
+    row = session.get(DeliveryAttempt, int(attempt))
+    if row is None or row.channel != "sms" or row.provider_id not in (None, provider_id):
+        return None
+    reminder = session.get(Reminder, row.reminder_id)
+    if reminder is not None and reminder.provider_id is None:
+        row.provider_id = reminder.provider_id = provider_id
+        session.add(row)
+    return reminder
+
+
 def apply(store: Store, *, provider_id: str, status: str, error_code: str | None,
-          now: datetime) -> bool:
+          now: datetime, attempt: str | None = None) -> bool:
     """Record a callback; True if a reminder changed. Late or repeated callbacks never move a
     reminder backwards (a `sent` arriving after `delivered` is ignored)."""
     new = TWILIO.get(status)
@@ -25,7 +40,7 @@ def apply(store: Store, *, provider_id: str, status: str, error_code: str | None
         return False
     with store.session() as session:
         reminder = session.exec(select(Reminder).where(Reminder.provider_id == provider_id)
-                                ).first()
+                                ).first() or _by_attempt(session, attempt, provider_id)
         if reminder is None or RANK.get(reminder.status, 9) >= RANK[new]:
             return False
         reminder.status, reminder.updated_at = new, now

@@ -99,7 +99,8 @@ def build_app(store: Store) -> Starlette:
         delivery_status.apply(store, provider_id=form.get("MessageSid", ""),
                               status=form.get("MessageStatus", ""),
                               error_code=form.get("ErrorCode") or None,
-                              now=datetime.now(UTC))
+                              now=datetime.now(UTC),
+                              attempt=request.query_params.get("attempt"))
         return PlainTextResponse("", status_code=204)
 
     async def telegram(request: Request) -> Response:
