@@ -140,6 +140,12 @@ class SmsChannel:
                 return str(sent.sid)
         return None
 
+    async def close(self) -> None:
+        """Close the SDK's pooled HTTP connections (a new channel is made for each cycle)."""
+        session = getattr(self.client.http_client, "session", None)
+        if session is not None:
+            session.close()
+
     async def lookup(self, message: OutboundMessage) -> str | None:
         """The SID of this message if Twilio has it: same recipient, same body, same time."""
         if not message.address or not message.body:

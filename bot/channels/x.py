@@ -119,6 +119,10 @@ class XChannel:
                     for e in events.data or [] if str(e.sender_id) != self._me]
         return await asyncio.to_thread(read)
 
+    async def close(self) -> None:
+        """Close tweepy's HTTP session (a new channel is made for each cycle)."""
+        self.client.session.close()
+
     async def lookup(self, message: OutboundMessage) -> str | None:
         if not message.address or not message.body:
             raise NotImplementedError("nothing to look the message up by")
