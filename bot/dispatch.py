@@ -68,11 +68,10 @@ class Dispatcher:
     async def run_async(self) -> None:
         await self.reconcile_stale()
         self.expire_late()
-        places = {name: self.concurrency.get(name, getattr(channel, "concurrency", 4))
+        places = {name: max(self.concurrency.get(name, getattr(channel, "concurrency", 4)), 1)
                   for name, channel in self.channels.items()}
-        semaphores = {name: asyncio.Semaphore(n) for name, n in places.items()}
         try:
-            await self._deliver_all(semaphores, workers=max(sum(places.values()), 1))
+            await self._deliver_all(places)
         finally:
             for channel in self.channels.values():
                 close = getattr(channel, "close", None)
@@ -80,39 +79,90 @@ class Dispatcher:
                     await close()
             self._store_thread.shutdown(wait=True)
 
-    async def _deliver_all(self, semaphores: dict[str, asyncio.Semaphore], *,
-                           workers: int) -> None:
-        """As many workers as the channels have places, each taking the next claimed
-        reminder; a worker that finds none left claims the next batch. Store work then comes
-        in step with the sends instead of in floods (which would hold up the paced sends)."""
-        queue: deque[int] = deque()
-        claiming = asyncio.Lock()
-        exhausted = False
+    async def _deliver_all(self, places: dict[str, int]) -> None:
+        """One sorter and a lane per channel.
 
-        async def worker() -> None:
-            nonlocal exhausted
+        The sorter takes the claimed reminders one at a time and puts each in the lane of the
+        channel it would go by. Each lane has as many workers as its channel has places, and
+        checks consent, saves the attempt and sends just before the send. So a slow channel
+        (X: one DM every 4.6 s) never holds up a fast one, store work comes in step with the
+        sends rather than in floods that would delay the paced ones, and the sorter stops
+        while every lane has enough waiting (or a batch is waiting in all), so that claims do
+        not run far ahead of the sends.
+        """
+        lanes: dict[str, deque[tuple[int, frozenset[str]]]] = {name: deque() for name in places}
+        ready = {name: asyncio.Event() for name in places}  # work waiting in the lane
+        room = asyncio.Event()  # a lane took work: the sorter may go on
+        busy = 0  # reminders routed to a lane and not yet done with
+        done = asyncio.Event()
+        sorted_all = False
+
+        def enough_waiting() -> bool:  # and no more claims ahead of the sends than that
+            waiting = [len(lane) for lane in lanes.values()]
+            return sum(waiting) >= CLAIM_BATCH or all(
+                len(lanes[name]) >= 2 * n for name, n in places.items())
+
+        async def route(reminder_id: int, excluded: frozenset[str]) -> None:
+            nonlocal busy
+            likely = await self._in_store(self._peek, reminder_id, set(excluded))
+            if likely is None:  # nothing to send: prepare records why
+                await self._in_store(self._prepare, reminder_id, set(excluded))
+                return
+            busy += 1
+            lanes[likely].append((reminder_id, excluded))
+            ready[likely].set()
+
+        async def lane(name: str) -> None:
+            nonlocal busy
             while True:
-                if not queue:
-                    async with claiming:
-                        if not queue and not exhausted:
-                            claimed = await self._in_store(self.claim)
-                            exhausted = not claimed
-                            queue.extend(claimed)
-                    if not queue:
-                        return
-                    continue
-                await self._deliver_guarded(queue.popleft(), semaphores)
+                while not lanes[name]:
+                    ready[name].clear()
+                    await ready[name].wait()
+                reminder_id, excluded = lanes[name].popleft()
+                room.set()
+                try:
+                    refused = await self._send_guarded(reminder_id, name, set(excluded))
+                    if refused is not None:  # a permanent refusal: try the next channel
+                        await route(reminder_id, excluded | {refused})
+                finally:
+                    busy -= 1
+                    if sorted_all and busy == 0:
+                        done.set()
 
-        await asyncio.gather(*(worker() for _ in range(workers)))
-
-    async def _deliver_guarded(self, reminder_id: int,
-                               semaphores: dict[str, asyncio.Semaphore]) -> None:
-        """One delivery; an unexpected error ends that reminder, never the whole cycle."""
+        workers = [asyncio.create_task(lane(name))
+                   for name, n in places.items() for _ in range(n)]
         try:
-            await self.deliver(reminder_id, semaphores)
+            while claimed := await self._in_store(self.claim):
+                for reminder_id in claimed:
+                    while enough_waiting():
+                        room.clear()
+                        await room.wait()
+                    await route(reminder_id, frozenset())
+                    for task in workers:  # a crash (not an Exception) ends the cycle
+                        if task.done():
+                            task.result()
+            sorted_all = True
+            if busy:
+                finished = asyncio.create_task(done.wait())
+                await asyncio.wait([finished, *workers], return_when=asyncio.FIRST_COMPLETED)
+                finished.cancel()
+                for task in workers:
+                    if task.done():
+                        task.result()
+        finally:
+            for task in workers:
+                task.cancel()
+            await asyncio.gather(*workers, return_exceptions=True)
+
+    async def _send_guarded(self, reminder_id: int, channel: str,
+                            excluded: set[str]) -> str | None:
+        """`_send_on`; an unexpected error ends that reminder, never the whole cycle."""
+        try:
+            return await self._send_on(reminder_id, channel, excluded)
         except Exception as exc:  # noqa: BLE001  logged by type: its text may be personal
             log.error("reminder %s: unexpected %s", reminder_id, type(exc).__name__)
             await self._in_store(self._unexpected, reminder_id, type(exc).__name__)
+            return None
 
     def _unexpected(self, reminder_id: int, kind: str) -> None:
         """After an unexpected error: `unconfirmed` if a send may have left, else `failed`."""
@@ -161,44 +211,39 @@ class Dispatcher:
                 for reminder in late:
                     self._finish(session, reminder, "missed", "past the catch-up grace")
 
-    async def deliver(self, reminder_id: int, semaphores: dict[str, asyncio.Semaphore]) -> None:
-        """Send one claimed reminder, falling back channel by channel on permanent errors."""
+    async def deliver(self, reminder_id: int) -> None:
+        """Send one claimed reminder on its own (no lanes), falling back channel by channel."""
         excluded: set[str] = set()
-        # Store work runs in threads, so that a commit's fsync never holds up the event loop
-        # (and with it the sends that are paced to the provider's rate limit).
-        while True:
-            # The channel it would go by, to wait for a free place on it; consent is checked
-            # and the attempt saved only once there, just before the send.
-            likely = await self._in_store(self._peek, reminder_id, excluded)
-            if likely is None:  # nothing to send: prepare records why
-                await self._in_store(self._prepare, reminder_id, excluded)
+        while (likely := await self._in_store(self._peek, reminder_id, excluded)) is not None:
+            refused = await self._send_on(reminder_id, likely, excluded)
+            if refused is None:
                 return
-            async with semaphores[likely]:
-                earlier = await self._in_store(self._unsettled, reminder_id, likely)
-                if earlier is not None and await self._settle(earlier):
-                    return
-                delivery = await self._in_store(self._prepare, reminder_id, excluded)
-                if delivery is None:
-                    return
-                channel = self.channels[delivery.channel]
-                limits: Limits | None = getattr(channel, "limits", None)
-                if limits is not None:
-                    await limits.acquire(delivery.message.address)
-                try:
-                    provider_id = await channel.send(delivery.message)
-                except ChannelError as error:
-                    failure: ChannelError | None = error
-                else:
-                    failure = None
-            if failure is None:
-                await self._in_store(self._succeeded, delivery, provider_id)
-                return
+            excluded.add(refused)
+        await self._in_store(self._prepare, reminder_id, excluded)  # records why not
+
+    async def _send_on(self, reminder_id: int, likely: str, excluded: set[str]) -> str | None:
+        """Check, save and send one claimed reminder, now that its channel has a free place.
+        Returns the channel that refused it for good (to fall back from), else None."""
+        earlier = await self._in_store(self._unsettled, reminder_id, likely)
+        if earlier is not None and await self._settle(earlier):
+            return None
+        delivery = await self._in_store(self._prepare, reminder_id, excluded)
+        if delivery is None:
+            return None
+        channel = self.channels[delivery.channel]
+        limits: Limits | None = getattr(channel, "limits", None)
+        if limits is not None:
+            await limits.acquire(delivery.message.address)
+        try:
+            provider_id = await channel.send(delivery.message)
+        except ChannelError as failure:
             if failure.ambiguous:
                 await self._resolve_ambiguous(delivery, failure)
-                return
-            if not await self._in_store(self._failed, delivery, failure):
-                return
-            excluded.add(delivery.channel)
+                return None
+            permanent = await self._in_store(self._failed, delivery, failure)
+            return delivery.channel if permanent else None
+        await self._in_store(self._succeeded, delivery, provider_id)
+        return None
 
     async def _in_store(self, work: Callable[..., T], *args: Any) -> T:
         """Run store work on the one store thread: writes are serialised by SQLite anyway,

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot import catalog
+from bot import catalog, patients
 from bot.channels.base import ChannelError, OutboundMessage
 from bot.channels.console import ConsoleChannel
 from bot.config import Settings
@@ -146,7 +146,7 @@ def test_a_claim_taken_over_as_stale_is_never_sent_by_the_cycle_that_lost_it(
     asyncio.run(b.reconcile_stale())  # claimed, never sent, past the lease: planned again
     assert b.claim() == [claimed]
     assert a._prepare(claimed, set()) is None  # A lost it: no attempt, nothing sent
-    asyncio.run(b.deliver(claimed, {"console": asyncio.Semaphore(1)}))
+    asyncio.run(b.deliver(claimed))
     assert sent_count(weekly) == 1
     assert ("2026-11-23T10:00", "sent") in statuses(weekly)
 
@@ -175,6 +175,55 @@ def test_a_send_not_found_at_once_is_looked_up_again_before_any_retry(weekly: St
                    now=due + timedelta(minutes=minutes)).run()
     assert (SlowProviderConsole.sends, SlowProviderConsole.lookups) == (1, 2)  # never resent
     assert ("2026-11-23T10:00", "sent") in statuses(weekly)
+
+
+EVENTS: list[str] = []
+
+
+class RecordingConsole(ConsoleChannel):
+    async def send(self, message: OutboundMessage) -> str:
+        sent = await super().send(message)
+        EVENTS.append("console")
+        return sent
+
+
+class SlowSms:
+    """An SMS provider that takes 0.3 s per message, one at a time."""
+
+    name = "sms"
+    ceiling = "personal"
+    needs_address = True
+    concurrency = 1
+
+    async def send(self, message: OutboundMessage) -> str:
+        await asyncio.sleep(0.3)
+        EVENTS.append("sms")
+        return f"SM{message.attempt_id}"
+
+    async def lookup(self, message: OutboundMessage) -> str | None:
+        return None
+
+
+def test_a_slow_channel_does_not_hold_up_the_others(tmp_path: Path, settings: Settings) -> None:
+    write_program(tmp_path)
+    path = tmp_path / "schedules" / "test-weekly.toml"
+    path.write_text(path.read_text().replace('order = ["console"]', 'order = ["sms", "console"]'))
+    store = open_store(settings_for(tmp_path, settings))
+    enrolled = datetime(2026, 11, 20, tzinfo=UTC)
+    for i in range(5):  # claimed first: their reminders have the lowest ids
+        patients.enrol(store, reference=f"SMS-{i}", program="test-weekly", language="nl",
+                       timezone="Europe/Brussels", name="Jan",
+                       contacts={"sms": f"+3247012345{i}"}, consent=["sms"], actor="test",
+                       now=enrolled)
+    for i in range(20):
+        enrol_console(store, ref=f"AZ-{i}", now=enrolled)
+    due = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+    tick(store, now=due - timedelta(days=1))
+    EVENTS.clear()
+    Dispatcher(store=store, channels={"sms": SlowSms(), "console": RecordingConsole(store)},
+               now=due).run()  # type: ignore[dict-item]
+    assert EVENTS[:20] == ["console"] * 20 and EVENTS[20:] == ["sms"] * 5
+    store.engine.dispose()
 
 
 class BuggyConsole(ConsoleChannel):
