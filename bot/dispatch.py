@@ -131,24 +131,30 @@ class Dispatcher:
 
         workers = [asyncio.create_task(lane(name))
                    for name, n in places.items() for _ in range(n)]
+
+        async def until(event: asyncio.Event) -> None:
+            """Wait for the event; a worker that died (a crash, not an Exception, or a broken
+            store) ends the cycle with its error instead of leaving the sorter waiting."""
+            waiter = asyncio.create_task(event.wait())
+            await asyncio.wait([waiter, *workers], return_when=asyncio.FIRST_COMPLETED)
+            waiter.cancel()
+            for task in workers:
+                if task.done():
+                    task.result()
+
         try:
             while claimed := await self._in_store(self.claim):
                 for reminder_id in claimed:
                     while enough_waiting():
                         room.clear()
-                        await room.wait()
+                        await until(room)
                     await route(reminder_id, frozenset())
-                    for task in workers:  # a crash (not an Exception) ends the cycle
-                        if task.done():
-                            task.result()
             sorted_all = True
-            if busy:
-                finished = asyncio.create_task(done.wait())
-                await asyncio.wait([finished, *workers], return_when=asyncio.FIRST_COMPLETED)
-                finished.cancel()
-                for task in workers:
-                    if task.done():
-                        task.result()
+            while busy:
+                await until(done)
+            for task in workers:  # one may have died after its last reminder
+                if task.done():
+                    task.result()
         finally:
             for task in workers:
                 task.cancel()
