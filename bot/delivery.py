@@ -28,6 +28,7 @@ class Delivery:
     attempt_id: int
     channel: str
     message: OutboundMessage
+    provider_id: str | None = None  # known for an earlier attempt (a status callback)
 
     def mark_unusable(self, store: Store, session: Session, error: ChannelError, *,
                       now: datetime) -> None:
@@ -55,7 +56,8 @@ class Delivery:
                 if attempt.body_enc else "")
         message = OutboundMessage(attempt_id=attempt.id, pseudonym=reminder.pseudonym,
                                   address=address, body=body, created_at=attempt.started_at)
-        return cls(attempt.reminder_id, attempt.id, attempt.channel, message)
+        return cls(attempt.reminder_id, attempt.id, attempt.channel, message,
+                   attempt.provider_id)
 
 
 def _address(store: Store, session: Session, pseudonym: str, channel: str) -> str | None:

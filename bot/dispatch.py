@@ -29,6 +29,7 @@ from bot.store.keyring import Store
 from bot.store.models import DeliveryAttempt, Reminder
 
 CLAIM_BATCH = 500
+CALLBACK_STATUSES = ("delivered", "read", "failed")  # set by a provider's status callback
 log = logging.getLogger("carebot.dispatch")
 T = TypeVar("T")
 MAX_BACKOFF = timedelta(minutes=30)
@@ -90,26 +91,37 @@ class Dispatcher:
         while every lane has enough waiting (or a batch is waiting in all), so that claims do
         not run far ahead of the sends.
         """
-        lanes: dict[str, deque[tuple[int, frozenset[str]]]] = {name: deque() for name in places}
+        lanes: dict[str, deque[tuple[int, frozenset[str], Delivery | None]]] = {
+            name: deque() for name in places}
+        caps = {name: self._lane_cap(name, n) for name, n in places.items()}
         ready = {name: asyncio.Event() for name in places}  # work waiting in the lane
         room = asyncio.Event()  # a lane took work: the sorter may go on
         busy = 0  # reminders routed to a lane and not yet done with
         done = asyncio.Event()
         sorted_all = False
 
-        def enough_waiting() -> bool:  # and no more claims ahead of the sends than that
-            waiting = [len(lane) for lane in lanes.values()]
-            return sum(waiting) >= CLAIM_BATCH or all(
-                len(lanes[name]) >= 2 * n for name, n in places.items())
+        def enough_waiting() -> bool:
+            return bool(places) and all(len(lanes[name]) >= 2 * n for name, n in places.items())
 
         async def route(reminder_id: int, excluded: frozenset[str]) -> None:
             nonlocal busy
-            likely = await self._in_store(self._peek, reminder_id, set(excluded))
-            if likely is None:  # nothing to send: prepare records why
-                await self._in_store(self._prepare, reminder_id, set(excluded))
+            prepared = None
+            try:
+                likely = await self._in_store(self._peek, reminder_id, set(excluded))
+                if likely is None:  # nothing to send, and prepare records why; unless consent
+                    prepared = await self._in_store(  # came back in between: then send it
+                        self._prepare, reminder_id, set(excluded))
+                    if prepared is None:
+                        return
+                    likely = prepared.channel
+                elif len(lanes[likely]) >= caps[likely]:  # more than it can send within the
+                    await self._in_store(self._give_back, reminder_id)  # lease: next cycle
+                    return
+            except Exception as exc:  # noqa: BLE001  one reminder, not the cycle
+                await self._failed_unexpectedly(reminder_id, exc)
                 return
             busy += 1
-            lanes[likely].append((reminder_id, excluded))
+            lanes[likely].append((reminder_id, excluded, prepared))
             ready[likely].set()
 
         async def lane(name: str) -> None:
@@ -118,10 +130,11 @@ class Dispatcher:
                 while not lanes[name]:
                     ready[name].clear()
                     await ready[name].wait()
-                reminder_id, excluded = lanes[name].popleft()
+                reminder_id, excluded, prepared = lanes[name].popleft()
                 room.set()
                 try:
-                    refused = await self._send_guarded(reminder_id, name, set(excluded))
+                    refused = await self._send_guarded(reminder_id, name, set(excluded),
+                                                       prepared)
                     if refused is not None:  # a permanent refusal: try the next channel
                         await route(reminder_id, excluded | {refused})
                 finally:
@@ -160,18 +173,43 @@ class Dispatcher:
                 task.cancel()
             await asyncio.gather(*workers, return_exceptions=True)
 
-    async def _send_guarded(self, reminder_id: int, channel: str,
-                            excluded: set[str]) -> str | None:
+    def _lane_cap(self, name: str, places: int) -> int:
+        """How many reminders may wait in a channel's lane: what it can send in half a lease
+        at its pace (claims further ahead would be taken over as stale)."""
+        limits: Limits | None = getattr(self.channels[name], "limits", None)
+        pacer = limits.overall if limits is not None else None
+        if pacer is None:
+            return CLAIM_BATCH
+        lease = self.store.settings.carebot_send_lease_seconds
+        return max(2 * places, int(lease / 2 / pacer.interval))
+
+    def _give_back(self, reminder_id: int) -> None:
+        """Release a claim this cycle cannot send in time; the next cycle takes it."""
+        with self.store.session() as session:
+            session.exec(update(Reminder).where(
+                col(Reminder.id) == reminder_id, col(Reminder.status) == "sending",
+                col(Reminder.claim_token) == self.token).values(
+                status="planned", claim_token=None, updated_at=self.now,
+                next_attempt_at=self.now + timedelta(seconds=1)))
+
+    async def _send_guarded(self, reminder_id: int, channel: str, excluded: set[str],
+                            prepared: Delivery | None = None) -> str | None:
         """`_send_on`; an unexpected error ends that reminder, never the whole cycle."""
         try:
+            if prepared is not None:
+                return await self._send_delivery(prepared)
             return await self._send_on(reminder_id, channel, excluded)
-        except Exception as exc:  # noqa: BLE001  logged by type: its text may be personal
-            log.error("reminder %s: unexpected %s", reminder_id, type(exc).__name__)
-            await self._in_store(self._unexpected, reminder_id, type(exc).__name__)
+        except Exception as exc:  # noqa: BLE001
+            await self._failed_unexpectedly(reminder_id, exc)
             return None
 
+    async def _failed_unexpectedly(self, reminder_id: int, exc: Exception) -> None:
+        # Logged by type only: an exception's text may carry personal data.
+        log.error("reminder %s: unexpected %s", reminder_id, type(exc).__name__)
+        await self._in_store(self._unexpected, reminder_id, type(exc).__name__)
+
     def _unexpected(self, reminder_id: int, kind: str) -> None:
-        """After an unexpected error: `unconfirmed` if a send may have left, else `failed`."""
+        """After an unexpected error: `unconfirmed` if a send may have left, else retried."""
         with self.store.session() as session:
             reminder = session.get(Reminder, reminder_id)
             if reminder is None or reminder.status != "sending":
@@ -185,8 +223,9 @@ class Dispatcher:
                 session.add(attempt)
                 self._finish(session, reminder, "unconfirmed", f"internal error: {kind}; check "
                              "with the provider before sending again")
-            else:
-                self._finish(session, reminder, "failed", f"internal error: {kind}")
+            else:  # nothing left: tried again later, within the grace
+                self._retry_at(session, reminder, self.now + backoff(reminder.attempts, None),
+                               f"internal error: {kind}")
 
     def claim(self) -> list[int]:
         """Move a batch of due reminders to `sending`, atomically (BEGIN IMMEDIATE or
@@ -236,6 +275,11 @@ class Dispatcher:
         delivery = await self._in_store(self._prepare, reminder_id, excluded)
         if delivery is None:
             return None
+        return await self._send_delivery(delivery)
+
+    async def _send_delivery(self, delivery: Delivery) -> str | None:
+        """Pace, send and record a prepared delivery; the channel that refused it for good,
+        else None."""
         channel = self.channels[delivery.channel]
         limits: Limits | None = getattr(channel, "limits", None)
         if limits is not None:
@@ -286,10 +330,13 @@ class Dispatcher:
 
     def _attempt_done(self, session: Session, delivery: Delivery, outcome: str,
                       provider_id: str | None = None, error: str | None = None) -> Reminder:
-        attempt = session.get(DeliveryAttempt, delivery.attempt_id)
-        reminder = session.get(Reminder, delivery.reminder_id)
+        # FOR UPDATE (PostgreSQL): a status callback writing the same row waits for us, and
+        # we see its write, instead of the later commit silently winning.
+        reminder = session.get(Reminder, delivery.reminder_id, with_for_update=True)
+        attempt = session.get(DeliveryAttempt, delivery.attempt_id, with_for_update=True)
         assert attempt is not None and reminder is not None
-        attempt.outcome, attempt.provider_id, attempt.error = outcome, provider_id, error
+        attempt.outcome, attempt.error = outcome, error
+        attempt.provider_id = provider_id or attempt.provider_id  # a callback may have set it
         attempt.finished_at = self.now
         session.add(attempt)
         return reminder
@@ -298,11 +345,12 @@ class Dispatcher:
         with self.store.session() as session:
             reminder = self._attempt_done(session, delivery, "sent", provider_id)
             reminder.provider_id, reminder.error = provider_id, None
-            if reminder.status == "sending":
-                self._finish(session, reminder, "sent", None)
-            else:  # its status callback got here first (delivered, failed): keep that
+            if reminder.status in CALLBACK_STATUSES:  # its status callback got here first
                 session.add(reminder)
                 self.outcomes["sent"] += 1
+            else:  # `sending`, or taken over meanwhile and planned again: it did go out
+                reminder.next_attempt_at = None
+                self._finish(session, reminder, "sent", None)
 
     def _failed(self, delivery: Delivery, error: ChannelError) -> bool:
         """Record a refused send; True when the next channel should be tried."""
@@ -353,15 +401,21 @@ class Dispatcher:
                     or reminder.claim_token != self.token):
                 return None
             attempt = session.exec(select(DeliveryAttempt).where(
-                DeliveryAttempt.reminder_id == reminder_id, DeliveryAttempt.channel == channel,
-                DeliveryAttempt.outcome == "not-found")).first()
+                DeliveryAttempt.reminder_id == reminder_id,
+                DeliveryAttempt.outcome == "not-found")).first()  # on any channel
             return Delivery.from_attempt(self.store, session, attempt) if attempt else None
 
     async def _settle(self, earlier: Delivery) -> bool:
         """Look an earlier, unfound send up once more before sending again; True when the
         reminder needs nothing more now (found after all, or the look-up itself failed)."""
+        if earlier.provider_id is not None:  # a status callback named it meanwhile: it went
+            await self._in_store(self._succeeded, earlier, earlier.provider_id)
+            return True
         try:
-            provider_id = await self.channels[earlier.channel].lookup(earlier.message)
+            channel = self.channels.get(earlier.channel)
+            if channel is None:
+                raise NotImplementedError("that channel is no longer configured")
+            provider_id = await channel.lookup(earlier.message)
         except (NotImplementedError, ChannelError):
             await self._in_store(self._lookup_failed, earlier)
             return True
@@ -422,6 +476,13 @@ class Dispatcher:
                         col(Reminder.claimed_at) < self.now - lease).values(
                         status="planned", claim_token=None, updated_at=self.now))
                 continue
+            with self.store.session() as session:  # take the claim over first, so that
+                taken = session.exec(update(Reminder).where(  # the cycle it was stale in,
+                    col(Reminder.id) == reminder_id, col(Reminder.status) == "sending",
+                    col(Reminder.claimed_at) < self.now - lease).values(  # should it come
+                    claim_token=self.token, claimed_at=self.clock()))  # back, sends nothing
+                if not taken.rowcount:
+                    continue
             if delivery.channel not in self.channels:
                 with self.store.session() as session:
                     reminder = self._attempt_done(session, delivery, "unknown")

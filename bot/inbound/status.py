@@ -12,7 +12,9 @@ from bot.store.models import DeliveryAttempt, Reminder
 
 # Twilio's MessageStatus -> carebot's reminder status. Anything else leaves it as it is.
 TWILIO = {"delivered": "delivered", "read": "read", "undelivered": "failed", "failed": "failed"}
-RANK = {"sending": 0, "sent": 1, "unconfirmed": 1, "delivered": 2, "read": 3, "failed": 2}
+# `planned` too: a send looked up too early and planned again may still be confirmed here.
+RANK = {"planned": 0, "sending": 0, "sent": 1, "unconfirmed": 1, "delivered": 2, "read": 3,
+        "failed": 2}
 OPT_OUT_CODES = {"21610"}
 
 
@@ -24,7 +26,7 @@ def _by_attempt(session: Session, attempt: str | None, provider_id: str) -> Remi
     row = session.get(DeliveryAttempt, int(attempt))
     if row is None or row.channel != "sms" or row.provider_id not in (None, provider_id):
         return None
-    reminder = session.get(Reminder, row.reminder_id)
+    reminder = session.get(Reminder, row.reminder_id, with_for_update=True)
     if reminder is not None and reminder.provider_id is None:
         row.provider_id = reminder.provider_id = provider_id
         session.add(row)
@@ -40,7 +42,8 @@ def apply(store: Store, *, provider_id: str, status: str, error_code: str | None
         return False
     with store.session() as session:
         reminder = session.exec(select(Reminder).where(Reminder.provider_id == provider_id)
-                                ).first() or _by_attempt(session, attempt, provider_id)
+                                .with_for_update()).first() or _by_attempt(
+            session, attempt, provider_id)
         if reminder is None or RANK.get(reminder.status, 9) >= RANK[new]:
             return False
         reminder.status, reminder.updated_at = new, now

@@ -1,0 +1,201 @@
+"""Dispatch under races: takeovers, late status callbacks, store errors, consent changes,
+slow channels. Each case was first written as a failing probe of an earlier dispatcher."""
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlmodel import select
+
+from bot import patients
+from bot.channels.base import ChannelError, OutboundMessage
+from bot.channels.console import ConsoleChannel
+from bot.config import Settings
+from bot.dispatch import Dispatcher
+from bot.inbound import status as callbacks
+from bot.scheduling import tick
+from bot.store.keyring import Store, open_store
+from bot.store.models import DeliveryAttempt, Reminder
+from tests.helpers import enrol_console, sent_count, settings_for, write_program
+
+DUE = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def weekly(tmp_path: Path, settings: Settings):
+    write_program(tmp_path)
+    store = open_store(settings_for(tmp_path, settings))
+    yield store
+    store.engine.dispose()
+
+
+def test_F1_a_send_landing_after_a_takeover_is_not_sent_again(weekly: Store) -> None:
+    """A's send is slow (> lease). B reconciles: pending attempt, lookup not there yet ->
+    planned. A's send then lands; _succeeded sees 'planned' and keeps it. C sends again."""
+    enrol_console(weekly, now=datetime(2026, 11, 20, tzinfo=UTC))
+    tick(weekly, now=DUE - timedelta(days=1))
+    console = ConsoleChannel(weekly)
+    a = Dispatcher(store=weekly, channels={"console": console}, now=DUE)
+    [rid] = a.claim()
+    delivery = a._prepare(rid, set())
+    assert delivery is not None  # attempt saved, A now waits on the provider
+    b = Dispatcher(store=weekly, channels={"console": console}, now=DUE + timedelta(minutes=6))
+    asyncio.run(b.reconcile_stale())  # lookup: not there yet -> not-found -> planned
+    provider_id = asyncio.run(console.send(delivery.message))  # A's send lands
+    a._succeeded(delivery, provider_id)
+    Dispatcher(store=weekly, channels={"console": console}, now=DUE + timedelta(minutes=8)).run()
+    assert sent_count(weekly) == 1, "reminder delivered twice"
+
+
+class SlowCreateSms:
+    """Twilio-like: the create answers 5xx (it did create the message), and list() lags."""
+    name = "sms"
+    ceiling = "personal"
+    needs_address = True
+    concurrency = 1
+    sends = 0
+
+    async def send(self, message: OutboundMessage) -> str:
+        SlowCreateSms.sends += 1
+        raise ChannelError("provider error", ambiguous=True, code="500")
+
+    async def lookup(self, message: OutboundMessage) -> str | None:
+        return None  # e.g. list(limit=50) lags or misses it
+
+
+def test_F2_a_delivered_callback_settles_an_unfound_send(tmp_path: Path,
+                                                                settings: Settings) -> None:
+    write_program(tmp_path)
+    p = tmp_path / "schedules" / "test-weekly.toml"
+    p.write_text(p.read_text().replace('order = ["console"]', 'order = ["sms"]'))
+    store = open_store(settings_for(tmp_path, settings))
+    patients.enrol(store, reference="S-1", program="test-weekly", language="nl",
+                   timezone="Europe/Brussels", name="Jan", contacts={"sms": "+32470123450"},
+                   consent=["sms"], actor="test", now=datetime(2026, 11, 20, tzinfo=UTC))
+    tick(store, now=DUE - timedelta(days=1))
+    sms = SlowCreateSms()
+    Dispatcher(store=store, channels={"sms": sms}, now=DUE).run()  # type: ignore[dict-item]
+    with store.session() as s:
+        [att] = s.exec(select(DeliveryAttempt)).all()
+        assert att.outcome == "not-found"
+    # Twilio's signed status callback for that very attempt: delivered.
+    assert callbacks.apply(store, provider_id="SM123", status="delivered", error_code=None,
+                           now=DUE + timedelta(seconds=5), attempt=str(att.id))
+    Dispatcher(store=store, channels={"sms": sms},  # type: ignore[dict-item]
+               now=DUE + timedelta(minutes=2)).run()
+    with store.session() as s:
+        assert s.get(Reminder, att.reminder_id).status == "delivered"  # type: ignore[union-attr]
+    store.engine.dispose()
+    assert SlowCreateSms.sends == 1, "sent again although Twilio called back 'delivered'"
+
+
+IN_FLIGHT: list[int] = []
+
+
+class SlowConsole(ConsoleChannel):
+    async def send(self, message: OutboundMessage) -> str:
+        IN_FLIGHT.append(message.attempt_id)
+        await asyncio.sleep(0.5)
+        return await super().send(message)
+
+
+def test_F3_a_store_error_on_one_reminder_leaves_the_others_going(
+        weekly: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    for i in range(12):
+        enrol_console(weekly, ref=f"AZ-{i}", now=datetime(2026, 11, 20, tzinfo=UTC))
+    tick(weekly, now=DUE - timedelta(days=1))
+    d = Dispatcher(store=weekly, channels={"console": SlowConsole(weekly)}, now=DUE)
+    real, calls = d._peek, []
+
+    def peek(rid: int, excluded: set[str]):
+        calls.append(rid)
+        if IN_FLIGHT:  # e.g. sqlite3.OperationalError: database is locked
+            raise RuntimeError("store hiccup on one reminder")
+        return real(rid, excluded)
+    monkeypatch.setattr(d, "_peek", peek)
+    d.run()
+    with weekly.session() as s:
+        rows = [(r.id, r.status) for r in s.exec(select(Reminder))
+                if r.local_slot.startswith("2026-11-23")]
+        atts = {a.outcome for a in s.exec(select(DeliveryAttempt))}
+    assert all(st != "sending" for _, st in rows), "left sending; in-flight send cancelled"
+    assert atts == {"sent"}  # the sends in flight finished
+    assert {st for _, st in rows} == {"sent", "planned"}  # the rest retried later
+
+
+def test_F4_with_no_channel_configured_the_cycle_ends(weekly: Store) -> None:
+    enrol_console(weekly, now=datetime(2026, 11, 20, tzinfo=UTC))
+    tick(weekly, now=DUE - timedelta(days=1))
+    d = Dispatcher(store=weekly, channels={}, now=DUE)
+
+    async def go() -> None:
+        await asyncio.wait_for(d._deliver_all({}), timeout=5)
+    asyncio.run(go())  # no TimeoutError: nothing to wait for
+
+
+TIMES: list[tuple[str, float]] = []
+
+
+class PacedX:
+    """An X-like channel: one send per 0.3 s, one worker."""
+    name = "x"
+    ceiling = "public"
+    needs_address = True
+    concurrency = 1
+
+    async def send(self, message: OutboundMessage) -> str:
+        await asyncio.sleep(0.3)
+        TIMES.append(("x", asyncio.get_running_loop().time()))
+        return f"x-{message.attempt_id}"
+
+    async def lookup(self, message: OutboundMessage) -> str | None:
+        return None
+
+
+class TimedConsole(ConsoleChannel):
+    async def send(self, message: OutboundMessage) -> str:
+        TIMES.append(("console", asyncio.get_running_loop().time()))
+        return await super().send(message)
+
+
+def test_F5_a_full_slow_lane_does_not_throttle_the_others(tmp_path: Path, settings: Settings,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    import bot.dispatch as dispatch
+    monkeypatch.setattr(dispatch, "CLAIM_BATCH", 4)  # scaled down from 500
+    write_program(tmp_path, sensitivity="public")
+    p = tmp_path / "schedules" / "test-weekly.toml"
+    p.write_text(p.read_text().replace('order = ["console"]', 'order = ["x", "console"]'))
+    store = open_store(settings_for(tmp_path, settings))
+    enrolled = datetime(2026, 11, 20, tzinfo=UTC)
+    for i in range(8):
+        patients.enrol(store, reference=f"X-{i}", program="test-weekly", language="nl",
+                       timezone="Europe/Brussels", name="Jan", contacts={"x": f"10{i}"},
+                       consent=["x"], actor="test", now=enrolled)
+    for i in range(8):
+        enrol_console(store, ref=f"AZ-{i}", now=enrolled)
+    tick(store, now=DUE - timedelta(days=1))
+    TIMES.clear()
+    Dispatcher(store=store, channels={"x": PacedX(), "console": TimedConsole(store)},
+               now=DUE).run()  # type: ignore[dict-item]
+    t0 = min(t for _, t in TIMES)
+    first_console = min(t for k, t in TIMES if k == "console") - t0
+    store.engine.dispose()
+    assert first_console < 0.2, f"console waited {first_console:.2f}s behind the X lane"
+
+
+def test_F7_a_consent_given_between_peek_and_prepare_is_sent(
+        weekly: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    """_peek ran just before a consent or contact was recorded by another process: the
+    delivery that _prepare then saved is sent, not dropped."""
+    enrol_console(weekly, now=datetime(2026, 11, 20, tzinfo=UTC))
+    tick(weekly, now=DUE - timedelta(days=1))
+    d = Dispatcher(store=weekly, channels={"console": ConsoleChannel(weekly)}, now=DUE)
+    monkeypatch.setattr(d, "_peek", lambda rid, excluded: None)  # the stale answer
+    d.run()
+    with weekly.session() as s:
+        rows = [r.status for r in s.exec(select(Reminder))
+                if r.local_slot.startswith("2026-11-23")]
+        atts = [a.outcome for a in s.exec(select(DeliveryAttempt))]
+    assert (rows, atts, sent_count(weekly)) == (["sent"], ["sent"], 1)
