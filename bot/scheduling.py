@@ -84,12 +84,14 @@ def run_forever(store: Store, *, interval_seconds: int = 60,
     from apscheduler.schedulers.blocking import BlockingScheduler
 
     scheduler = BlockingScheduler(timezone=UTC)
+    in_cycle = threading.Lock()
 
     def cycle() -> None:
-        try:
-            tick(store, now=datetime.now(UTC), echo=echo)
-        except Exception:  # keep the loop alive; the next cycle retries
-            log.exception("tick failed")
+        with in_cycle:
+            try:
+                tick(store, now=datetime.now(UTC), echo=echo)
+            except Exception:  # keep the loop alive; the next cycle retries
+                log.exception("tick failed")
 
     scheduler.add_job(cycle, "interval", seconds=interval_seconds, id="tick",
                       next_run_time=datetime.now(UTC), coalesce=True, max_instances=1,
@@ -100,6 +102,10 @@ def run_forever(store: Store, *, interval_seconds: int = 60,
         scheduler.start()
     except (KeyboardInterrupt, SystemExit):
         scheduler.shutdown(wait=True)
+    # The scheduler stops without waiting (a signal handler cannot wait): the cycle in
+    # progress is waited for here, before the interpreter starts shutting down under it.
+    with in_cycle:
+        pass
 
 
 def serve_in_background(store: Store, *, host: str, port: int) -> threading.Thread:
