@@ -254,12 +254,17 @@ def _x_wired(cli: Cli, fake_x: FakeX) -> None:
                     "CAREBOT_X_API_URL": fake_x.url})
 
 
-def test_x_sends_only_the_public_template_and_reads_replies(cli: Cli, fake_x: FakeX) -> None:
+def _x_enrolled(cli: Cli, fake_x: FakeX, *, ref: str, user_id: str) -> None:
+    """The `carebot` command pointed at the fake X, and one patient enrolled on X."""
     _x_wired(cli, fake_x)
-    result = cli("patient", "enrol", "--ref", "AZ-X1", "--program", "post-stroke-weekly",
+    result = cli("patient", "enrol", "--ref", ref, "--program", "post-stroke-weekly",
                  "--lang", "en", "--tz", "Europe/Brussels", "--name", "Jan",
-                 "--x", "2244994945", "--consent", "x", "--format", "json")
+                 "--x", user_id, "--consent", "x", "--format", "json")
     assert result.code == 0, result.err
+
+
+def test_x_sends_only_the_public_template_and_reads_replies(cli: Cli, fake_x: FakeX) -> None:
+    _x_enrolled(cli, fake_x, ref="AZ-X1", user_id="2244994945")
     cli_tick(cli, first_due() + timedelta(minutes=1))
     assert [e.text for e in fake_x.sent] == [
         "Hello Jan, have a good week! Remember your weekly check."]  # nothing about health
@@ -297,9 +302,7 @@ def test_a_migrated_telegram_chat_is_followed(wired: Cli, fake_telegram: FakeTel
 
 def test_a_dm_whose_answer_was_lost_is_found_at_x_and_not_sent_again(cli: Cli,
                                                                       fake_x: FakeX) -> None:
-    _x_wired(cli, fake_x)
-    cli("patient", "enrol", "--ref", "AZ-X2", "--program", "post-stroke-weekly", "--lang", "en",
-        "--tz", "Europe/Brussels", "--name", "Jan", "--x", "2244994946", "--consent", "x")
+    _x_enrolled(cli, fake_x, ref="AZ-X2", user_id="2244994946")
     due = first_due() + timedelta(minutes=1)
     fake_x.clock = lambda: due
     fake_x.drop_next(target="dm")  # accepted, then the connection drops
@@ -311,11 +314,7 @@ def test_a_dm_whose_answer_was_lost_is_found_at_x_and_not_sent_again(cli: Cli,
 
 
 def test_an_urgent_dm_is_answered_at_once_by_dm_and_only_once(cli: Cli, fake_x: FakeX) -> None:
-    _x_wired(cli, fake_x)
-    enrolled = cli("patient", "enrol", "--ref", "AZ-X3", "--program", "post-stroke-weekly",
-                   "--lang", "en", "--tz", "Europe/Brussels", "--name", "Jan",
-                   "--x", "2244994947", "--consent", "x", "--format", "json")
-    assert enrolled.code == 0, enrolled.err
+    _x_enrolled(cli, fake_x, ref="AZ-X3", user_id="2244994947")
     fake_x.push_dm("2244994947", "my left arm is weak and my speech is slurred")
     now = datetime.now().astimezone()
     cli_tick(cli, now)
