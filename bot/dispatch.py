@@ -256,16 +256,6 @@ class Dispatcher:
                 for reminder in late:
                     self._finish(session, reminder, "missed", "past the catch-up grace")
 
-    async def deliver(self, reminder_id: int) -> None:
-        """Send one claimed reminder on its own (no lanes), falling back channel by channel."""
-        excluded: set[str] = set()
-        while (likely := await self._in_store(self._peek, reminder_id, excluded)) is not None:
-            refused = await self._send_on(reminder_id, likely, excluded)
-            if refused is None:
-                return
-            excluded.add(refused)
-        await self._in_store(self._prepare, reminder_id, excluded)  # records why not
-
     async def _send_on(self, reminder_id: int, likely: str, excluded: set[str]) -> str | None:
         """Check, save and send one claimed reminder, now that its channel has a free place.
         Returns the channel that refused it for good (to fall back from), else None."""

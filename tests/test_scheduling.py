@@ -146,7 +146,7 @@ def test_a_claim_taken_over_as_stale_is_never_sent_by_the_cycle_that_lost_it(
     asyncio.run(b.reconcile_stale())  # claimed, never sent, past the lease: planned again
     assert b.claim() == [claimed]
     assert a._prepare(claimed, set()) is None  # A lost it: no attempt, nothing sent
-    asyncio.run(b.deliver(claimed))
+    assert asyncio.run(b._send_on(claimed, "console", set())) is None  # B sends it
     assert sent_count(weekly) == 1
     assert ("2026-11-23T10:00", "sent") in statuses(weekly)
 
