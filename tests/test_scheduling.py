@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import subprocess
 from collections import Counter
 from collections.abc import Iterator
@@ -106,6 +107,27 @@ def test_a_reminder_due_in_quiet_hours_waits_for_the_morning(tmp_path: Path,
         assert sent_count(store) == 0
         tick(store, now=datetime(2026, 11, 24, 7, 5, tzinfo=UTC))  # 08:05 local
         assert sent_count(store) == 1
+
+
+def test_sends_go_with_what_the_process_held_set_aside_from_garbage_collection(
+        weekly: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A full collection of everything the process holds took 50-80 ms and made two paced
+    # sends leave together (a 429 in test_ratelimit on PostgreSQL); see scheduling.tick.
+    frozen_during_sends: list[int] = []
+    send = ConsoleChannel.send
+
+    async def watched(channel: ConsoleChannel, message: OutboundMessage) -> str:
+        frozen_during_sends.append(gc.get_freeze_count())
+        return await send(channel, message)
+
+    monkeypatch.setattr(ConsoleChannel, "send", watched)
+    enrol_console(weekly, now=datetime(2026, 11, 20, tzinfo=UTC))
+    due = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+    tick(weekly, now=due - timedelta(days=1))
+    tick(weekly, now=due + timedelta(minutes=1))
+    assert len(frozen_during_sends) == 1
+    assert frozen_during_sends[0] > 10_000  # the SDKs, SQLAlchemy, the settings...
+    assert gc.get_freeze_count() == 0  # and given back to the collector after the cycle
 
 
 class SimulatedCrash(BaseException):
