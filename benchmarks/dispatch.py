@@ -1,7 +1,10 @@
 """Dispatch benchmark: N reminders over Telegram to a fake Bot API with 200 ms of latency and
 Telegram's limits (30 messages/s overall, 1/s per chat).
 
-    python benchmarks/dispatch.py [--n 2000] [--latency 0.2]
+    python benchmarks/dispatch.py [--n 2000] [--latency 0.2] [--database-url URL]
+
+The store is a new SQLCipher file unless `--database-url` names an empty database (a
+PostgreSQL one, say).
 
 Prints messages per second sustained over the run and how many 429s the fake answered.
 Goal: at least 29 messages/s over 2,000 messages, and no 429.
@@ -39,7 +42,7 @@ def serve_fake(latency: float, conn: Connection) -> None:
         conn.send((len(fake.sent), len(fake.rate_limited)))
 
 
-def run(n: int, latency: float) -> dict[str, float]:
+def run(n: int, latency: float, database_url: str | None = None) -> dict[str, float]:
     enrolled = datetime(2026, 11, 9, 12, tzinfo=UTC)
     due = datetime(2026, 11, 23, 9, 1, tzinfo=UTC)  # just after Monday 10:00 in Brussels
     ours, theirs = Pipe()
@@ -49,7 +52,7 @@ def run(n: int, latency: float) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as folder:
         settings = Settings(
             _env_file=None,  # type: ignore[call-arg]
-            carebot_database_url=f"sqlite:///{folder}/bench.db",
+            carebot_database_url=database_url or f"sqlite:///{folder}/bench.db",
             carebot_master_key=SecretStr(crypto.encode_key(crypto.new_key())),
             carebot_pseudonym_secret=SecretStr(crypto.encode_key(crypto.new_key())),
             telegram_bot_token=SecretStr(token),
@@ -76,8 +79,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=2000)
     parser.add_argument("--latency", type=float, default=0.2)
+    parser.add_argument("--database-url", help="an empty database (default: a SQLCipher file)")
     args = parser.parse_args()
-    r = run(args.n, args.latency)
+    r = run(args.n, args.latency, args.database_url)
     print(f"{r['messages']} messages ({r['sent']} reminders sent) in {r['seconds']} s: "
           f"{r['per_second']} messages/s, {r['rate_limited']} answered 429")
 

@@ -1,7 +1,10 @@
 """Inbound benchmark: signed Twilio SMS webhooks against `carebot serve`, each verified and
 stored encrypted (SQLCipher, WAL, synchronous=FULL).
 
-    python benchmarks/inbound.py [--requests 3000] [--concurrency 32]
+    python benchmarks/inbound.py [--requests 3000] [--concurrency 32] [--database-url URL]
+
+The store is a new SQLCipher file unless `--database-url` names an empty database (a
+PostgreSQL one, say).
 
 Prints requests per second and latency percentiles. Goal: at least 300 requests/s on a
 2-core machine (the load generator shares the machine).
@@ -29,12 +32,12 @@ TOKEN = secrets.token_hex(16)
 PATIENTS = 5
 
 
-def _env(folder: str, url: str) -> dict[str, str]:
+def _env(database_url: str, url: str) -> dict[str, str]:
     sys.path.insert(0, str(ROOT))
     from bot.store import crypto
 
     env = {k: v for k, v in os.environ.items() if not k.startswith("CAREBOT_")}
-    env.update({"CAREBOT_DATABASE_URL": f"sqlite:///{folder}/bench.db",
+    env.update({"CAREBOT_DATABASE_URL": database_url,
                 "CAREBOT_MASTER_KEY": crypto.encode_key(crypto.new_key()),
                 "CAREBOT_PSEUDONYM_SECRET": crypto.encode_key(crypto.new_key()),
                 "CAREBOT_PUBLIC_URL": url, "TWILIO_AUTH_TOKEN": TOKEN,
@@ -68,13 +71,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=3000)
     parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--database-url", help="an empty database (default: a SQLCipher file)")
     args = parser.parse_args()
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     url = f"http://127.0.0.1:{port}"
     with tempfile.TemporaryDirectory() as folder:
-        env = _env(folder, url)
+        env = _env(args.database_url or f"sqlite:///{folder}/bench.db", url)
         for i in range(PATIENTS):  # so that replies are matched, not `unknown sender`
             subprocess.run([CAREBOT, "patient", "enrol", "--ref", f"B-{i}", "--program",
                             "post-stroke-weekly", "--lang", "nl", "--tz", "Europe/Brussels",
