@@ -417,8 +417,10 @@ class Dispatcher:
 
     def _lookup_failed(self, earlier: Delivery) -> None:
         with self.store.session() as session:
-            reminder = session.get(Reminder, earlier.reminder_id)
+            reminder = session.get(Reminder, earlier.reminder_id, with_for_update=True)
             assert reminder is not None
+            if reminder.status != "sending" or reminder.claim_token != self.token:
+                return  # taken over during the look-up: the other cycle decides now
             self._retry_at(session, reminder, self.now + backoff(reminder.attempts, None),
                            "an earlier send could not be looked up")
 

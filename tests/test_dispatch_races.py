@@ -199,3 +199,49 @@ def test_F7_a_consent_given_between_peek_and_prepare_is_sent(
                 if r.local_slot.startswith("2026-11-23")]
         atts = [a.outcome for a in s.exec(select(DeliveryAttempt))]
     assert (rows, atts, sent_count(weekly)) == (["sent"], ["sent"], 1)
+
+
+class UnreachableLookupSms(SlowCreateSms):
+    """As SlowCreateSms: not found at first; the next look-up cannot reach the provider."""
+
+    lookups = 0
+
+    async def lookup(self, message: OutboundMessage) -> str | None:
+        self.lookups += 1
+        if self.lookups == 1:
+            return None
+        raise ChannelError("could not connect")
+
+
+def test_F8_a_failed_look_up_leaves_a_claim_taken_over_meanwhile_alone(
+        tmp_path: Path, settings: Settings) -> None:
+    """A looks an unfound send up again; it takes longer than the lease and B takes the
+    reminder over. A's "look-up failed, retry later" must not plan it again under B."""
+    write_program(tmp_path)
+    p = tmp_path / "schedules" / "test-weekly.toml"
+    p.write_text(p.read_text().replace('order = ["console"]', 'order = ["sms"]'))
+    store = open_store(settings_for(tmp_path, settings))
+    patients.enrol(store, reference="S-1", program="test-weekly", language="nl",
+                   timezone="Europe/Brussels", name="Jan", contacts={"sms": "+32470123450"},
+                   consent=["sms"], actor="test", now=datetime(2026, 11, 20, tzinfo=UTC))
+    tick(store, now=DUE - timedelta(days=1))
+    sms = UnreachableLookupSms()
+    channels = {"sms": sms}
+    Dispatcher(store=store, channels=channels, now=DUE).run()  # type: ignore[arg-type]
+    a = Dispatcher(store=store, channels=channels,  # type: ignore[arg-type]
+                   now=DUE + timedelta(minutes=2))
+    [rid] = a.claim()
+    earlier = a._unsettled(rid, "sms")
+    assert earlier is not None
+    with store.session() as s:  # B's takeover, while A waits on the look-up
+        reminder = s.get(Reminder, rid)
+        assert reminder is not None
+        reminder.claim_token = "cycle-b"
+        s.add(reminder)
+    assert asyncio.run(a._settle(earlier)) is True
+    with store.session() as s:
+        reminder = s.get(Reminder, rid)
+        assert reminder is not None
+        state = (reminder.status, reminder.claim_token)
+    store.engine.dispose()
+    assert state == ("sending", "cycle-b"), "planned again under the cycle that took it over"
