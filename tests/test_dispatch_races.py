@@ -65,8 +65,8 @@ class SlowCreateSms:
         return None  # e.g. list(limit=50) lags or misses it
 
 
-def test_F2_a_delivered_callback_settles_an_unfound_send(tmp_path: Path,
-                                                                settings: Settings) -> None:
+def _sms_patient(tmp_path: Path, settings: Settings) -> Store:
+    """A store with one patient reached by SMS only, their reminder planned."""
     write_program(tmp_path)
     p = tmp_path / "schedules" / "test-weekly.toml"
     p.write_text(p.read_text().replace('order = ["console"]', 'order = ["sms"]'))
@@ -75,6 +75,12 @@ def test_F2_a_delivered_callback_settles_an_unfound_send(tmp_path: Path,
                    timezone="Europe/Brussels", name="Jan", contacts={"sms": "+32470123450"},
                    consent=["sms"], actor="test", now=datetime(2026, 11, 20, tzinfo=UTC))
     tick(store, now=DUE - timedelta(days=1))
+    return store
+
+
+def test_F2_a_delivered_callback_settles_an_unfound_send(tmp_path: Path,
+                                                                settings: Settings) -> None:
+    store = _sms_patient(tmp_path, settings)
     sms = SlowCreateSms()
     Dispatcher(store=store, channels={"sms": sms}, now=DUE).run()  # type: ignore[dict-item]
     with store.session() as s:
@@ -217,14 +223,7 @@ def test_F8_a_failed_look_up_leaves_a_claim_taken_over_meanwhile_alone(
         tmp_path: Path, settings: Settings) -> None:
     """A looks an unfound send up again; it takes longer than the lease and B takes the
     reminder over. A's "look-up failed, retry later" must not plan it again under B."""
-    write_program(tmp_path)
-    p = tmp_path / "schedules" / "test-weekly.toml"
-    p.write_text(p.read_text().replace('order = ["console"]', 'order = ["sms"]'))
-    store = open_store(settings_for(tmp_path, settings))
-    patients.enrol(store, reference="S-1", program="test-weekly", language="nl",
-                   timezone="Europe/Brussels", name="Jan", contacts={"sms": "+32470123450"},
-                   consent=["sms"], actor="test", now=datetime(2026, 11, 20, tzinfo=UTC))
-    tick(store, now=DUE - timedelta(days=1))
+    store = _sms_patient(tmp_path, settings)
     sms = UnreachableLookupSms()
     channels = {"sms": sms}
     Dispatcher(store=store, channels=channels, now=DUE).run()  # type: ignore[arg-type]
