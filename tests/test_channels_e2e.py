@@ -276,6 +276,39 @@ def test_x_sends_only_the_public_template_and_reads_replies(cli: Cli, fake_x: Fa
     assert [(r["channel"], r["flags"]) for r in queue] == [("x", ["opt-out"])]
 
 
+def test_a_patient_who_refuses_dms_has_their_x_contact_marked_unreachable(
+        cli: Cli, fake_x: FakeX) -> None:
+    _x_enrolled(cli, fake_x, ref="AZ-X4", user_id="2244994948")
+    fake_x.refuse_dms("2244994948")
+    cli_tick(cli, first_due() + timedelta(minutes=1))
+    cli_tick(cli, first_due() + timedelta(hours=1))
+    delivery = _deliveries(cli)[0]  # the first week's; later weeks are planned too
+    assert (delivery["status"], delivery["attempts"]) == ("undeliverable", 1)  # no retry
+    pseudonym = str(delivery["pseudonym"])
+    shown = json.loads(cli("patient", "show", pseudonym, "--format", "json").out)
+    assert shown["addresses"] == {"x": "unreachable"}
+    assert fake_x.sent == []
+
+
+def test_an_x_app_without_dm_access_keeps_the_patients_contact_and_retries(
+        cli: Cli, fake_x: FakeX) -> None:
+    """X's 403 "Client Forbidden" is the hospital's app, not the patient: every patient on
+    X would otherwise be marked unreachable by one misconfiguration."""
+    _x_enrolled(cli, fake_x, ref="AZ-X5", user_id="2244994949")
+    fake_x.unenrolled = True
+    cli_tick(cli, first_due() + timedelta(minutes=1))
+    delivery = _deliveries(cli)[0]  # the first week's; later weeks are planned too
+    assert delivery["status"] == "planned"  # to be retried within the catch-up grace
+    assert "X app" in str(delivery["error"])
+    pseudonym = str(delivery["pseudonym"])
+    shown = json.loads(cli("patient", "show", pseudonym, "--format", "json").out)
+    assert shown["addresses"] == {"x": "reachable"}
+    fake_x.unenrolled = False  # the admin attached the app to a project
+    cli_tick(cli, first_due() + timedelta(hours=1))
+    assert _deliveries(cli)[0]["status"] == "sent"
+    assert len(fake_x.sent) == 1
+
+
 def test_an_expired_telegram_code_is_refused_politely(wired: Cli,
                                                       fake_telegram: FakeTelegram) -> None:
     link = _enrol(wired, consent="telegram")["telegram_link"]

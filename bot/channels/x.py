@@ -40,13 +40,34 @@ class RedirectAdapter(HTTPAdapter):
                             proxies=proxies)
 
 
+# X's 403 problem types that concern the app, not the recipient: keys from an app that is not
+# attached to a Project, an app without "Read and write and Direct message" permission, an
+# app-only token. Retried like any configuration error, for an admin to fix; the patient's X
+# contact stays usable.
+ACCOUNT_PROBLEMS = {"client-forbidden", "oauth1-permissions", "unsupported-authentication"}
+
+
+def _problem_type(exc: tweepy.HTTPException) -> str:
+    """The last part of an X API v2 problem's `type` (".../2/problems/client-forbidden")."""
+    try:
+        body = exc.response.json()
+    except ValueError:
+        return ""
+    kind = body.get("type", "") if isinstance(body, dict) else ""
+    return kind.rsplit("/", 1)[-1] if isinstance(kind, str) else ""
+
+
 def map_error(exc: Exception) -> ChannelError:
     """One ChannelError for every way a tweepy call can fail. Never echoes the user id."""
     if isinstance(exc, tweepy.TooManyRequests):
         reset = exc.response.headers.get("x-rate-limit-reset")
         wait = max(float(reset) - time.time(), 1.0) if reset else 60.0
         return ChannelError("rate limited", retry_after=wait, code="429")
-    if isinstance(exc, tweepy.Forbidden):  # the patient does not accept DMs from us
+    if isinstance(exc, tweepy.Forbidden):
+        if _problem_type(exc) in ACCOUNT_PROBLEMS:  # every DM would be refused alike
+            return ChannelError("the X app may not send direct messages: check its project"
+                                " and permissions in the developer portal", code="403")
+        # the patient does not accept DMs from us
         return ChannelError("recipient does not accept direct messages", permanent=True,
                             code="403")
     if isinstance(exc, tweepy.TwitterServerError):

@@ -15,6 +15,8 @@ Scripting, for tests:
                                           # the next GET of DM events instead of a send)
     fake.fail_next(403); fake.fail_next(500)
     fake.refuse_dms(participant_id)       # 403 from now on: the user does not accept DMs
+    fake.unenrolled = True                # 403 "Client Forbidden" on every call: the app is
+                                          # not attached to a Project (the account's problem)
     fake.drop_next(); fake.hang_next(5)   # sent, then no answer: an ambiguous outcome
     fake.push_dm(sender_id, "145/92")     # an incoming DM for GET /2/dm_events
 
@@ -42,6 +44,7 @@ from tests.fakes.base import Failure, FakeProvider
 from tests.fakes.x_contract import (
     X_API,
     app_only_refused,
+    client_forbidden,
     dm_body_problem,
     events_query_problem,
     invalid_request,
@@ -125,6 +128,7 @@ class FakeX(FakeProvider):
         self.access_token_secret = secrets.token_urlsafe(33)
         self.events: list[DmEvent] = []
         self._refused: set[str] = set()
+        self.unenrolled = False
         self._ids = itertools.count(1_800_000_000_000_000_000)
 
     @property
@@ -177,7 +181,7 @@ class FakeX(FakeProvider):
 
     def _unauthorized(self, request: Request) -> Response | None:
         if signature_ok(request, self.credentials()):
-            return None
+            return client_forbidden(self.consumer_key[:8]) if self.unenrolled else None
         if request.headers.get("authorization", "").startswith("Bearer "):
             return self._reject(request, app_only_refused(), "app-only bearer token")
         return self._reject(request, problem(401, "Unauthorized", "Unauthorized"),

@@ -56,6 +56,22 @@ def app_only_refused() -> JSONResponse:
     }, status_code=403)
 
 
+def client_forbidden(client_id: str) -> JSONResponse:
+    """X's answer to every v2 call when the app's keys are not from an app attached to a
+    Project (or its access level does not include the endpoint): the account's problem."""
+    return JSONResponse({
+        "client_id": client_id,
+        "detail": "When authenticating requests to the Twitter API v2 endpoints, you must use"
+                  " keys and tokens from a Twitter developer App that is attached to a"
+                  " Project. You can create a project via the developer portal.",
+        "registration_url": "https://developer.twitter.com/en/docs/projects/overview",
+        "title": "Client Forbidden",
+        "required_enrollment": "Appropriate Level of API Access",
+        "reason": "client-not-enrolled",
+        "type": "https://api.twitter.com/2/problems/client-forbidden",
+    }, status_code=403)
+
+
 def invalid_request(message: str) -> JSONResponse:
     """X's answer to a request with an invalid parameter or body."""
     return JSONResponse({
