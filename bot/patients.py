@@ -169,9 +169,19 @@ def consents(session: Session, pseudonym: str) -> dict[str, bool]:
     Recorded, not dated: a provider dates a message to the second by its own clock, so a STOP
     sent just after enrolment could carry a time before the nurse's consent and be outvoted.
     """
-    rows = session.exec(select(Consent).where(Consent.pseudonym == pseudonym)
-                        .order_by(col(Consent.id))).all()
-    return {row.channel: row.granted for row in rows}
+    return consents_of(session, [pseudonym]).get(pseudonym, {})
+
+
+def consents_of(session: Session, pseudonyms: list[str] | None = None,
+                ) -> dict[str, dict[str, bool]]:
+    """`consents` for these patients (or every patient) in one query."""
+    query = select(Consent).order_by(col(Consent.id))
+    if pseudonyms is not None:
+        query = query.where(col(Consent.pseudonym).in_(pseudonyms))
+    current: dict[str, dict[str, bool]] = {}
+    for row in session.exec(query):
+        current.setdefault(row.pseudonym, {})[row.channel] = row.granted
+    return current
 
 
 def withdrawn_by_patient(session: Session, pseudonym: str, channel: str) -> bool:

@@ -72,8 +72,9 @@ def list_(
         if program:
             query = query.where(Patient.program == program)
         rows = []
+        consents = patients.consents_of(session)  # one query, not one per patient
         for p in session.exec(query):
-            consent = patients.consents(session, p.pseudonym)
+            consent = consents.get(p.pseudonym, {})
             rows.append({"pseudonym": p.pseudonym, "program": p.program, "language": p.language,
                          "timezone": p.timezone, "status": p.status,
                          "channels": sorted(ch for ch, ok in consent.items() if ok)})
