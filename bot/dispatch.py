@@ -304,7 +304,8 @@ class Dispatcher:
                 col(Reminder.claim_token) == self.token).values(claimed_at=self.clock()))
             if not renewed.rowcount:
                 return None
-            result = prepare(self.store, session, reminder_id=reminder_id, now=self.now,
+            # judged now, not at the cycle's start: a reminder may have waited in its lane
+            result = prepare(self.store, session, reminder_id=reminder_id, now=self.clock(),
                              channels=self.channels, excluded=excluded)
             if isinstance(result, Delivery):
                 return result

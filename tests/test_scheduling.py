@@ -94,6 +94,19 @@ def test_a_late_reminder_within_grace_is_sent_and_beyond_grace_is_missed(weekly:
     assert sent_count(weekly) == 1
 
 
+def test_the_grace_is_judged_when_the_reminder_is_sent_not_when_the_cycle_began(
+        weekly: Store) -> None:
+    enrol_console(weekly, now=datetime(2026, 11, 20, tzinfo=UTC))
+    due = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+    tick(weekly, now=due - timedelta(days=1))
+    grace = timedelta(hours=_program(weekly).catch_up_grace_hours)
+    late = Dispatcher(store=weekly, channels={"console": ConsoleChannel(weekly)},
+                      now=due + grace - timedelta(seconds=1))
+    late._started -= 5  # the cycle began 5 s ago: its reminder waited in a lane meanwhile
+    assert late.run() == {"missed": 1}
+    assert sent_count(weekly) == 0
+
+
 def test_a_reminder_due_in_quiet_hours_waits_for_the_morning(tmp_path: Path,
                                                               settings: Settings) -> None:
     quiet = 'quiet_hours = { start = "21:00", end = "08:00" }'
