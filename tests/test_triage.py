@@ -139,18 +139,12 @@ def test_non_urgent_flags_match_every_line_and_urgent_precision_is_high() -> Non
     assert precision >= 0.97
 
 
-def test_the_whole_corpus_classifies_in_well_under_a_second() -> None:
-    texts = [r["text"] for r in _corpus()]
-    started = time.perf_counter()
-    for text in texts:
-        classify(text)
-    assert time.perf_counter() - started < 0.5
-
-
 @pytest.mark.parametrize("unit", [
     "suiker ", "geen duizelig ", "128/79 ", "1/", "pijn op de borst ", "kan ", "0 1 ", "a",
 ])
 def test_a_longest_telegram_message_of_repeats_is_classified_quickly(unit: str) -> None:
+    # A guard against patterns that backtrack without end (seen: 16 ms at most), not a
+    # performance goal: the corpus's speed is measured in benchmarks/corpus.py.
     text = (unit * (4096 // len(unit) + 1))[:4096]
     started = time.perf_counter()
     classify(text)
