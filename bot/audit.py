@@ -20,6 +20,7 @@ from sqlmodel import Session, col, select
 from bot.store.models import AuditEvent
 
 GENESIS = "0" * 64
+_NEWEST = "carebot.audit.newest"  # session.info: (transaction, seq, hash) of its last event
 
 
 def _digest(prev_hash: str, *, seq: int, at: datetime, actor: str, action: str,
@@ -45,11 +46,18 @@ def record(
     `detail` takes ids, statuses, counts and channel names only: never a name, address,
     reference or message text.
     """
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(7160)"))  # one writer of the chain
-    last = session.exec(select(AuditEvent).order_by(col(AuditEvent.seq).desc()).limit(1)).first()
-    seq = (last.seq or 0) + 1 if last else 1
-    prev_hash = last.hash if last else GENESIS
+    newest = session.info.get(_NEWEST)
+    if newest is not None and newest[0] is session.get_transaction():
+        # this transaction appended the newest event, and no other writer can have since
+        # (it holds the chain's lock, or SQLite's write lock): no need to read it back
+        seq, prev_hash = newest[1] + 1, newest[2]
+    else:
+        if session.get_bind().dialect.name == "postgresql":
+            session.execute(text("SELECT pg_advisory_xact_lock(7160)"))  # one chain writer
+        last = session.exec(select(AuditEvent).order_by(col(AuditEvent.seq).desc())
+                            .limit(1)).first()
+        seq = (last.seq or 0) + 1 if last else 1
+        prev_hash = last.hash if last else GENESIS
     when = at or datetime.now(UTC)
     detail_json = json.dumps(detail, sort_keys=True, separators=(",", ":"), default=str)
     event = AuditEvent(
@@ -60,6 +68,7 @@ def record(
     )
     session.add(event)
     session.flush()
+    session.info[_NEWEST] = (session.get_transaction(), seq, event.hash)
     return event
 
 

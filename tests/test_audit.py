@@ -46,3 +46,22 @@ def test_a_cut_tail_is_caught_with_a_head_kept_elsewhere(store: Store) -> None:
     with store.session() as session:
         assert audit.verify(session).ok  # the rest is consistent on its own...
         assert audit.verify(session, head=kept).head_found is False  # ...but the head is gone
+
+
+def test_events_after_a_commit_or_a_rollback_in_the_same_session_keep_the_chain(
+        store: Store) -> None:
+    # Within one transaction the newest event is remembered instead of read back; a new
+    # transaction must read it again, whether the last one committed or rolled back.
+    with store.session() as session:
+        audit.record(session, action="test.event", actor="test", n=1)
+        audit.record(session, action="test.event", actor="test", n=2)
+        session.commit()
+        audit.record(session, action="test.event", actor="test", n=3)
+        session.rollback()  # event 3 is gone
+        audit.record(session, action="test.event", actor="test", n=4)
+    _log(store, 2)  # another session appends after
+    with store.session() as session:
+        verdict = audit.verify(session)
+        seqs = [e.seq for e in audit.iter_events(session)]
+    assert verdict.ok and verdict.checked == 5
+    assert seqs == [1, 2, 3, 4, 5]

@@ -48,6 +48,8 @@ def match(store: Store, session: Session, channel: str, address: str) -> Patient
 
 def _apply_keyword(session: Session, patient: Patient, channel: str, triage: Triage,
                    now: datetime) -> None:
+    if triage.keyword not in ("stop", "start"):
+        return  # most replies: no consent to read
     current = patients.consents(session, patient.pseudonym).get(channel)
     if triage.keyword == "stop" and current is not False:
         patients.record_consent(session, pseudonym=patient.pseudonym, channel=channel,
