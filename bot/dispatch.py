@@ -219,12 +219,12 @@ class Dispatcher:
                 DeliveryAttempt.outcome == "pending")).first()
             if attempt is not None:
                 attempt.outcome, attempt.error = "unknown", f"internal error: {kind}"
-                attempt.finished_at = self.now
+                attempt.finished_at = self.clock()
                 session.add(attempt)
                 self._finish(session, reminder, "unconfirmed", f"internal error: {kind}; check "
                              "with the provider before sending again")
             else:  # nothing left: tried again later, within the grace
-                self._retry_at(session, reminder, self.now + backoff(reminder.attempts, None),
+                self._retry_at(session, reminder, self.clock() + backoff(reminder.attempts, None),
                                f"internal error: {kind}")
 
     def claim(self) -> list[int]:
@@ -328,7 +328,7 @@ class Dispatcher:
         assert attempt is not None and reminder is not None
         attempt.outcome, attempt.error = outcome, error
         attempt.provider_id = provider_id or attempt.provider_id  # a callback may have set it
-        attempt.finished_at = self.now
+        attempt.finished_at = self.clock()
         session.add(attempt)
         return reminder
 
@@ -348,13 +348,21 @@ class Dispatcher:
         reason = f"{error.code}: {error}" if error.code else str(error)
         with self.store.session() as session:
             reminder = self._attempt_done(session, delivery, "failed", error=reason[:200])
-            if error.permanent:
-                delivery.mark_unusable(self.store, session, error, now=self.now)
+            now = self.clock()
+            if error.account:  # the provider refuses us, not this patient: their contact
+                audit.record(session, action="send.refused", actor="dispatcher",  # stays
+                             subject=reminder.pseudonym, reminder=reminder.id,
+                             channel=delivery.channel, code=error.code, scope="account", at=now)
+                if likely_channel(self.store, session, reminder_id=reminder.id or 0,
+                                  channels=self.channels, excluded={delivery.channel}):
+                    return True  # another consented channel can take it now
+            elif error.permanent:
+                delivery.mark_unusable(self.store, session, error, now=now)
                 audit.record(session, action="send.refused", actor="dispatcher",
                              subject=reminder.pseudonym, reminder=reminder.id,
-                             channel=delivery.channel, code=error.code, at=self.now)
+                             channel=delivery.channel, code=error.code, at=now)
                 return True
-            retry_at = self.now + backoff(reminder.attempts, error.retry_after)
+            retry_at = now + backoff(reminder.attempts, error.retry_after)
             self._retry_at(session, reminder, retry_at, reason[:200])
             return False
 
@@ -380,7 +388,7 @@ class Dispatcher:
             else:  # not there yet: it may still appear (a slow create), so it is looked up
                 # again before the retry sends anything (see _settle)
                 reminder = self._attempt_done(session, delivery, "not-found", error=error)
-                self._retry_at(session, reminder, self.now + backoff(reminder.attempts, None),
+                self._retry_at(session, reminder, self.clock() + backoff(reminder.attempts, None),
                                "not received by the provider")
 
     def _unsettled(self, reminder_id: int, channel: str) -> Delivery | None:
@@ -422,7 +430,7 @@ class Dispatcher:
             assert reminder is not None
             if reminder.status != "sending" or reminder.claim_token != self.token:
                 return  # taken over during the look-up: the other cycle decides now
-            self._retry_at(session, reminder, self.now + backoff(reminder.attempts, None),
+            self._retry_at(session, reminder, self.clock() + backoff(reminder.attempts, None),
                            "an earlier send could not be looked up")
 
     def _absent(self, earlier: Delivery) -> None:
@@ -437,20 +445,20 @@ class Dispatcher:
             self._finish(session, reminder, "failed", reason)
             return
         reminder.status, reminder.next_attempt_at, reminder.error = "planned", when, reason
-        reminder.updated_at = self.now
+        reminder.updated_at = now = self.clock()
         session.add(reminder)
         audit.record(session, action="send.retry", actor="dispatcher", subject=reminder.pseudonym,
-                     reminder=reminder.id, retry_at=when.isoformat(), at=self.now)
+                     reminder=reminder.id, retry_at=when.isoformat(), at=now)
 
     def _finish(self, session: Session, reminder: Reminder, status: str,
                 reason: str | None) -> None:
-        reminder.status, reminder.updated_at = status, self.now
+        reminder.status, reminder.updated_at = status, self.clock()
         if reason is not None:
             reminder.error = reason
         session.add(reminder)
         audit.record(session, action=f"reminder.{status}", actor="dispatcher",
                      subject=reminder.pseudonym, reminder=reminder.id, channel=reminder.channel,
-                     provider_id=reminder.provider_id, at=self.now)
+                     provider_id=reminder.provider_id, at=reminder.updated_at)
         self.outcomes[status] += 1
 
     async def reconcile_stale(self) -> None:

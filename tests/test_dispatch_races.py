@@ -17,7 +17,7 @@ from bot.dispatch import Dispatcher
 from bot.inbound import status as callbacks
 from bot.scheduling import tick
 from bot.store.keyring import Store, open_store
-from bot.store.models import DeliveryAttempt, Reminder
+from bot.store.models import Contact, DeliveryAttempt, Reminder
 from tests.helpers import enrol_console, sent_count, settings_for, write_program
 
 DUE = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
@@ -244,3 +244,39 @@ def test_F8_a_failed_look_up_leaves_a_claim_taken_over_meanwhile_alone(
         state = (reminder.status, reminder.claim_token)
     store.engine.dispose()
     assert state == ("sending", "cycle-b"), "planned again under the cycle that took it over"
+
+
+class UnenrolledX:
+    """X refusing the hospital's app itself (403 client-forbidden), whoever the recipient."""
+    name = "x"
+    ceiling = "public"
+    needs_address = True
+    concurrency = 1
+
+    async def send(self, message: OutboundMessage) -> str:
+        raise ChannelError("the X app may not send direct messages", code="403", account=True)
+
+    async def lookup(self, message: OutboundMessage) -> str | None:
+        return None
+
+
+def test_an_account_refusal_falls_back_and_keeps_the_contact(tmp_path: Path,
+                                                             settings: Settings) -> None:
+    write_program(tmp_path, sensitivity="public")
+    p = tmp_path / "schedules" / "test-weekly.toml"
+    p.write_text(p.read_text().replace('order = ["console"]', 'order = ["x", "console"]'))
+    store = open_store(settings_for(tmp_path, settings))
+    patients.enrol(store, reference="X-1", program="test-weekly", language="nl",
+                   timezone="Europe/Brussels", name="Jan", contacts={"x": "101"},
+                   consent=["x", "console"], actor="test", now=datetime(2026, 11, 20, tzinfo=UTC))
+    tick(store, now=DUE - timedelta(days=1))
+    outcomes = Dispatcher(store=store, channels={"x": UnenrolledX(),  # type: ignore[dict-item]
+                                                  "console": ConsoleChannel(store)},
+                          now=DUE).run()
+    with store.session() as s:
+        [contact] = s.exec(select(Contact)).all()
+        consent = patients.consents(s, contact.pseudonym)
+    sent = sent_count(store)
+    store.engine.dispose()
+    assert outcomes == {"sent": 1} and sent == 1  # by the console, in the same cycle
+    assert contact.reachable and consent == {"x": True, "console": True}

@@ -29,6 +29,8 @@ class ChannelError(Exception):
     ambiguous: the request may have reached the provider (timeout after sending, Twilio 5xx):
         the message may have gone out, so it must be looked up, never blindly resent.
     opt_out: the provider says the recipient withdrew consent (Twilio 21610, blocked bot).
+    account: the provider refuses the hospital's account, not this recipient (an X app with no
+        DM access): the next consented channel is tried, and the contact stays usable.
     code: the provider's own error code, for the delivery log. Never personal data.
     """
 
@@ -40,6 +42,7 @@ class ChannelError(Exception):
         retry_after: float | None = None,
         ambiguous: bool = False,
         opt_out: bool = False,
+        account: bool = False,
         code: str | None = None,
     ) -> None:
         super().__init__(message)
@@ -47,6 +50,7 @@ class ChannelError(Exception):
         self.retry_after = retry_after
         self.ambiguous = ambiguous
         self.opt_out = opt_out
+        self.account = account
         self.code = code
 
 

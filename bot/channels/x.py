@@ -42,8 +42,8 @@ class RedirectAdapter(HTTPAdapter):
 
 # X's 403 problem types that concern the app, not the recipient: keys from an app that is not
 # attached to a Project, an app without "Read and write and Direct message" permission, an
-# app-only token. Retried like any configuration error, for an admin to fix; the patient's X
-# contact stays usable.
+# app-only token. The next consented channel is tried (or the reminder retried within its
+# grace), for an admin to fix; the patient's X contact stays usable.
 ACCOUNT_PROBLEMS = {"client-forbidden", "oauth1-permissions", "unsupported-authentication"}
 
 
@@ -66,7 +66,8 @@ def map_error(exc: Exception) -> ChannelError:
     if isinstance(exc, tweepy.Forbidden):
         if _problem_type(exc) in ACCOUNT_PROBLEMS:  # every DM would be refused alike
             return ChannelError("the X app may not send direct messages: check its project"
-                                " and permissions in the developer portal", code="403")
+                                " and permissions in the developer portal", code="403",
+                                account=True)
         # the patient does not accept DMs from us
         return ChannelError("recipient does not accept direct messages", permanent=True,
                             code="403")
