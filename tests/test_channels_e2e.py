@@ -180,6 +180,20 @@ def test_with_telegram_unreachable_the_sms_reminders_still_go(
     assert [m.to for m in fake_twilio.messages] == [PHONE]
 
 
+def test_a_twilio_account_refusal_goes_by_the_next_channel_and_keeps_the_number(
+        wired: Cli, fake_twilio: FakeTwilio, fake_x: FakeX) -> None:
+    _x_wired(wired, fake_x)
+    pseudonym = _enrol(wired, consent="sms,x", x="2244994950")["pseudonym"]
+    fake_twilio.fail_next(400, code=21408)  # the account may not send to Belgium
+    cli_tick(wired, first_due() + timedelta(minutes=1))
+    assert fake_twilio.messages == [] and len(fake_x.sent) == 1  # by X, in the same tick
+    first = _deliveries(wired)[0]
+    assert (first["status"], first["channel"]) == ("sent", "x")
+    shown = json.loads(wired("patient", "show", pseudonym, "--format", "json").out)
+    assert shown["addresses"] == {"sms": "reachable", "x": "reachable"}
+    assert shown["consent"] == {"sms": True, "x": True}
+
+
 def test_twilio_429_and_500_are_retried_without_sending_twice(
         wired: Cli, fake_twilio: FakeTwilio) -> None:
     _enrol(wired)

@@ -27,9 +27,11 @@ from bot.ratelimit import Limits
 
 # Twilio error codes that concern the recipient: retrying cannot help.
 OPT_OUT = {21610}  # the recipient replied STOP: Twilio refuses to send until START
-# (21408, "permission to send to this region", is the account's setting, not the patient's:
-# it is refused and retried like any configuration error, for an admin to fix.)
 UNREACHABLE = {21211, 21214, 21217, 21612, 21614, 30003, 30005, 30006}
+# Twilio error codes that concern the hospital's account, not the recipient: 21408, "permission
+# to send an SMS has not been enabled for the region" of the number. The next consented channel
+# is tried (or the reminder retried within its grace), for an admin to fix.
+ACCOUNT = {21408}
 TIMEOUT_SECONDS = 15
 TWILIO = "https://api.twilio.com"
 
@@ -43,6 +45,9 @@ def map_error(exc: Exception) -> ChannelError:
                                 code=str(code))
         if code in UNREACHABLE:
             return ChannelError("number cannot receive SMS", permanent=True, code=str(code))
+        if code in ACCOUNT:
+            return ChannelError("the Twilio account may not send to this region",
+                                code=str(code), account=True)
         if exc.status == 429 or code == 20429:
             return ChannelError("rate limited", retry_after=1.0, code=str(code))
         if exc.status >= 500:
