@@ -349,8 +349,8 @@ class Dispatcher:
         with self.store.session() as session:
             reminder = self._attempt_done(session, delivery, "failed", error=reason[:200])
             now = self.clock()
-            if error.account:  # the provider refuses us, not this patient: their contact
-                audit.record(session, action="send.refused", actor="dispatcher",  # stays
+            if error.account:  # the provider refuses us, not this patient: keep the contact
+                audit.record(session, action="send.refused", actor="dispatcher",
                              subject=reminder.pseudonym, reminder=reminder.id,
                              channel=delivery.channel, code=error.code, scope="account", at=now)
                 if likely_channel(self.store, session, reminder_id=reminder.id or 0,
