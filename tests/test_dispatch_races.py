@@ -144,20 +144,24 @@ def test_F4_with_no_channel_configured_the_cycle_ends(weekly: Store) -> None:
 TIMES: list[tuple[str, float]] = []
 
 
-class PacedX:
-    """An X-like channel: one send per 0.3 s, one worker."""
+class XLike:
+    """An X-like channel with one worker and nothing to look up; subclasses send."""
     name = "x"
     ceiling = "public"
     needs_address = True
     concurrency = 1
 
+    async def lookup(self, message: OutboundMessage) -> str | None:
+        return None
+
+
+class PacedX(XLike):
+    """One send per 0.3 s."""
+
     async def send(self, message: OutboundMessage) -> str:
         await asyncio.sleep(0.3)
         TIMES.append(("x", asyncio.get_running_loop().time()))
         return f"x-{message.attempt_id}"
-
-    async def lookup(self, message: OutboundMessage) -> str | None:
-        return None
 
 
 class TimedConsole(ConsoleChannel):
@@ -246,18 +250,11 @@ def test_F8_a_failed_look_up_leaves_a_claim_taken_over_meanwhile_alone(
     assert state == ("sending", "cycle-b"), "planned again under the cycle that took it over"
 
 
-class UnenrolledX:
+class UnenrolledX(XLike):
     """X refusing the hospital's app itself (403 client-forbidden), whoever the recipient."""
-    name = "x"
-    ceiling = "public"
-    needs_address = True
-    concurrency = 1
 
     async def send(self, message: OutboundMessage) -> str:
         raise ChannelError("the X app may not send direct messages", code="403", account=True)
-
-    async def lookup(self, message: OutboundMessage) -> str | None:
-        return None
 
 
 def test_an_account_refusal_falls_back_and_keeps_the_contact(tmp_path: Path,
