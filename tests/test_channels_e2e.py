@@ -1,5 +1,5 @@
 """End to end over real channels: the `carebot` command and the real SDKs against local fake
-providers on 127.0.0.1 that check every request against ../shared/contracts/."""
+providers on 127.0.0.1 that check every request against tests/contracts/."""
 
 from __future__ import annotations
 

@@ -1,7 +1,8 @@
 """Find and load the provider contracts that the fakes check every request against.
 
-The directory is `$CAREBOT_CONTRACTS_DIR`, else `<repo>/../shared/contracts` (the repo being the
-directory that holds `pyproject.toml`). Each file is parsed once per process: the Twilio OpenAPI
+The directory is `$CAREBOT_CONTRACTS_DIR`, else `<repo>/tests/contracts` (the repo being the
+directory that holds `pyproject.toml`): a copy kept in the repository, so that a fresh clone
+with nothing beside it passes `make test`. Each file is parsed once per process: the Twilio OpenAPI
 spec is 1.9 MB, and building its openapi-core validator is worth doing only once too.
 """
 
@@ -36,7 +37,7 @@ def repo_root() -> Path:
 def contracts_dir() -> Path:
     """Where the contract files live; raises a clear error when they are missing."""
     configured = os.environ.get("CAREBOT_CONTRACTS_DIR")
-    path = Path(configured) if configured else repo_root().parent / "shared" / "contracts"
+    path = Path(configured) if configured else repo_root() / "tests" / "contracts"
     if not (path / TWILIO_FILE).is_file() or not (path / TELEGRAM_FILE).is_file():
         raise FileNotFoundError(
             f"provider contracts not found in {path}; set CAREBOT_CONTRACTS_DIR"
