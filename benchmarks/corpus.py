@@ -119,7 +119,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     rows = load(args.corpus)
     started = time.perf_counter()
-    results = [classify(row["text"]) for row in rows]
+    results = [classify(row["text"], language=row["lang"]) for row in rows]
     elapsed = time.perf_counter() - started
     counts = score(rows, results)
     print(f"corpus: {args.corpus} ({len(rows)} lines)\n")

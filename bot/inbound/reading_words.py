@@ -24,6 +24,20 @@ GLUCOSE_WORDS = (
     r"|(?:blood\s?)?sugg?[ae]r[sz]?|sugur|bg"
 )
 GLUCOSE_WORD = re.compile(rf"\b(?:{GLUCOSE_WORDS})\b")
+FRENCH_GLUCOSE = re.compile(r"\b(?:glyc[ae]?mi[ea]?|glycemi|glic[ae]?mi[ea]?|sucre)\b")
+
+# A meter that shows HI or LO instead of a number: after a glucose or meter word, or just
+# before a meter word ("HI op de meter"). "Hi nurse" at the start of a reply is a greeting.
+_METER_WORDS = (
+    r"meter|toestel|apparaat|lecteur|appareil|gluco\s?met(?:er|re)|machine|device|display"
+    r"|scherm|ecran"
+)
+METER_CODE = re.compile(
+    rf"(?:\b(?:{GLUCOSE_WORDS}|{_METER_WORDS})\b(?:\s+[a-z:=]+){{0,3}}?\s*[:=]?\s*"
+    r"(?P<code>hi|lo)\b(?!\s+(?:there|all|nurse|zuster|madame|dokter))"
+    rf"|\b(?P<code2>hi|lo)\s+(?:op|on|sur|au|du|van|from|of|in|dans)\s+(?:\w+\s+)?"
+    rf"(?:{_METER_WORDS})\b)"
+)
 
 # Other measurements and lab values a patient may send: their numbers are not glucose.
 OTHER_MEASURE = re.compile(

@@ -11,8 +11,13 @@ pressure comes out in mmHg, glucose in mmol/L rounded to one decimal:
 - `7.8 mmol/L`, `7,8 mmol`, `140 mg/dL` (divided by 18), `1,4 g/L` and `1g40` (g/L: 1.4 g/L
   is 1400 mg/L, so 140 mg/dL, divided by 18: 7.8 mmol/L); after a glucose word (suiker,
   glycémie, sugar...) a bare number under 35 is mmol/L and one from 35 up is mg/dL, the unit
-  Belgian meters show. A lone decimal beside a blood pressure (`130/80 en 6,5`) is
-  taken as the glucose the weekly reminder asked for.
+  Belgian meters show; in a French reply, 0.4 to 3.5 is g/L (Belgian and French meters show
+  `1,26 g/L`, which as mmol/L would be a coma). Such a value has its unit *assumed*, and the
+  reply says so. A lone decimal beside a blood pressure (`130/80 en 6,5`) is taken as the
+  glucose the weekly reminder asked for (its unit assumed too). A meter's `HI` or `LO` after a
+  glucose or meter word is a reading too high or too low to show: urgent.
+- Several readings of a kind are all kept (`suiker 5,6 en 14,2 na het eten`, `bg 95 this
+  morning and 380 after dinner`), in any order of their words (`onderdruk 95 bovendruk 152`).
 
 Dates, clock times and phone numbers are blanked out before any number is read, and a value
 outside the physiological bounds below is never returned: when in doubt, no reading. When a
@@ -26,12 +31,11 @@ import re
 from dataclasses import dataclass
 
 from bot.inbound import reading_words as words
-from bot.inbound.text import fold
+from bot.inbound.glucose import GlucoseReader
+from bot.inbound.normalise import normalise
 
 SYSTOLIC_BOUNDS = (50, 300)
 DIASTOLIC_BOUNDS = (20, 200)
-GLUCOSE_BOUNDS = (0.5, 50.0)
-MG_DL_PER_MMOL_L = 18.0
 
 
 @dataclass(frozen=True)
@@ -41,6 +45,8 @@ class Readings:
     systolic: int | None = None  # mmHg
     diastolic: int | None = None  # mmHg
     glucose_mmol_l: float | None = None  # rounded to 1 decimal
+    glucose_unit_assumed: bool = False  # no unit written: read by plausibility
+    glucose_code: str | None = None  # "HI" or "LO": the meter could not show a number
 
 
 @dataclass(frozen=True)
@@ -49,6 +55,8 @@ class AllReadings:
 
     pressures: tuple[tuple[int, int], ...] = ()
     glucoses: tuple[float, ...] = ()
+    glucose_codes: tuple[str, ...] = ()  # "HI", "LO"
+    unit_assumed: bool = False  # some glucose was read without a unit
 
 
 _BEFORE = r"(?<![0-9])(?<![0-9][.,])"
@@ -65,33 +73,50 @@ _LABELLED = re.compile(
     r"(?:onderdruk|onderste|onder|diastolis\w*|diastolic|diastolique|diastole|dia|min\w*)"
     rf"\s*[:=]?\s*{_BEFORE}(?P<dia>[0-9]{{1,3}}(?:[.,][0-9])?){_AFTER}"
 )
-_DATE_PAIR = re.compile(rf"{_BEFORE}[0-9]{{1,2}}\s*[/\-]\s*[0-9]{{1,2}}{_AFTER}")
-_GNUM = rf"(?<![0-9/])(?<![0-9][.,])(?P<num>[0-9]{{1,3}}(?:[.,][0-9]{{1,2}})?){_AFTER}"
-_NUMBER = re.compile(rf"{_GNUM}(?!\s*/\s*[0-9])")
-_SENTENCE_END = re.compile(r"[!?;\n]|\.(?![0-9])")
-_WORD_REACH = 40  # how far after "suiker" a number may stand and still be its value
-_BEFORE_WORD = re.compile(
-    rf"{_GNUM}(?P<gap>\s*(?:(?:voor|van|de|du|for|pour|la|het|my|ma|mijn|le|mon)\s+){{0,2}})"
-    rf"(?:{words.GLUCOSE_WORDS})\b"
+_LABELLED_REVERSED = re.compile(
+    r"\b(?:onderdruk|onderste|onder|diastolis\w*|diastolic|diastolique|diastole|dia|min\w*"
+    r"|basse)"
+    rf"\s*[:=]?\s*{_BEFORE}(?P<dia>[0-9]{{1,3}}(?:[.,][0-9])?){_AFTER}\s*(?:[mc]m\s*hg)?"
+    r"\s*[,;/]?\s*(?:en|et|and|&)?\s*"
+    r"(?:bovendruk|bovenste|boven|systolis\w*|systolic|systolique|systole|sys|max\w*|haute)"
+    rf"\s*[:=]?\s*{_BEFORE}(?P<sys>[0-9]{{1,3}}(?:[.,][0-9])?){_AFTER}"
 )
-_WITH_UNIT = re.compile(rf"{_GNUM}(?=\s*(?:mmol|mg|gr?\s*/|g\s+par|gramm))")
-_G_AND_CENTIGRAMS = re.compile(r"(?<![0-9.,])(?P<g>[0-9])\s?g\s?(?P<cg>[0-9]{2})(?![0-9])")
+_DATE_PAIR = re.compile(rf"{_BEFORE}[0-9]{{1,2}}\s*[/\-]\s*[0-9]{{1,2}}{_AFTER}")
 
 
-def parse_readings(text: str) -> Readings:
+def parse_readings(text: str, *, language: str | None = None) -> Readings:
     """The first blood pressure and the first glucose reading in `text`, normalised."""
-    found = find_readings(text)
+    return first_readings(find_readings(text, language=language))
+
+
+def first_readings(found: AllReadings) -> Readings:
+    """The first reading of each kind, as the reply's summary."""
     systolic, diastolic = found.pressures[0] if found.pressures else (None, None)
     glucose = found.glucoses[0] if found.glucoses else None
-    return Readings(systolic=systolic, diastolic=diastolic, glucose_mmol_l=glucose)
+    return Readings(systolic=systolic, diastolic=diastolic, glucose_mmol_l=glucose,
+                    glucose_unit_assumed=found.unit_assumed,
+                    glucose_code=found.glucose_codes[0] if found.glucose_codes else None)
 
 
-def find_readings(text: str) -> AllReadings:
-    """Every plausible blood pressure (mmHg) and glucose (mmol/L) in `text`, in order."""
-    masked = _mask(fold(text))
+def find_readings(text: str, *, language: str | None = None) -> AllReadings:
+    """Every plausible blood pressure (mmHg) and glucose (mmol/L) in `text`, in order.
+
+    `language` is the patient's ("nl", "fr", "en"): a bare glucose of 0.4-3.5 in a French
+    reply is g/L. Unknown, a French glucose word (`glycémie`, `sucre`) decides.
+    """
+    masked = _mask(normalise(text))
     pressures, rest = _pressures(masked)
-    glucoses = _glucoses(rest, beside_pressure=bool(pressures))
-    return AllReadings(pressures=tuple(pressures), glucoses=tuple(glucoses))
+    french = language == "fr" or (language is None and bool(words.FRENCH_GLUCOSE.search(rest)))
+    reader = GlucoseReader(rest, french=french)
+    glucoses = reader.read(beside_pressure=bool(pressures))
+    return AllReadings(pressures=tuple(pressures), glucoses=tuple(glucoses),
+                       glucose_codes=tuple(_codes(rest)), unit_assumed=reader.assumed)
+
+
+def _codes(text: str) -> list[str]:
+    """`HI` / `LO` shown by a meter, after a glucose or meter word ("suiker HI", "meter says
+    LO"), or just before a meter word ("HI op de meter")."""
+    return [(match["code"] or match["code2"]).upper() for match in words.METER_CODE.finditer(text)]
 
 
 def plausible_pressure(systolic: int, diastolic: int) -> bool:
@@ -125,11 +150,12 @@ def _pressures(text: str) -> tuple[list[tuple[int, int]], str]:
     """Blood pressures in reading order, and the text with them blanked out."""
     found: list[tuple[int, tuple[int, int]]] = []
     spans: list[tuple[int, int]] = []
-    for match in _LABELLED.finditer(text):
-        pair = _pressure(match["sys"], match["dia"], bp_context=True, unit=None)
-        if pair is not None:
-            found.append((match.start(), pair))
-            spans.append(match.span())
+    for labelled in (_LABELLED, _LABELLED_REVERSED):
+        for match in labelled.finditer(_blank_spans(text, spans)):
+            pair = _pressure(match["sys"], match["dia"], bp_context=True, unit=None)
+            if pair is not None:
+                found.append((match.start(), pair))
+                spans.append(match.span())
     text = _blank_spans(text, spans)
     for match in _PAIR.finditer(text):
         context = match["unit"] == "cm" or _bp_context(text, match.start(), match.end())
@@ -173,89 +199,3 @@ def _pressure(sys_raw: str, dia_raw: str, *, bp_context: bool,
         if plausible_pressure(*pair):
             return pair
     return None
-
-
-def _glucoses(text: str, *, beside_pressure: bool) -> list[float]:
-    """Glucose readings in mmol/L in reading order, from words, units and the g/L shorthand."""
-    found: dict[int, float | None] = {}
-    for match in _G_AND_CENTIGRAMS.finditer(text):
-        grams = int(match["g"]) + int(match["cg"]) / 100
-        found[match.start()] = _in_bounds(grams * 1000 / 10 / MG_DL_PER_MMOL_L)
-    text = _G_AND_CENTIGRAMS.sub(_blank, text)
-    for word in words.GLUCOSE_WORD.finditer(text):
-        _after_word(text, word.end(), found)
-    for match in _BEFORE_WORD.finditer(text):
-        if any(c in match["num"] for c in ".,"):
-            _keep(found, match.start("num"), _glucose(text, match.end("num"), match["num"], True))
-    for match in _WITH_UNIT.finditer(text):
-        if not _other_measure_before(text, match.start()):
-            _keep(found, match.start("num"), _glucose(text, match.end("num"), match["num"], False))
-    values = [value for _, value in sorted(found.items()) if value is not None]
-    if not values and beside_pressure:
-        values = _lone_decimal(text)
-    return values
-
-
-def _after_word(text: str, start: int, found: dict[int, float | None]) -> None:
-    """The first number after a glucose word that is a glucose, within the same sentence."""
-    end = min(len(text), start + _WORD_REACH + 12)  # a window, so long texts stay linear
-    for match in _NUMBER.finditer(text, start, end):
-        gap = text[start:match.start()]
-        if (match.start() - start > _WORD_REACH or _SENTENCE_END.search(gap)
-                or words.BP_WORD.search(gap) or words.OTHER_MEASURE.search(gap)
-                or (match.end() == end < len(text))):  # cut off by the window: unsure
-            return
-        value = _glucose(text, match.end("num"), match["num"], True)
-        if value is not None:
-            _keep(found, match.start("num"), value)
-            return
-
-
-def _keep(found: dict[int, float | None], position: int, value: float | None) -> None:
-    if found.get(position) is None:
-        found[position] = value
-
-
-def _glucose(text: str, end: int, raw: str, after_word: bool) -> float | None:
-    """The value at text[..end] in mmol/L, by its unit, or None when it counts something else."""
-    value = _number(raw)
-    unit = words.GLUCOSE_UNIT.match(text, end)
-    if unit is not None and (unit["mg"] is None or after_word):
-        if unit["mmol"]:
-            return _in_bounds(value)
-        if unit["gl"]:
-            return _in_bounds(value * 1000 / 10 / MG_DL_PER_MMOL_L)
-        return _in_bounds(value / MG_DL_PER_MMOL_L)
-    if not after_word or words.NOT_A_READING_AFTER.match(text, end):
-        return None
-    if end < len(text) and text[end].isalpha():
-        return None
-    # After a glucose word: under 35 is mmol/L, from 35 up the mg/dL of Belgian meters.
-    return _in_bounds(value if value < 35 else value / MG_DL_PER_MMOL_L)
-
-
-def _in_bounds(mmol_l: float) -> float | None:
-    value = round(mmol_l, 1)
-    return value if GLUCOSE_BOUNDS[0] <= value <= GLUCOSE_BOUNDS[1] else None
-
-
-def _other_measure_before(text: str, start: int) -> bool:
-    """Cholesterol 5,2 mmol/L is not a glucose: another measure named shortly before."""
-    before = text[max(0, start - 30):start]
-    return bool(words.OTHER_MEASURE.search(before)) and not words.GLUCOSE_WORD.search(before)
-
-
-def _lone_decimal(text: str) -> list[float]:
-    """`130/80 en 6,5`: the one decimal beside a blood pressure is the glucose asked for."""
-    candidates = [
-        match for match in _NUMBER.finditer(text)
-        if any(c in match["num"] for c in ".,")
-        and 2 <= _number(match["num"]) < 35
-        and not words.NOT_A_READING_AFTER.match(text, match.end())
-        and not (match.end() < len(text) and text[match.end()].isalpha())
-        and not _other_measure_before(text, match.start())
-    ]
-    if len(candidates) != 1:
-        return []
-    value = _in_bounds(_number(candidates[0]["num"]))
-    return [] if value is None else [value]

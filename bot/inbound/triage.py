@@ -4,12 +4,15 @@
 order of FLAGS:
 
 - `urgent`: a warning sign (`bot.inbound.warning_signs`), or a reading at an urgent
-  threshold. The patient is told at once to call the emergency number.
+  threshold, or a meter that shows HI or LO. The patient is told at once to call the
+  emergency number.
 - `attention`: a reading outside the attention thresholds. A reading at an urgent level is
   outside them too, so it carries both flags: each flag keeps one meaning ("a reading is out
   of range", "call now"), a count of out-of-range readings stays a count, and a nurse who
-  filters on `attention` still sees it.
-- `opt-out`: the reply is a one-word stop keyword; `info`: a one-word help keyword.
+  filters on `attention` still sees it. A reply that names a body part or a sense with a
+  change ("my knee is swollen") and no warning sign is `attention` too: never plain.
+- `opt-out`: the reply is a one-word stop keyword, or asks in words for the messages to stop
+  (`bot.inbound.optout`); `info`: a one-word help keyword.
 
 When a reply holds several readings ("gisteren 190/105, nu 150/90"), every one of them counts
 for the flags, so that a bad value is never hidden by a good one written before it;
@@ -21,8 +24,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.inbound import grammar
 from bot.inbound.keywords import keyword_of
-from bot.inbound.readings import AllReadings, Readings, find_readings
+from bot.inbound.normalise import normalise
+from bot.inbound.optout import stop_request
+from bot.inbound.readings import AllReadings, Readings, find_readings, first_readings
 from bot.inbound.warning_signs import warning_signs
 
 
@@ -55,24 +61,25 @@ class Triage:
     keyword: str | None  # from keyword_of()
 
 
-def classify(text: str, thresholds: Thresholds = DEFAULT_THRESHOLDS) -> Triage:
-    """Readings, warning signs, keyword and flags of one reply."""
-    found = find_readings(text)
+def classify(text: str, thresholds: Thresholds = DEFAULT_THRESHOLDS, *,
+             language: str | None = None) -> Triage:
+    """Readings, warning signs, keyword and flags of one reply.
+
+    `language` is the patient's, when known: it decides how a bare glucose number is read.
+    """
+    found = find_readings(text, language=language)
     signs = warning_signs(text)
     keyword = keyword_of(text)
+    reading_urgent = _any_urgent(found, thresholds) or bool(found.glucose_codes)
     raised = {
-        "urgent": bool(signs) or _any_urgent(found, thresholds),
-        "attention": _any_attention(found, thresholds),
-        "opt-out": keyword == "stop",
+        "urgent": bool(signs) or reading_urgent,
+        "attention": _any_attention(found, thresholds) or reading_urgent or (
+            not signs and grammar.body_changes(normalise(text))),
+        "opt-out": keyword == "stop" or (keyword is None and stop_request(text)),
         "info": keyword == "help",
     }
-    readings = Readings(
-        systolic=found.pressures[0][0] if found.pressures else None,
-        diastolic=found.pressures[0][1] if found.pressures else None,
-        glucose_mmol_l=found.glucoses[0] if found.glucoses else None,
-    )
-    return Triage(flags=tuple(flag for flag in FLAGS if raised[flag]), readings=readings,
-                  signs=signs, keyword=keyword)
+    return Triage(flags=tuple(flag for flag in FLAGS if raised[flag]),
+                  readings=first_readings(found), signs=signs, keyword=keyword)
 
 
 def _any_urgent(found: AllReadings, limits: Thresholds) -> bool:

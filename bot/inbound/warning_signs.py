@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import re
 
+from bot.inbound import grammar
+from bot.inbound.normalise import normalise
 from bot.inbound.sign_words import NEGATIONS, SIGN_PATTERNS
-from bot.inbound.text import fold
 from bot.inbound.typos import repair_text
 
-SIGNS = ("balance", "eyes", "face", "arm", "leg", "speech", "chest_pain", "headache")
+SIGNS = ("balance", "eyes", "face", "arm", "leg", "speech", "chest_pain", "headache", "faint",
+         "confusion", "stroke")
 
 _COMPILED = {sign: re.compile("|".join(f"(?:{p})" for p in patterns))
              for sign, patterns in SIGN_PATTERNS.items()}
@@ -50,8 +52,10 @@ _ANSWERED_NO = re.compile(
 
 def warning_signs(text: str) -> tuple[str, ...]:
     """The warning signs named in `text`, in the order of SIGNS, each at most once."""
-    folded = repair_text(fold(text), _SPELLED_OUT)
-    return tuple(sign for sign in SIGNS if _mentions(folded, _COMPILED[sign]))
+    folded = repair_text(normalise(text), _SPELLED_OUT)
+    found = grammar.signs(folded)
+    return tuple(sign for sign in SIGNS if sign in found or (
+        sign in _COMPILED and _mentions(folded, _COMPILED[sign])))
 
 
 def _mentions(text: str, pattern: re.Pattern[str]) -> bool:
