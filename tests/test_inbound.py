@@ -73,3 +73,33 @@ def test_a_message_from_an_unknown_number_is_kept_for_the_nurses(store: Store) -
         assert reply is not None and reply.key_owner == "_inbox"
         assert store.decrypt(session, "_inbox", reply.text_enc, table="reply", column="text",
                              row=reply.id or 0) == "wie is dit?"
+
+
+def test_a_request_in_words_to_stop_withdraws_that_channel_and_is_confirmed(
+        store: Store) -> None:
+    who = _enrol(store)
+    result = receive(store, channel="sms", text="je ne veux plus recevoir ces messages",
+                     received_at=NOW, address="+32470000001")
+    assert result.flags == ("opt-out",) and result.keyword is None
+    assert result.answer is not None and "plus de messages" in result.answer
+    assert _consent(store, who) == {"sms": False, "console": True}
+
+
+def test_a_stop_about_something_else_keeps_the_consent(store: Store) -> None:
+    who = _enrol(store)
+    result = receive(store, channel="sms", text="j'ai arrêté de fumer, ça va bien",
+                     received_at=NOW, address="+32470000001")
+    assert "opt-out" not in result.flags and result.answer is None
+    assert _consent(store, who)["sms"] is True
+
+
+def test_a_stop_with_a_warning_sign_gets_the_emergency_answer_first_then_the_opt_out(
+        store: Store) -> None:
+    who = _enrol(store)
+    result = receive(store, channel="sms", text="arrêtez ces messages, ma bouche pend à gauche",
+                     received_at=NOW, address="+32470000001")
+    assert result.flags[0] == "urgent" and "opt-out" in result.flags
+    assert result.answer is not None
+    emergency, _, confirmation = result.answer.partition("\n\n")
+    assert "112" in emergency and "plus de messages" in confirmation
+    assert _consent(store, who)["sms"] is False

@@ -103,11 +103,61 @@ def test_it_converts_grams_per_litre_to_mmol(text: str, expected: float) -> None
     ("bloedsuiker nuchter 5.9", 5.9),
     ("my sugar was 15", 15.0),
     ("sugar 2.7 feeling shaky", 2.7),
-    ("glycémie 1,05", 1.1),  # the design's rule: a bare number under 35 is mmol/L
+    ("glycemie 1,05", 1.1),  # not a French reply: mmol/L
 ])
 def test_it_reads_a_bare_number_under_35_after_a_glucose_word_as_mmol(
         text: str, expected: float) -> None:
-    assert parse_readings(text).glucose_mmol_l == expected
+    readings = parse_readings(text, language="nl")
+    assert (readings.glucose_mmol_l, readings.glucose_unit_assumed) == (expected, True)
+
+
+@pytest.mark.parametrize(("text", "language", "expected"), [
+    ("glycémie 1,26", "fr", 7.0),  # a Belgian meter's g/L, not 1.26 mmol/L (a coma)
+    ("glycémie 1,05", None, 5.8),  # unknown language: the French word decides
+    ("sucre 0,45", "fr", 2.5),
+    ("glycémie 3,5", "fr", 19.4),
+    ("glycémie 5,6", "fr", 5.6),  # above 3.5: mmol/L
+    ("suiker 1,2", "nl", 1.2),
+])
+def test_a_bare_glucose_in_a_french_reply_from_0_4_to_3_5_is_grams_per_litre(
+        text: str, language: str | None, expected: float) -> None:
+    readings = parse_readings(text, language=language)
+    assert (readings.glucose_mmol_l, readings.glucose_unit_assumed) == (expected, True)
+
+
+def test_a_glucose_with_its_unit_written_has_no_unit_assumed() -> None:
+    assert not parse_readings("glycémie 1,26 g/l", language="fr").glucose_unit_assumed
+    assert not parse_readings("suiker 7,8 mmol").glucose_unit_assumed
+
+
+@pytest.mark.parametrize(("text", "code"), [
+    ("suiker HI", "HI"), ("mijn suikerke gaf HI op de meter", "HI"), ("meter says LO", "LO"),
+    ("LO op mijn suikermeter", "LO"), ("le lecteur de glycémie affiche LO", "LO"),
+])
+def test_a_meter_that_shows_hi_or_lo_is_read_as_such(text: str, code: str) -> None:
+    assert parse_readings(text).glucose_code == code
+
+
+@pytest.mark.parametrize("text", ["Hi nurse, all fine", "hi, my meter is new", "lo and behold"])
+def test_a_greeting_is_not_a_meter_code(text: str) -> None:
+    assert parse_readings(text).glucose_code is None
+
+
+@pytest.mark.parametrize(("text", "pair"), [
+    ("onderdruk 95 bovendruk 152", (152, 95)), ("diastolic 88 systolic 141", (141, 88)),
+    ("tension basse 9 haute 14", (140, 90)), ("19 op 11 vanmorgen", (190, 110)),
+    ("bp 120 slash 75", (120, 75)),
+])
+def test_it_reads_pressures_in_either_word_order_and_as_dictated(
+        text: str, pair: tuple[int, int]) -> None:
+    assert find_readings(text).pressures == (pair,)
+
+
+def test_it_keeps_every_glucose_after_one_word_and_reads_dialect_words() -> None:
+    assert find_readings("bg 95 this morning and 380 after dinner").glucoses == (5.3, 21.1)
+    assert find_readings("suiker 7,2 en 2 boterhammen").glucoses == (7.2,)
+    assert find_readings("suikerke 24,3").glucoses == (24.3,)
+    assert find_readings("glycémie 6 virgule 4", language="fr").glucoses == (6.4,)
 
 
 @pytest.mark.parametrize(("text", "expected"), [
@@ -119,8 +169,8 @@ def test_it_reads_a_bare_number_from_35_after_a_glucose_word_as_mg_per_dl(
 
 
 def test_it_takes_the_lone_decimal_beside_a_blood_pressure_as_glucose() -> None:
-    assert parse_readings("130/80 en 6,5") == Readings(130, 80, 6.5)
-    assert parse_readings("140/90 7,5 72") == Readings(140, 90, 7.5)
+    assert _values("130/80 en 6,5") == (130, 80, 6.5)
+    assert _values("140/90 7,5 72") == (140, 90, 7.5)
     assert parse_readings("7.8") == Readings()
 
 
@@ -141,12 +191,17 @@ def test_it_skips_a_counted_number_to_find_the_glucose_after_it() -> None:
 
 def test_it_keeps_the_first_reading_and_finds_them_all() -> None:
     text = "gisteren 190/105, vandaag 150/90, suiker 6,1 en later suiker 8,2"
-    assert parse_readings(text) == Readings(190, 105, 6.1)
+    assert _values(text) == (190, 105, 6.1)
     assert find_readings(text).pressures == ((190, 105), (150, 90))
     assert find_readings(text).glucoses == (6.1, 8.2)
 
 
 def test_it_reads_both_kinds_in_one_reply() -> None:
-    assert parse_readings("bloeddruk vanmorgen 132/84 en suiker 6,4") == Readings(132, 84, 6.4)
-    assert parse_readings("tension: 128/76, glycémie: 102 mg/dl") == Readings(128, 76, 5.7)
-    assert parse_readings("TA 17/10 glycémie 1,62 g/l") == Readings(170, 100, 9.0)
+    assert _values("bloeddruk vanmorgen 132/84 en suiker 6,4") == (132, 84, 6.4)
+    assert _values("tension: 128/76, glycémie: 102 mg/dl") == (128, 76, 5.7)
+    assert _values("TA 17/10 glycémie 1,62 g/l") == (170, 100, 9.0)
+
+
+def _values(text: str) -> tuple[int | None, int | None, float | None]:
+    readings = parse_readings(text)
+    return readings.systolic, readings.diastolic, readings.glucose_mmol_l

@@ -1,10 +1,14 @@
-"""Triage flags of a reply, and the whole labelled corpus (bot.inbound.triage).
+"""Triage flags of a reply, and the two labelled corpora (bot.inbound.triage).
 
-The corpus, tests/corpus/replies.jsonl, holds realistic patient replies labelled by hand
-with the flags a careful nurse would raise and the readings she would read. Agreement
-asked of the classifier on it: urgent recall 100%; readings exact on every line; the other
-flags exact on every line; urgent precision at least 97% (a few false alarms are the price
-of never missing a sign: they are listed in the corpus as such).
+Two corpora of realistic patient replies, labelled by hand with the flags a careful nurse
+would raise and the readings she would read, by the rules in the README:
+- tests/corpus/replies.jsonl, the development set: the lexicons and the grammar are tuned on
+  it;
+- tests/corpus/heldout.jsonl, the held-out set: written apart from the word lists and the
+  grammar, never tuned on line by line (a miss is fixed by a concept or a rule, then the
+  held-out set is checked again).
+Agreement asked of the classifier on each: urgent recall 100%; at most 5% of the non-urgent
+lines flagged urgent; readings exact on at least 97% of the lines; opt-out recall at least 90%.
 """
 
 from __future__ import annotations
@@ -22,11 +26,17 @@ from bot.inbound.triage import DEFAULT_THRESHOLDS, FLAGS, Thresholds, classify
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = Path(__file__).resolve().parent / "corpus" / "replies.jsonl"
+HELDOUT = Path(__file__).resolve().parent / "corpus" / "heldout.jsonl"
+CORPORA = pytest.mark.parametrize("path", [CORPUS, HELDOUT], ids=["development", "held-out"])
 
 
-def _corpus() -> list[dict[str, Any]]:
-    with CORPUS.open(encoding="utf-8") as lines:
+def _corpus(path: Path = CORPUS) -> list[dict[str, Any]]:
+    with path.open(encoding="utf-8") as lines:
         return [json.loads(line) for line in lines if line.strip()]
+
+
+def _classified(path: Path) -> list[tuple[dict[str, Any], Any]]:
+    return [(row, classify(row["text"], language=row["lang"])) for row in _corpus(path)]
 
 
 def _flags(text: str, thresholds: Thresholds = DEFAULT_THRESHOLDS) -> tuple[str, ...]:
@@ -103,40 +113,55 @@ def test_keywords_become_opt_out_and_info(
     assert (triage.flags, triage.keyword) == (flags, keyword)
 
 
-def test_the_corpus_is_large_well_formed_and_mostly_dutch() -> None:
-    rows = _corpus()
-    assert len(rows) >= 330
+@CORPORA
+def test_each_corpus_is_large_well_formed_and_a_third_each_language(path: Path) -> None:
+    rows = _corpus(path)
+    assert len(rows) >= 300 and sum("urgent" in r["flags"] for r in rows) >= 120
     for row in rows:
-        assert set(row) == {"text", "lang", "flags", "systolic", "diastolic", "glucose_mmol_l"}
+        assert {"text", "lang", "flags", "systolic", "diastolic", "glucose_mmol_l"} <= set(row)
+        assert set(row) <= {"text", "lang", "flags", "systolic", "diastolic", "glucose_mmol_l",
+                            "kind"}
         assert row["lang"] in ("nl", "fr", "en") and set(row["flags"]) <= set(FLAGS)
     shares = {lang: sum(r["lang"] == lang for r in rows) / len(rows) for lang in ("nl", "fr", "en")}
-    assert 0.35 <= shares["nl"] <= 0.45 and 0.25 <= shares["fr"] <= 0.35
-    assert 0.25 <= shares["en"] <= 0.35
+    assert all(0.25 <= share <= 0.45 for share in shares.values())
     assert len({(r["text"], r["lang"]) for r in rows}) == len(rows)
 
 
-def test_every_urgent_reply_in_the_corpus_is_flagged_urgent() -> None:
-    missed = [r["text"] for r in _corpus() if "urgent" in r["flags"]
-              and "urgent" not in classify(r["text"]).flags]
+def test_the_held_out_corpus_shares_no_line_with_the_development_one() -> None:
+    assert not {r["text"] for r in _corpus(HELDOUT)} & {r["text"] for r in _corpus(CORPUS)}
+
+
+@CORPORA
+def test_every_urgent_reply_in_each_corpus_is_flagged_urgent(path: Path) -> None:
+    missed = [row["text"] for row, triage in _classified(path)
+              if "urgent" in row["flags"] and "urgent" not in triage.flags]
     assert missed == []
 
 
-def test_readings_match_every_labelled_line_of_the_corpus() -> None:
-    wrong = [(r["text"], classify(r["text"]).readings) for r in _corpus()
-             if classify(r["text"]).readings
-             != Readings(r["systolic"], r["diastolic"], r["glucose_mmol_l"])]
-    assert wrong == []
+@CORPORA
+def test_at_most_five_percent_of_the_non_urgent_replies_are_flagged_urgent(path: Path) -> None:
+    calm = [(row, triage) for row, triage in _classified(path) if "urgent" not in row["flags"]]
+    false_urgent = [row["text"] for row, triage in calm if "urgent" in triage.flags]
+    assert len(false_urgent) <= 0.05 * len(calm), false_urgent
 
 
-def test_non_urgent_flags_match_every_line_and_urgent_precision_is_high() -> None:
-    rows = _corpus()
-    results = [classify(r["text"]) for r in rows]
-    wrong = [r["text"] for r, t in zip(rows, results, strict=True)
-             if [f for f in t.flags if f != "urgent"] != [f for f in r["flags"] if f != "urgent"]]
-    assert wrong == []
-    flagged = [r for r, t in zip(rows, results, strict=True) if "urgent" in t.flags]
-    precision = sum("urgent" in r["flags"] for r in flagged) / len(flagged)
-    assert precision >= 0.97
+@CORPORA
+def test_readings_are_exact_on_at_least_97_percent_of_each_corpus(path: Path) -> None:
+    results = _classified(path)
+    wrong = [row["text"] for row, t in results
+             if (t.readings.systolic, t.readings.diastolic, t.readings.glucose_mmol_l)
+             != (row["systolic"], row["diastolic"], row["glucose_mmol_l"])]
+    assert len(wrong) <= 0.03 * len(results), wrong
+
+
+@CORPORA
+def test_opt_outs_in_words_are_found_and_stops_about_something_else_are_not(path: Path) -> None:
+    results = _classified(path)
+    labelled = [t for row, t in results if "opt-out" in row["flags"]]
+    found = sum("opt-out" in t.flags for t in labelled)
+    wrong = [row["text"] for row, t in results
+             if "opt-out" in t.flags and "opt-out" not in row["flags"]]
+    assert found >= 0.9 * len(labelled) and wrong == []
 
 
 @pytest.mark.parametrize("unit", [

@@ -67,7 +67,7 @@ def show(reply_id: int, fmt: Format = FormatOption) -> None:
                      reply=reply_id)
         data = {"id": reply.id, "pseudonym": reply.pseudonym, "channel": reply.channel,
                 "received_at": iso(reply.received_at), "text": text, "flags": _flags(reply),
-                "readings": readings, "reviewed": reply.reviewed}
+                "readings": _shown(readings), "reviewed": reply.reviewed}
     if fmt is Format.json:
         sys.stdout.write(json.dumps(data, ensure_ascii=False) + "\n")
         return
@@ -95,3 +95,14 @@ def resolve(reply_id: int,
         audit.record(session, action="reply.resolve", actor=who, subject=reply.pseudonym,
                      reply=reply_id, with_note=bool(note))
     console.print(f"reply {reply_id} resolved")
+
+
+def _shown(readings: dict[str, object]) -> dict[str, object]:
+    """The readings as a nurse reads them: what was found, and whether a unit was assumed."""
+    shown = {k: v for k, v in readings.items()
+             if v is not None and k not in ("glucose_unit_assumed", "glucose_code")}
+    if readings.get("glucose_code"):
+        shown["glucose"] = f"meter shows {readings['glucose_code']}"
+    if readings.get("glucose_unit_assumed"):
+        shown["glucose_unit"] = "unit assumed"
+    return shown

@@ -30,9 +30,12 @@ def answer_for(triage: Triage, *, program: Program | None, language: str | None,
     lang = language if language in ("nl", "fr", "en") else "en"
     if "urgent" in triage.flags:
         if program is not None and language in program.emergency:
-            return program.emergency[language]
-        return EMERGENCY.format(number=emergency_number)
-    if triage.keyword == "stop":
+            emergency = program.emergency[language]
+        else:
+            emergency = EMERGENCY.format(number=emergency_number)
+        # A reply that is both a warning sign and a STOP: the emergency first, then the opt-out.
+        return f"{emergency}\n\n{STOPPED[lang]}" if "opt-out" in triage.flags else emergency
+    if "opt-out" in triage.flags:
         return STOPPED[lang]
     if triage.keyword == "start":
         return STARTED[lang]

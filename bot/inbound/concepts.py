@@ -35,7 +35,11 @@ IDIOMS = {
     "even weg geweest": "flauwgevallen", "failli tomber": "trebuche", "fall down": "fellover",
     "fell down": "fellover", "fell over": "fellover", "falls down": "fellover",
     "falling down": "fellover", "falling over": "fellover", "in de war": "verward", "de kluts kwijt": "verward", "de weg kwijt": "verward",
-    "niet van mij": "notmine", "not mine": "notmine", "pas a moi": "notmine",
+    "n'est plus a moi": "notmine", "n'est pas a moi": "notmine", "niet van mij": "notmine", "niet meer van mij": "notmine", "plus a moi": "notmine",
+    "belongs to someone else": "notmine", "someone else's": "notmine",
+    "van iemand anders": "notmine", "a quelqu'un d'autre": "notmine",
+    "van mijn stok": "flauwgevallen", "van zijn stok": "flauwgevallen",
+    "van haar stok": "flauwgevallen", "not mine": "notmine", "pas a moi": "notmine",
     "pins and needles": "tingling", "instead of": "insteadof", "in plaats van": "insteadof",
     "au lieu de": "insteadof", "veux dire": "mean", "wil zeggen": "mean",
     "n'importe quoi": "gibberish", "door elkaar": "jumbled", "mixed up": "jumbled",
@@ -43,7 +47,9 @@ IDIOMS = {
     "pas de force": "sansforce", "sans force": "sansforce",
     "geen gevoel": "gevoelloos", "no feeling": "numbness", "plus de sensation": "insensible",
     "aucune sensation": "insensible", "not working": "notworking",
-    "mal au coeur": "nausee", "heart attack": "infarct", "crise cardiaque": "infarct", "hartaanval": "infarct",
+    "lost sight of": "forgot", "lose sight of": "forgot", "mal au coeur": "nausee", "mal au dos": "maldedos", "mal de dos": "maldedos",
+    "moins bien": "worse", "last van": "lastvan", "minder goed": "worse", "less well": "worse",
+    "confused about": "unsure about", "confuse sur": "unsure about", "confus sur": "unsure", "heart attack": "infarct", "crise cardiaque": "infarct", "hartaanval": "infarct",
 }
 
 # Each concept: the words that say it. Lists stay long on purpose: wider is safer.
@@ -96,8 +102,7 @@ LEXICON: dict[str, tuple[str, ...]] = {
     ),
     "see": (
         "zie", "zien", "ziet", "see", "sees", "voir", "vois", "voit", "voyais", "voyait",
-        "lezen", "lees", "leest", "read", "lire", "lis", "lit",
-    ),
+        "lezen", "lees", "leest", "read", "lire", "lis", "lit", "kijk", "kijken", "keek", "look", "looking", "watch", "watching", "regard*", "vu", "zag", "saw"),
     "vision_quality": (
         "wazig", "troebel", "blurry", "blurred", "blur", "flou", "floue", "trouble", "dubbel",
         "double", "zwart", "black", "noir", "donker", "dark", "sombre", "gordijn", "curtain",
@@ -105,8 +110,7 @@ LEXICON: dict[str, tuple[str, ...]] = {
         "foggy", "brouillard", "grijs", "grey", "gray", "vlek", "blind", "aveugle", "vaag",
         "fuzzy", "hazy", "misty", "cloudy", "wolk", "nuage", "flou*", "blurr*", "wazige",
         "halve", "helft", "moitie", "half", "weg", "gone", "disparu", "dimmed", "shutter",
-        "luik", "store", "blinds", "rolgordijn",
-    ),
+        "luik", "store", "blinds", "rolgordijn", "mist*", "brume*", "brumeux"),
     "face_quality": (
         "scheef", "schuin", "hangt", "hangend", "afhangend*", "zakt", "droop*", "crooked",
         "lopsided", "sagg*", "uneven", "twisted", "tordu*", "travers", "deforme*", "tombe",
@@ -124,14 +128,12 @@ LEXICON: dict[str, tuple[str, ...]] = {
         "insensible", "raar", "vreemd", "strange", "weird", "funny", "bizar*", "drole",
         "sansforce", "slaapt", "prikkel*", "notmine", "watten", "cotton", "coton", "ouate",
         "rubber", "caoutchouc", "wool", "naalden", "needles", "aiguilles", "spelden",
-        "zwakte", "uitval", "krachtverlies", "lood", "plomb", "lead", "blok", "beton", "concrete", "fourmis", "begaf*", "begav*", "begeef*", "begeven", "buckl*", "jelly", "pudding", "lache*", "heav*", "gave",
-    ),
+        "zwakte", "uitval", "krachtverlies", "lood", "plomb", "lead", "blok", "beton", "concrete", "fourmis", "begaf*", "begav*", "begeef*", "begeven", "buckl*", "jelly", "pudding", "lache*", "heav*", "gave", "glip*", "glijd*", "slip*", "slid*", "echappe*", "glisse*", "schiet", "falling", "falls", "valt", "viel", "vallen", "tombent", "tomber"),
     "function": (
         "werkt", "werken", "doet", "wil", "gaat", "luistert", "reageert", "beweegt",
         "bewegen", "work", "works", "working", "worked", "respond*", "listen*", "move",
         "moves", "moving", "marche", "fonctionne", "repond", "obeit", "bouge", "suit",
-        "functioneert", "notworking", "cooperate*", "mee", "do", "does", "obey*", "gehoorzaam*", "porte", "portent", "tient", "tiennent", "draagt", "houdt", "supporte*", "hold",
-    ),
+        "functioneert", "notworking", "cooperate*", "mee", "do", "does", "obey*", "gehoorzaam*", "porte", "portent", "tient", "tiennent", "draagt", "houdt", "supporte*", "hold", "smile", "lachen", "sourire", "sourit"),
     "motor": (
         "houden", "vasthouden", "hold", "holding", "tenir", "grijpen", "pakken",
         "vastpakken", "grip", "grab", "grasp", "saisir", "attraper", "prendre", "heffen",
@@ -156,8 +158,7 @@ LEXICON: dict[str, tuple[str, ...]] = {
         "praten", "praat", "spreken", "spreek", "spreekt", "zeggen", "zeg", "zegt", "uitspreken",
         "talk", "talking", "talks", "speak", "speaking", "say", "saying", "says", "parler",
         "parle", "parlait", "dire", "dis", "dit", "prononcer", "articuler", "articule",
-        "babbelen", "klappen", "vertellen", "tell", "uitleggen", "explain", "expliquer",
-    ),
+        "babbelen", "klappen", "vertellen", "tell", "uitleggen", "explain", "expliquer", "said", "zei", "zegde", "disais", "disait", "sprak"),
     "speech_object": (
         "woord", "woorden", "word", "words", "mot", "mots", "zin", "zinnen", "sentence*",
         "phrase*", "spraak", "speech", "parole", "taal", "language", "langage", "stem",
@@ -169,8 +170,11 @@ LEXICON: dict[str, tuple[str, ...]] = {
         "pateuse", "pateux", "onduidelijk", "incomprehensible*", "dubbele", "dikke", "thick",
         "mumbl*", "bafouill*", "begai*", "wartaal", "nonsense", "onzin", "drunk", "dronken",
         "ivre", "saoul", "verkeerde", "verkeerd", "wrong", "faux", "fausse", "mauvais",
-        "fout", "verwisse*", "mix*", "melange*",
-    ),
+        "fout", "verwisse*", "mix*", "melange*", "bredouill*", "marmonn*", "mompel*"),
+    # Ways of speaking that are a problem by themselves: "je bredouille", "hij lalt".
+    "speech_verb": ("lall*", "lalt", "brabbel*", "bredouill*", "slurr*", "mompel*", "marmonn*",
+                    "bafouill*", "begai*", "mumbl*", "gibberish", "wartaal", "aphas*", "afas*",
+                    "dysarthr*"),
     "speech_vague": (
         "raar", "vreemd", "strange", "weird", "funny", "odd", "bizar*", "drole", "anders",
         "slow", "traag", "lent", "lentement", "moeizaam", "confus*", "heavy", "lourde",
@@ -245,6 +249,18 @@ LEXICON: dict[str, tuple[str, ...]] = {
         "personne", "kleinkinderen", "grandchildren", "petits-enfants", "buren",
         "neighbours", "voisins", "zus", "sister", "soeur", "broer", "brother", "frere",
     ),
+    # Somebody who is not the patient: "my neighbour had a TIA last year".
+    "other": ("neighbour", "neighbor", "buurman", "buurvrouw", "buren", "voisin", "voisine",
+              "friend", "vriend", "vriendin", "ami", "amie", "colleague", "collega", "collegue",
+              "cousin", "cousine", "neef", "nicht", "kennis", "tv", "film", "movie", "news",
+              "nieuws"),
+    # Pain words that name their body part: "rugpijn", "backache", "mal de dos".
+    "body_pain": ("*pijn", "*ache", "*aches", "maldetete", "headache*", "migraine*",
+                  "cephalee*", "maldedos", "maldeventre", "maldegorge"),
+    # "talks as if he were drunk": speech compared with drinking.
+    "as_if": ("alsof", "precies", "gelijk", "comme", "like", "as", "if", "of", "si"),
+    "drunk": ("zat", "dronken", "bu", "drunk", "gedronken", "ivre", "saoul", "soul", "tipsy",
+              "pompette", "drinking", "drank"),
     "stroke": ("beroerte", "cva", "avc", "tia", "ait", "stroke", "herseninfarct",
                "hersenbloeding", "attaque", "infarct", "infarctus", "hartinfarct"),
     "again": (
@@ -254,7 +270,7 @@ LEXICON: dict[str, tuple[str, ...]] = {
         "fait", "krijg", "heb", "had", "gehad", "eu",
     ),
     "drift": ("veer*", "drift*", "pull*", "trek", "trekt", "zwalk*", "zigzag*", "bots*",
-              "bump*", "cogne*", "tire", "lean*", "derive*", "helt", "hel", "penche*"),
+              "bump*", "cogne*", "tire", "lean*", "derive*", "helt", "hel", "penche*", "zwalp*", "travers", "scheef", "schuin", "crooked", "zigzag*"),
     # Words that are dizziness or unsteadiness by themselves ("evenwicht" is not: "mijn
     # evenwicht is goed").
     # A fall ("in slaap gevallen", "fell asleep", "tombé malade" are none: see `asleep`).
@@ -272,8 +288,7 @@ LEXICON: dict[str, tuple[str, ...]] = {
               "says", "zegt", "geeft", "gaf", "showed", "shows", "toont", "marque", "indique"),
     "dizzy": (
         "duizel*", "duzelig", "draaierig*", "vertig*", "etourdi*", "dizz*", "vertigo",
-        "lightheaded", "wankel*", "onvast*", "unsteady", "wobbly", "desequilibr*", "titub*",
-    ),
+        "lightheaded", "wankel*", "onvast*", "unsteady", "wobbly", "desequilibr*", "titub*", "spin*"),
     # Changes a nurse would want to hear of, when no warning sign is named.
     "change": (
         "pijn", "zeer", "pain", "hurts", "hurt", "hurting", "sore", "ache*", "aching", "mal",
@@ -285,11 +300,10 @@ LEXICON: dict[str, tuple[str, ...]] = {
         "bruise*", "bleu", "bleus", "koud", "cold", "froid", "steek", "prik*", "ontstoken",
         "infected", "infecte*", "wond", "wound", "plaie", "blessure", "injury", "gekwetst",
         "bloeding", "bleeding", "saigne*", "uitslag", "rash", "zwelling", "swelling",
-        "gonflement", "verstuikt", "sprained", "gebroken", "broken", "casse*", "last",
+        "gonflement", "verstuikt", "sprained", "gebroken", "broken", "casse*", "lastvan",
         "problem*", "probleem", "problemen", "strange", "weird", "raar", "vreemd", "bizar*",
         "tintel*", "race*", "racing", "bonkt", "palpit*", "rough", "slecht", "bad",
-        "traan*", "watery", "water", "lourd*", "zwaar", "heavy", "klop*", "throb*", "*pijn",
-    ),
+        "traan*", "watery", "water", "lourd*", "zwaar", "heavy", "klop*", "throb*", "*pijn", "piqu*", "enfle*", "killing", "worse", "swell*", "zwel*", "bobo"),
     "body": (
         "rug", "back", "dos", "nek", "neck", "cou", "nuque", "schouder", "schouders",
         "shoulder", "shoulders", "epaule", "epaules", "heup", "hip", "hanche", "enkel",
@@ -301,8 +315,7 @@ LEXICON: dict[str, tuple[str, ...]] = {
         "articulation*", "kuit", "calf", "mollet", "dij", "thigh", "cuisse", "gehoor",
         "hearing", "ouie", "smaak", "taste", "gout", "reuk", "smell", "odorat", "hoofd",
         "head", "tete", "hart", "heart", "coeur", "borst", "chest", "poitrine", "blaas",
-        "bladder", "vessie", "bil", "billen", "fesse", "lies", "aine", "groin",
-    ),
+        "bladder", "vessie", "bil", "billen", "fesse", "lies", "aine", "groin", "ankles", "knees", "wrists", "elbows", "hips", "feet", "legs", "arms", "hands", "fingers", "voetjes", "handjes", "teentjes"),
     # An ability that is not the patient's body: "I can't hold my excitement".
     "abstract": (
         "excitement", "breath", "adem", "souffle", "tears", "tranen", "larmes", "laugh*",
@@ -315,8 +328,7 @@ LEXICON: dict[str, tuple[str, ...]] = {
         "ver", "loin", "long", "lang", "about", "over", "grandchildren", "kleinkinderen", "petits-enfants", "end", "eind", "fin",
         "sleep", "slapen", "dormir", "temps", "time", "tijd", "zin", "goesting", "envie",
         "bijzonders", "speciaals", "geks", "raars", "mis", "nieuws", "heat", "hitte",
-        "chaleur", "noise", "lawaai", "bruit",
-    ),
+        "chaleur", "noise", "lawaai", "bruit", "thank*", "bedank*", "remercier", "remercie", "express*", "uitdrukken", "exprimer", "describe", "beschrijven", "decrire", "hoe"),
     # A thing that is broken: what cannot be seen or done is its fault, not the patient's.
     "device": ("kapot", "stuk", "defect", "broken", "panne", "casse", "scherm", "screen",
                "ecran", "tv", "televisie", "television", "telefoon", "phone", "gsm", "bril",
@@ -334,6 +346,12 @@ LEXICON: dict[str, tuple[str, ...]] = {
         "understand", "begrijp", "comprends", "need", "hoef", "besoin", "want", "wil", "veux",
         "forget", "vergeten", "oublie", "worry", "worried", "zorgen", "inquiet",
     ),
+    # Verbs a modal is about instead of the ability after them: "can't wait to see them".
+    "idle_verb": ("wait", "wachten", "attendre", "afford", "believe", "geloven", "croire",
+                  "imagine", "help", "resist", "weerstaan", "resister"),
+    "gratitude": ("thank*", "bedank*", "remerci*", "grateful", "dankbaar", "reconnaissant*",
+                  "express*", "uitdrukken", "exprimer", "describe", "beschrijven", "decrire"),
+    "normal": ("normaal", "normal", "normale", "usual"),
     "no_answer": ("nee", "neen", "no", "non", "nope", "none", "geen", "nada", "niks", "rien",
                   "aucun", "aucune", "nein", "neen", "nothing", "niets"),
 }

@@ -40,7 +40,8 @@ from bot.inbound.concepts import CONCEPTS, IDIOMS
 _CLAUSE_BREAK = re.compile(r"[.;!?()\n]+")
 _TURN = frozenset(("maar", "but", "mais", "toch", "however", "although", "though", "alleen",
                    "sauf", "except", "behalve", "wel", "pourtant", "cependant", "yet", "whereas"))
-_TOKEN = re.compile(r"[a-z]+n't|[a-z]+'(?:s|re|ve|ll|d|m)\b|qu'|[a-z]'|[a-z]+(?:-[a-z]+)?|,")
+_TOKEN = re.compile(r"[a-z]+n't|[a-z]+(?='s\b)|'s\b|[a-z]+'(?:re|ve|ll|d|m)\b|qu'|[a-z]'"
+                    r"|[a-z]+(?:-[a-z]+)?|,")
 _IDIOM = re.compile(r"\b(?:" + "|".join(
     re.escape(k) for k in sorted(IDIOMS, key=len, reverse=True)) + r")\b")
 _REACH = 4  # words before a quality that a negation may stand in
@@ -66,7 +67,7 @@ def clauses(text: str) -> list[list[Word]]:
             if token == "," or token in _TURN:
                 part += 1
                 continue
-            tags = CONCEPTS.concepts(token)
+            tags = CONCEPTS.concepts(token) or _run_together(token)
             for prefix in ("linker", "rechter"):  # "linkerarm" is a left arm
                 if token.startswith(prefix) and len(token) > len(prefix) + 1:
                     tags = tags | CONCEPTS.concepts(token[len(prefix):]) | {"side"}
@@ -79,6 +80,18 @@ def clauses(text: str) -> list[list[Word]]:
     return result
 
 
+def _run_together(token: str) -> frozenset[str]:
+    """The concepts of a word typed together with the one before: "isflauwgevallen"."""
+    for k in range(2, len(token) - 3):
+        head, tail = token[:k], token[k:]
+        if head in _GLUE and (tags := CONCEPTS.concepts(tail)):
+            return tags
+    return frozenset()
+
+
+_GLUE = frozenset(("is", "ik", "en", "mijn", "zijn", "hij", "ze", "was", "ben", "de", "het",
+                   "een", "mn", "my", "i", "is", "and", "the", "je", "j", "il", "elle", "et",
+                   "le", "la", "ma", "mon", "geen", "niet", "no", "pas", "heel", "very", "zo"))
 _HAVE = frozenset(("have", "has", "had", "i've", "we've", "you've", "it's", "he's", "she's",
                    "having", "never", "ever", "always", "not"))
 
@@ -101,17 +114,19 @@ def _answered(parts: list[list[Word]]) -> list[tuple[list[Word], bool]]:
 def body_changes(text: str) -> bool:
     """A body part or a sense named with a change, not negated (at least `attention`)."""
     for clause, answered_no in _answered(clauses(text)):
-        if answered_no:
-            continue
+        if answered_no or any("normal" in w.tags for w in clause):
+            continue  # "chest pain? no", "is hoofdpijn normaal na een beroerte?"
+        if any("body_pain" in w.tags and not _negated(clause, i) for i, w in enumerate(clause)):
+            return True  # "rugpijn", "a bit of a headache"
         bodies = [i for i, w in enumerate(clause) if w.tags & _BODY]
         changes = [i for i, w in enumerate(clause) if "change" in w.tags or w.tags & _QUALITY]
-        if any(abs(b - c) <= _WINDOW and not _negated(clause, c) for b in bodies
-               for c in changes):
+        if any(abs(b - c) <= _WINDOW and b != c and clause[b].part == clause[c].part
+               and not _negated(clause, c) for b in bodies for c in changes):
             return True
     return False
 
 
-_BODY = frozenset(("arm", "leg", "face", "eye", "head", "chest", "body", "side"))
+_BODY = frozenset(("arm", "leg", "face", "eye", "head", "chest", "body"))
 _QUALITY = frozenset(("limb_quality", "face_quality", "vision_quality"))
 
 
@@ -134,12 +149,15 @@ def _near(clause: list[Word], a: str, b: str, window: int = _WINDOW) -> list[int
 
 def _negated(clause: list[Word], at: int) -> bool:
     """A negation in the words just before `at`, in its own comma-separated part."""
+    if clause[at].text == "notmine":
+        return False  # "n'était plus à moi": the negation is the sign itself
     part = clause[at].part
     start = max(0, at - _REACH)
     before = [w for w in clause[start:at] if w.part == part]
     for k, word in enumerate(before):
-        if "neg" in word.tags or (word.text == "plus" and k > 0 and before[k - 1].text in (
-                "ne", "n'")):
+        if "neg" in word.tags or (word.text == "plus" and (
+                (k > 0 and before[k - 1].text in ("ne", "n'"))
+                or (k + 1 < len(before) and before[k + 1].text in ("de", "d'")))):
             if any("not_about" in w.tags for w in before[k + 1:]):
                 return False  # "I don't know why my arm is weak": unsure, so a sign
             return True
@@ -154,11 +172,14 @@ def _qualities(clause: list[Word]) -> set[str]:
              ("eye", "vision_quality", "eyes"), ("see", "vision_quality", "eyes"),
              ("chest", "pain", "chest_pain"), ("headpain", "severe", "headache"),
              ("head", "severe", "headache"), ("drift", "side", "balance"),
-             ("walk", "speech_strong", "balance"))
+             ("walk", "drift", "balance"))
     for body, quality, sign in pairs:
+        window = 12 if sign == "headache" else _WINDOW  # "koppijn alsof ... een hamer, ineens"
         if any(not _negated(clause, j) and not _severe_negated(clause, j, sign)
-               for j in _near(clause, body, quality)):
+               for j in _near(clause, body, quality, window)):
             found.add(sign)
+    if any(w.text == "notmine" for w in clause):  # "as if it were no longer mine"
+        found.add("leg" if any("leg" in w.tags for w in clause) else "arm")
     if "arm" in found and any("leg" in w.tags for w in clause) and not any(
             "arm" in w.tags for w in clause):
         found.discard("arm")
@@ -182,7 +203,8 @@ def _named(clause: list[Word]) -> set[str]:
         if any(concept in w.tags and not _negated(clause, i) for i, w in enumerate(clause)):
             found.add(sign)
     strokes = [i for i, w in enumerate(clause) if "stroke" in w.tags and not _negated(clause, i)]
-    if strokes and (any(w.text in ("tia", "ait") for w in clause)
+    if strokes and not any("other" in w.tags for w in clause) and (
+            any(w.text in ("tia", "ait") for w in clause)
                     or any("again" in w.tags for w in clause)):
         found.add("stroke")
     for i, word in enumerate(clause):
@@ -199,9 +221,9 @@ def _named(clause: list[Word]) -> set[str]:
         if "fall" in word.tags and not _negated(clause, i) and not any(
                 "not_a_fall" in w.tags for w in clause[max(0, i - 3):i + 4]):
             found.add("balance")
-        if "floor" in word.tags and any(w.text.startswith(("vond", "found", "gevonden",
-                                                            "retrouv", "lag", "lying"))
-                                        for w in clause[max(0, i - 6):i]):
+        if "floor" in word.tags and any(w.text.startswith((
+                "vond", "found", "gevonden", "retrouv", "lag", "lying", "reveill", "woke",
+                "wakker", "bijgekomen", "came")) for w in clause[max(0, i - 6):i]):
             found.add("balance")  # "vond mij op de grond": a fall nobody saw
     return found
 
@@ -213,12 +235,17 @@ def _has_negation(clause: list[Word], at: int, before: int = 5, after: int = 3) 
 
 def _lost(clause: list[Word], at: int) -> bool:
     """The ability at `at` is lost: a modal with a negation, or a difficulty, near it."""
-    window = clause[max(0, at - 8):at + 4]
-    after = [w for w in clause[at + 1:at + 4] if w.part == clause[at].part]
-    if any("abstract" in w.tags for w in after[:2]) and not any(
+    part = clause[at].part
+    window = [w for w in clause[max(0, at - 8):at + 4] if w.part == part]
+    after = [w for w in clause[at + 1:at + 5] if w.part == clause[at].part]
+    if any("abstract" in w.tags for w in after[:3]) and not any(
             w.tags & {"arm", "leg", "face", "eye", "side"} for w in after):
-        return False  # "I can't hold my excitement", "ik zie het niet zitten"
-    if any("neg_modal" in w.tags for w in window[:9]):
+        return False  # "I can't hold back my excitement", "ik zie het niet zitten"
+    if clause[at].text == "stand" and after and after[0].text in ("the", "it", "that", "this"):
+        return False  # "can't stand the noise": to bear, not to stand up
+    if any("idle_verb" in w.tags for w in clause[max(0, at - 3):at]):
+        return False  # "can't wait to see the grandchildren"
+    if any("neg_modal" in w.tags for w in window):
         return True
     modal = any("modal" in w.tags for w in window)
     negation = any("neg" in w.tags or w.text == "plus" for w in window)
@@ -235,6 +262,11 @@ def _losses(clause: list[Word]) -> set[str]:
     found = set()
     has = {tag for w in clause for tag in w.tags}
     for i, word in enumerate(clause):
+        if "modal" in word.tags and _lost(clause, i) and any(
+                w.tags & {"arm", "leg"} and w.part == word.part for w in clause[i + 1:i + 12]):
+            # "ik krijg de dop niet van de fles met mijn rechterhand": whatever the task, the
+            # hand can no longer do it
+            found.add("leg" if "leg" in has and "arm" not in has else "arm")
         if "motor" in word.tags and _lost(clause, i):
             found.add("leg" if "leg" in has and "arm" not in has else "arm")
         if "walk" in word.tags and _lost(clause, i):
@@ -243,7 +275,8 @@ def _losses(clause: list[Word]) -> set[str]:
                 _lost(clause, i) or _has_negation(clause, i, before=3, after=4)):
             found.add("face" if "face" in has and not has & {"arm", "leg"} else
                       "leg" if "leg" in has and "arm" not in has else "arm")
-        if "see" in word.tags and "device" not in has and (_lost(clause, i) or (
+        if "see" in word.tags and "device" not in has and not any(
+                "vision_quality" in w.tags for w in clause[i + 1:i + 4]) and (_lost(clause, i) or (
                 _has_negation(clause, i, before=3, after=5 if "eye" in has else 3)
                 and not any("abstract" in w.tags for w in clause[i + 1:i + 3])
                 and (has & {"eye", "side"} or any(w.text in _NOTHING for w in clause[i:i + 4])))):
@@ -270,8 +303,18 @@ def _speech(clause: list[Word], *, answered_no: bool) -> set[str]:
     event = "event" in has
     for i, word in enumerate(clause):
         tags = word.tags
+        if "speech_verb" in tags and not _negated(clause, i) and not answered_no:
+            return {"speech"}
         if "speak" in tags and _lost(clause, i):
             return {"speech"}
+        after = clause[i + 1:i + 3]
+        if "speak" in tags and any("neg" in w.tags or w.text == "plus" for w in after) and not any(
+                w.text in ("met", "with", "avec", "to", "tegen", "de", "over", "about")
+                for w in clause[i + 1:i + 5]):
+            return {"speech"}  # "ma femme parle plus", "hij praat niet meer"
+        if "speak" in tags and any("as_if" in w.tags for w in clause[i + 1:i + 4]) and any(
+                "drunk" in w.tags for w in clause[i + 1:i + 8]):
+            return {"speech"}  # "praat precies of hij zat is", "parle comme s'il avait bu"
         if tags & {"speak", "speech_object"} and not answered_no:
             near = clause[max(0, i - 4):i + 5]
             for k, other in enumerate(near):
@@ -280,7 +323,7 @@ def _speech(clause: list[Word], *, answered_no: bool) -> set[str]:
                 vague = "speech_vague" in other.tags and not event
                 if (strong or vague) and at != i and not _negated(clause, at):
                     return {"speech"}
-        if "speech_object" in tags and word.text in _WORDS:
+        if "speech_object" in tags and word.text in _WORDS and "gratitude" not in has:
             near = clause[max(0, i - 5):i + 5]
             if any("search" in w.tags for w in near) and (
                     _has_negation(clause, i, before=5, after=4)

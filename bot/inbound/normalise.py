@@ -50,18 +50,20 @@ _WORDS = {
     "coz": "because", "cuz": "because",
 }
 # Flemish run-together forms: a verb with its negation, "kannie" -> "kan niet".
-_GLUED_NEGATION = re.compile(r"^(kan|kon|wil|gaat|ga|doet|zie|voel|krijg|mag|moet|lukt|is|was)"
-                             r"(?:nie|ni|niet)(meer)?$")
-# Diminutive endings, longest first: "-tjes", "-etje", "-ske", "-ke", "-je".
-_DIMINUTIVE = re.compile(r"^(?P<stem>[a-z]{2,}?)(?:etjes|etje|tjes|pjes|tje|pje|kes|ske|ke|jes"
-                         r"|je)$")
+_GLUED_NEGATION = re.compile(r"^(ik)?(kan|kon|wil|gaat|ga|doet|zie|voel|krijg|mag|moet|lukt|is"
+                             r"|was)(?:nie|ni|niet)(meer)?$")
+# Diminutive endings: "-tjes", "-etje", "-ske", "-ke", "-je"...
+_DIMINUTIVE_ENDINGS = ("etjes", "etje", "tjes", "pjes", "tje", "pje", "kes", "ske", "ke", "jes",
+                       "je")
 # Stems a diminutive may be read back to: carebot's own reading and sign words.
 DIMINUTIVE_STEMS = frozenset((
     "suiker", "bloedsuiker", "druk", "bloeddruk", "kwartier", "uur", "minuut", "minuten",
     "seconde", "moment", "hand", "arm", "been", "voet", "vinger", "oog", "mond", "hoofd",
     "koffie", "tas", "kop", "glas", "sleutel", "lepel", "vork", "pen", "woord", "beet",
-    "beetje", "stem", "tong", "lip", "wang", "zus", "man", "vrouw", "vent",
+    "beetje", "stem", "tong", "stok", "koek", "lip", "wang", "zus", "man", "vrouw", "vent",
 ))
+_DICTATED_SLASH = re.compile(r"(?<![0-9])([0-9]{1,3})\s+(?:slash|barre|streep|schuine streep)"
+                             r"\s+([0-9]{1,3})(?![0-9])")
 _DICTATED_DECIMAL = re.compile(r"(?<![0-9])([0-9]{1,3})\s+(?:virgule|komma|comma|punt|point)"
                                r"\s+([0-9]{1,2})(?![0-9])")
 _WORD = re.compile(r"(?<![a-z'])'?[a-z]+(?:'[a-z]+)*")
@@ -69,7 +71,7 @@ _WORD = re.compile(r"(?<![a-z'])'?[a-z]+(?:'[a-z]+)*")
 
 def normalise(text: str) -> str:
     """Folded `text` with dialect, text-message and dictation forms spelled out."""
-    folded = _DICTATED_DECIMAL.sub(r"\1,\2", fold(text))
+    folded = _DICTATED_SLASH.sub(r"\1/\2", _DICTATED_DECIMAL.sub(r"\1,\2", fold(text)))
     return _WORD.sub(lambda match: _word(match.group(0)), folded)
 
 
@@ -80,11 +82,12 @@ def _word(token: str) -> str:
         return _WORDS[token]
     glued = _GLUED_NEGATION.match(token)
     if glued:
-        return f"{glued[1]} niet" + (" meer" if glued[2] else "")
-    diminutive = _DIMINUTIVE.match(token)
-    if diminutive:
-        stem = diminutive["stem"]
-        for candidate in (stem, stem[:-1] if len(stem) > 3 and stem[-1] == stem[-2] else stem):
-            if candidate in DIMINUTIVE_STEMS:
-                return candidate
+        return ("ik " if glued[1] else "") + f"{glued[2]} niet" + (" meer" if glued[3] else "")
+    for ending in _DIMINUTIVE_ENDINGS:
+        if token.endswith(ending) and len(token) > len(ending) + 1:
+            stem = token[:-len(ending)]
+            if stem in DIMINUTIVE_STEMS:
+                return stem
+            if len(stem) > 3 and stem[-1] == stem[-2] and stem[:-1] in DIMINUTIVE_STEMS:
+                return stem[:-1]  # "kopke" is no "kopp", "vingerke"...
     return token

@@ -42,16 +42,22 @@ _MESSAGES = frozenset((
 ))
 _WANT = frozenset(("wil", "wens", "want", "veux", "voudrais", "souhaite", "need", "hoef"))
 _RECEIVE = frozenset(("ontvangen", "krijgen", "recevoir", "receive", "get", "getting",
-                      "stuur", "stuurt", "send", "envoyez", "envoie", "text", "message"))
+                      "stuur", "stuurt", "sturen", "send", "envoyez", "envoie", "envoyer",
+                      "text", "message", "contact", "contacter", "contacteren"))
+_MORE = frozenset(("meer", "more", "plus", "anymore", "longer", "again", "opnieuw"))
+# Dutch separable verbs: "gelieve mij af te melden" is "afmelden".
+_SEPARATED = re.compile(r"\b(af|uit)\s+te\s+(melden|schrijven)\b")
 _NEG = frozenset(("niet", "geen", "not", "no", "don't", "do", "ne", "n'", "pas", "plus",
                   "niets", "niks", "nothing", "rien", "never", "nooit", "jamais", "more",
                   "meer", "longer", "anymore", "any"))
 _POLITE = frozenset(("please", "pls", "aub", "alstublieft", "alsjeblieft", "asap", "svp",
                      "s'il", "vous", "plait", "merci", "thanks", "thank", "you", "dank", "u",
                      "bedankt", "now", "nu", "maintenant", "de", "the", "het", "ok", "stp"))
+_NEGATIONS = frozenset(("no", "geen", "niet", "plus", "niets", "niks", "rien", "nothing",
+                        "don't", "not", "ne", "n'", "never", "nooit", "jamais"))
 _PAST = frozenset(("ai", "a", "avons", "heb", "ben", "had", "have", "has", "was"))
 _DENIAL = frozenset(("don't", "dont", "niet", "pas", "never", "nooit", "not"))
-_WORD = re.compile(r"[a-z]+n't|[a-z]+'[a-z]+|[a-z]'|[a-z]+")
+_WORD = re.compile(r"[a-z]+n't|qu'|\b[a-z]'(?=[a-z])|[a-z]+'[a-z]+|[a-z]+")
 _ASIDE = re.compile(r"\b(?:met|with|de|d'|van|on|of|to)\s+(?:roken|fumer|smoking|drinken|boire"
                     r"|drinking|snoepen|suiker|sucre|sugar|pillen|pills|medicaments?|cachets?"
                     r"|alcohol|alcool|eten|manger|bier|biere|beer|wine|wijn|vin)\b")
@@ -59,13 +65,17 @@ _ASIDE = re.compile(r"\b(?:met|with|de|d'|van|on|of|to)\s+(?:roken|fumer|smoking
 
 def stop_request(text: str) -> bool:
     """Whether `text` asks, in words, for carebot's messages to stop."""
-    folded = normalise(text)
+    folded = _SEPARATED.sub(r"\1\2", normalise(text))
     words = _WORD.findall(folded)
     if not words or _ASIDE.search(folded):
         return False
     if all(w in _STOP or w in _POLITE for w in words) and any(w in _STOP for w in words):
         return True
     for i, word in enumerate(words):
+        around = words[max(0, i - 4):i + 4]
+        if word in _RECEIVE and words[0] not in ("i", "ik", "je", "j'") and any(
+                w in _NEGATIONS for w in around) and any(w in _MORE for w in around):
+            return True  # "ge moogt mij da nie meer sturen", "ne m'envoyez plus rien"
         before = words[max(0, i - 3):i]
         if any(w in _DENIAL for w in before) and word not in _WANT:
             continue  # "ik wil me niet afmelden", "please don't stop the messages"
@@ -79,12 +89,6 @@ def stop_request(text: str) -> bool:
             return True
         if word in _WANT and any(w in _NEG for w in words[max(0, i - 2):i + 4]) and any(
                 w in _MESSAGES or w in _RECEIVE for w in words[i + 1:i + 7]):
-            return True
-        if word in _RECEIVE and any(w in ("no", "geen", "plus", "niets", "niks", "rien",
-                                          "nothing", "don't", "not") for w in
-                                    words[max(0, i - 3):i + 3]) and any(
-                w in _MESSAGES or w in ("meer", "more", "plus", "anymore", "me", "mij")
-                for w in words[i + 1:i + 6]) and not words[0] in ("i", "ik", "je", "j'"):
             return True
         if word in ("no", "geen", "plus", "pas") and any(
                 w in _MESSAGES - {"this", "dit", "ca", "service"} for w in words[i + 1:i + 3]):

@@ -29,7 +29,7 @@ FRENCH_GLUCOSE = re.compile(r"\b(?:glyc[ae]?mi[ea]?|glycemi|glic[ae]?mi[ea]?|suc
 # A meter that shows HI or LO instead of a number: after a glucose or meter word, or just
 # before a meter word ("HI op de meter"). "Hi nurse" at the start of a reply is a greeting.
 _METER_WORDS = (
-    r"meter|toestel|apparaat|lecteur|appareil|gluco\s?met(?:er|re)|machine|device|display"
+    r"\w*meter|toestel|apparaat|lecteur|appareil|gluco\s?met(?:er|re)|machine|device|display"
     r"|scherm|ecran"
 )
 METER_CODE = re.compile(

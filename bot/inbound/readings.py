@@ -67,10 +67,10 @@ _PAIR = re.compile(
     rf"(?P<dia>[0-9]{{1,3}}(?:[.,][0-9])?){_AFTER}(?:\s*(?P<unit>mm|cm)\s*hg)?"
 )
 _LABELLED = re.compile(
-    r"\b(?:bovendruk|bovenste|boven|systolis\w*|systolic|systolique|systole|sys|max\w*)"
+    r"\b(?:bovendruk|bovenste|boven|systolis\w*|systolic|systolique|systole|sys|max\w*|haute)"
     rf"\s*[:=]?\s*{_BEFORE}(?P<sys>[0-9]{{1,3}}(?:[.,][0-9])?){_AFTER}\s*(?:[mc]m\s*hg)?"
     r"\s*[,;/]?\s*(?:en|et|and|&)?\s*"
-    r"(?:onderdruk|onderste|onder|diastolis\w*|diastolic|diastolique|diastole|dia|min\w*)"
+    r"(?:onderdruk|onderste|onder|diastolis\w*|diastolic|diastolique|diastole|dia|min\w*|basse)"
     rf"\s*[:=]?\s*{_BEFORE}(?P<dia>[0-9]{{1,3}}(?:[.,][0-9])?){_AFTER}"
 )
 _LABELLED_REVERSED = re.compile(
@@ -158,7 +158,9 @@ def _pressures(text: str) -> tuple[list[tuple[int, int]], str]:
                 spans.append(match.span())
     text = _blank_spans(text, spans)
     for match in _PAIR.finditer(text):
-        context = match["unit"] == "cm" or _bp_context(text, match.start(), match.end())
+        # "19 op 11" is how a reading is said, never a date: a blood-pressure context too.
+        context = (match["unit"] == "cm" or match["sep"].strip() in ("op", "over", "sur")
+                   or _bp_context(text, match.start(), match.end()))
         if match["sep"].strip() == "-" and not context:
             continue  # "6-8" is a range; "tension 14-9" is a tension
         pair = _pressure(match["sys"], match["dia"], bp_context=context, unit=match["unit"])

@@ -33,6 +33,7 @@ class Received:
     answer: str | None  # text to send back on the same channel at once, if any
     duplicate: bool = False
     notice: Notice | None = None  # for the on-call nurse, when the reply is urgent
+    keyword: str | None = None  # a one-word STOP, START or HELP
 
 
 def match(store: Store, session: Session, channel: str, address: str) -> Patient | None:
@@ -48,10 +49,11 @@ def match(store: Store, session: Session, channel: str, address: str) -> Patient
 
 def _apply_keyword(session: Session, patient: Patient, channel: str, triage: Triage,
                    now: datetime) -> None:
-    if triage.keyword not in ("stop", "start"):
+    stopping = "opt-out" in triage.flags  # STOP, or a request in words to stop
+    if not stopping and triage.keyword != "start":
         return  # most replies: no consent to read
     current = patients.consents(session, patient.pseudonym).get(channel)
-    if triage.keyword == "stop" and current is not False:
+    if stopping and current is not False:
         patients.record_consent(session, pseudonym=patient.pseudonym, channel=channel,
                                 granted=False, method="keyword", actor="patient", now=now)
     elif triage.keyword == "start" and current is False and patients.withdrawn_by_patient(
@@ -78,7 +80,8 @@ def receive(
         if patient is not None and patient.status == "erased":
             patient = None
         program = catalog.get(store, session, patient.program) if patient else None
-        triage = classify(text, program.threshold_values() if program else DEFAULT_THRESHOLDS)
+        triage = classify(text, program.threshold_values() if program else DEFAULT_THRESHOLDS,
+                          language=patient.language if patient else None)
         owner = patient.pseudonym if patient else INBOX_OWNER
         reply = Reply(pseudonym=patient.pseudonym if patient else None, key_owner=owner,
                       channel=channel, received_at=received_at,
@@ -106,9 +109,11 @@ def receive(
                          subject=reply.pseudonym, reply=reply.id, channel=channel,
                          urgent="urgent" in triage.flags, at=received_at)
         notice = on_call_notice(program, reply.pseudonym) if "urgent" in triage.flags else None
-        return Received(reply.id, reply.pseudonym, triage.flags, answer, notice=notice)
+        return Received(reply.id, reply.pseudonym, triage.flags, answer, notice=notice,
+                        keyword=triage.keyword)
 
 
-def _readings(triage: Triage) -> dict[str, float | int | None]:
+def _readings(triage: Triage) -> dict[str, float | int | str | bool | None]:
     r = triage.readings
-    return {"systolic": r.systolic, "diastolic": r.diastolic, "glucose_mmol_l": r.glucose_mmol_l}
+    return {"systolic": r.systolic, "diastolic": r.diastolic, "glucose_mmol_l": r.glucose_mmol_l,
+            "glucose_unit_assumed": r.glucose_unit_assumed, "glucose_code": r.glucose_code}

@@ -190,7 +190,8 @@ SPEECH = (
     r"\b(?:speech|speach|voice|talking|words)\s+(?:is\s+|are\s+|sounds?\s+)?(?:slurr\w*"
     r"|strange|funny|weird|odd|garbled|jumbled|mixed up|wrong|off|thick)",
     r"\b(?:can'?t|cannot|can not|couldn'?t|unable to)\s+(?:speak|talk|get (?:my|the) words"
-    r" out|find (?:my|the) words)(?!\s+(?:now|right now|at the moment)\b)",
+    r" out|find (?:my|the) words)(?!\s+(?:now|right now|at the moment|to (?:thank|express"
+    r"|describe|say thank))\b)",
     r"\b(?:trouble|difficulty|hard|struggling|problems?)\s+(?:with\s+)?(?:speaking|talking"
     r"|to speak|to talk|getting (?:my\s+)?words out|finding (?:my\s+)?words|speech)",
     r"\bwords\s+(?:won'?t|wont|don'?t|dont|will not|do not)\s+come(?:\s+out)?",

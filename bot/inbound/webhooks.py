@@ -86,8 +86,9 @@ def build_app(store: Store) -> Starlette:
             return FORBIDDEN if form is None else PlainTextResponse("bad request", 400)
         result = receive(store, channel="sms", text=form.get("Body", ""), address=form["From"],
                          received_at=datetime.now(UTC), provider_message_id=form["MessageSid"])
-        # Twilio answers STOP itself (and blocks further sends); carebot answers the rest.
-        stopping = "opt-out" in result.flags and "urgent" not in result.flags
+        # Twilio answers a one-word STOP itself (and blocks further sends); carebot answers the
+        # rest, a request in words to stop included (Twilio does not read those).
+        stopping = result.keyword == "stop" and "urgent" not in result.flags
         response = _twiml(None if result.duplicate or stopping else result.answer)
         response.background = _notify(result.notice, result.pseudonym)
         return response
