@@ -18,10 +18,9 @@ from collections.abc import Iterable
 # Fixed expressions, joined into one word before the concepts are looked up.
 IDIOMS = {
     "mal de tete": "maldetete", "mal a la tete": "maldetete", "maux de tete": "maldetete",
-    "mal au crane": "maldetete", "mal a la tete": "maldetete", "pijn in mijn hoofd":
+    "mal au crane": "maldetete", "pijn in mijn hoofd":
     "hoofdpijn", "pijn in het hoofd": "hoofdpijn", "head pain": "headache",
-    "tombe dans les pommes": "evanoui", "tombee dans les pommes": "evanoui",
-    "tombe dans les pommes": "evanoui", "tourne de l'oeil": "evanoui",
+    "tombe dans les pommes": "evanoui", "tombee dans les pommes": "evanoui", "tourne de l'oeil": "evanoui",
     "perdu connaissance": "evanoui", "perte de connaissance": "evanoui",
     "van zijn stokje": "flauwgevallen", "van haar stokje": "flauwgevallen",
     "van mijn stokje": "flauwgevallen", "buiten bewustzijn": "bewusteloos",
@@ -34,8 +33,10 @@ IDIOMS = {
     "was even weg": "flauwgevallen", "was efkes weg": "flauwgevallen",
     "even weg geweest": "flauwgevallen", "failli tomber": "trebuche", "fall down": "fellover",
     "fell down": "fellover", "fell over": "fellover", "falls down": "fellover",
-    "falling down": "fellover", "falling over": "fellover", "in de war": "verward", "de kluts kwijt": "verward", "de weg kwijt": "verward",
-    "n'est plus a moi": "notmine", "n'est pas a moi": "notmine", "niet van mij": "notmine", "niet meer van mij": "notmine", "plus a moi": "notmine",
+    "falling down": "fellover", "falling over": "fellover", "in de war": "verward",
+    "de kluts kwijt": "verward", "de weg kwijt": "verward",
+    "n'est plus a moi": "notmine", "n'est pas a moi": "notmine", "niet van mij": "notmine",
+    "niet meer van mij": "notmine", "plus a moi": "notmine",
     "belongs to someone else": "notmine", "someone else's": "notmine",
     "van iemand anders": "notmine", "a quelqu'un d'autre": "notmine",
     "van mijn stok": "flauwgevallen", "van zijn stok": "flauwgevallen",
@@ -47,9 +48,22 @@ IDIOMS = {
     "pas de force": "sansforce", "sans force": "sansforce",
     "geen gevoel": "gevoelloos", "no feeling": "numbness", "plus de sensation": "insensible",
     "aucune sensation": "insensible", "not working": "notworking",
-    "lost sight of": "forgot", "lose sight of": "forgot", "mal au coeur": "nausee", "mal au dos": "maldedos", "mal de dos": "maldedos",
+    "tete qui tourne": "vertige", "tete tourne": "vertige",
+    "tete me tourne": "vertige", "tout tourne": "vertige", "alles draait": "vertige",
+    "kamer draait": "vertige", "wereld draait": "vertige", "room spins": "vertige",
+    "room is spinning": "vertige", "had a fall": "fellover", "a fall": "fellover",
+    "really bad": "severe", "very bad": "severe", "so bad": "severe", "out of nowhere":
+    "sudden", "plus debout": "cantstand", "pas debout": "cantstand",
+    "nergens op trekken": "gibberish", "nergens op trekt": "gibberish",
+    "angine de poitrine": "angina", "pas de probleme": "fine", "aucun probleme": "fine",
+    "geen probleem": "fine", "no problem": "fine", "no trouble": "fine",
+    "alles draait om": "isabout",
+    "tombe bien": "timely", "tombe mal": "untimely", "lost sight of": "forgot",
+    "lose sight of": "forgot", "mal au coeur": "nausee", "mal au dos": "maldedos",
+    "mal de dos": "maldedos",
     "moins bien": "worse", "last van": "lastvan", "minder goed": "worse", "less well": "worse",
-    "confused about": "unsure about", "confuse sur": "unsure about", "confus sur": "unsure", "heart attack": "infarct", "crise cardiaque": "infarct", "hartaanval": "infarct",
+    "confused about": "unsure about", "confuse sur": "unsure about", "confus sur": "unsure",
+    "heart attack": "infarct", "crise cardiaque": "infarct", "hartaanval": "infarct",
 }
 
 # Each concept: the words that say it. Lists stay long on purpose: wider is safer.
@@ -68,7 +82,8 @@ LEXICON: dict[str, tuple[str, ...]] = {
         "kunnen", "lukt", "lukte", "lukken", "krijg", "kreeg", "krijgt", "krijgen", "peux",
         "peut", "pouvais", "pouvait", "pourrais", "pouvons", "arrive", "arrivais", "arrivait",
         "arriver", "sais", "sait", "savais", "savait", "impossible", "incapable", "won't",
-        "wouldn't", "wil", "wilt", "wou", "veut", "voulait", "moyen", "manage", "managed", "su", "pu", "gekund", "kunnen",
+        "wouldn't", "wil", "wilt", "wou", "veut", "voulait", "moyen", "manage", "managed", "su",
+        "pu", "gekund", "kunnen",
     ),
     "neg_modal": ("can't", "couldn't", "unable", "impossible", "incapable", "won't",
                   "wouldn't"),
@@ -94,15 +109,15 @@ LEXICON: dict[str, tuple[str, ...]] = {
     "face": (
         "gezicht", "mond", "mondhoek", "lip", "lippen", "wang", "face", "mouth", "lips",
         "cheek", "smile", "visage", "bouche", "levre", "levres", "joue", "sourire", "lach",
-        "glimlach", "figure",
-    ),
+        "glimlach", "figure", "gezigt", "gezict", "gezich", "gesicht", "vizage"),
     "eye": (
         "oog", "ogen", "eye", "eyes", "oeil", "yeux", "zicht", "sight", "vision", "vue",
         "gezichtsveld", "zichtveld", "gezichtsvermogen", "eyesight",
     ),
     "see": (
         "zie", "zien", "ziet", "see", "sees", "voir", "vois", "voit", "voyais", "voyait",
-        "lezen", "lees", "leest", "read", "lire", "lis", "lit", "kijk", "kijken", "keek", "look", "looking", "watch", "watching", "regard*", "vu", "zag", "saw"),
+        "lezen", "lees", "leest", "read", "lire", "lis", "lit", "kijk", "kijken", "keek", "look",
+        "looking", "watch", "watching", "regard*", "vu", "zag", "saw" ),
     "vision_quality": (
         "wazig", "troebel", "blurry", "blurred", "blur", "flou", "floue", "trouble", "dubbel",
         "double", "zwart", "black", "noir", "donker", "dark", "sombre", "gordijn", "curtain",
@@ -110,15 +125,15 @@ LEXICON: dict[str, tuple[str, ...]] = {
         "foggy", "brouillard", "grijs", "grey", "gray", "vlek", "blind", "aveugle", "vaag",
         "fuzzy", "hazy", "misty", "cloudy", "wolk", "nuage", "flou*", "blurr*", "wazige",
         "halve", "helft", "moitie", "half", "weg", "gone", "disparu", "dimmed", "shutter",
-        "luik", "store", "blinds", "rolgordijn", "mist*", "brume*", "brumeux"),
+        "luik", "store", "blinds", "rolgordijn", "mist*", "brume*", "brumeux", "lost", "lose",
+        "losing", "verloren", "kwijt", "perdu", "perte" ),
     "face_quality": (
         "scheef", "schuin", "hangt", "hangend", "afhangend*", "zakt", "droop*", "crooked",
         "lopsided", "sagg*", "uneven", "twisted", "tordu*", "travers", "deforme*", "tombe",
         "pend*", "penche*", "asymetri*", "fallen", "hanging", "slack", "frozen", "fige*",
         "verlamd*", "paraly*", "gevoelloos", "numb*", "engourdi*", "doof", "verdoofd",
         "vertrokken", "scheve", "raar", "vreemd", "weird", "funny", "strange", "bizar*",
-        "drole", "anders", "tomb*",
-    ),
+        "drole", "anders", "tomb*", "parali*"),
     "limb_quality": (
         "slap*", "zwak*", "krachteloos", "lam", "lamme", "verlamd*", "gevoelloos*",
         "verdoofd", "doof", "dood", "zwaar", "zware", "tintel*", "onhandig*", "weak*",
@@ -128,12 +143,18 @@ LEXICON: dict[str, tuple[str, ...]] = {
         "insensible", "raar", "vreemd", "strange", "weird", "funny", "bizar*", "drole",
         "sansforce", "slaapt", "prikkel*", "notmine", "watten", "cotton", "coton", "ouate",
         "rubber", "caoutchouc", "wool", "naalden", "needles", "aiguilles", "spelden",
-        "zwakte", "uitval", "krachtverlies", "lood", "plomb", "lead", "blok", "beton", "concrete", "fourmis", "begaf*", "begav*", "begeef*", "begeven", "buckl*", "jelly", "pudding", "lache*", "heav*", "gave", "glip*", "glijd*", "slip*", "slid*", "echappe*", "glisse*", "schiet", "falling", "falls", "valt", "viel", "vallen", "tombent", "tomber"),
+        "zwakte", "uitval", "krachtverlies", "lood", "plomb", "lead", "blok", "beton", "concrete",
+        "fourmis", "begaf*", "begav*", "begeef*", "begeven", "buckl*", "jelly", "pudding", "lache*",
+        "heav*", "gave", "glip*", "glijd*", "slip*", "slid*", "echappe*", "glisse*", "schiet",
+        "falling", "falls", "valt", "viel", "vallen", "tombent", "tomber", "sleept", "sleep",
+        "traine*", "drag*", "parali*" ),
     "function": (
         "werkt", "werken", "doet", "wil", "gaat", "luistert", "reageert", "beweegt",
         "bewegen", "work", "works", "working", "worked", "respond*", "listen*", "move",
         "moves", "moving", "marche", "fonctionne", "repond", "obeit", "bouge", "suit",
-        "functioneert", "notworking", "cooperate*", "mee", "do", "does", "obey*", "gehoorzaam*", "porte", "portent", "tient", "tiennent", "draagt", "houdt", "supporte*", "hold", "smile", "lachen", "sourire", "sourit"),
+        "functioneert", "notworking", "cooperate*", "mee", "do", "does", "obey*", "gehoorzaam*",
+        "porte", "portent", "tient", "tiennent", "draagt", "houdt", "supporte*", "hold", "smile",
+        "lachen", "sourire", "sourit" ),
     "motor": (
         "houden", "vasthouden", "hold", "holding", "tenir", "grijpen", "pakken",
         "vastpakken", "grip", "grab", "grasp", "saisir", "attraper", "prendre", "heffen",
@@ -148,8 +169,7 @@ LEXICON: dict[str, tuple[str, ...]] = {
     ),
     "walk": (
         "lopen", "loop", "stappen", "wandelen", "walk", "walking", "marcher", "staan",
-        "stand", "standing", "debout", "opstaan", "get up",
-    ),
+        "stand", "standing", "debout", "opstaan", "get up", "rechtstaan", "rechtstaan", "overeind"),
     "feel": (
         "voelen", "voel", "voelt", "feel", "feeling", "felt", "sentir", "sens", "sent",
         "gevoel", "sensation", "sensations", "gevoeld", "voelde", "voelden",
@@ -158,7 +178,8 @@ LEXICON: dict[str, tuple[str, ...]] = {
         "praten", "praat", "spreken", "spreek", "spreekt", "zeggen", "zeg", "zegt", "uitspreken",
         "talk", "talking", "talks", "speak", "speaking", "say", "saying", "says", "parler",
         "parle", "parlait", "dire", "dis", "dit", "prononcer", "articuler", "articule",
-        "babbelen", "klappen", "vertellen", "tell", "uitleggen", "explain", "expliquer", "said", "zei", "zegde", "disais", "disait", "sprak"),
+        "babbelen", "klappen", "vertellen", "tell", "uitleggen", "explain", "expliquer", "said",
+        "zei", "zegde", "disais", "disait", "sprak" ),
     "speech_object": (
         "woord", "woorden", "word", "words", "mot", "mots", "zin", "zinnen", "sentence*",
         "phrase*", "spraak", "speech", "parole", "taal", "language", "langage", "stem",
@@ -204,10 +225,10 @@ LEXICON: dict[str, tuple[str, ...]] = {
         "heaviness", "heavy", "burning", "stabbing", "sharp", "douleur*", "mal",
         "serrement", "oppression", "poids", "pression", "brulure", "serre", "point",
         "pincement", "etau", "barre", "knelt", "drukt", "steekt", "brandt", "gewicht",
-        "weight", "band", "strak", "beklem*", "*pijn",
-    ),
+        "weight", "band", "strak", "beklem*", "*pijn", "pian", "pyn", "pjin"),
     "chest": ("borst", "borstkas", "borstbeen", "chest", "poitrine", "thorax", "sternum",
-              "hart", "heart", "coeur", "torse", "borststreek"),
+              "hart", "heart", "coeur", "torse", "borststreek", "thoracique", "toracique",
+              "thoracic", "thorac*", "torac*" ),
     "severe": (
         "plots*", "ineens", "opeens", "hevig*", "erg", "erge", "ergste", "zware", "zwaar",
         "verschrikkelijk*", "vreselijk*", "ondraaglijk*", "barst*", "enorm*", "explod*",
@@ -261,6 +282,15 @@ LEXICON: dict[str, tuple[str, ...]] = {
     "as_if": ("alsof", "precies", "gelijk", "comme", "like", "as", "if", "of", "si"),
     "drunk": ("zat", "dronken", "bu", "drunk", "gedronken", "ivre", "saoul", "soul", "tipsy",
               "pompette", "drinking", "drank"),
+    # Words that are a sign by themselves.
+    "chest_pain_word": ("borstpijn", "hartpijn", "angina", "infarct", "infarctus"),
+    "leg_loss": ("cantstand",),
+    "balance_noun": ("evenwicht*", "equilibre", "balance"),
+    "drop": ("drop", "dropping", "drops", "dropped", "lache", "laisse", "laat", "liet"),
+    "repeated": ("keep", "keeps", "kept", "blijf", "blijft", "steeds", "telkens", "always",
+                 "constamment", "toujours", "things", "everything", "alles", "dingen", "tout",
+                 "stuff", "tombe", "tomber", "vallen", "objets"),
+    "all_things": ("everything", "alles", "tout", "all"),
     "stroke": ("beroerte", "cva", "avc", "tia", "ait", "stroke", "herseninfarct",
                "hersenbloeding", "attaque", "infarct", "infarctus", "hartinfarct"),
     "again": (
@@ -270,11 +300,18 @@ LEXICON: dict[str, tuple[str, ...]] = {
         "fait", "krijg", "heb", "had", "gehad", "eu",
     ),
     "drift": ("veer*", "drift*", "pull*", "trek", "trekt", "zwalk*", "zigzag*", "bots*",
-              "bump*", "cogne*", "tire", "lean*", "derive*", "helt", "hel", "penche*", "zwalp*", "travers", "scheef", "schuin", "crooked", "zigzag*"),
+              "bump*", "cogne*", "tire", "lean*", "derive*", "helt", "hel", "penche*", "zwalp*",
+              "travers", "scheef", "schuin", "crooked", "zigzag*" ),
     # Words that are dizziness or unsteadiness by themselves ("evenwicht" is not: "mijn
     # evenwicht is goed").
     # A fall ("in slaap gevallen", "fell asleep", "tombé malade" are none: see `asleep`).
-    "fall": ("fellover", "omgevallen", "neergevallen", "onderuit", "valpartij", "gestruikeld",
+    # A fall by the patient, whatever the words around; and the participles that are one
+    # only with the person who fell (`bot.inbound.sign_rules`).
+    "fallen": ("gevallen", "omgevallen", "neergevallen", "tombe", "tombee", "fallen"),
+    "lost": ("lost", "lose", "losing", "loss", "verloren", "verlies", "kwijt", "perdu", "perte",
+             "perds", "weg", "gone", "disparu", "off", "slecht", "bad", "poor", "mauvais",
+             "problem*", "probleem", "problemen", "stoornis"),
+    "fall": ("fellover", "onderuit", "valpartij", "gestruikeld",
              "struikel*", "tripped", "trebuche*"),
     "not_a_fall": ("slaap", "asleep", "sommeil", "love", "verliefd", "amoureu*", "malade",
                    "ill", "sick", "ziek", "pluie", "regen", "rain", "sneeuw", "snow", "neige",
@@ -288,7 +325,8 @@ LEXICON: dict[str, tuple[str, ...]] = {
               "says", "zegt", "geeft", "gaf", "showed", "shows", "toont", "marque", "indique"),
     "dizzy": (
         "duizel*", "duzelig", "draaierig*", "vertig*", "etourdi*", "dizz*", "vertigo",
-        "lightheaded", "wankel*", "onvast*", "unsteady", "wobbly", "desequilibr*", "titub*", "spin*"),
+        "lightheaded", "wankel*", "onvast*", "unsteady", "wobbly", "desequilibr*", "titub*",
+        "spin*", "dizy", "vertije" ),
     # Changes a nurse would want to hear of, when no warning sign is named.
     "change": (
         "pijn", "zeer", "pain", "hurts", "hurt", "hurting", "sore", "ache*", "aching", "mal",
@@ -303,7 +341,8 @@ LEXICON: dict[str, tuple[str, ...]] = {
         "gonflement", "verstuikt", "sprained", "gebroken", "broken", "casse*", "lastvan",
         "problem*", "probleem", "problemen", "strange", "weird", "raar", "vreemd", "bizar*",
         "tintel*", "race*", "racing", "bonkt", "palpit*", "rough", "slecht", "bad",
-        "traan*", "watery", "water", "lourd*", "zwaar", "heavy", "klop*", "throb*", "*pijn", "piqu*", "enfle*", "killing", "worse", "swell*", "zwel*", "bobo"),
+        "traan*", "watery", "water", "lourd*", "zwaar", "heavy", "klop*", "throb*", "*pijn",
+        "piqu*", "enfle*", "killing", "worse", "swell*", "zwel*", "bobo" ),
     "body": (
         "rug", "back", "dos", "nek", "neck", "cou", "nuque", "schouder", "schouders",
         "shoulder", "shoulders", "epaule", "epaules", "heup", "hip", "hanche", "enkel",
@@ -315,7 +354,9 @@ LEXICON: dict[str, tuple[str, ...]] = {
         "articulation*", "kuit", "calf", "mollet", "dij", "thigh", "cuisse", "gehoor",
         "hearing", "ouie", "smaak", "taste", "gout", "reuk", "smell", "odorat", "hoofd",
         "head", "tete", "hart", "heart", "coeur", "borst", "chest", "poitrine", "blaas",
-        "bladder", "vessie", "bil", "billen", "fesse", "lies", "aine", "groin", "ankles", "knees", "wrists", "elbows", "hips", "feet", "legs", "arms", "hands", "fingers", "voetjes", "handjes", "teentjes"),
+        "bladder", "vessie", "bil", "billen", "fesse", "lies", "aine", "groin", "ankles", "knees",
+        "wrists", "elbows", "hips", "feet", "legs", "arms", "hands", "fingers", "voetjes",
+        "handjes", "teentjes" ),
     # An ability that is not the patient's body: "I can't hold my excitement".
     "abstract": (
         "excitement", "breath", "adem", "souffle", "tears", "tranen", "larmes", "laugh*",
@@ -325,10 +366,12 @@ LEXICON: dict[str, tuple[str, ...]] = {
         "verpleegster", "verpleger", "infirmiere", "infirmier", "difference", "verschil",
         "zitten", "message", "messages", "bericht", "berichten", "sms", "mail", "email",
         "text", "texts", "now", "nu", "maintenant", "tomorrow", "morgen", "demain", "far",
-        "ver", "loin", "long", "lang", "about", "over", "grandchildren", "kleinkinderen", "petits-enfants", "end", "eind", "fin",
+        "ver", "loin", "long", "lang", "about", "over", "grandchildren", "kleinkinderen",
+        "petits-enfants", "end", "eind", "fin",
         "sleep", "slapen", "dormir", "temps", "time", "tijd", "zin", "goesting", "envie",
         "bijzonders", "speciaals", "geks", "raars", "mis", "nieuws", "heat", "hitte",
-        "chaleur", "noise", "lawaai", "bruit", "thank*", "bedank*", "remercier", "remercie", "express*", "uitdrukken", "exprimer", "describe", "beschrijven", "decrire", "hoe"),
+        "chaleur", "noise", "lawaai", "bruit", "thank*", "bedank*", "remercier", "remercie",
+        "express*", "uitdrukken", "exprimer", "describe", "beschrijven", "decrire", "hoe" ),
     # A thing that is broken: what cannot be seen or done is its fault, not the patient's.
     "device": ("kapot", "stuk", "defect", "broken", "panne", "casse", "scherm", "screen",
                "ecran", "tv", "televisie", "television", "telefoon", "phone", "gsm", "bril",

@@ -27,10 +27,11 @@ from bot.inbound.text import fold
 # Whole words that stand for another spelling.
 _WORDS = {
     # Flemish and Dutch text-message forms
-    "nie": "niet", "ni": "niet", "nt": "niet", "gn": "geen", "da": "dat", "goe": "goed",
+    "nie": "niet", "nt": "niet", "gn": "geen", "da": "dat", "goe": "goed",
     "efkes": "even", "effe": "even", "efjes": "even",
     "kopzeer": "hoofdpijn", "koppijn": "hoofdpijn", "kopijn": "hoofdpijn",
-    "hoofdzeer": "hoofdpijn", "dan'k": "dan ik", "kheb": "ik heb", "kben": "ik ben", "kzie": "ik zie",
+    "hoofdzeer": "hoofdpijn", "dan'k": "dan ik", "kheb": "ik heb", "kben": "ik ben",
+    "kzie": "ik zie",
     "kvoel": "ik voel", "kkan": "ik kan", "kon'k": "kon ik", "kan'k": "kan ik",
     "kweet": "ik weet", "kwas": "ik was", "kzag": "ik zag", "kkrijg": "ik krijg",
     "kwil": "ik wil", "kga": "ik ga", "kzit": "ik zit", "ksta": "ik sta", "kdenk": "ik denk",
