@@ -166,11 +166,13 @@ def test_opt_outs_in_words_are_found_and_stops_about_something_else_are_not(path
 
 @pytest.mark.parametrize("unit", [
     "suiker ", "geen duizelig ", "128/79 ", "1/", "pijn op de borst ", "kan ", "0 1 ", "a",
+    "mijn arm ", "n't ", "ik kan niet ", "cent nonante ", "hi meter ",
 ])
 def test_a_longest_telegram_message_of_repeats_is_classified_quickly(unit: str) -> None:
-    # A guard against patterns that backtrack without end (seen: 16 ms at most), not a
-    # performance goal: the corpus's speed is measured in benchmarks/corpus.py.
+    # A guard against work that grows faster than the text (a quadratic rule took 5 s here;
+    # linear work takes 40-110 ms on a quiet machine), not a performance goal: the corpus's
+    # speed is measured in benchmarks/corpus.py.
     text = (unit * (4096 // len(unit) + 1))[:4096]
     started = time.perf_counter()
     classify(text)
-    assert time.perf_counter() - started < 0.25
+    assert time.perf_counter() - started < 1.0

@@ -21,6 +21,13 @@ from bot.inbound.sign_lexicon import SIGN_WORDS
 
 # Fixed expressions, joined into one word before the concepts are looked up.
 IDIOMS = {
+    "weight off my chest": "relief", "poids en moins": "relief", "pak van mijn hart": "relief",
+    "see eye to eye": "agree", "du tout": "whatsoever", "at all": "whatsoever",
+    "nimporte quoi": "gibberish", "fait n'importe quoi": "uncontrolled",
+    "fait nimporte quoi": "uncontrolled", "nergens op trok": "gibberish", "ca tourne": "vertige",
+    "het draait": "vertige", "2 of everything": "double", "au lieu d'": "insteadof",
+    "got lost": "verdwaald", "me suis perdu": "verdwaald", "me suis perdue": "verdwaald",
+    "s'est perdu": "verdwaald", "s'est perdue": "verdwaald", "liep verloren": "verdwaald",
     "mal de tete": "maldetete", "mal a la tete": "maldetete", "maux de tete": "maldetete",
     "mal au crane": "maldetete", "pijn in mijn hoofd": "hoofdpijn",
     "pijn in het hoofd": "hoofdpijn", "head pain": "headache", "tombe dans les pommes": "evanoui",
@@ -82,6 +89,7 @@ GRAMMAR_WORDS: dict[str, tuple[str, ...]] = {
         "pouvait", "pourrais", "pouvons", "arrive", "arrivais", "arrivait", "arriver", "sais",
         "sait", "savais", "savait", "impossible", "incapable", "won't", "wouldn't", "wil", "wilt",
         "wou", "veut", "voulait", "moyen", "manage", "managed", "su", "pu", "gekund", "kunnen",
+        "gaat", "ging", "savoir", "pouvoir",
     ),
     # Modals that carry their negation.
     "neg_modal": ("can't", "couldn't", "unable", "impossible", "incapable", "won't", "wouldn't"),
@@ -103,8 +111,7 @@ GRAMMAR_WORDS: dict[str, tuple[str, ...]] = {
         "rire", "on", "tongue", "horses", "wait", "wachten", "attendre", "point", "why", "how",
         "waarom", "hoe", "pourquoi", "comment", "you", "u", "vous", "jou", "te", "doctor", "dokter",
         "huisarts", "medecin", "gp", "nurse", "verpleegster", "verpleger", "infirmiere",
-        "infirmier", "difference", "verschil", "zitten", "message", "messages", "bericht",
-        "berichten", "sms", "mail", "email", "text", "texts", "now", "nu", "maintenant", "tomorrow",
+        "infirmier", "difference", "verschil", "zitten", "now", "nu", "maintenant", "tomorrow",
         "morgen", "demain", "far", "ver", "loin", "long", "lang", "about", "over", "grandchildren",
         "kleinkinderen", "petits-enfants", "end", "eind", "fin", "sleep", "slapen", "dormir",
         "temps", "time", "tijd", "zin", "goesting", "envie", "bijzonders", "speciaals", "geks",
@@ -134,6 +141,7 @@ GRAMMAR_WORDS: dict[str, tuple[str, ...]] = {
     "device": (
         "kapot", "stuk", "defect", "broken", "panne", "casse", "scherm", "screen", "ecran", "tv",
         "televisie", "television", "telefoon", "phone", "gsm", "bril", "glasses", "lunettes",
+        "voiture", "auto", "car", "fiets", "bike", "velo",
     ),
     # An occasion: "his speech at the wedding was funny" is no symptom.
     "event": (
@@ -147,10 +155,18 @@ GRAMMAR_WORDS: dict[str, tuple[str, ...]] = {
         "neighbour", "neighbor", "buurman", "buurvrouw", "buren", "voisin", "voisine", "friend",
         "vriend", "vriendin", "ami", "amie", "colleague", "collega", "collegue", "cousin",
         "cousine", "neef", "nicht", "kennis", "tv", "film", "movie", "news", "nieuws",
+        "hond", "dog", "chien", "kat", "cat", "chat", "paard", "horse", "cheval", "poes",
     ),
     # "talks as if he were drunk": speech compared with drinking.
     "as_if": ("alsof", "precies", "gelijk", "comme", "like", "as", "if", "of", "si"),
     # Words that make a named stroke a new one: "ik denk dat ik weer een beroerte heb".
+    # What is read rather than done: "I didn't see your message" (but "je sais plus lire vos
+    # messages" is a loss of reading).
+    "media": ("message", "messages", "bericht", "berichten", "sms", "mail", "email", "text",
+              "texts", "krant", "journal", "newspaper"),
+    "ask": ("vroeg", "vraag", "vroegen", "asked", "ask", "asking", "demande", "demandais",
+            "demandait", "wanted", "wou", "wilde", "voulais", "voulait"),
+    "two": ("two", "deux", "twee", "2"),
     "again": (
         "weer", "opnieuw", "nog", "again", "another", "new", "nouvel", "nouveau", "nouvelle",
         "encore", "denk", "think", "crois", "pense", "vrees", "bang", "afraid", "scared", "peur",
@@ -183,13 +199,14 @@ GRAMMAR_WORDS: dict[str, tuple[str, ...]] = {
         "huis", "maison", "home", "thuis", "anyone", "niemand", "personne", "kleinkinderen",
         "grandchildren", "petits-enfants", "buren", "neighbours", "voisins", "zus", "sister",
         "soeur", "broer", "brother", "frere",
+        "m'", "papa", "mama", "vader", "moeder",
     ),
     "repeated": (
         "keep", "keeps", "kept", "blijf", "blijft", "steeds", "telkens", "always", "constamment",
         "toujours", "things", "everything", "alles", "dingen", "tout", "stuff", "tombe", "tomber",
         "vallen", "objets",
     ),
-    "all_things": ("everything", "alles", "tout", "all"),
+    "all_things": ("everything", "alles", "tout"),
     "drunk": (
         "zat", "dronken", "bu", "drunk", "gedronken", "ivre", "saoul", "soul", "tipsy", "pompette",
         "drinking", "drank",
@@ -199,6 +216,7 @@ GRAMMAR_WORDS: dict[str, tuple[str, ...]] = {
         "slaap", "asleep", "sommeil", "love", "verliefd", "amoureu*", "malade", "ill", "sick",
         "ziek", "pluie", "regen", "rain", "sneeuw", "snow", "neige", "prijs", "price", "prix",
         "panne",
+        "dessus", "nues",
     ),
 }
 LEXICON = {**GRAMMAR_WORDS, **SIGN_WORDS}

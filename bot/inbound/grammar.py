@@ -12,6 +12,7 @@ combines the tagged words into warning signs; `body_changes` is the weaker rule 
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass
 
 from bot.inbound.concepts import CONCEPTS, IDIOMS
@@ -22,7 +23,7 @@ _CLAUSE_BREAK = re.compile(r"[.;!?()\n]+")
 _TURN = frozenset(("maar", "but", "mais", "toch", "however", "although", "though", "alleen",
                    "sauf", "except", "behalve", "wel", "pourtant", "cependant", "yet", "whereas"))
 _TOKEN = re.compile(r"[a-z]+n't|[a-z]+(?='s\b)|'s\b|[a-z]+'(?:re|ve|ll|d|m)\b|qu'|[a-z]'"
-                    r"|[a-z]+(?:-[a-z]+)?|,")
+                    r"|[a-z]+(?:-[a-z]+)?|[0-9]+|,")
 _IDIOM = re.compile(r"\b(?:" + "|".join(
     re.escape(k) for k in sorted(IDIOMS, key=len, reverse=True)) + r")\b")
 REACH = 4  # words before a quality that a negation may stand in
@@ -36,9 +37,16 @@ class Word:
     part: int  # which comma-separated part of its clause
 
 
-def clauses(text: str) -> list[list[Word]]:
+class Clause(list[Word]):
+    """The words of one clause, and every concept any of them says (looked up once, so that
+    a rule asking "does the clause name a leg?" costs nothing per word)."""
+
+    tags: frozenset[str] = frozenset()
+
+
+def clauses(text: str) -> list[Clause]:
     """The normalised reply as clauses of tagged words."""
-    text = _IDIOM.sub(lambda m: IDIOMS[m.group(0)], text)
+    text = _IDIOM.sub(lambda m: IDIOMS[m.group(0)] + " " * m.group(0).endswith("'"), text)
     result = []
     for chunk in _CLAUSE_BREAK.split(text):
         words: list[Word] = []
@@ -48,7 +56,8 @@ def clauses(text: str) -> list[list[Word]]:
             if token == "," or token in _TURN:
                 part += 1
                 continue
-            tags = CONCEPTS.concepts(token) or _run_together(token)
+            tags = CONCEPTS.concepts(token) or (
+                _run_together(token) if len(token) > 5 else frozenset())
             for prefix in ("linker", "rechter"):  # "linkerarm" is a left arm
                 if token.startswith(prefix) and len(token) > len(prefix) + 1:
                     tags = tags | CONCEPTS.concepts(token[len(prefix):]) | {"side"}
@@ -57,7 +66,9 @@ def clauses(text: str) -> list[list[Word]]:
             words.append(Word(token, frozenset(tags), part))
             previous = token
         if words:
-            result.append(words)
+            clause = Clause(words)
+            clause.tags = frozenset().union(*(w.tags for w in words))
+            result.append(clause)
     return result
 
 
@@ -78,7 +89,7 @@ _HAVE = frozenset(("have", "has", "had", "i've", "we've", "you've", "it's", "he'
                    "having", "never", "ever", "always", "not"))
 
 
-def answered(parts: list[list[Word]]) -> list[tuple[list[Word], bool]]:
+def answered(parts: list[Clause]) -> list[tuple[Clause, bool]]:
     """Each clause, and whether the next one only answers it no ("chest pain? no.")."""
     return [(clause, index + 1 < len(parts) and "no_answer" in parts[index + 1][0].tags
              and all(w.tags & {"no_answer", "polite"} for w in parts[index + 1]))
@@ -93,10 +104,13 @@ def body_changes(text: str) -> bool:
         if any("body_pain" in w.tags and not negated(clause, i) for i, w in enumerate(clause)):
             return True  # "rugpijn", "a bit of a headache"
         bodies = [i for i, w in enumerate(clause) if w.tags & _BODY]
-        changes = [i for i, w in enumerate(clause) if "change" in w.tags or w.tags & _QUALITY]
-        if any(abs(b - c) <= WINDOW and b != c and clause[b].part == clause[c].part
-               and not negated(clause, c) for b in bodies for c in changes):
-            return True
+        for c, word in enumerate(clause):
+            if not ("change" in word.tags or word.tags & _QUALITY) or negated(clause, c):
+                continue
+            k = bisect_left(bodies, c - WINDOW)
+            if any(b != c and abs(b - c) <= WINDOW and clause[b].part == word.part
+                   for b in bodies[k:k + 2 * WINDOW + 1]):
+                return True
     return False
 
 
@@ -104,14 +118,21 @@ _BODY = frozenset(("arm", "leg", "face", "eye", "head", "chest", "body"))
 _QUALITY = frozenset(("limb_quality", "face_quality", "vision_quality"))
 
 
-def near(clause: list[Word], a: str, b: str, window: int = WINDOW) -> list[int]:
-    """Positions of words tagged `b` within `window` words of a word tagged `a`."""
+def near(clause: Clause, a: str, b: str, window: int = WINDOW) -> list[int]:
+    """Positions of words tagged `b` within `window` words of a (different) word tagged `a`."""
+    if a not in clause.tags or b not in clause.tags:
+        return []
     first = [i for i, w in enumerate(clause) if a in w.tags]
-    return [j for j, w in enumerate(clause) if b in w.tags
-            and any(abs(i - j) <= window and i != j for i in first)]
+    found = []
+    for j, word in enumerate(clause):
+        if b in word.tags:
+            k = bisect_left(first, j - window)
+            if any(i != j for i in first[k:k + 3] if abs(i - j) <= window):
+                found.append(j)
+    return found
 
 
-def negated(clause: list[Word], at: int) -> bool:
+def negated(clause: Clause, at: int) -> bool:
     """A negation in the words just before `at`, in its own comma-separated part."""
     if clause[at].text in _NEGATION_INSIDE:
         return False  # "n'était plus à moi", "n'ai plus de force": the negation is the sign
@@ -121,19 +142,23 @@ def negated(clause: list[Word], at: int) -> bool:
     for k, word in enumerate(before):
         if "neg" in word.tags or (word.text == "plus" and (
                 (k > 0 and before[k - 1].text in ("ne", "n'"))
-                or (k + 1 < len(before) and before[k + 1].text in ("de", "d'")))):
+                or (k + 1 < len(before) and before[k + 1].text in ("de", "d'", "du", "des",
+                                                                     "whatsoever")))):
             if any("not_about" in w.tags for w in before):
                 return False  # "I don't know why my arm is weak", "weet niet of ik duizelig"
             return True
     return False
 
 
-def has_negation(clause: list[Word], at: int, before: int = 5, after: int = 3) -> bool:
-    return any("neg" in w.tags or w.text == "plus" or "neg_modal" in w.tags
-               for w in clause[max(0, at - before):at + after + 1])
+def has_negation(clause: Clause, at: int, before: int = 5, after: int = 3) -> bool:
+    """A negation near `at`, in its own part ("je vois bien, pas de vision double": the
+    "pas" is about the double vision, not the seeing)."""
+    part = clause[at].part
+    return any(("neg" in w.tags or w.text == "plus" or "neg_modal" in w.tags)
+               and w.part == part for w in clause[max(0, at - before):at + after + 1])
 
 
-def lost(clause: list[Word], at: int) -> bool:
+def lost(clause: Clause, at: int) -> bool:
     """The ability at `at` is lost: a modal with a negation, or a difficulty, near it."""
     part = clause[at].part
     window = [w for w in clause[max(0, at - 8):at + 4] if w.part == part]

@@ -10,9 +10,10 @@ any reading or warning sign is looked for, so that each lexicon needs one spelli
   `hand`, when the stem is a word carebot knows (`meiske` stays, `suikerke` does not);
 - text-message spellings (`gn` -> `geen`, `pr` -> `pour`, `tjrs` -> `toujours`, `jsuis` ->
   `je suis`, `cant` -> `can't`);
+- numbers as words (`bot.inbound.number_words`: "cent nonante" -> 190);
 - dictation: a number read aloud with `virgule`, `komma`, `punt`, `point` or `comma` between
-  its digits is a decimal (`6 virgule 4` -> `6,4`); `slash`, `sur`, `over` between two numbers
-  is already read by the reading parser.
+  its digits is a decimal (`6 virgule 4` -> `6,4`), `slash` between two numbers is `/`, and
+  a `comma` read aloud after a word is a comma.
 
 Every rule maps a whole word to a whole word (no backtracking patterns), so the cost is linear
 in the length of the reply.
@@ -20,8 +21,10 @@ in the length of the reply.
 
 from __future__ import annotations
 
+import functools
 import re
 
+from bot.inbound.number_words import spell_numbers
 from bot.inbound.text import fold
 
 # Whole words that stand for another spelling.
@@ -45,7 +48,8 @@ _WORDS = {
     "jsens": "je sens", "ptet": "peut-etre", "slt": "salut", "stp": "s'il te plait",
     "svp": "s'il vous plait", "ya": "il y a",
     # English text-message forms
-    "cant": "can't", "cannot": "can't", "couldnt": "couldn't", "dont": "don't",
+    "cant": "can't", "cannot": "can't", "wouldnt": "wouldn't", "shouldnt": "shouldn't",
+    "men": "mijn", "mor": "maar", "k": "ik", "gien": "geen", "vo": "voor", "lik": "lijk", "couldnt": "couldn't", "dont": "don't",
     "doesnt": "doesn't", "didnt": "didn't", "wont": "won't", "isnt": "isn't", "im": "i'm",
     "ive": "i've", "ur": "your", "pls": "please", "plz": "please",
     "coz": "because", "cuz": "because",
@@ -61,18 +65,23 @@ DIMINUTIVE_STEMS = frozenset((
     "suiker", "bloedsuiker", "druk", "bloeddruk", "kwartier", "uur", "minuut", "minuten",
     "seconde", "moment", "hand", "arm", "been", "voet", "vinger", "oog", "mond", "hoofd",
     "koffie", "tas", "kop", "glas", "sleutel", "lepel", "vork", "pen", "woord", "beet",
-    "beetje", "stem", "tong", "stok", "koek", "lip", "wang", "zus", "man", "vrouw", "vent",
+    "beetje", "stem", "tong", "stok", "koek", "meter", "lip", "wang", "zus", "man", "vrouw", "vent",
 ))
 _DICTATED_SLASH = re.compile(r"(?<![0-9])([0-9]{1,3})\s+(?:slash|barre|streep|schuine streep)"
                              r"\s+([0-9]{1,3})(?![0-9])")
+# "my face is dropping on the left comma can you call me": punctuation read aloud.
+_DICTATED_COMMA = re.compile(r"(?<=[a-z])\s+(?:comma|komma|virgule)\b")
 _DICTATED_DECIMAL = re.compile(r"(?<![0-9])([0-9]{1,3})\s+(?:virgule|komma|comma|punt|point)"
                                r"\s+([0-9]{1,2})(?![0-9])")
 _WORD = re.compile(r"(?<![a-z'])'?[a-z]+(?:'[a-z]+)*")
 
 
+@functools.lru_cache(maxsize=64)  # one reply is read by several parsers in turn
 def normalise(text: str) -> str:
     """Folded `text` with dialect, text-message and dictation forms spelled out."""
-    folded = _DICTATED_SLASH.sub(r"\1/\2", _DICTATED_DECIMAL.sub(r"\1,\2", fold(text)))
+    folded = spell_numbers(fold(text))
+    folded = _DICTATED_SLASH.sub(r"\1/\2", _DICTATED_DECIMAL.sub(r"\1,\2", folded))
+    folded = _DICTATED_COMMA.sub(",", folded)
     return _WORD.sub(lambda match: _word(match.group(0)), folded)
 
 

@@ -8,6 +8,21 @@ word that ends so (`*pijn`: "rugpijn", "spierpijn"). Lists stay long on purpose:
 from __future__ import annotations
 
 SIGN_WORDS: dict[str, tuple[str, ...]] = {
+    # What one looks at, and qualities that can only be the sight's: "the road lines doubled".
+    "sight_object": (
+        "lines", "lijnen", "lignes", "road", "route", "straat", "letters", "lettres", "tekst",
+        "scherm", "screen", "ecran", "tv", "telly", "televisie", "gezichten", "faces", "visages",
+        "cars", "autos", "voitures", "bord", "panneau", "krant", "newspaper", "journal",
+    ),
+    "vision_strong": (
+        "doubled", "double", "dubbel", "blurry", "blurred", "wazig", "flou", "floue", "troebel",
+        "fuzzy", "verdubbeld",
+    ),
+    # Comparisons for numbness: a limb or the face "like cotton wool", "as after the dentist".
+    "numb_compare": (
+        "watten", "watte", "wattes", "cotton", "coton", "ouate", "wool", "rubber", "caoutchouc",
+        "dentist*", "tandarts*", "verdoving", "anesthesi*", "anaesthe*", "novoca*", "notmine",
+    ),
     "arm": (
         "arm", "armen", "arms", "hand", "handen", "hands", "vinger", "vingers", "finger", "fingers",
         "duim", "thumb", "wrist", "bras", "main", "mains", "doigt", "doigts", "poignet", "pouce",
@@ -34,6 +49,7 @@ SIGN_WORDS: dict[str, tuple[str, ...]] = {
         "zie", "zien", "ziet", "see", "sees", "voir", "vois", "voit", "voyais", "voyait", "lezen",
         "lees", "leest", "read", "lire", "lis", "lit", "kijk", "kijken", "keek", "look", "looking",
         "watch", "watching", "regard*", "vu", "zag", "saw",
+        "seeing", "gezien",
     ),
     "vision_quality": (
         "wazig", "troebel", "blurry", "blurred", "blur", "flou", "floue", "trouble", "dubbel",
@@ -44,6 +60,7 @@ SIGN_WORDS: dict[str, tuple[str, ...]] = {
         "half", "weg", "gone", "disparu", "dimmed", "shutter", "luik", "store", "blinds",
         "rolgordijn", "mist*", "brume*", "brumeux", "lost", "lose", "losing", "verloren", "kwijt",
         "perdu", "perte",
+        "doubled", "doubling", "verdubbeld", "raar", "vreemd", "weird", "funny", "strange", "bizar*", "drole",
     ),
     "face_quality": (
         "scheef", "schuin", "hangt", "hangend", "afhangend*", "zakt", "droop*", "crooked",
@@ -52,6 +69,7 @@ SIGN_WORDS: dict[str, tuple[str, ...]] = {
         "paraly*", "gevoelloos", "numb*", "engourdi*", "doof", "verdoofd", "vertrokken", "scheve",
         "raar", "vreemd", "weird", "funny", "strange", "bizar*", "drole", "anders", "tomb*",
         "parali*",
+        "dentist*", "tandarts*", "verdoving", "anesthesi*", "anaesthe*", "novoca*", "piqure", "injection", "dropp*", "drop",
     ),
     "limb_quality": (
         "slap*", "zwak*", "krachteloos", "lam", "lamme", "verlamd*", "gevoelloos*", "verdoofd",
@@ -66,6 +84,7 @@ SIGN_WORDS: dict[str, tuple[str, ...]] = {
         "pudding", "lache*", "heav*", "gave", "glip*", "glijd*", "slip*", "slid*", "echappe*",
         "glisse*", "schiet", "falling", "falls", "valt", "viel", "vallen", "tombent", "tomber",
         "sleept", "sleep", "traine*", "drag*", "parali*",
+        "watte", "wattes", "uncontrolled", "tombe", "dentist*", "tandarts*", "verdoving", "anesthesi*", "anaesthe*", "novoca*", "missing",
     ),
     "function": (
         "werkt", "werken", "doet", "wil", "gaat", "luistert", "reageert", "beweegt", "bewegen",
@@ -73,6 +92,7 @@ SIGN_WORDS: dict[str, tuple[str, ...]] = {
         "marche", "fonctionne", "repond", "obeit", "bouge", "suit", "functioneert", "notworking",
         "cooperate*", "mee", "do", "does", "obey*", "gehoorzaam*", "porte", "portent", "tient",
         "tiennent", "draagt", "houdt", "supporte*", "hold", "smile", "lachen", "sourire", "sourit",
+        "veulent", "veut", "willen",
     ),
     "motor": (
         "houden", "vasthouden", "hold", "holding", "tenir", "grijpen", "pakken", "vastpakken",
@@ -84,6 +104,7 @@ SIGN_WORDS: dict[str, tuple[str, ...]] = {
         "snijden", "cut", "couper", "strikken", "tie", "lacer", "knijpen", "squeeze", "serrer",
         "open", "openen", "opendoen", "ouvrir", "typen", "type", "taper", "drinken", "eten",
         "manger", "boire", "poetsen", "brush", "zipper", "rits",
+        "smeren", "nouer", "brosser", "fermer", "boutons", "form", "vormen", "former",
     ),
     "walk": (
         "lopen", "loop", "stappen", "wandelen", "walk", "walking", "marcher", "staan", "stand",
@@ -104,6 +125,7 @@ SIGN_WORDS: dict[str, tuple[str, ...]] = {
         "woord", "woorden", "word", "words", "mot", "mots", "zin", "zinnen", "sentence*", "phrase*",
         "spraak", "speech", "parole", "taal", "language", "langage", "stem", "voice", "voix",
         "tong", "tongue", "langue",
+        "letters", "lettres", "letter",
     ),
     # Qualities of speech that are only ever said of a problem.
     "speech_strong": (
@@ -112,11 +134,13 @@ SIGN_WORDS: dict[str, tuple[str, ...]] = {
         "mumbl*", "bafouill*", "begai*", "wartaal", "nonsense", "onzin", "drunk", "dronken", "ivre",
         "saoul", "verkeerde", "verkeerd", "wrong", "faux", "fausse", "mauvais", "fout", "verwisse*",
         "mix*", "melange*", "bredouill*", "marmonn*", "mompel*",
+        "zever", "onzin", "nonsens", "betises",
     ),
     # Ways of speaking that are a problem by themselves: "je bredouille", "hij lalt".
     "speech_verb": (
         "lall*", "lalt", "brabbel*", "bredouill*", "slurr*", "mompel*", "marmonn*", "bafouill*",
         "begai*", "mumbl*", "gibberish", "wartaal", "aphas*", "afas*", "dysarthr*",
+        "krabbel*", "gribouill*", "scribbl*",
     ),
     "speech_vague": (
         "raar", "vreemd", "strange", "weird", "funny", "odd", "bizar*", "drole", "anders", "slow",
@@ -126,10 +150,12 @@ SIGN_WORDS: dict[str, tuple[str, ...]] = {
         "zoeken", "zoek", "zoekt", "cherche*", "search*", "looking", "find", "vinden", "vind",
         "vond", "trouver", "trouve", "komen", "komt", "kwamen", "come", "comes", "coming", "sortir",
         "sortent", "sort", "viennent", "vient", "uit", "eruit", "out",
+        "sortaient", "sortait", "kwam",
     ),
     "understand": (
         "begrijpen", "begrijp", "begrijpt", "verstaan", "versta", "verstaat", "understand*",
         "comprendre", "comprends", "comprend", "comprenait", "comprenais",
+        "verstond", "begreep", "understood", "compris",
     ),
     "mean": ("mean", "bedoel", "bedoelde", "insteadof", "meant"),
     "headpain": (
@@ -144,6 +170,7 @@ SIGN_WORDS: dict[str, tuple[str, ...]] = {
         "stabbing", "sharp", "douleur*", "mal", "serrement", "oppression", "poids", "pression",
         "brulure", "serre", "point", "pincement", "etau", "barre", "knelt", "drukt", "steekt",
         "brandt", "gewicht", "weight", "band", "strak", "beklem*", "*pijn", "pian", "pyn", "pjin",
+        "feeling", "sensation", "gevoel", "sit", "sits", "sitting", "zit", "assis",
     ),
     "chest": (
         "borst", "borstkas", "borstbeen", "chest", "poitrine", "thorax", "sternum", "hart", "heart",
@@ -169,8 +196,9 @@ SIGN_WORDS: dict[str, tuple[str, ...]] = {
     "confused": (
         "verward", "verwardheid", "confuus", "confused", "confusion", "disoriented",
         "disorientated", "disorientation", "confus", "confuse", "desoriente*", "desorientation",
+        "verdwaald", "disoriente*",
     ),
-    "recognise": ("herkent", "herkende", "herkennen", "herken", "recogni*", "reconnai*"),
+    "recognise": ("herkent", "herkende", "herkennen", "herken", "recogni*", "reconnai*", "reconnu*"),
     # Pain words that name their body part: "rugpijn", "backache".
     "body_pain": (
         "*pijn", "*ache", "*aches", "maldetete", "headache*", "migraine*", "cephalee*", "maldedos",

@@ -26,7 +26,7 @@ from collections.abc import Callable
 from bot.inbound.grammar import (
     REACH,
     WINDOW,
-    Word,
+    Clause,
     answered,
     clauses,
     has_negation,
@@ -60,34 +60,39 @@ _PAIRS = (
     ("headpain", "severe", "headache"), ("head", "severe", "headache"),
     ("drift", "side", "balance"), ("walk", "drift", "balance"),
     ("balance_noun", "lost", "balance"), ("drop", "repeated", "arm"),
+    ("head", "limb_quality", "balance"), ("sight_object", "vision_strong", "eyes"),
 )
 # Signs named by a word of their own.
 _NAMED = (("faint", "faint"), ("confusion", "confused"), ("balance", "dizzy"),
           ("chest_pain", "chest_pain_word"), ("leg", "leg_loss"))
 
 
-def _qualities(clause: list[Word]) -> set[str]:
+def _qualities(clause: Clause) -> set[str]:
     """A weak arm, a drooping mouth, a curtain over the eye, a headache like a blow."""
     found = set()
     for body, quality, sign in _PAIRS:
+        if sign == "balance" and body == "drift" and _names(clause, {"device"}):
+            continue  # "la voiture tire à gauche": the car's, not the patient's
         window = 12 if sign == "headache" else WINDOW  # "koppijn alsof ... een hamer, ineens"
         if any(not negated(clause, j) and not _severe_negated(clause, j, sign)
                for j in near(clause, body, quality, window)):
             found.add(sign)
-    if any(w.text == "notmine" for w in clause):  # "as if it were no longer mine"
-        found.add(_limb(clause))
+    if _names(clause, {"see"}) and _names(clause, {"two"}) and _names(clause, {"mean"}):
+        found.add("eyes")  # "je voyais deux voitures au lieu d'une"
+    if _names(clause, {"numb_compare"}):  # "as if it were no longer mine", "like cotton"
+        found.add("face" if _names(clause, {"face"}) and not _names(clause, {"arm", "leg"})
+                  else _limb(clause))
     if "arm" in found and _limb(clause) == "leg":
         found.discard("arm")  # "mijn been voelt raar": the leg, not an arm
     return found
 
 
-def _limb(clause: list[Word]) -> str:
+def _limb(clause: Clause) -> str:
     """The limb a clause is about: a leg when it names a leg and no arm, else an arm."""
-    has = {tag for w in clause for tag in w.tags}
-    return "leg" if "leg" in has and "arm" not in has else "arm"
+    return "leg" if "leg" in clause.tags and "arm" not in clause.tags else "arm"
 
 
-def _severe_negated(clause: list[Word], at: int, sign: str) -> bool:
+def _severe_negated(clause: Clause, at: int, sign: str) -> bool:
     """'Never had a headache like this' is severe; 'geen hoofdpijn, nooit' is not."""
     if sign != "headache":
         return False
@@ -96,7 +101,7 @@ def _severe_negated(clause: list[Word], at: int, sign: str) -> bool:
         "never" in w.tags for w in clause[max(0, i - REACH):i]) for i in heads)
 
 
-def _named(clause: list[Word]) -> set[str]:
+def _named(clause: Clause) -> set[str]:
     """Fainting, confusion, dizziness, a chest-pain word, another stroke or a TIA."""
     found = {sign for sign, concept in _NAMED
              if any(concept in w.tags and not negated(clause, i) for i, w in enumerate(clause))}
@@ -107,14 +112,18 @@ def _named(clause: list[Word]) -> set[str]:
     return found
 
 
-Rule = Callable[[list[Word], int], bool]
+Rule = Callable[[Clause, int], bool]
 
 
-def _word_rules(clause: list[Word], *, answered_no: bool) -> set[str]:
+def _word_rules(clause: Clause, *, answered_no: bool) -> set[str]:
     """Signs that one word and its neighbours make: a lost ability, a fall, speech."""
     found = set()
     for i, word in enumerate(clause):
+        if not word.tags:
+            continue
         for concept, rule, sign in _RULES:
+            if sign in ("limb", "leg") and _names(clause, {"other"}):
+                continue  # "de hond kan nie meer goe stappen"
             if concept in word.tags and sign not in found and rule(clause, i):
                 found.add(_limb(clause) if sign == "limb" else sign)
         if not answered_no and sign_of_speech(clause, i):
@@ -122,7 +131,7 @@ def _word_rules(clause: list[Word], *, answered_no: bool) -> set[str]:
     return found
 
 
-def _lost_limb(clause: list[Word], i: int) -> bool:
+def _lost_limb(clause: Clause, i: int) -> bool:
     """'ik krijg de dop niet van de fles met mijn rechterhand', 'can't hold my cup'."""
     if "modal" in clause[i].tags:
         return lost(clause, i) and any(w.tags & {"arm", "leg"} and w.part == clause[i].part
@@ -130,13 +139,13 @@ def _lost_limb(clause: list[Word], i: int) -> bool:
     return lost(clause, i)
 
 
-def _lost_feeling(clause: list[Word], i: int) -> bool:
+def _lost_feeling(clause: Clause, i: int) -> bool:
     """'ik voel mijn hand niet meer', 'je ne sens plus mes doigts'."""
     return _names(clause, {"arm", "leg", "face", "side"}) and (
         lost(clause, i) or has_negation(clause, i, before=3, after=4))
 
 
-def _lost_sight(clause: list[Word], i: int) -> bool:
+def _lost_sight(clause: Clause, i: int) -> bool:
     """'ik zie niks meer uit mijn linkeroog', 'can't see out of my left eye' (not 'je ne vois
     plus flou', not 'I can't see the point', not a broken television)."""
     if _names(clause, {"device"}) or any("vision_quality" in w.tags for w in clause[i + 1:i + 4]):
@@ -145,12 +154,12 @@ def _lost_sight(clause: list[Word], i: int) -> bool:
         return True
     eye = _names(clause, {"eye"})
     return (has_negation(clause, i, before=3, after=5 if eye else 3)
-            and not any("abstract" in w.tags for w in clause[i + 1:i + 3])
+            and not any(w.tags & {"abstract", "media"} for w in clause[i + 1:i + 3])
             and (eye or _names(clause, {"side"})
                  or any(w.text in _NOTHING for w in clause[i:i + 4])))
 
 
-def _lost_function(clause: list[Word], i: int) -> bool:
+def _lost_function(clause: Clause, i: int) -> bool:
     """A body part that no longer does its work: 'ma main ne répond plus', 'my arm won't
     move' (not 'my leg works, no problem')."""
     return _names(clause, {"arm", "leg", "face"}) and has_negation(
@@ -158,30 +167,30 @@ def _lost_function(clause: list[Word], i: int) -> bool:
         "difficulty" in w.tags and negated(clause, k) for k, w in enumerate(clause))
 
 
-def _face_function(clause: list[Word], i: int) -> bool:
+def _face_function(clause: Clause, i: int) -> bool:
     return _lost_function(clause, i) and _names(clause, {"face"}) and not _names(
         clause, {"arm", "leg"})
 
 
-def _knows_not_where(clause: list[Word], i: int) -> bool:
+def _knows_not_where(clause: Clause, i: int) -> bool:
     """'didn't know where he was', 'je sais plus quel jour on est'."""
     rest = clause[i + 1:i + 9]
     return has_negation(clause, i) and any("where" in w.tags for w in rest) and any(
         w.tags & {"be", "place"} for w in rest)
 
 
-def _recognises_nobody(clause: list[Word], i: int) -> bool:
+def _recognises_nobody(clause: Clause, i: int) -> bool:
     return has_negation(clause, i, after=5) and any(
         "person" in w.tags for w in clause[max(0, i - 3):i + 6])
 
 
-def _does_not_respond(clause: list[Word], i: int) -> bool:
+def _does_not_respond(clause: Clause, i: int) -> bool:
     """'mon mari ne répondait plus', 'not answer me for one minute' (not 'my texts')."""
     return has_negation(clause, i, before=4, after=2) and not any(
         "abstract" in w.tags for w in clause[i + 1:i + 4])
 
 
-def _fell(clause: list[Word], i: int) -> bool:
+def _fell(clause: Clause, i: int) -> bool:
     """'ben vanmorgen gevallen', 'je suis tombé', 'mijn man is gevallen' (not 'de kat is van
     de trap gevallen', 'in sommige gevallen', 'je tombe bien')."""
     if negated(clause, i) or any(w.tags & {"not_a_fall", "other"}
@@ -191,13 +200,13 @@ def _fell(clause: list[Word], i: int) -> bool:
         w.text in _WHO_FELL or "person" in w.tags for w in clause[max(0, i - 5):i])
 
 
-def _found_on_the_floor(clause: list[Word], i: int) -> bool:
+def _found_on_the_floor(clause: Clause, i: int) -> bool:
     """'mijn vrouw vond mij op de grond', 'je me suis réveillé par terre'."""
     return any(w.text.startswith(_FOUND) for w in clause[max(0, i - 6):i])
 
 
-def _names(clause: list[Word], concepts: set[str]) -> bool:
-    return any(w.tags & concepts for w in clause)
+def _names(clause: Clause, concepts: set[str]) -> bool:
+    return bool(clause.tags & concepts)
 
 
 _RULES: tuple[tuple[str, Rule, str], ...] = (
@@ -216,15 +225,14 @@ _WORDS = frozenset(("woord", "woorden", "word", "words", "mot", "mots"))
 _TO_SOMEONE = frozenset(("met", "with", "avec", "to", "tegen", "de", "over", "about"))
 
 
-def sign_of_speech(clause: list[Word], i: int) -> bool:
+def sign_of_speech(clause: Clause, i: int) -> bool:
     """Speech lost or wrong at word `i`: words that will not come, one said for another,
     'as if drunk', not understanding what people say."""
     tags = clause[i].tags
     if "speech_verb" in tags:
         return not negated(clause, i)  # "je bredouille", "hij lalt"
     if "speak" in tags and (lost(clause, i) or _stopped_talking(clause, i)
-                            or _as_if_drunk(clause, i) or any(
-                                "mean" in w.tags for w in clause[i + 1:i + 8])):
+                            or _as_if_drunk(clause, i) or _said_instead(clause, i)):
         return True  # "ik zeg het verkeerde woord", "I said remote when I meant phone"
     if tags & {"speak", "speech_object"} and _speech_quality(clause, i):
         return True
@@ -232,23 +240,37 @@ def sign_of_speech(clause: list[Word], i: int) -> bool:
         return True
     return "understand" in tags and has_negation(clause, i) and (
         any(w.tags & {"people", "person", "speak"} for w in clause[i + 1:i + 9])
-        or any("people" in w.tags for w in clause[max(0, i - 4):i]))
+        or any(w.tags & {"people", "speak"} for w in clause[max(0, i - 6):i]))
 
 
-def _stopped_talking(clause: list[Word], i: int) -> bool:
+def _said_instead(clause: Clause, i: int) -> bool:
+    """One word said for another: 'I said remote when I meant phone', 'k vroeg achter de
+    suikerpot maar k zei de strijkplank', 'j'ai demandé la fourchette et j'ai dit le
+    parapluie' (not 'I asked and she said')."""
+    if any("mean" in w.tags for w in clause[i + 1:i + 8]):
+        return True
+    return any("ask" in w.tags for w in clause[max(0, i - 10):i]) and not (
+        i > 0 and clause[i - 1].text in _THEY)
+
+
+_THEY = frozenset(("she", "he", "they", "zij", "hij", "ze", "il", "elle", "ils", "elles",
+                   "nurse", "doctor", "dokter"))
+
+
+def _stopped_talking(clause: Clause, i: int) -> bool:
     """'ma femme parle plus', 'hij praat niet meer' (not 'ik praat niet meer met hem')."""
     return any(("neg" in w.tags or w.text == "plus") and w.text not in ("ni", "nor", "noch")
                for w in clause[i + 1:i + 3]) and not any(
         w.text in _TO_SOMEONE for w in clause[i + 1:i + 5])
 
 
-def _as_if_drunk(clause: list[Word], i: int) -> bool:
+def _as_if_drunk(clause: Clause, i: int) -> bool:
     """'praat precies of hij zat is', 'parle comme s'il avait bu'."""
     return any("as_if" in w.tags for w in clause[i + 1:i + 4]) and any(
         "drunk" in w.tags for w in clause[i + 1:i + 8])
 
 
-def _speech_quality(clause: list[Word], i: int) -> bool:
+def _speech_quality(clause: Clause, i: int) -> bool:
     """'praat raar', 'slurred speech' (a vague quality is none at a wedding speech)."""
     event = _names(clause, {"event"})
     start = max(0, i - 4)
@@ -259,7 +281,7 @@ def _speech_quality(clause: list[Word], i: int) -> bool:
     return False
 
 
-def _words_will_not_come(clause: list[Word], i: int) -> bool:
+def _words_will_not_come(clause: Clause, i: int) -> bool:
     """'je cherche mes mots', 'the words won't come out' (not 'the words to thank you')."""
     if _names(clause, {"gratitude"}):
         return False
