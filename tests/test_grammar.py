@@ -172,3 +172,15 @@ def test_the_new_signs_are_named() -> None:
     assert "faint" in warning_signs("flauwgevallen in de badkamer")
     assert "confusion" in warning_signs("he was confused and didn't know where he was")
     assert "stroke" in warning_signs("je crois que je fais un nouvel AVC")
+
+
+def test_every_lexicon_word_is_one_word_the_grammar_can_meet() -> None:
+    # A word with a space, or two words run together by a missing comma, never matches.
+    from bot.inbound.concepts import IDIOMS, LEXICON
+    from bot.inbound.grammar import _TOKEN
+
+    for concept, words in LEXICON.items():
+        for word in words:
+            bare = word.strip("*")
+            assert _TOKEN.fullmatch(bare) or bare == "n't", (concept, word)
+    assert all(" " not in value.strip() for value in IDIOMS.values())

@@ -21,6 +21,21 @@ from bot.inbound.sign_lexicon import SIGN_WORDS
 
 # Fixed expressions, joined into one word before the concepts are looked up.
 IDIOMS = {
+    "mots croises": "crossword", "fell for": "fooled", "gevallen voor een": "smitten",
+    "gevallen voor nen": "smitten", "had a few": "drunk", "wasn't there": "notthere",
+    "was not there": "notthere", "n'etait plus la": "notthere", "n'etait pas la": "notthere",
+    "corner of his mouth": "mondhoek", "corner of her mouth": "mondhoek",
+    "corner of my mouth": "mondhoek", "coin de la bouche": "mondhoek",
+    "coin de sa bouche": "mondhoek",
+    "deden wat ze wilden": "uncontrolled", "doen wat ze willen": "uncontrolled",
+    "did what they wanted": "uncontrolled", "patate chaude dans la bouche": "slurred",
+    "hot potato in my mouth": "slurred", "hete patat in mijn mond": "slurred",
+    "belongs to somebody else": "notmine", "zoned out": "fainted", "heart rate": "pulse",
+    "fait peine a voir": "pitiful", "2 of every": "double", "tombee sur une": "metby",
+    "tombe sur un": "metby", "tombee sur un": "metby", "tombe sur une": "metby",
+    "niet te doen": "unbearable", "nie te doen": "unbearable",
+    "ne comprend plus rien": "confus", "ne comprends plus rien": "confus",
+    "begrijpt niets meer": "verward", "snapt er niets meer van": "verward",
     "weight off my chest": "relief", "poids en moins": "relief", "pak van mijn hart": "relief",
     "see eye to eye": "agree", "du tout": "whatsoever", "at all": "whatsoever",
     "nimporte quoi": "gibberish", "fait n'importe quoi": "uncontrolled",
@@ -36,7 +51,7 @@ IDIOMS = {
     "van zijn stokje": "flauwgevallen", "van haar stokje": "flauwgevallen",
     "van mijn stokje": "flauwgevallen", "buiten bewustzijn": "bewusteloos",
     "out like a light": "blackout", "passed out": "fainted", "pass out": "fainted",
-    "blacked out": "blackout", "lost consciousness": "fainted", "went out": "fainted",
+    "blacked out": "blackout", "lost consciousness": "fainted",
     "veulent rien dire": "gibberish", "veut rien dire": "gibberish",
     "slaan nergens op": "gibberish", "slaat nergens op": "gibberish", "make no sense": "gibberish",
     "makes no sense": "gibberish", "making no sense": "gibberish", "not making sense": "gibberish",
@@ -68,7 +83,7 @@ IDIOMS = {
     "lost sight of": "forgot", "lose sight of": "forgot", "mal au coeur": "nausee",
     "mal au dos": "maldedos", "mal de dos": "maldedos", "moins bien": "worse",
     "last van": "lastvan", "minder goed": "worse", "less well": "worse",
-    "confused about": "unsure about", "confuse sur": "unsure about", "confus sur": "unsure",
+    "confused about": "unsure", "confuse sur": "unsure", "confus sur": "unsure",
     "heart attack": "infarct", "crise cardiaque": "infarct", "hartaanval": "infarct",
 }
 
@@ -96,7 +111,7 @@ GRAMMAR_WORDS: dict[str, tuple[str, ...]] = {
     "difficulty": (
         "moeite", "moeilijk", "moeilijker", "lastig", "trouble", "difficulty", "difficult", "hard",
         "harder", "struggl*", "mal", "peine", "difficile*", "difficulte*", "problem*", "probleem",
-        "problemen", "du mal",
+        "problemen",
     ),
     # "I don't know why", "weet niet of": a negation about something else.
     "not_about": (
@@ -109,10 +124,10 @@ GRAMMAR_WORDS: dict[str, tuple[str, ...]] = {
     "abstract": (
         "excitement", "breath", "adem", "souffle", "tears", "tranen", "larmes", "laugh*", "lach*",
         "rire", "on", "tongue", "horses", "wait", "wachten", "attendre", "point", "why", "how",
-        "waarom", "hoe", "pourquoi", "comment", "you", "u", "vous", "jou", "te", "doctor", "dokter",
+        "waarom", "hoe", "pourquoi", "comment", "you", "u", "vous", "jou", "doctor", "dokter",
         "huisarts", "medecin", "gp", "nurse", "verpleegster", "verpleger", "infirmiere",
-        "infirmier", "difference", "verschil", "zitten", "now", "nu", "maintenant", "tomorrow",
-        "morgen", "demain", "far", "ver", "loin", "long", "lang", "about", "over", "grandchildren",
+        "infirmier", "difference", "verschil", "zitten", "now", "nu", "maintenant", "far", "ver",
+        "loin", "long", "lang", "about", "over", "grandchildren",
         "kleinkinderen", "petits-enfants", "end", "eind", "fin", "sleep", "slapen", "dormir",
         "temps", "time", "tijd", "zin", "goesting", "envie", "bijzonders", "speciaals", "geks",
         "raars", "mis", "nieuws", "heat", "hitte", "chaleur", "noise", "lawaai", "bruit", "thank*",
@@ -138,6 +153,10 @@ GRAMMAR_WORDS: dict[str, tuple[str, ...]] = {
         "allemaal", "all", "tout", "va", "bien", "goed", "fine",
     ),
     # A thing that is broken: what cannot be seen or done is its fault.
+    "broken": ("kapot", "stuk", "defect", "broken", "panne", "casse", "decodeur", "storm",
+               "orage", "onweer",
+        "aerial", "antenne", "antenna", "signal", "signaal",
+    ),
     "device": (
         "kapot", "stuk", "defect", "broken", "panne", "casse", "scherm", "screen", "ecran", "tv",
         "televisie", "television", "telefoon", "phone", "gsm", "bril", "glasses", "lunettes",
@@ -149,6 +168,7 @@ GRAMMAR_WORDS: dict[str, tuple[str, ...]] = {
         "feest", "bruiloft", "trouw", "verjaardag", "begrafenis", "enterrement", "anniversaire",
         "reunion", "vergadering", "toespraak", "therapy", "therapie", "therapist", "logopedie",
         "logopedist", "logopede", "orthophon*",
+        "crossword", "kruiswoord*", "puzzle", "sudoku", "scrabble",
     ),
     # Somebody who is not the patient: "my neighbour had a TIA last year".
     "other": (
@@ -168,18 +188,18 @@ GRAMMAR_WORDS: dict[str, tuple[str, ...]] = {
             "demandait", "wanted", "wou", "wilde", "voulais", "voulait"),
     "two": ("two", "deux", "twee", "2"),
     "again": (
-        "weer", "opnieuw", "nog", "again", "another", "new", "nouvel", "nouveau", "nouvelle",
+        "weer", "opnieuw", "again", "another", "new", "nouvel", "nouveau", "nouvelle",
         "encore", "denk", "think", "crois", "pense", "vrees", "bang", "afraid", "scared", "peur",
-        "misschien", "maybe", "peut-etre", "possibly", "having", "fais", "faire", "fait", "krijg",
-        "heb", "had", "gehad", "eu",
-    ),
+        "misschien", "maybe", "peut-etre", "possibly", "having", "fais", "faire", "krijg",
+            ),
     "be": (
         "was", "is", "were", "am", "ben", "zat", "zit", "etais", "etait", "est", "suis", "i'm",
-        "he's", "she's", "were", "waren", "zijn", "j'etais", "it", "we",
+        "were", "waren", "zijn", "it", "we",
     ),
     "where": (
         "waar", "where", "ou", "hoe", "how", "comment", "what", "wat", "which", "welke", "quel",
         "quelle", "wie", "who", "qui",
+        "weg", "way", "chemin",
     ),
     "know": ("weet", "wist", "wisten", "know", "knew", "sais", "savait", "savais", "sait"),
     "place": (
@@ -189,7 +209,7 @@ GRAMMAR_WORDS: dict[str, tuple[str, ...]] = {
         "rijden", "conduire", "drive", "back",
     ),
     "people": (
-        "mensen", "iemand", "anderen", "people", "anyone", "others", "gens", "ce qu'on", "me",
+        "mensen", "iemand", "anderen", "people", "anyone", "others", "gens", "me",
         "mij", "moi", "him", "hem", "her", "haar", "lui", "us", "ons", "nous",
     ),
     "person": (
@@ -200,11 +220,13 @@ GRAMMAR_WORDS: dict[str, tuple[str, ...]] = {
         "grandchildren", "petits-enfants", "buren", "neighbours", "voisins", "zus", "sister",
         "soeur", "broer", "brother", "frere",
         "m'", "papa", "mama", "vader", "moeder",
+        "kleinkinders", "kleinkinderen",
     ),
     "repeated": (
         "keep", "keeps", "kept", "blijf", "blijft", "steeds", "telkens", "always", "constamment",
         "toujours", "things", "everything", "alles", "dingen", "tout", "stuff", "tombe", "tomber",
         "vallen", "objets",
+        "sudden*", "ineens", "plots*", "soudain*", "opeens",
     ),
     "all_things": ("everything", "alles", "tout"),
     "drunk": (
@@ -217,6 +239,7 @@ GRAMMAR_WORDS: dict[str, tuple[str, ...]] = {
         "ziek", "pluie", "regen", "rain", "sneeuw", "snow", "neige", "prijs", "price", "prix",
         "panne",
         "dessus", "nues",
+        "scam", "metby",
     ),
 }
 LEXICON = {**GRAMMAR_WORDS, **SIGN_WORDS}

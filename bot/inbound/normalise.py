@@ -49,7 +49,12 @@ _WORDS = {
     "svp": "s'il vous plait", "ya": "il y a",
     # English text-message forms
     "cant": "can't", "cannot": "can't", "wouldnt": "wouldn't", "shouldnt": "shouldn't",
-    "men": "mijn", "mor": "maar", "k": "ik", "gien": "geen", "vo": "voor", "lik": "lijk", "couldnt": "couldn't", "dont": "don't",
+    "men": "mijn", "mien": "mijn", "goat": "gaat", "goeng": "ging", "were": "weer",
+    "ip": "op", "stoan": "staan", "opstoan": "opstaan", "woar": "waar", "joar": "jaar",
+    "wuk": "wat", "noar": "naar", "hee": "heeft", "moar": "maar", "mo": "maar", "deur": "door",
+    "vint": "vent", "droagen": "dragen", "noene": "middag", "beenen": "benen", "stroate": "straat",
+    "zoaterdag": "zaterdag", "gazette": "krant", "mor": "maar", "k": "ik", "gien": "geen",
+    "gin": "geen", "vo": "voor", "lik": "lijk", "couldnt": "couldn't", "dont": "don't",
     "doesnt": "doesn't", "didnt": "didn't", "wont": "won't", "isnt": "isn't", "im": "i'm",
     "ive": "i've", "ur": "your", "pls": "please", "plz": "please",
     "coz": "because", "cuz": "because",

@@ -8,21 +8,36 @@ word that ends so (`*pijn`: "rugpijn", "spierpijn"). Lists stay long on purpose:
 from __future__ import annotations
 
 SIGN_WORDS: dict[str, tuple[str, ...]] = {
+    # The room, the world, everything moving: "heel de keuken begon te draaien".
+    "surroundings": (
+        "keuken", "kamer", "living", "room", "kitchen", "garden", "tuin", "wereld", "world",
+        "chambre", "piece", "cuisine", "jardin", "monde", "ceiling", "plafond", "vloer",
+        "floor", "alles", "tout", "everything",
+    ),
+    "spin": (
+        "draaien", "draaide", "draait", "rond", "tourner", "tournait", "tourne", "tanguait",
+        "tangue", "tipped", "tilted", "tilting", "spun", "spinning", "spins", "swayed", "swaying",
+        "kantelde", "kantelen", "schommelde", "wiebelde", "bewoog", "moving", "bougeait",
+    ),
     # What one looks at, and qualities that can only be the sight's: "the road lines doubled".
+    # A sight that is not there: "de rechterkant van de bladzijde was weg".
+    "gone": ("weg", "gone", "disparu", "verdwenen", "absent", "missing", "notthere"),
     "sight_object": (
         "lines", "lijnen", "lignes", "road", "route", "straat", "letters", "lettres", "tekst",
         "scherm", "screen", "ecran", "tv", "telly", "televisie", "gezichten", "faces", "visages",
         "cars", "autos", "voitures", "bord", "panneau", "krant", "newspaper", "journal",
+        "bladzijde", "page", "pagina", "line", "regel", "regels", "ligne",
     ),
     "vision_strong": (
         "doubled", "double", "dubbel", "blurry", "blurred", "wazig", "flou", "floue", "troebel",
         "fuzzy", "verdubbeld",
+        "foggy", "hazy", "misty",
     ),
     # Comparisons for numbness: a limb or the face "like cotton wool", "as after the dentist".
     "numb_compare": (
         "watten", "watte", "wattes", "cotton", "coton", "ouate", "wool", "rubber", "caoutchouc",
         "dentist*", "tandarts*", "verdoving", "anesthesi*", "anaesthe*", "novoca*", "notmine",
-    ),
+            ),
     "arm": (
         "arm", "armen", "arms", "hand", "handen", "hands", "vinger", "vingers", "finger", "fingers",
         "duim", "thumb", "wrist", "bras", "main", "mains", "doigt", "doigts", "poignet", "pouce",
@@ -60,7 +75,8 @@ SIGN_WORDS: dict[str, tuple[str, ...]] = {
         "half", "weg", "gone", "disparu", "dimmed", "shutter", "luik", "store", "blinds",
         "rolgordijn", "mist*", "brume*", "brumeux", "lost", "lose", "losing", "verloren", "kwijt",
         "perdu", "perte",
-        "doubled", "doubling", "verdubbeld", "raar", "vreemd", "weird", "funny", "strange", "bizar*", "drole",
+        "doubled", "doubling", "verdubbeld", "raar", "vreemd", "weird", "funny", "strange",
+        "bizar*", "drole",
     ),
     "face_quality": (
         "scheef", "schuin", "hangt", "hangend", "afhangend*", "zakt", "droop*", "crooked",
@@ -69,7 +85,10 @@ SIGN_WORDS: dict[str, tuple[str, ...]] = {
         "paraly*", "gevoelloos", "numb*", "engourdi*", "doof", "verdoofd", "vertrokken", "scheve",
         "raar", "vreemd", "weird", "funny", "strange", "bizar*", "drole", "anders", "tomb*",
         "parali*",
-        "dentist*", "tandarts*", "verdoving", "anesthesi*", "anaesthe*", "novoca*", "piqure", "injection", "dropp*", "drop",
+        "dentist*", "tandarts*", "verdoving", "anesthesi*", "anaesthe*", "novoca*", "piqure",
+        "injection", "dropp*", "drop",
+        "dribbl*", "drool*", "kwijl*", "bave*", "coulait", "coule", "liep", "loopt", "lekt",
+        "lekte", "leak*", "wonky",
     ),
     "limb_quality": (
         "slap*", "zwak*", "krachteloos", "lam", "lamme", "verlamd*", "gevoelloos*", "verdoofd",
@@ -84,7 +103,10 @@ SIGN_WORDS: dict[str, tuple[str, ...]] = {
         "pudding", "lache*", "heav*", "gave", "glip*", "glijd*", "slip*", "slid*", "echappe*",
         "glisse*", "schiet", "falling", "falls", "valt", "viel", "vallen", "tombent", "tomber",
         "sleept", "sleep", "traine*", "drag*", "parali*",
-        "watte", "wattes", "uncontrolled", "tombe", "dentist*", "tandarts*", "verdoving", "anesthesi*", "anaesthe*", "novoca*", "missing",
+        "watte", "wattes", "uncontrolled", "tombe", "dentist*", "tandarts*", "verdoving",
+        "anesthesi*", "anaesthe*", "novoca*", "missing",
+        "zakt*", "zakte*", "folded", "folding", "zand", "sand", "sable", "catching", "haken",
+        "accroche*", "uncontrolled",
     ),
     "function": (
         "werkt", "werken", "doet", "wil", "gaat", "luistert", "reageert", "beweegt", "bewegen",
@@ -105,10 +127,12 @@ SIGN_WORDS: dict[str, tuple[str, ...]] = {
         "open", "openen", "opendoen", "ouvrir", "typen", "type", "taper", "drinken", "eten",
         "manger", "boire", "poetsen", "brush", "zipper", "rits",
         "smeren", "nouer", "brosser", "fermer", "boutons", "form", "vormen", "former",
+        "boven", "above", "dessus", "vast", "vastkrijgen",
     ),
     "walk": (
         "lopen", "loop", "stappen", "wandelen", "walk", "walking", "marcher", "staan", "stand",
-        "standing", "debout", "opstaan", "get up", "rechtstaan", "rechtstaan", "overeind",
+        "standing", "debout", "opstaan", "rechtstaan", "rechtstaan", "overeind",
+        "marchait", "marche", "liep", "loopt", "walked", "stoan",
     ),
     "feel": (
         "voelen", "voel", "voelt", "feel", "feeling", "felt", "sentir", "sens", "sent", "gevoel",
@@ -120,6 +144,7 @@ SIGN_WORDS: dict[str, tuple[str, ...]] = {
         "parlait", "dire", "dis", "dit", "prononcer", "articuler", "articule", "babbelen",
         "klappen", "vertellen", "tell", "uitleggen", "explain", "expliquer", "said", "zei", "zegde",
         "disais", "disait", "sprak",
+        "parlais", "parlait", "praatte",
     ),
     "speech_object": (
         "woord", "woorden", "word", "words", "mot", "mots", "zin", "zinnen", "sentence*", "phrase*",
@@ -142,6 +167,9 @@ SIGN_WORDS: dict[str, tuple[str, ...]] = {
         "begai*", "mumbl*", "gibberish", "wartaal", "aphas*", "afas*", "dysarthr*",
         "krabbel*", "gribouill*", "scribbl*",
     ),
+    # Calling a thing or a person by another name: "called the remote 'the banana'".
+    "name_verb": ("called", "calls", "calling", "noemde", "noemt", "noemen", "appelle",
+                  "appelait", "appele", "appelee"),
     "speech_vague": (
         "raar", "vreemd", "strange", "weird", "funny", "odd", "bizar*", "drole", "anders", "slow",
         "traag", "lent", "lentement", "moeizaam", "confus*", "heavy", "lourde", "zwaar",
@@ -156,13 +184,14 @@ SIGN_WORDS: dict[str, tuple[str, ...]] = {
         "begrijpen", "begrijp", "begrijpt", "verstaan", "versta", "verstaat", "understand*",
         "comprendre", "comprends", "comprend", "comprenait", "comprenais",
         "verstond", "begreep", "understood", "compris",
+        "verstoeg",
     ),
     "mean": ("mean", "bedoel", "bedoelde", "insteadof", "meant"),
     "headpain": (
         "hoofdpijn*", "headache*", "migraine*", "cephalee*", "maldetete", "hoofpijn", "hoofdpyn",
         "headake", "hedache", "headach", "headace",
     ),
-    "head": ("hoofd", "head", "tete", "crane", "kop"),
+    "head": ("hoofd", "head", "tete", "crane", "kop", "achterhoofd", "voorhoofd", "kop"),
     "pain": (
         "pijn", "pijnen", "zeer", "steek", "steken", "druk", "drukkend*", "knellend*", "beklemm*",
         "benauwd*", "pain", "pains", "ache", "aching", "hurts", "hurt", "hurting", "sore",
@@ -171,10 +200,12 @@ SIGN_WORDS: dict[str, tuple[str, ...]] = {
         "brulure", "serre", "point", "pincement", "etau", "barre", "knelt", "drukt", "steekt",
         "brandt", "gewicht", "weight", "band", "strak", "beklem*", "*pijn", "pian", "pyn", "pjin",
         "feeling", "sensation", "gevoel", "sit", "sits", "sitting", "zit", "assis",
+        "olifant", "elephant", "ecras*", "crush*", "tient", "holding", "clutch*", "vasthouden",
     ),
     "chest": (
         "borst", "borstkas", "borstbeen", "chest", "poitrine", "thorax", "sternum", "hart", "heart",
         "coeur", "torse", "borststreek", "thoracique", "toracique", "thoracic", "thorac*", "torac*",
+        "breastbone", "borstbeen",
     ),
     "severe": (
         "plots*", "ineens", "opeens", "hevig*", "erg", "erge", "ergste", "zware", "zwaar",
@@ -186,19 +217,22 @@ SIGN_WORDS: dict[str, tuple[str, ...]] = {
         "hamer*", "blow", "hit", "struck", "hammer*", "marteau", "massue", "donderslag", "thunder",
         "bliksem", "lightning", "ooit", "ever", "vie", "leven", "life", "never", "nooit", "jamais",
         "killing", "ontploft", "splijt", "eclate*", "exploding", "pounding", "bonk*",
+        "huilen", "crying", "cried", "pleur*", "schoot", "shot", "shooting", "unbearable",
     ),
     "faint": (
         "flauw", "flauwgevallen", "flauwte", "flauwvallen", "bewusteloos", "bewustloos", "onwel",
         "fainted", "faint", "fainting", "unconscious", "blackout", "collapsed", "collapse",
         "evanoui*", "syncope", "malaise", "weggezakt", "weggevallen", "bewustzijnsverlies",
         "knock*",
+        "effondr*", "zoned", "response",
     ),
     "confused": (
         "verward", "verwardheid", "confuus", "confused", "confusion", "disoriented",
         "disorientated", "disorientation", "confus", "confuse", "desoriente*", "desorientation",
         "verdwaald", "disoriente*",
     ),
-    "recognise": ("herkent", "herkende", "herkennen", "herken", "recogni*", "reconnai*", "reconnu*"),
+    "recognise": ("herkent", "herkende", "herkennen", "herken", "recogni*", "reconnai*",
+                  "reconnu*"),
     # Pain words that name their body part: "rugpijn", "backache".
     "body_pain": (
         "*pijn", "*ache", "*aches", "maldetete", "headache*", "migraine*", "cephalee*", "maldedos",
@@ -219,7 +253,8 @@ SIGN_WORDS: dict[str, tuple[str, ...]] = {
         "scheef", "schuin", "crooked", "zigzag*",
     ),
     # Participles that are a fall only with the person who fell (see sign_rules).
-    "fallen": ("gevallen", "omgevallen", "neergevallen", "tombe", "tombee", "fallen"),
+    "fallen": ("gevallen", "omgevallen", "neergevallen", "tombe", "tombee", "fallen", "falls",
+        "valt"),
     "lost": (
         "lost", "lose", "losing", "loss", "verloren", "verlies", "kwijt", "perdu", "perte", "perds",
         "weg", "gone", "disparu", "off", "slecht", "bad", "poor", "mauvais", "problem*", "probleem",
@@ -233,6 +268,7 @@ SIGN_WORDS: dict[str, tuple[str, ...]] = {
     "respond": (
         "reageert", "reageerde", "antwoordde", "antwoordt", "responded", "respond", "responding",
         "answer", "answered", "answering", "repond*", "reagi*", "reagissait",
+        "response", "reponse",
     ),
     "meter": (
         "meter", "toestel", "apparaat", "lecteur", "appareil", "glucometer", "glucometre",

@@ -61,6 +61,8 @@ _PAIRS = (
     ("drift", "side", "balance"), ("walk", "drift", "balance"),
     ("balance_noun", "lost", "balance"), ("drop", "repeated", "arm"),
     ("head", "limb_quality", "balance"), ("sight_object", "vision_strong", "eyes"),
+    ("sight_object", "gone", "eyes"), ("surroundings", "spin", "balance"),
+    ("walk", "drunk", "balance"), ("drift", "drunk", "balance"),
 )
 # Signs named by a word of their own.
 _NAMED = (("faint", "faint"), ("confusion", "confused"), ("balance", "dizzy"),
@@ -73,7 +75,10 @@ def _qualities(clause: Clause) -> set[str]:
     for body, quality, sign in _PAIRS:
         if sign == "balance" and body == "drift" and _names(clause, {"device"}):
             continue  # "la voiture tire à gauche": the car's, not the patient's
-        window = 12 if sign == "headache" else WINDOW  # "koppijn alsof ... een hamer, ineens"
+        if sign == "eyes" and _names(clause, {"broken"}):
+            continue  # "het scherm is kapot", "tout flou, c'est le décodeur"
+        # "koppijn alsof ... een hamer, ineens", "liep op de markt lijk of hij zat was"
+        window = 12 if sign == "headache" or quality == "drunk" else WINDOW
         if any(not negated(clause, j) and not _severe_negated(clause, j, sign)
                for j in near(clause, body, quality, window)):
             found.add(sign)
@@ -103,6 +108,8 @@ def _severe_negated(clause: Clause, at: int, sign: str) -> bool:
 
 def _named(clause: Clause) -> set[str]:
     """Fainting, confusion, dizziness, a chest-pain word, another stroke or a TIA."""
+    if _names(clause, {"other"}):
+        return set()  # "la voisine a fait un malaise", "the heroine faints in the film"
     found = {sign for sign, concept in _NAMED
              if any(concept in w.tags and not negated(clause, i) for i, w in enumerate(clause))}
     strokes = [i for i, w in enumerate(clause) if "stroke" in w.tags and not negated(clause, i)]
@@ -175,7 +182,7 @@ def _face_function(clause: Clause, i: int) -> bool:
 def _knows_not_where(clause: Clause, i: int) -> bool:
     """'didn't know where he was', 'je sais plus quel jour on est'."""
     rest = clause[i + 1:i + 9]
-    return has_negation(clause, i) and any("where" in w.tags for w in rest) and any(
+    return has_negation(clause, i, after=6) and any("where" in w.tags for w in rest) and any(
         w.tags & {"be", "place"} for w in rest)
 
 
@@ -186,8 +193,7 @@ def _recognises_nobody(clause: Clause, i: int) -> bool:
 
 def _does_not_respond(clause: Clause, i: int) -> bool:
     """'mon mari ne répondait plus', 'not answer me for one minute' (not 'my texts')."""
-    return has_negation(clause, i, before=4, after=2) and not any(
-        "abstract" in w.tags for w in clause[i + 1:i + 4])
+    return has_negation(clause, i, before=4, after=2) and not _names(clause, {"media"})
 
 
 def _fell(clause: Clause, i: int) -> bool:
@@ -238,8 +244,11 @@ def sign_of_speech(clause: Clause, i: int) -> bool:
         return True
     if "speech_object" in tags and clause[i].text in _WORDS and _words_will_not_come(clause, i):
         return True
+    if "name_verb" in tags and _called_by_another_name(clause, i):
+        return True
     return "understand" in tags and has_negation(clause, i) and (
-        any(w.tags & {"people", "person", "speak"} for w in clause[i + 1:i + 9])
+        any(w.tags & {"people", "person", "speak", "speech_object"}
+            for w in clause[i + 1:i + 9])
         or any(w.tags & {"people", "speak"} for w in clause[max(0, i - 6):i]))
 
 
@@ -255,6 +264,26 @@ def _said_instead(clause: Clause, i: int) -> bool:
 
 _THEY = frozenset(("she", "he", "they", "zij", "hij", "ze", "il", "elle", "ils", "elles",
                    "nurse", "doctor", "dokter"))
+
+
+def _called_by_another_name(clause: Clause, i: int) -> bool:
+    """'Dad called the remote the banana', 'noemde de afstandsbediening de banaan', 'il m'a
+    appelé par le nom de ma soeur' (not 'she called the nurse the next day')."""
+    after = [w.text for w in clause[i + 1:i + 7]]
+    if any(w in ("name", "naam", "nom", "prenom", "voornaam") for w in after):
+        return True
+    dets = [k for k, w in enumerate(after) if w in _DETERMINERS]
+    if len(dets) < 2 or dets[1] + 1 >= len(after):
+        return False
+    named = clause[i + 2 + dets[1]:i + 4 + dets[1]]  # what the second name is
+    return not any(w.tags & {"place", "abstract"} or w.text in _WHEN for w in named)
+
+
+_WHEN = frozenset(("next", "following", "same", "other", "volgende", "andere", "lendemain",
+                   "suivant", "suivante", "morning", "evening", "night", "ochtend", "avond"))
+
+
+_DETERMINERS = frozenset(("the", "de", "het", "le", "la", "les", "l'", "een", "a", "un", "une"))
 
 
 def _stopped_talking(clause: Clause, i: int) -> bool:
@@ -283,8 +312,8 @@ def _speech_quality(clause: Clause, i: int) -> bool:
 
 def _words_will_not_come(clause: Clause, i: int) -> bool:
     """'je cherche mes mots', 'the words won't come out' (not 'the words to thank you')."""
-    if _names(clause, {"gratitude"}):
-        return False
+    if _names(clause, {"gratitude", "event"}):
+        return False  # "the words to thank you", "a word for 'tranquil'" in a crossword
     around = clause[max(0, i - 5):i + 5]
     return any("search" in w.tags for w in around) and (
         has_negation(clause, i, before=5, after=4)
