@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlmodel import col, delete, select, update
 
-from bot import audit
+from bot import audit, ledger
 from bot.channels import CEILINGS
 from bot.patients import PatientError, cancel_pending, consents, record_consent, require
 from bot.store import db
@@ -79,12 +79,13 @@ class Erasure:
 
 
 def erase(store: Store, pseudonym: str, *, actor: str, now: datetime | None = None,
-          wait_seconds: float = 30.0) -> Erasure:
+          wait_seconds: float = 30.0, record: bool = True) -> Erasure:
     """Crypto-shred a patient: destroy their data key and contacts, cancel what is pending.
 
     Every ciphertext of theirs becomes unreadable, and is dropped too: secure_delete zeroes
     the rows in their pages, and the WAL's older copies are checkpointed away. The patient
-    keeps their pseudonym, statuses and audit events, nothing else.
+    keeps their pseudonym, statuses and audit events, nothing else. The erasure is recorded
+    in the ledger first (`record`), so that a restore of an older backup erases them again.
     """
     now = now or datetime.now(UTC)
     with store.session() as session:
@@ -105,15 +106,16 @@ def erase(store: Store, pseudonym: str, *, actor: str, now: datetime | None = No
         patient.reference_index = f"erased:{who}"
         session.add(patient)
         audit.record(session, action="patient.erase", actor=actor, subject=who, at=now)
+        if record:
+            ledger.append(store.settings, store.keys, who, now)
     store.forget(who)
     return Erasure(who, purged=purge(store, wait_seconds=wait_seconds))
 
 
 def purge(store: Store, *, wait_seconds: float = 30.0) -> bool:
-    """Put the zeroed pages of erased rows in the store file and empty its WAL (SQLite).
-
-    On PostgreSQL there is no file of carebot's to purge: the ciphertexts left in dead tuples
-    are unreadable once the data key is gone, and VACUUM is the server's business."""
+    """Put the zeroed pages of erased rows in the store file and empty its WAL (SQLite); on
+    PostgreSQL, rewrite the data-key table so no deleted data key stays in a dead row (the
+    other dead rows hold ciphertexts no key opens; the rest is the server's business)."""
     return db.purge_files(store.engine, wait_seconds=wait_seconds)
 
 

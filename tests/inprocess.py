@@ -3,6 +3,7 @@ same settings, exit codes and one-line errors as the console script."""
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 from dataclasses import dataclass
@@ -41,6 +42,7 @@ class InProcess:
                 code = exc.code if isinstance(exc.code, int) else 1
             finally:
                 get_settings.cache_clear()
+                gc.collect()  # closes the stores the command opened, as its exit would
             captured = self.capsys.readouterr()
         return Result(code, captured.out, captured.err)
 

@@ -19,6 +19,7 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import URL, Engine, create_engine, event, inspect, make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import QueuePool
 from sqlmodel import Session
 
@@ -98,7 +99,7 @@ def private_files(db_file: Path) -> None:
 
 
 def purge_files(engine: Engine, *, wait_seconds: float = 30.0) -> bool:
-    """Copy every committed page into the main file and empty the WAL (TRUNCATE checkpoint).
+    """SQLite: copy every committed page into the main file and empty the WAL (TRUNCATE checkpoint).
 
     Erased rows are zeroed in their pages (secure_delete); this puts those pages in the main
     file and drops the WAL's older copies. A connection in the middle of a read transaction
@@ -107,7 +108,7 @@ def purge_files(engine: Engine, *, wait_seconds: float = 30.0) -> bool:
     Idle connections (carebot's pooled ones between requests) do not hold it up.
     """
     if not is_sqlite(engine):
-        return True
+        return _vacuum_data_keys(engine, wait_seconds=wait_seconds)
     deadline = time.monotonic() + wait_seconds
     raw = engine.raw_connection()
     try:
@@ -126,6 +127,19 @@ def purge_files(engine: Engine, *, wait_seconds: float = 30.0) -> bool:
             cursor.close()
     finally:
         raw.close()
+
+
+def _vacuum_data_keys(engine: Engine, *, wait_seconds: float) -> bool:
+    """PostgreSQL: rewrite the small data-key table, so that a deleted (wrapped) data key
+    does not linger in a dead row until autovacuum; the other tables' dead rows hold only
+    ciphertexts no key opens any more. False if the lock or the privilege is missing."""
+    try:
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql(f"SET lock_timeout = {int(wait_seconds * 1000)}")
+            conn.exec_driver_sql("VACUUM (FULL) data_key")
+    except DBAPIError:
+        return False
+    return True
 
 
 def is_sqlite(engine: Engine) -> bool:
