@@ -94,6 +94,8 @@ def restore(settings: Settings, source: Path, *, actor: str) -> Restored:
     erased = {entry.pseudonym for entry in ledger.read(settings, keys)}  # refused if edited
     key = crypto.sqlcipher_key(keys.master)
     with _open(source, key, what=f"backup {source}") as src, _exclusive(live, key) as target:
+        if not _has_table(src, "alembic_version") or not _has_table(src, "patient"):
+            raise BackupError(f"{source} is not a carebot store")
         erased |= _erased_in(target)
         staging = live.with_name(f".{live.name}.restore.{os.getpid()}")
         _new_private(staging)
@@ -140,9 +142,14 @@ def _reerase_in(store: Store, names: set[str], *, actor: str) -> list[str]:
     return found
 
 
+def _has_table(conn: Any, name: str) -> bool:
+    return bool(conn.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND "
+                             "name = ?", (name,)).fetchone()[0])
+
+
 def _erased_in(conn: Any) -> set[str]:
     """Who the store being replaced had erased (it may know of erasures the ledger lost)."""
-    if conn.execute("SELECT count(*) FROM sqlite_master WHERE name = 'patient'").fetchone()[0]:
+    if _has_table(conn, "patient"):
         return {row[0] for row in conn.execute(
             "SELECT pseudonym FROM patient WHERE status = 'erased'")}
     return set()

@@ -4,6 +4,7 @@ same settings, exit codes and one-line errors as the console script."""
 from __future__ import annotations
 
 import gc
+import io
 import os
 import sys
 from dataclasses import dataclass
@@ -32,7 +33,7 @@ class InProcess:
                 patch.setenv(name, value)
             patch.chdir(self.cli.cwd)
             patch.setattr(sys, "argv", ["carebot", *args])
-            patch.setattr(sys, "stdin", open("/dev/null"))  # noqa: SIM115 (no terminal)
+            patch.setattr(sys, "stdin", io.StringIO())  # no terminal
             get_settings.cache_clear()
             self.capsys.readouterr()
             code = 0

@@ -181,6 +181,20 @@ def test_backup_and_restore_on_the_command_line(carebot: InProcess, tmp_path: Pa
 
 
 @sqlite_only
+def test_a_file_that_is_not_a_carebot_store_is_refused(store: Store, settings: Settings,
+                                                      tmp_path: Path) -> None:
+    other = tmp_path / "other.db"
+    conn = sqlcipher3.connect(str(other))
+    conn.execute(f'PRAGMA key = "{crypto.sqlcipher_key(store.keys.master)}"')
+    conn.execute("CREATE TABLE t (x)")
+    conn.commit()
+    conn.close()
+    store.engine.dispose()
+    with pytest.raises(backup.BackupError, match="not a carebot store"):
+        backup.restore(settings, other, actor="test")
+
+
+@sqlite_only
 def test_a_raw_reader_of_the_backup_needs_the_master_key(store: Store, tmp_path: Path) -> None:
     _enrol_with_history(store)
     copy = backup.backup(store, tmp_path / "b.db", force=False, actor="test")
