@@ -170,3 +170,26 @@ def test_patient_list_and_show_give_an_erased_patient_no_consent(carebot: InProc
     assert shown.code == 0, shown.err
     data = json.loads(shown.out)
     assert (data["status"], data["consent"], data["addresses"]) == ("erased", {}, {})
+
+
+@pytest.mark.skipif(not POSTGRES_ADMIN_URL, reason="PostgreSQL only")
+def test_on_postgresql_no_heap_page_of_data_key_keeps_the_erased_key(store: Store) -> None:
+    """A deleted row stays in its heap page (a dead tuple) until vacuumed: read the table's
+    raw pages as the server's superuser could (pageinspect)."""
+    who, secrets = _enrol_with_history(store)
+    wrapped = secrets[0]
+
+    def raw_pages() -> bytes:
+        with store.engine.connect() as conn:
+            conn.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS pageinspect")
+            count = conn.exec_driver_sql(
+                "SELECT pg_relation_size('data_key') / current_setting('block_size')::int"
+            ).scalar_one()
+            pages = b"".join(conn.exec_driver_sql(
+                f"SELECT get_raw_page('data_key', {n})").scalar_one() for n in range(count))
+            conn.commit()
+        return pages
+
+    assert wrapped in raw_pages()
+    assert lifecycle.erase(store, who, actor="test").purged
+    assert wrapped not in raw_pages()
