@@ -56,6 +56,8 @@ def backup(store: Store, target: Path, *, force: bool, actor: str) -> Path:
         raise BackupError("the backup must be another file than the store")
     if not target.parent.is_dir():
         raise BackupError(f"folder {target.parent} does not exist")
+    if target.is_dir():
+        raise BackupError(f"{target} is a folder: name the backup file")
     if target.exists() and not force:
         raise BackupError(f"{target} exists: use --force to replace it")
     with store.session() as session:  # recorded first, so the backup holds its own event

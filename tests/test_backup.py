@@ -164,6 +164,8 @@ def test_backup_and_restore_on_the_command_line(carebot: InProcess, tmp_path: Pa
     assert again.code == 1 and again.err.startswith("error: ") and "--force" in again.err
     assert again.err.count("\n") == 1
     assert carebot("backup", str(target), "--force").code == 0
+    folder = carebot("backup", str(tmp_path), "--force")
+    assert folder.code == 1 and "is a folder" in folder.err
     assert carebot("patient", "erase", who, "--yes").code == 0
     assert carebot("restore", str(target)).code == 1  # no terminal, no --yes
     assert carebot("restore").code == 2
