@@ -24,6 +24,8 @@ class Settings(BaseSettings):
     carebot_master_key: SecretStr | None = None
     carebot_key_file: Path | None = None
     carebot_pseudonym_secret: SecretStr | None = None
+    # The erasure ledger (default: carebot.erasures beside the key file, else the store file).
+    carebot_erasure_ledger: Path | None = None
     carebot_schedules_dir: Path = REPO_ROOT / "schedules"
     carebot_templates_dir: Path = REPO_ROOT / "templates"
     carebot_emergency_number: str = "112"

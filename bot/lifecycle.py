@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlmodel import col, delete, select, update
 
-from bot import audit
+from bot import audit, ledger
 from bot.channels import CEILINGS
 from bot.patients import PatientError, cancel_pending, consents, record_consent, require
+from bot.store import db
 from bot.store.keyring import Store
 from bot.store.models import (
     Consent,
@@ -68,11 +70,22 @@ def change_consent(store: Store, pseudonym: str, *, channel: str, granted: bool,
                        method="nurse-paper", actor=actor, now=now)
 
 
-def erase(store: Store, pseudonym: str, *, actor: str, now: datetime | None = None) -> None:
+@dataclass(frozen=True)
+class Erasure:
+    pseudonym: str
+    # Whether the store's files were purged too (WAL checkpointed and emptied): False when
+    # another connection kept a read transaction open past the wait; `purge` finishes it.
+    purged: bool
+
+
+def erase(store: Store, pseudonym: str, *, actor: str, now: datetime | None = None,
+          wait_seconds: float = 30.0, record: bool = True) -> Erasure:
     """Crypto-shred a patient: destroy their data key and contacts, cancel what is pending.
 
-    Every ciphertext of theirs (in this file, its WAL or any backup) becomes unreadable; the
-    audit log keeps only the pseudonym and the fact of erasure.
+    Every ciphertext of theirs becomes unreadable, and is dropped too: secure_delete zeroes
+    the rows in their pages, and the WAL's older copies are checkpointed away. The patient
+    keeps their pseudonym, statuses and audit events, nothing else. The erasure is recorded
+    in the ledger first (`record`), so that a restore of an older backup erases them again.
     """
     now = now or datetime.now(UTC)
     with store.session() as session:
@@ -82,7 +95,6 @@ def erase(store: Store, pseudonym: str, *, actor: str, now: datetime | None = No
         for table in (Contact, LinkCode):
             session.exec(delete(table).where(col(table.pseudonym) == who))
         session.exec(delete(DataKey).where(col(DataKey.owner) == who))
-        # Ciphertexts are unreadable now; drop them too so the file stops carrying them.
         session.exec(update(Reply).where(col(Reply.pseudonym) == who).values(
             text_enc=b"", readings_enc=None, note_enc=None))
         session.exec(delete(ConsoleMessage).where(col(ConsoleMessage.pseudonym) == who))
@@ -90,10 +102,21 @@ def erase(store: Store, pseudonym: str, *, actor: str, now: datetime | None = No
         session.exec(update(DeliveryAttempt).where(col(DeliveryAttempt.id).in_(attempt_ids))
                      .values(body_enc=None))
         patient.status, patient.name_enc = "erased", None
+        patient.language = patient.timezone = ""
         patient.reference_index = f"erased:{who}"
         session.add(patient)
         audit.record(session, action="patient.erase", actor=actor, subject=who, at=now)
+        if record:
+            ledger.append(store.settings, store.keys, who, now)
     store.forget(who)
+    return Erasure(who, purged=purge(store, wait_seconds=wait_seconds))
+
+
+def purge(store: Store, *, wait_seconds: float = 30.0) -> bool:
+    """Put the zeroed pages of erased rows in the store file and empty its WAL (SQLite); on
+    PostgreSQL, rewrite the data-key table so no deleted data key stays in a dead row (the
+    other dead rows hold ciphertexts no key opens; the rest is the server's business)."""
+    return db.purge_files(store.engine, wait_seconds=wait_seconds)
 
 
 def export(store: Store, pseudonym: str, *, actor: str) -> dict[str, Any]:

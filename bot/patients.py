@@ -174,8 +174,10 @@ def consents(session: Session, pseudonym: str) -> dict[str, bool]:
 
 def consents_of(session: Session, pseudonyms: list[str] | None = None,
                 ) -> dict[str, dict[str, bool]]:
-    """`consents` for these patients (or every patient) in one query."""
-    query = select(Consent).order_by(col(Consent.id))
+    """`consents` for these patients (or every patient) in one query. An erased patient has
+    none: whatever they agreed to went with them."""
+    erased = select(Patient.pseudonym).where(Patient.status == "erased")
+    query = select(Consent).where(col(Consent.pseudonym).not_in(erased)).order_by(col(Consent.id))
     if pseudonyms is not None:
         query = query.where(col(Consent.pseudonym).in_(pseudonyms))
     current: dict[str, dict[str, bool]] = {}
@@ -193,12 +195,12 @@ def withdrawn_by_patient(session: Session, pseudonym: str, channel: str) -> bool
     return last is not None and not last.granted and last.method in ("keyword", "provider")
 
 
-def require(session: Session, pseudonym: str) -> Patient:
-    """The patient, or a PatientError naming the pseudonym."""
+def require(session: Session, pseudonym: str, *, erased_ok: bool = False) -> Patient:
+    """The patient, or a PatientError naming the pseudonym (an erased one only if asked)."""
     patient = session.get(Patient, pseudonym.strip().upper())
     if patient is None:
         raise PatientError(f"no patient {pseudonym}")
-    if patient.status == "erased":
+    if patient.status == "erased" and not erased_ok:
         raise PatientError(f"patient {patient.pseudonym} was erased")
     return patient
 

@@ -9,6 +9,7 @@ import typer
 from bot.addresses import AddressError
 from bot.cli import (
     audit_cmd,
+    backup_cmd,
     keys_cmd,
     ops,
     patient_cmd,
@@ -18,6 +19,7 @@ from bot.cli import (
 )
 from bot.cli.common import err_console
 from bot.config import get_settings
+from bot.ledger import LedgerError
 from bot.logs import setup_logging
 from bot.patients import PatientError
 from bot.programs import ProgramError
@@ -39,10 +41,12 @@ app.add_typer(keys_cmd.app, name="keys")
 app.add_typer(ops.db_app, name="db")
 ops.register(app)
 app.command("report")(report_cmd.report)
+app.command("backup")(backup_cmd.backup)
+app.command("restore")(backup_cmd.restore)
 
 # Refusals a user can cause: one line, exit 1, never a traceback.
 USER_ERRORS = (PatientError, ProgramError, AddressError, KeyError_, StoreError, ErasedError,
-               DecryptionError)
+               DecryptionError, LedgerError)
 
 
 def main() -> None:

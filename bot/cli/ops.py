@@ -33,6 +33,17 @@ def upgrade() -> None:
     console.print("store is at the newest schema")
 
 
+@db_app.command("purge")
+def purge(wait: float = typer.Option(30.0, "--wait", min=0, help="seconds to wait for readers")
+          ) -> None:
+    """Put erased rows' zeroed pages in the store file and empty its WAL (SQLite)."""
+    from bot.lifecycle import purge as purge_files
+
+    if not purge_files(store(), wait_seconds=wait):
+        fail("another process keeps a read transaction open: try again when it has finished")
+    console.print("store files purged")
+
+
 def init(
     key_file: Path = typer.Option(Path("carebot.key"), help="where to create the master key"),
 ) -> None:

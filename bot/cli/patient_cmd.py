@@ -17,6 +17,7 @@ from bot.cli.common import (
     console,
     emit,
     emit_one,
+    fail,
     iso,
     store,
 )
@@ -86,7 +87,7 @@ def show(pseudonym: str, fmt: Format = FormatOption) -> None:
     """One patient: enrolment, channels and consent, reminder counts (no personal data)."""
     s = store()
     with s.session() as session:
-        p = patients.require(session, pseudonym)
+        p = patients.require(session, pseudonym, erased_ok=True)
         contacts = {c.channel: "reachable" if c.reachable else "unreachable"
                     for c in session.exec(select(Contact).where(Contact.pseudonym == p.pseudonym))}
         counts = dict(session.exec(
@@ -141,7 +142,9 @@ def erase(pseudonym: str, yes: bool = typer.Option(False, "--yes", help="do not 
     with s.session() as session:
         who = patients.require(session, pseudonym).pseudonym
     confirm(f"Erase {who}? Their data cannot be recovered.", yes)
-    lifecycle.erase(s, who, actor=actor())
+    if not lifecycle.erase(s, who, actor=actor()).purged:
+        fail(f"erased {who}, but another process kept a read transaction open: old pages stay "
+             "in the store's WAL until it ends; then run `carebot db purge`")
     console.print(f"erased {who}")
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -26,7 +27,10 @@ def report(
         audit.record(session, action="report", actor=actor(), weeks=weeks, html=bool(html))
     if html is not None:
         try:
-            html.write_text(render_html(data), encoding="utf-8")
+            fd = os.open(html, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            os.fchmod(fd, 0o600)  # a page that existed before keeps no wider mode
+            with os.fdopen(fd, "w", encoding="utf-8") as page:
+                page.write(render_html(data))
         except OSError as exc:
             fail(f"cannot write {html}: {exc.strerror}")
     emit(as_rows(data), fmt, title=f"carebot: the last {weeks} weeks")

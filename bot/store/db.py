@@ -2,12 +2,16 @@
 
 SQLite runs in WAL mode with `synchronous=FULL` (a `sent` mark lost to a power cut would mean
 a second SMS), foreign keys on, a busy timeout, and `BEGIN IMMEDIATE` for every write
-transaction so that two dispatchers never both claim a reminder.
+transaction so that two dispatchers never both claim a reminder. `secure_delete` is on, so
+that a deleted or overwritten row is zeroed in its page rather than left in free space, and
+the file, its WAL and its shared-memory index are created readable by their owner only.
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,6 +19,7 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import URL, Engine, create_engine, event, inspect, make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import QueuePool
 from sqlmodel import Session
 
@@ -41,16 +46,20 @@ def engine_url(database_url: str, master: bytes) -> URL:
     raise StoreError(f"unsupported database URL scheme: {url.drivername}")
 
 
+PRAGMAS = (
+    "journal_mode=WAL",
+    "synchronous=FULL",
+    "foreign_keys=ON",
+    "busy_timeout=10000",
+    "secure_delete=ON",
+)
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # The driver's own transaction handling is off; `begin` below issues BEGIN IMMEDIATE.
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
-    for pragma in (
-        "journal_mode=WAL",
-        "synchronous=FULL",
-        "foreign_keys=ON",
-        "busy_timeout=10000",
-    ):
+    for pragma in PRAGMAS:
         cursor.execute(f"PRAGMA {pragma}")
     cursor.close()
 
@@ -63,6 +72,8 @@ def make_engine(database_url: str, master: bytes) -> Engine:
     """An engine for the store, with carebot's SQLite settings where it is SQLite."""
     url = engine_url(database_url, master)
     if url.drivername == "sqlite+pysqlcipher":
+        assert url.database is not None
+        private_files(Path(url.database))
         # A small pool: opening a SQLCipher connection (key, pragmas, schema) costs more than
         # most of carebot's transactions. A connection is used by one thread at a time.
         engine = create_engine(url, poolclass=QueuePool, pool_size=4, max_overflow=4,
@@ -71,6 +82,64 @@ def make_engine(database_url: str, master: bytes) -> Engine:
         event.listen(engine, "begin", _sqlite_begin)
         return engine
     return create_engine(url, pool_pre_ping=True)
+
+
+def private_files(db_file: Path) -> None:
+    """Create the store file with mode 0600, and tighten an older one and its companions.
+
+    SQLite creates the `-wal` and `-shm` files with the mode of the main file, so a 0600
+    main file keeps them private too."""
+    if not db_file.parent.is_dir():
+        return  # SQLite's own error says what is wrong with the path
+    os.close(os.open(db_file, os.O_RDWR | os.O_CREAT, 0o600))
+    for path in (db_file, Path(f"{db_file}-wal"), Path(f"{db_file}-shm")):
+        with contextlib.suppress(FileNotFoundError):
+            if path.stat().st_mode & 0o077:
+                path.chmod(0o600)
+
+
+def purge_files(engine: Engine, *, wait_seconds: float = 30.0) -> bool:
+    """SQLite: copy every committed page into the main file and empty the WAL (TRUNCATE checkpoint).
+
+    Erased rows are zeroed in their pages (secure_delete); this puts those pages in the main
+    file and drops the WAL's older copies. A connection in the middle of a read transaction
+    that began before the erasure still needs the old pages: the checkpoint waits for it
+    (SQLite's busy handler), retried until `wait_seconds`; False if it is still reading then.
+    Idle connections (carebot's pooled ones between requests) do not hold it up.
+    """
+    if not is_sqlite(engine):
+        return _vacuum_data_keys(engine, wait_seconds=wait_seconds)
+    deadline = time.monotonic() + wait_seconds
+    raw = engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        cursor.execute("PRAGMA busy_timeout=200")
+        try:
+            while True:
+                busy, _log, _done = cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+                if not busy:
+                    return True
+                if time.monotonic() >= deadline:
+                    return False
+                time.sleep(0.05)
+        finally:
+            cursor.execute("PRAGMA busy_timeout=10000")
+            cursor.close()
+    finally:
+        raw.close()
+
+
+def _vacuum_data_keys(engine: Engine, *, wait_seconds: float) -> bool:
+    """PostgreSQL: rewrite the small data-key table, so that a deleted (wrapped) data key
+    does not linger in a dead row until autovacuum; the other tables' dead rows hold only
+    ciphertexts no key opens any more. False if the lock or the privilege is missing."""
+    try:
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql(f"SET lock_timeout = {int(wait_seconds * 1000)}")
+            conn.exec_driver_sql("VACUUM (FULL) data_key")
+    except DBAPIError:
+        return False
+    return True
 
 
 def is_sqlite(engine: Engine) -> bool:
