@@ -11,6 +11,7 @@ from sqlmodel import col, select
 
 from bot import audit
 from bot.cli.common import Format, FormatOption, actor, console, emit, fail, iso, store
+from bot.cli.output import as_text, json_dumps, say
 from bot.store.keyring import ErasedError
 from bot.store.models import Reply
 
@@ -69,10 +70,10 @@ def show(reply_id: int, fmt: Format = FormatOption) -> None:
                 "received_at": iso(reply.received_at), "text": text, "flags": _flags(reply),
                 "readings": readings, "reviewed": reply.reviewed}
     if fmt is Format.json:
-        sys.stdout.write(json.dumps(data, ensure_ascii=False) + "\n")
+        sys.stdout.write(json_dumps(data, indent=None) + "\n")
         return
     for key, value in data.items():
-        console.print(f"[bold]{key}[/bold]: {value}", highlight=False)
+        say(console, (key, "bold"), ": ", as_text(value))
 
 
 @app.command("resolve")
@@ -94,4 +95,4 @@ def resolve(reply_id: int,
         session.add(reply)
         audit.record(session, action="reply.resolve", actor=who, subject=reply.pseudonym,
                      reply=reply_id, with_note=bool(note))
-    console.print(f"reply {reply_id} resolved")
+    say(console, f"reply {reply_id} resolved")

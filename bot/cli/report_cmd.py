@@ -9,8 +9,9 @@ import typer
 
 from bot import audit
 from bot.cli.common import Format, FormatOption, actor, console, emit, fail, store
+from bot.cli.output import say
 from bot.report import as_rows, weekly
-from bot.report_html import render_html
+from bot.report_html import render_html, write_private
 
 
 def report(
@@ -26,9 +27,9 @@ def report(
         audit.record(session, action="report", actor=actor(), weeks=weeks, html=bool(html))
     if html is not None:
         try:
-            html.write_text(render_html(data), encoding="utf-8")
+            write_private(html, render_html(data))
         except OSError as exc:
-            fail(f"cannot write {html}: {exc.strerror}")
+            fail(f"cannot write the --html file: {exc.strerror}")
     emit(as_rows(data), fmt, title=f"carebot: the last {weeks} weeks")
     if html is not None and fmt is Format.table:
-        console.print(f"report written to {html}")
+        say(console, f"report written to {html}")
