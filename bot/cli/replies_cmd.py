@@ -10,7 +10,17 @@ import typer
 from sqlmodel import col, select
 
 from bot import audit
-from bot.cli.common import Format, FormatOption, actor, console, emit, fail, iso, store
+from bot.cli.common import (
+    Format,
+    FormatOption,
+    actor,
+    console,
+    emit,
+    emit_one,
+    fail,
+    iso,
+    store,
+)
 from bot.cli.output import as_text, json_dumps, say
 from bot.store.keyring import ErasedError
 from bot.store.models import Reply
@@ -71,6 +81,9 @@ def show(reply_id: int, fmt: Format = FormatOption) -> None:
                 "readings": readings, "reviewed": reply.reviewed}
     if fmt is Format.json:
         sys.stdout.write(json_dumps(data, indent=None) + "\n")
+        return
+    if fmt is Format.csv:
+        emit_one(data, fmt)
         return
     for key, value in data.items():
         say(console, (key, "bold"), ": ", as_text(value))
