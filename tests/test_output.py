@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import logging
 import stat
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,6 +15,7 @@ import pytest
 
 from bot.cli.output import json_dumps
 from bot.config import Settings
+from bot.logs import setup_logging
 from bot.store.keyring import Store
 from bot.text import is_unsafe
 from tests.conftest import Cli
@@ -166,3 +168,22 @@ def test_the_real_command_shows_a_hostile_reply_as_data(cli: Cli) -> None:
     assert MARKUP in result.out and raw_unsafe(result.out) == []
     table = cli("audit", "deliveries")
     assert table.code == 0 and raw_unsafe(table.out) == []
+
+
+def test_a_log_line_shows_escapes_and_bidi_characters_visibly(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    root = logging.getLogger()
+    saved = root.handlers[:], root.level
+    setup_logging("INFO")
+    try:
+        logging.getLogger("carebot.test").warning("got %s", "\x1b]0;owned\x07\u202e")
+        try:
+            raise RuntimeError("bad \x1b[2J")
+        except RuntimeError:
+            logging.getLogger("carebot.test").exception("failed")
+    finally:
+        root.handlers[:], level = saved
+        root.setLevel(level)
+    err = capsys.readouterr().err
+    assert "got \\x1b]0;owned\\x07\\u202e" in err and "bad \\x1b[2J" in err
+    assert raw_unsafe(err) == []
