@@ -60,8 +60,8 @@ class CarebotGroup(TyperGroup):
             raise
         except click.exceptions.UsageError as exc:
             raise _without_value(exc) from None
-        except (typer.Exit, typer.Abort, click.ClickException):
-            raise
+        except (typer.Exit, typer.Abort, click.ClickException, EOFError, BrokenPipeError):
+            raise  # typer's own handling: exit codes, help, a closed pipe (`| head`)
         except USER_ERRORS as exc:
             print_error(str(exc))
             raise typer.Exit(1) from None
