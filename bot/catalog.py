@@ -7,6 +7,7 @@ validated again.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -54,7 +55,9 @@ def get(store: Store, session: Session, name: str) -> Program:
     if row is None:
         path = shipped_file(store, name)
         if path is None:
-            raise ProgramError(f"unknown program {name!r}; see `carebot program list`")
+            # Named back only if it looks like a program name: it may be anything typed.
+            shown = name if re.fullmatch(r"[a-z0-9][a-z0-9_-]{0,63}", name) else "of that name"
+            raise ProgramError(f"unknown program {shown}; see `carebot program list`")
         return add(store, session, path, actor="carebot")[0]
     return from_row(row)
 

@@ -16,6 +16,7 @@ from sqlmodel import col, select
 
 from bot import patients
 from bot.cli.common import Format, console, emit, iso
+from bot.cli.output import say
 from bot.config import Settings
 from bot.inbound.receive import receive
 from bot.scheduling import tick
@@ -61,7 +62,7 @@ def run_demo(days: int = 30, keep: Path | None = None) -> None:
                                        language=lang, timezone=zone, name=name, contacts={},
                                        consent=["console"], actor="demo", now=start)
             pseudonyms.append(enrolment.pseudonym)
-            console.print(f"enrolled {enrolment.pseudonym} ({lang}, {zone}) on the console")
+            say(console, f"enrolled {enrolment.pseudonym} ({lang}, {zone}) on the console")
         midnight = start.replace(hour=0)
         replies = sorted((midnight + timedelta(days=day, hours=hour), who, text)
                          for day, hour, who, text in REPLIES)
@@ -74,8 +75,8 @@ def run_demo(days: int = 30, keep: Path | None = None) -> None:
                                  pseudonym=pseudonyms[who])
                 # The answer is the program's own text, never the patient's: safe to show.
                 note = f"; answered at once: {result.answer}" if result.answer else ""
-                console.print(f"{iso(when)} reply from {pseudonyms[who]}: "
-                              f"flags {', '.join(result.flags) or 'none'}{note}")
+                say(console, f"{iso(when)} reply from {pseudonyms[who]}: "
+                    f"flags {', '.join(result.flags) or 'none'}{note}")
         _show(store)
         store.engine.dispose()
 

@@ -10,6 +10,8 @@ import logging
 import re
 from typing import Any
 
+from bot.text import visible
+
 PATTERNS = [
     (re.compile(r"\+?\d[\d ()./-]{6,}\d"), "[number]"),  # phone numbers, chat ids
     (re.compile(r"bot\d+:[A-Za-z0-9_-]{20,}"), "bot[token]"),  # Telegram token in a URL
@@ -17,6 +19,12 @@ PATTERNS = [
     (re.compile(r"(?i)(token|secret|key|password|auth)([\"'=: ]+)[^\s\"'&,]+"), r"\1\2[redacted]"),
     (re.compile(r"AC[0-9a-f]{32}"), "AC[sid]"),
 ]
+
+
+def _visible_lines(text: str) -> str:
+    """Each line with its control and bidi characters made visible (a log line could quote
+    what a library received: an escape sequence must not reach the operator's terminal)."""
+    return "\n".join(visible(line) for line in text.split("\n"))
 
 
 def redact(text: str) -> str:
@@ -30,7 +38,7 @@ class RedactingFilter(logging.Filter):
     """Rewrites every record's message through `redact` before any handler sees it."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        record.msg = redact(record.getMessage())
+        record.msg = _visible_lines(redact(record.getMessage()))
         record.args = None
         return True
 
@@ -39,10 +47,10 @@ class RedactingFormatter(logging.Formatter):
     """Redacts tracebacks and stacks too: an SDK's exception message can carry a token."""
 
     def formatException(self, ei: Any) -> str:  # noqa: N802  (logging's own name)
-        return redact(super().formatException(ei))
+        return _visible_lines(redact(super().formatException(ei)))
 
     def formatStack(self, stack_info: str) -> str:  # noqa: N802
-        return redact(super().formatStack(stack_info))
+        return _visible_lines(redact(super().formatStack(stack_info)))
 
 
 def setup_logging(level: str) -> None:

@@ -6,6 +6,7 @@ transaction with its audit event, so a refused operation leaves no trace but its
 
 from __future__ import annotations
 
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -18,6 +19,10 @@ from bot.channels import CEILINGS
 from bot.render import MAX_NAME_LENGTH
 from bot.store.keyring import Store
 from bot.store.models import Consent, Contact, LinkCode, Patient, Reminder
+from bot.text import has_unsafe
+
+# What a pseudonym looks like (Crockford base32): only such a value is named in an error line.
+PSEUDONYM = re.compile(r"P-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}")
 
 
 class PatientError(Exception):
@@ -32,12 +37,26 @@ class Enrolment:
 
 
 def check_timezone(name: str) -> str:
+    """The zone name, or a refusal that does not repeat it: what was typed into `--tz` may
+    be anything, a patient's name included."""
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise PatientError(f"unknown time zone {name!r} (use an IANA name such as "
+        raise PatientError("--tz is not a known time zone (use an IANA name such as "
                            "Europe/Brussels)") from exc
     return name
+
+
+def check_name(name: str) -> str:
+    """The greeting name, stripped; refused when empty, too long, or holding control or
+    format characters (an escape sequence, a bidi override, a zero-width character), which
+    would reach the patient's message and the nurses' screens."""
+    if not name.strip() or len(name) > MAX_NAME_LENGTH:
+        raise PatientError(f"the greeting name must be 1 to {MAX_NAME_LENGTH} characters")
+    if has_unsafe(name):
+        raise PatientError("the greeting name may not hold control, bidi or zero-width "
+                           "characters")
+    return name.strip()
 
 
 def _check_enrolment(
@@ -45,12 +64,11 @@ def _check_enrolment(
     contacts: dict[str, str], consent: list[str],
 ) -> dict[str, str]:
     if language not in languages:
-        raise PatientError(f"language {language!r} is not offered; choose {', '.join(languages)}")
-    if not name.strip() or len(name) > MAX_NAME_LENGTH:
-        raise PatientError(f"the greeting name must be 1 to {MAX_NAME_LENGTH} characters")
+        raise PatientError(f"the language (--lang) is not offered; choose {', '.join(languages)}")
+    check_name(name)
     for channel in consent:
         if channel not in CEILINGS:
-            raise PatientError(f"unknown channel {channel!r}; known: {', '.join(CEILINGS)}")
+            raise PatientError(f"--consent names an unknown channel; known: {', '.join(CEILINGS)}")
         if channel not in program_channels:
             raise PatientError(f"the program does not use channel {channel}")
         if channel in ("sms", "x") and channel not in contacts:
@@ -100,7 +118,7 @@ def enrol(
         )
         session.add(patient)
         store.create_data_key(session, pseudonym)
-        patient.name_enc = store.encrypt(session, pseudonym, name.strip(), table="patient",
+        patient.name_enc = store.encrypt(session, pseudonym, check_name(name), table="patient",
                                          column="name", row=pseudonym)
         for channel, address in normalised.items():
             _set_contact(store, session, pseudonym, channel, address, now)
@@ -196,10 +214,13 @@ def withdrawn_by_patient(session: Session, pseudonym: str, channel: str) -> bool
 
 
 def require(session: Session, pseudonym: str, *, erased_ok: bool = False) -> Patient:
-    """The patient, or a PatientError naming the pseudonym (an erased one only if asked)."""
-    patient = session.get(Patient, pseudonym.strip().upper())
+    """The patient, or a PatientError naming the pseudonym (only if it looks like one: a
+    name typed in its place is not repeated; an erased patient only if asked)."""
+    wanted = pseudonym.strip().upper()
+    patient = session.get(Patient, wanted)
     if patient is None:
-        raise PatientError(f"no patient {pseudonym}")
+        shown = wanted if PSEUDONYM.fullmatch(wanted) else "with that pseudonym (P-XXXX-XXXX)"
+        raise PatientError(f"no patient {shown}")
     if patient.status == "erased" and not erased_ok:
         raise PatientError(f"patient {patient.pseudonym} was erased")
     return patient

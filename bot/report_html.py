@@ -3,7 +3,9 @@ scripts and nothing fetched from elsewhere, so it opens on a locked-down hospita
 
 from __future__ import annotations
 
+import os
 from html import escape
+from pathlib import Path
 
 from bot.report import Week
 
@@ -47,3 +49,12 @@ figure{{display:inline-block;margin:1em}}</style></head>
 {charts}
 </body></html>
 """
+
+
+def write_private(path: Path, text: str) -> None:
+    """Write the page readable by its owner only (0600), like every file carebot writes, even
+    over an older file that was more open: the figures are the hospital's, not the world's."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        os.fchmod(handle.fileno(), 0o600)
+        handle.write(text)

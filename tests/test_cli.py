@@ -37,7 +37,7 @@ def test_enrol_prints_the_pseudonym_and_a_telegram_link_and_is_idempotent(cli: C
 
 
 @pytest.mark.parametrize("change,reason", [
-    (("--tz", "Europe/Bruges"), "unknown time zone"),
+    (("--tz", "Europe/Bruges"), "not a known time zone"),
     (("--sms", "+32 12"), "phone number"),
     (("--program", "no-such-program"), "unknown program"),
     (("--lang", "de"), "language"),

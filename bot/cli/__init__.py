@@ -6,7 +6,6 @@ import sys
 
 import typer
 
-from bot.addresses import AddressError
 from bot.cli import (
     audit_cmd,
     backup_cmd,
@@ -17,17 +16,12 @@ from bot.cli import (
     replies_cmd,
     report_cmd,
 )
-from bot.cli.common import err_console
+from bot.cli.errors import USER_ERRORS, CarebotGroup, print_error
 from bot.config import get_settings
-from bot.ledger import LedgerError
 from bot.logs import setup_logging
-from bot.patients import PatientError
-from bot.programs import ProgramError
-from bot.store.crypto import DecryptionError, KeyError_
-from bot.store.db import StoreError
-from bot.store.keyring import ErasedError
 
 app = typer.Typer(
+    cls=CarebotGroup,  # refusals in one line, never echoing the refused value
     help="carebot: personalised follow-up messages for patients, and their replies for nurses.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,  # a traceback's locals could hold personal data
@@ -44,9 +38,7 @@ app.command("report")(report_cmd.report)
 app.command("backup")(backup_cmd.backup)
 app.command("restore")(backup_cmd.restore)
 
-# Refusals a user can cause: one line, exit 1, never a traceback.
-USER_ERRORS = (PatientError, ProgramError, AddressError, KeyError_, StoreError, ErasedError,
-               DecryptionError, LedgerError)
+__all__ = ["USER_ERRORS", "app", "main"]
 
 
 def main() -> None:
@@ -55,9 +47,8 @@ def main() -> None:
     try:
         app()
     except USER_ERRORS as exc:
-        err_console.print(f"error: {exc}", markup=False, highlight=False)
+        print_error(str(exc))
         sys.exit(1)
     except Exception as exc:  # an unexpected failure: say what kind, never what data
-        err_console.print(f"error: unexpected {type(exc).__name__}",
-                          markup=False, highlight=False)
+        print_error(f"unexpected {type(exc).__name__}")
         sys.exit(1)

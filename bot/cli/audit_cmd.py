@@ -10,6 +10,7 @@ from sqlmodel import col, select
 
 from bot import audit
 from bot.cli.common import Format, FormatOption, console, emit, fail, iso, store
+from bot.cli.output import say
 from bot.store.models import AuditEvent, Reminder
 
 app = typer.Typer(help="Audit: what went out, and the tamper-evident log.", no_args_is_help=True)
@@ -25,7 +26,7 @@ def _since(value: str | None) -> datetime | None:
     try:
         when = datetime.fromisoformat(value)
     except ValueError:
-        fail(f"--since takes 7d, 12h, 2w or an ISO 8601 time, not {value!r}", 2)
+        fail("--since takes 7d, 12h, 2w or an ISO 8601 time", 2)
     return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
@@ -75,7 +76,7 @@ def log(limit: int = typer.Option(50, help="the newest N events"),
 def head() -> None:
     """The newest event's hash: keep it elsewhere to prove later that nothing was cut."""
     with store().session() as session:
-        console.print(audit.head(session), highlight=False)
+        say(console, audit.head(session))
 
 
 @app.command("verify")
@@ -90,4 +91,4 @@ def verify(
              f"({verdict.checked} events intact before it)")
     if verdict.head_found is False:
         fail(f"{verdict.reason}: events were cut from the end ({verdict.checked} checked)")
-    console.print(f"audit chain intact: {verdict.checked} events checked", highlight=False)
+    say(console, f"audit chain intact: {verdict.checked} events checked")

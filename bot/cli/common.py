@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import getpass
 import io
-import json
 import os
 import sys
 from collections.abc import Sequence
@@ -17,6 +16,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from bot.cli.errors import print_error
+from bot.cli.output import cell, csv_cell, json_dumps
 from bot.config import get_settings
 from bot.store.keyring import Store, open_store
 
@@ -37,7 +38,7 @@ FormatOption = typer.Option(
 
 def fail(message: str, code: int = 1) -> NoReturn:
     """A refused operation: one line on stderr, a non-zero exit."""
-    err_console.print(f"error: {message}", markup=False, highlight=False)
+    print_error(message)
     raise typer.Exit(code)
 
 
@@ -62,7 +63,7 @@ def parse_when(value: str | None) -> datetime:
     try:
         when = datetime.fromisoformat(value)
     except ValueError:
-        fail(f"--at must be an ISO 8601 time such as 2026-11-23T10:00:00+01:00, not {value!r}", 2)
+        fail("--at must be an ISO 8601 time such as 2026-11-23T10:00:00+01:00", 2)
     return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
@@ -72,42 +73,32 @@ def iso(value: datetime | None) -> str | None:
 
 def emit(rows: Sequence[dict[str, Any]], fmt: Format, *, title: str | None = None,
          columns: Sequence[str] | None = None) -> None:
-    """Print rows as a Rich table, JSON or CSV."""
+    """Print rows as a Rich table, JSON or CSV, every value as data (see bot.cli.output)."""
     cols = list(columns or (rows[0].keys() if rows else []))
     if fmt is Format.json:
-        sys.stdout.write(json.dumps(list(rows), ensure_ascii=False, indent=2) + "\n")
+        sys.stdout.write(json_dumps(list(rows)) + "\n")
     elif fmt is Format.csv:
         buffer = io.StringIO()
         writer = csv.DictWriter(buffer, fieldnames=cols, extrasaction="ignore")
         writer.writeheader()
         for row in rows:
-            writer.writerow({k: _cell(row.get(k)) for k in cols})
+            writer.writerow({k: csv_cell(row.get(k)) for k in cols})
         sys.stdout.write(buffer.getvalue())
     else:
-        table = Table(title=title)
+        table = Table(title=cell(title) if title is not None else None)
         for col in cols:
-            table.add_column(col)
+            table.add_column(cell(col))
         for row in rows:
-            table.add_row(*(_cell(row.get(c)) for c in cols))
-        console.print(table)
+            table.add_row(*(cell(row.get(c)) for c in cols))
+        console.print(table, highlight=False)
 
 
 def emit_one(data: dict[str, Any], fmt: Format) -> None:
     """Print one record: JSON, or a two-column table."""
     if fmt is Format.json:
-        sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+        sys.stdout.write(json_dumps(data) + "\n")
         return
     emit([{"field": k, "value": v} for k, v in data.items()], fmt)
-
-
-def _cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, list | tuple):
-        return ",".join(str(v) for v in value)
-    if isinstance(value, dict):
-        return json.dumps(value, ensure_ascii=False)
-    return str(value)
 
 
 def confirm(question: str, yes: bool) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from bot.cli.common import actor, confirm, console, fail
+from bot.cli.output import say
 from bot.config import get_settings
 from bot.keys import RotationError, rotate
 
@@ -23,4 +24,4 @@ def rotate_cmd(yes: bool = typer.Option(False, "--yes", help="do not ask")) -> N
         count = rotate(settings, actor=actor())
     except RotationError as exc:
         fail(str(exc))
-    console.print(f"master key rotated: {count} data key(s) re-wrapped")
+    say(console, f"master key rotated: {count} data key(s) re-wrapped")

@@ -9,6 +9,7 @@ import typer
 
 from bot import catalog
 from bot.cli.common import actor, console, fail, parse_when, store
+from bot.cli.output import say
 from bot.config import get_settings
 from bot.inbound.receive import receive
 from bot.scheduling import run_forever, serve_in_background, tick
@@ -19,7 +20,8 @@ db_app = typer.Typer(help="The store's schema.", no_args_is_help=True)
 
 
 def _echo(pseudonym: str, body: str) -> None:
-    console.print(f"[console → {pseudonym}] {body}", markup=False, highlight=False)
+    """A console-channel message: the rendered text holds the patient's name, so it is data."""
+    say(console, f"[console → {pseudonym}] ", body)
 
 
 @db_app.command("upgrade")
@@ -30,7 +32,7 @@ def upgrade() -> None:
     if db.is_sqlite(engine):
         db.check_key(engine)
     db.upgrade(engine)
-    console.print("store is at the newest schema")
+    say(console, "store is at the newest schema")
 
 
 @db_app.command("purge")
@@ -67,8 +69,8 @@ def init(
     s = store()
     with s.session() as session:
         added = catalog.add_shipped(s, session, actor=actor())
-    console.print(f"carebot is ready: store {get_settings().carebot_database_url}, "
-                  f"{len(added)} program(s) loaded")
+    say(console, f"carebot is ready: store {get_settings().carebot_database_url}, "
+            f"{len(added)} program(s) loaded")
 
 
 def _env_has(path: Path, name: str) -> bool:
@@ -84,7 +86,7 @@ def tick_cmd(
     """One planning + dispatch cycle, then exit (for cron or a systemd timer)."""
     result = tick(store(), now=parse_when(at), echo=None if quiet else _echo)
     summary = ", ".join(f"{n} {status}" for status, n in sorted(result.outcomes.items()))
-    console.print(f"planned {result.planned}; {summary or 'nothing due'}", highlight=False)
+    say(console, f"planned {result.planned}; {summary or 'nothing due'}")
 
 
 def run_cmd(
@@ -97,8 +99,8 @@ def run_cmd(
     s = store()
     if s.settings.carebot_public_url:
         serve_in_background(s, host=host, port=port)
-        console.print(f"webhooks on {host}:{port}")
-    console.print(f"carebot running: a cycle every {interval}s (Ctrl-C to stop)")
+        say(console, f"webhooks on {host}:{port}")
+    say(console, f"carebot running: a cycle every {interval}s (Ctrl-C to stop)")
     run_forever(s, interval_seconds=interval, echo=_echo)
 
 
@@ -118,7 +120,7 @@ def reply_cmd(
         who = require(session, pseudonym).pseudonym
     result = receive(s, channel=channel, text=text, received_at=parse_when(at), pseudonym=who)
     flags = ", ".join(result.flags) or "none"
-    console.print(f"reply {result.reply_id} stored for {who}; flags: {flags}", highlight=False)
+    say(console, f"reply {result.reply_id} stored for {who}; flags: {flags}")
     if result.answer:
         _echo(who, result.answer)
     if result.notice is not None:
@@ -151,7 +153,7 @@ def demo_cmd(
 
     if keep is not None:
         if keep.exists() and any(keep.iterdir()):
-            fail(f"{keep} is not empty")
+            fail("the --keep folder is not empty")
         keep.mkdir(parents=True, exist_ok=True)
     run_demo(keep=keep)
 

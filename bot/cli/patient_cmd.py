@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import sys
 
 import typer
 from sqlmodel import col, func, select
 
 from bot import lifecycle, patients
+from bot.channels import CEILINGS
 from bot.cli.common import (
     Format,
     FormatOption,
@@ -21,6 +21,7 @@ from bot.cli.common import (
     iso,
     store,
 )
+from bot.cli.output import json_dumps, say
 from bot.store.models import Contact, Patient, Reminder
 
 app = typer.Typer(help="Patients: enrolment, consent and their data.", no_args_is_help=True)
@@ -51,11 +52,11 @@ def enrol(
                             actor=actor())
     data = {"pseudonym": result.pseudonym, "telegram_link": result.telegram_link}
     if fmt is Format.json:
-        sys.stdout.write(json.dumps(data) + "\n")
+        sys.stdout.write(json_dumps(data, indent=None) + "\n")
         return
-    console.print(f"{'enrolled' if result.created else 'already enrolled'}: {result.pseudonym}")
+    say(console, f"{'enrolled' if result.created else 'already enrolled'}: {result.pseudonym}")
     if result.telegram_link:
-        console.print(f"Telegram link (single use): {result.telegram_link}")
+        say(console, f"Telegram link (single use): {result.telegram_link}")
 
 
 @app.command("list")
@@ -105,14 +106,14 @@ def show(pseudonym: str, fmt: Format = FormatOption) -> None:
 def pause(pseudonym: str) -> None:
     """Pause a patient: what falls due while paused is cancelled."""
     cancelled = lifecycle.pause(store(), pseudonym, actor=actor())
-    console.print(f"paused {pseudonym.upper()}; {cancelled} pending reminder(s) cancelled")
+    say(console, f"paused {pseudonym.upper()}; {cancelled} pending reminder(s) cancelled")
 
 
 @app.command("resume")
 def resume(pseudonym: str) -> None:
     """Resume a patient at their next occurrence, with no burst of the missed ones."""
     lifecycle.resume(store(), pseudonym, actor=actor())
-    console.print(f"resumed {pseudonym.upper()}")
+    say(console, f"resumed {pseudonym.upper()}")
 
 
 @app.command("consent")
@@ -123,6 +124,8 @@ def consent(
     fmt: Format = FormatOption,
 ) -> None:
     """Record consent given or withdrawn (on paper, by phone) and show the current state."""
+    if any(ch not in CEILINGS for ch in _channels(grant) + _channels(withdraw)):
+        fail(f"--grant and --withdraw take channel names: {', '.join(CEILINGS)}")
     s = store()
     for channel in _channels(grant):
         lifecycle.change_consent(s, pseudonym, channel=channel, granted=True, actor=actor())
@@ -145,13 +148,13 @@ def erase(pseudonym: str, yes: bool = typer.Option(False, "--yes", help="do not 
     if not lifecycle.erase(s, who, actor=actor()).purged:
         fail(f"erased {who}, but another process kept a read transaction open: old pages stay "
              "in the store's WAL until it ends; then run `carebot db purge`")
-    console.print(f"erased {who}")
+    say(console, f"erased {who}")
 
 
 @app.command("export")
 def export(pseudonym: str) -> None:
     """The patient's own data, decrypted, as JSON (an audited access)."""
     data = lifecycle.export(store(), pseudonym, actor=actor())
-    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+    sys.stdout.write(json_dumps(data) + "\n")
 
 

@@ -20,6 +20,7 @@ from bot.cli.common import (
     parse_when,
     store,
 )
+from bot.cli.output import say
 from bot.planning import local_slots
 from bot.store.models import Patient
 from bot.store.models import Program as ProgramRow
@@ -34,7 +35,7 @@ def add(path: Path = typer.Argument(..., help="the program's TOML file")) -> Non
     s = store()
     with s.session() as session:
         program, changed = catalog.add(s, session, path, actor=actor())
-    console.print(f"program {program.name} {'loaded' if changed else 'unchanged'}")
+    say(console, f"program {program.name} {'loaded' if changed else 'unchanged'}")
 
 
 @app.command("list")
@@ -78,7 +79,7 @@ def pause(name: str, resume: bool = typer.Option(False, "--resume", help="resume
         session.add(row)
         audit.record(session, action="program.resume" if resume else "program.pause",
                      actor=actor(), subject=name)
-    console.print(f"program {name} {'resumed' if resume else 'paused'}")
+    say(console, f"program {name} {'resumed' if resume else 'paused'}")
 
 
 @app.command("preview")

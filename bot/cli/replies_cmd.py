@@ -10,7 +10,18 @@ import typer
 from sqlmodel import col, select
 
 from bot import audit
-from bot.cli.common import Format, FormatOption, actor, console, emit, fail, iso, store
+from bot.cli.common import (
+    Format,
+    FormatOption,
+    actor,
+    console,
+    emit,
+    emit_one,
+    fail,
+    iso,
+    store,
+)
+from bot.cli.output import as_text, json_dumps, say
 from bot.store.keyring import ErasedError
 from bot.store.models import Reply
 
@@ -69,10 +80,13 @@ def show(reply_id: int, fmt: Format = FormatOption) -> None:
                 "received_at": iso(reply.received_at), "text": text, "flags": _flags(reply),
                 "readings": _shown(readings), "reviewed": reply.reviewed}
     if fmt is Format.json:
-        sys.stdout.write(json.dumps(data, ensure_ascii=False) + "\n")
+        sys.stdout.write(json_dumps(data, indent=None) + "\n")
+        return
+    if fmt is Format.csv:
+        emit_one(data, fmt)
         return
     for key, value in data.items():
-        console.print(f"[bold]{key}[/bold]: {value}", highlight=False)
+        say(console, (key, "bold"), ": ", as_text(value))
 
 
 @app.command("resolve")
@@ -94,7 +108,7 @@ def resolve(reply_id: int,
         session.add(reply)
         audit.record(session, action="reply.resolve", actor=who, subject=reply.pseudonym,
                      reply=reply_id, with_note=bool(note))
-    console.print(f"reply {reply_id} resolved")
+    say(console, f"reply {reply_id} resolved")
 
 
 def _shown(readings: dict[str, object]) -> dict[str, object]:

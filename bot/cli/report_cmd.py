@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -10,8 +9,9 @@ import typer
 
 from bot import audit
 from bot.cli.common import Format, FormatOption, actor, console, emit, fail, store
+from bot.cli.output import say
 from bot.report import as_rows, weekly
-from bot.report_html import render_html
+from bot.report_html import render_html, write_private
 
 
 def report(
@@ -27,12 +27,9 @@ def report(
         audit.record(session, action="report", actor=actor(), weeks=weeks, html=bool(html))
     if html is not None:
         try:
-            fd = os.open(html, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            os.fchmod(fd, 0o600)  # a page that existed before keeps no wider mode
-            with os.fdopen(fd, "w", encoding="utf-8") as page:
-                page.write(render_html(data))
+            write_private(html, render_html(data))
         except OSError as exc:
-            fail(f"cannot write {html}: {exc.strerror}")
+            fail(f"cannot write the --html file: {exc.strerror}")
     emit(as_rows(data), fmt, title=f"carebot: the last {weeks} weeks")
     if html is not None and fmt is Format.table:
-        console.print(f"report written to {html}")
+        say(console, f"report written to {html}")

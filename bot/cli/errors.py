@@ -1,0 +1,71 @@
+"""How the CLI refuses: one line, a non-zero exit, and never the value that was refused.
+
+A mistyped value can be personal (a name typed into `--tz`, a phone number into `--lang`):
+repeated in an error line it lands on screen, in cron mail and in shell logs. So the refusals
+carebot raises name what was expected, not what was given, and click's own usage errors are
+reworded the same way before they are shown. Error lines go through `bot.text.visible` too.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import typer
+from typer import _click as click  # typer's own copy of click, whose errors it raises
+from typer.core import TyperGroup
+
+from bot.addresses import AddressError
+from bot.ledger import LedgerError
+from bot.patients import PatientError
+from bot.programs import ProgramError
+from bot.store.crypto import DecryptionError, KeyError_
+from bot.store.db import StoreError
+from bot.store.keyring import ErasedError
+from bot.text import visible
+
+# Refusals a user can cause: one line, exit 1, never a traceback.
+USER_ERRORS = (PatientError, ProgramError, AddressError, KeyError_, StoreError, ErasedError,
+               DecryptionError, LedgerError)
+
+
+def print_error(message: str) -> None:
+    """`error: ...` on stderr, as plain text with unsafe characters made visible."""
+    from bot.cli.common import err_console
+
+    err_console.print(f"error: {visible(message)}", markup=False, highlight=False,
+                      emoji=False, soft_wrap=True)
+
+
+def _without_value(exc: click.exceptions.UsageError) -> click.exceptions.UsageError:
+    """The same usage error, its message no longer quoting what was typed."""
+    if isinstance(exc, click.exceptions.BadParameter) and not isinstance(
+            exc, click.exceptions.MissingParameter):
+        return click.exceptions.BadParameter("not valid here; see --help for what it takes",
+                                             ctx=exc.ctx, param=exc.param,
+                                             param_hint=exc.param_hint)
+    if exc.message.startswith("Got unexpected extra argument"):
+        return click.exceptions.UsageError(
+            "got unexpected extra arguments (quote a text that has spaces)", ctx=exc.ctx)
+    if exc.message.startswith("No such command"):
+        return click.exceptions.UsageError("no such command", ctx=exc.ctx)
+    return exc
+
+
+class CarebotGroup(TyperGroup):
+    """The root command: turns carebot's refusals and unexpected failures into one line."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except click.exceptions.NoArgsIsHelpError:
+            raise
+        except click.exceptions.UsageError as exc:
+            raise _without_value(exc) from None
+        except (typer.Exit, typer.Abort, click.ClickException, EOFError, BrokenPipeError):
+            raise  # typer's own handling: exit codes, help, a closed pipe (`| head`)
+        except USER_ERRORS as exc:
+            print_error(str(exc))
+            raise typer.Exit(1) from None
+        except Exception as exc:  # unexpected: say what kind, never what data
+            print_error(f"unexpected {type(exc).__name__}")
+            raise typer.Exit(1) from None
