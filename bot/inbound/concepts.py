@@ -21,6 +21,22 @@ from bot.inbound.sign_lexicon import SIGN_WORDS
 
 # Fixed expressions, joined into one word before the concepts are looked up.
 IDIOMS = {
+    "aan een kant": "oneside", "aan 1 kant": "oneside", "on one side": "oneside",
+    "d'un cote": "oneside", "d'un seul cote": "oneside", "one side": "oneside",
+    "isn't there": "notthere", "is not there": "notthere", "er niet is": "notthere",
+    "n'est pas la": "notthere", "n'est plus la": "notthere",
+    "laisse tomber": "dropping", "laat vallen": "dropping", "liet vallen": "dropped",
+    "laat alles vallen": "dropping everything", "liet alles vallen": "dropped everything",
+    "laat dingen vallen": "dropping things", "laat steeds dingen vallen": "dropping things",
+    "gevallen voor die": "smitten", "gevallen voor dat": "smitten", "gevallen voor deze": "smitten",
+    "get a word in": "interrupt", "non stop": "constantly", "nonstop": "constantly",
+    "sans arret": "constantly", "zonder ophouden": "constantly", "gibberish to me": "unclear",
+    "knocked out": "fainted",
+    "zakte in elkaar": "flauwgevallen", "zakt in elkaar": "flauwgevallen",
+    "n'existent pas": "gibberish", "bestaan niet": "gibberish", "don't exist": "gibberish",
+    "all over the place": "uncontrolled", "next thing i knew": "woke", "who i am": "confus",
+    "wie ik ben": "confus", "qui je suis": "confus", "not right": "strange",
+    "niet juist": "strange", "pas normal": "strange", "ni meer": "niet meer",
     "mots croises": "crossword", "fell for": "fooled", "gevallen voor een": "smitten",
     "gevallen voor nen": "smitten", "had a few": "drunk", "wasn't there": "notthere",
     "was not there": "notthere", "n'etait plus la": "notthere", "n'etait pas la": "notthere",
@@ -178,7 +194,7 @@ GRAMMAR_WORDS: dict[str, tuple[str, ...]] = {
         "hond", "dog", "chien", "kat", "cat", "chat", "paard", "horse", "cheval", "poes",
     ),
     # "talks as if he were drunk": speech compared with drinking.
-    "as_if": ("alsof", "precies", "gelijk", "comme", "like", "as", "if", "of", "si"),
+    "as_if": ("alsof", "precies", "gelijk", "comme", "like", "as", "if", "of", "si", "als"),
     # Words that make a named stroke a new one: "ik denk dat ik weer een beroerte heb".
     # What is read rather than done: "I didn't see your message" (but "je sais plus lire vos
     # messages" is a loss of reading).
@@ -196,6 +212,7 @@ GRAMMAR_WORDS: dict[str, tuple[str, ...]] = {
         "was", "is", "were", "am", "ben", "zat", "zit", "etais", "etait", "est", "suis", "i'm",
         "were", "waren", "zijn", "it", "we",
     ),
+    "own": ("eigen", "own", "propre", "propres"),
     "where": (
         "waar", "where", "ou", "hoe", "how", "comment", "what", "wat", "which", "welke", "quel",
         "quelle", "wie", "who", "qui",
@@ -211,6 +228,7 @@ GRAMMAR_WORDS: dict[str, tuple[str, ...]] = {
     "people": (
         "mensen", "iemand", "anderen", "people", "anyone", "others", "gens", "me",
         "mij", "moi", "him", "hem", "her", "haar", "lui", "us", "ons", "nous",
+        "on",
     ),
     "person": (
         "me", "mij", "moi", "haar", "hem", "wife", "vrouw", "man", "husband", "mari", "femme",
@@ -232,6 +250,7 @@ GRAMMAR_WORDS: dict[str, tuple[str, ...]] = {
     "drunk": (
         "zat", "dronken", "bu", "drunk", "gedronken", "ivre", "saoul", "soul", "tipsy", "pompette",
         "drinking", "drank",
+        "zatte", "zatlap",
     ),
     # "in slaap gevallen", "tombé malade": no fall.
     "not_a_fall": (

@@ -53,9 +53,11 @@ def clauses(text: str) -> list[Clause]:
         part = 0
         previous = ""
         for token in _TOKEN.findall(chunk):
-            if token == "," or token in _TURN:
+            if token == ",":
                 part += 1
                 continue
+            if token in _TURN:  # it starts a new part, and stays a word ("alleen": only)
+                part += 1
             tags = CONCEPTS.concepts(token) or (
                 _run_together(token) if len(token) > 5 else frozenset())
             for prefix in ("linker", "rechter"):  # "linkerarm" is a left arm
@@ -84,6 +86,7 @@ def _run_together(token: str) -> frozenset[str]:
 _GLUE = frozenset(("is", "ik", "en", "mijn", "zijn", "hij", "ze", "was", "ben", "de", "het",
                    "een", "mn", "my", "i", "is", "and", "the", "je", "j", "il", "elle", "et",
                    "le", "la", "ma", "mon", "geen", "niet", "no", "pas", "heel", "very", "zo"))
+_COORDINATORS = frozenset(("or", "of", "ou", "nor", "noch", "ni"))
 _NEGATION_INSIDE = frozenset(("notmine", "sansforce", "insensible", "cantstand"))
 _HAVE = frozenset(("have", "has", "had", "i've", "we've", "you've", "it's", "he's", "she's",
                    "having", "never", "ever", "always", "not"))
@@ -133,21 +136,31 @@ def near(clause: Clause, a: str, b: str, window: int = WINDOW) -> list[int]:
 
 
 def negated(clause: Clause, at: int) -> bool:
-    """A negation in the words just before `at`, in its own comma-separated part."""
+    """A negation in the words just before `at`, in its own comma-separated part. After an
+    "or", it reaches further ("no falls or wobbly spells"); after an "and", it does not ("ik
+    ben niet moe en mijn arm is slap" is a weak arm)."""
     if clause[at].text in _NEGATION_INSIDE:
         return False  # "n'était plus à moi", "n'ai plus de force": the negation is the sign
     part = clause[at].part
     start = max(0, at - REACH)
-    before = [w for w in clause[start:at] if w.part == part]
-    for k, word in enumerate(before):
-        if "neg" in word.tags or (word.text == "plus" and (
-                (k > 0 and before[k - 1].text in ("ne", "n'"))
-                or (k + 1 < len(before) and before[k + 1].text in ("de", "d'", "du", "des",
-                                                                     "whatsoever")))):
-            if any("not_about" in w.tags for w in before):
+    if any(clause[k].text in _COORDINATORS for k in range(start, at)):
+        start = max(0, start - REACH)
+    indices = [k for k in range(start, at) if clause[k].part == part]
+    for k in indices:
+        word = clause[k]
+        if "neg" in word.tags or (word.text == "plus" and _plus_negates(clause, k)):
+            if any("not_about" in clause[m].tags for m in indices):
                 return False  # "I don't know why my arm is weak", "weet niet of ik duizelig"
             return True
     return False
+
+
+def _plus_negates(clause: Clause, k: int) -> bool:
+    """French "plus" is a negation after "ne" ("je n'ai plus eu de vertiges") or before "de"
+    ("plus de vertiges"); elsewhere it is "more"."""
+    after = clause[k + 1].text if k + 1 < len(clause) else ""
+    return any(w.text in ("ne", "n'") for w in clause[max(0, k - 2):k]) or after in (
+        "de", "d'", "du", "des", "whatsoever")
 
 
 def has_negation(clause: Clause, at: int, before: int = 5, after: int = 3) -> bool:

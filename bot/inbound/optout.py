@@ -38,8 +38,11 @@ _MESSAGES = frozenset((
     "message", "texts", "text", "texting", "messaging", "reminders", "reminder",
     "herinneringen", "herinnering", "rappels", "rappel", "mails", "mail", "notifications",
     "meldingen", "dm", "dms", "sturen", "envoyer", "sending", "send", "envois", "textos",
-    "texto", "service", "programma", "programme", "program", "this", "dit", "ca",
+    "texto", "service", "programma", "programme", "program", "sms'kes", "smskes", "smsen",
+    "ermee", "daarmee", "gedoe",
 ))
+# "stop dit aub", "arrêtez ça": a stop with only "this" and politeness after it.
+_THIS = frozenset(("this", "dit", "ca", "that", "dat", "it", "het"))
 _WANT = frozenset(("wil", "wens", "want", "veux", "voudrais", "souhaite", "need", "hoef"))
 _RECEIVE = frozenset(("ontvangen", "krijgen", "recevoir", "receive", "get", "getting",
                       "stuur", "stuurt", "sturen", "send", "envoyez", "envoie", "envoyer",
@@ -47,6 +50,7 @@ _RECEIVE = frozenset(("ontvangen", "krijgen", "recevoir", "receive", "get", "get
 _MORE = frozenset(("meer", "more", "plus", "anymore", "longer", "again", "opnieuw"))
 # Dutch separable verbs: "gelieve mij af te melden" is "afmelden".
 _SEPARATED = re.compile(r"\b(af|uit)\s+te\s+(melden|schrijven)\b")
+_SEPARATED_IMPERATIVE = re.compile(r"\b(?:schrijf|meld)\s+(?:me|mij|ons)\s+(?:uit|af)\b")
 _NEG = frozenset(("niet", "geen", "not", "no", "don't", "do", "ne", "n'", "pas", "plus",
                   "niets", "niks", "nothing", "rien", "never", "nooit", "jamais", "more",
                   "meer", "longer", "anymore", "any"))
@@ -66,6 +70,7 @@ _ASIDE = re.compile(r"\b(?:met|with|de|d'|van|on|of|to)\s+(?:roken|fumer|smoking
 def stop_request(text: str) -> bool:
     """Whether `text` asks, in words, for carebot's messages to stop."""
     folded = _SEPARATED.sub(r"\1\2", normalise(text))
+    folded = _SEPARATED_IMPERATIVE.sub("uitschrijven", folded)
     words = _WORD.findall(folded)
     if not words or _ASIDE.search(folded):
         return False
@@ -81,11 +86,14 @@ def stop_request(text: str) -> bool:
             continue  # "ik wil me niet afmelden", "please don't stop the messages"
         if word in _UNSUBSCRIBE:
             return True
-        if word in ("remove", "take", "haal", "retirez", "enlevez") and any(
+        if word in ("remove", "take", "haal", "retirez", "enlevez", "retirer", "enlever",
+                    "supprimer", "supprimez", "delete", "schrap") and any(
                 w in ("list", "lijst", "liste", "off") for w in words[i + 1:i + 6]):
             return True
-        if word in _STOP and not any(w in _PAST for w in before[-1:]) and any(
-                w in _MESSAGES for w in words[i + 1:i + 6]):
+        if word in _STOP and not any(w in _PAST for w in before[-1:]) and (
+                any(w in _MESSAGES for w in words[max(0, i - 5):i + 6])
+                or (words[i + 1:i + 2] and words[i + 1] in _THIS
+                    and all(w in _POLITE for w in words[i + 2:]))):
             return True
         if word in _WANT and any(w in _NEG for w in words[max(0, i - 2):i + 4]) and any(
                 w in _MESSAGES or w in _RECEIVE for w in words[i + 1:i + 7]):

@@ -183,7 +183,8 @@ def _bp_context(text: str, start: int, end: int) -> bool:
     before = text[max(0, start - 40):start]
     if words.DATE_BEFORE.search(before):
         return False
-    return bool(words.BP_WORD.search(before) or words.BP_WORD.search(text[end:end + 25]))
+    return bool(words.BP_WORD.search(before) or words.BP_WORD.search(text[end:end + 25])
+                or words.TIME_OF_DAY.search(before))
 
 
 def _pressure(sys_raw: str, dia_raw: str, *, bp_context: bool,

@@ -32,6 +32,7 @@ SIGN_WORDS: dict[str, tuple[str, ...]] = {
         "doubled", "double", "dubbel", "blurry", "blurred", "wazig", "flou", "floue", "troebel",
         "fuzzy", "verdubbeld",
         "foggy", "hazy", "misty",
+        "dedoubl*",
     ),
     # Comparisons for numbness: a limb or the face "like cotton wool", "as after the dentist".
     "numb_compare": (
@@ -41,6 +42,7 @@ SIGN_WORDS: dict[str, tuple[str, ...]] = {
     "arm": (
         "arm", "armen", "arms", "hand", "handen", "hands", "vinger", "vingers", "finger", "fingers",
         "duim", "thumb", "wrist", "bras", "main", "mains", "doigt", "doigts", "poignet", "pouce",
+        "handwriting", "handschrift", "ecriture",
     ),
     "leg": (
         "been", "benen", "voet", "voeten", "leg", "legs", "foot", "feet", "jambe", "jambes", "pied",
@@ -50,6 +52,7 @@ SIGN_WORDS: dict[str, tuple[str, ...]] = {
         "links", "rechts", "linker", "rechter", "left", "right", "gauche", "droite", "droit",
         "kant", "zijde", "side", "cote", "moitie", "helft", "halve", "half", "linkerkant",
         "rechterkant", "linkerzijde", "rechterzijde",
+        "oneside",
     ),
     "face": (
         "gezicht", "mond", "mondhoek", "lip", "lippen", "wang", "face", "mouth", "lips", "cheek",
@@ -77,6 +80,7 @@ SIGN_WORDS: dict[str, tuple[str, ...]] = {
         "perdu", "perte",
         "doubled", "doubling", "verdubbeld", "raar", "vreemd", "weird", "funny", "strange",
         "bizar*", "drole",
+        "etrange*", "dedoubl*",
     ),
     "face_quality": (
         "scheef", "schuin", "hangt", "hangend", "afhangend*", "zakt", "droop*", "crooked",
@@ -89,6 +93,7 @@ SIGN_WORDS: dict[str, tuple[str, ...]] = {
         "injection", "dropp*", "drop",
         "dribbl*", "drool*", "kwijl*", "bave*", "coulait", "coule", "liep", "loopt", "lekt",
         "lekte", "leak*", "wonky",
+        "etrange*", "odd",
     ),
     "limb_quality": (
         "slap*", "zwak*", "krachteloos", "lam", "lamme", "verlamd*", "gevoelloos*", "verdoofd",
@@ -107,6 +112,7 @@ SIGN_WORDS: dict[str, tuple[str, ...]] = {
         "anesthesi*", "anaesthe*", "novoca*", "missing",
         "zakt*", "zakte*", "folded", "folding", "zand", "sand", "sable", "catching", "haken",
         "accroche*", "uncontrolled",
+        "plooi*", "echapp*", "etrange*", "strange",
     ),
     "function": (
         "werkt", "werken", "doet", "wil", "gaat", "luistert", "reageert", "beweegt", "bewegen",
@@ -115,6 +121,7 @@ SIGN_WORDS: dict[str, tuple[str, ...]] = {
         "cooperate*", "mee", "do", "does", "obey*", "gehoorzaam*", "porte", "portent", "tient",
         "tiennent", "draagt", "houdt", "supporte*", "hold", "smile", "lachen", "sourire", "sourit",
         "veulent", "veut", "willen",
+        "whistle", "fluiten", "siffler", "sifflet",
     ),
     "motor": (
         "houden", "vasthouden", "hold", "holding", "tenir", "grijpen", "pakken", "vastpakken",
@@ -133,6 +140,7 @@ SIGN_WORDS: dict[str, tuple[str, ...]] = {
         "lopen", "loop", "stappen", "wandelen", "walk", "walking", "marcher", "staan", "stand",
         "standing", "debout", "opstaan", "rechtstaan", "rechtstaan", "overeind",
         "marchait", "marche", "liep", "loopt", "walked", "stoan",
+        "partais", "partait", "ging", "went",
     ),
     "feel": (
         "voelen", "voel", "voelt", "feel", "feeling", "felt", "sentir", "sens", "sent", "gevoel",
@@ -160,6 +168,7 @@ SIGN_WORDS: dict[str, tuple[str, ...]] = {
         "saoul", "verkeerde", "verkeerd", "wrong", "faux", "fausse", "mauvais", "fout", "verwisse*",
         "mix*", "melange*", "bredouill*", "marmonn*", "mompel*",
         "zever", "onzin", "nonsens", "betises",
+        "machais", "machait", "macher",
     ),
     # Ways of speaking that are a problem by themselves: "je bredouille", "hij lalt".
     "speech_verb": (
@@ -170,15 +179,21 @@ SIGN_WORDS: dict[str, tuple[str, ...]] = {
     # Calling a thing or a person by another name: "called the remote 'the banana'".
     "name_verb": ("called", "calls", "calling", "noemde", "noemt", "noemen", "appelle",
                   "appelait", "appele", "appelee"),
+    # Dribbling from one side of the mouth is the face's sign, whatever word names the mouth.
+    "drooling": ("bave", "bavais", "bavait", "baver", "drool*", "kwijl*", "dribbl*"),
+    # "Only one side", "alleen de rechterkant": what is left when half is lost.
+    "only": ("alleen", "only", "just", "seulement", "enkel", "uniquement", "oneside"),
     "speech_vague": (
         "raar", "vreemd", "strange", "weird", "funny", "odd", "bizar*", "drole", "anders", "slow",
         "traag", "lent", "lentement", "moeizaam", "confus*", "heavy", "lourde", "zwaar",
+        "etrange*",
     ),
     "search": (
         "zoeken", "zoek", "zoekt", "cherche*", "search*", "looking", "find", "vinden", "vind",
         "vond", "trouver", "trouve", "komen", "komt", "kwamen", "come", "comes", "coming", "sortir",
         "sortent", "sort", "viennent", "vient", "uit", "eruit", "out",
         "sortaient", "sortait", "kwam",
+        "zocht", "zochten", "searched", "cherchait", "cherchais",
     ),
     "understand": (
         "begrijpen", "begrijp", "begrijpt", "verstaan", "versta", "verstaat", "understand*",
@@ -201,6 +216,7 @@ SIGN_WORDS: dict[str, tuple[str, ...]] = {
         "brandt", "gewicht", "weight", "band", "strak", "beklem*", "*pijn", "pian", "pyn", "pjin",
         "feeling", "sensation", "gevoel", "sit", "sits", "sitting", "zit", "assis",
         "olifant", "elephant", "ecras*", "crush*", "tient", "holding", "clutch*", "vasthouden",
+        "dichtgekn*", "knijp*", "geknepen",
     ),
     "chest": (
         "borst", "borstkas", "borstbeen", "chest", "poitrine", "thorax", "sternum", "hart", "heart",
@@ -223,8 +239,8 @@ SIGN_WORDS: dict[str, tuple[str, ...]] = {
         "flauw", "flauwgevallen", "flauwte", "flauwvallen", "bewusteloos", "bewustloos", "onwel",
         "fainted", "faint", "fainting", "unconscious", "blackout", "collapsed", "collapse",
         "evanoui*", "syncope", "malaise", "weggezakt", "weggevallen", "bewustzijnsverlies",
-        "knock*",
-        "effondr*", "zoned", "response",
+                "effondr*", "zoned", "response",
+        "gezakt", "ineengezakt", "flauwgevallen",
     ),
     "confused": (
         "verward", "verwardheid", "confuus", "confused", "confusion", "disoriented",
@@ -242,7 +258,7 @@ SIGN_WORDS: dict[str, tuple[str, ...]] = {
     "chest_pain_word": ("borstpijn", "hartpijn", "angina", "infarct", "infarctus"),
     "leg_loss": ("cantstand",),
     "balance_noun": ("evenwicht*", "equilibre", "balance"),
-    "drop": ("drop", "dropping", "drops", "dropped", "lache", "laisse", "laat", "liet"),
+    "drop": ("drop", "dropping", "drops", "dropped", "lache"),
     "stroke": (
         "beroerte", "cva", "avc", "tia", "ait", "stroke", "herseninfarct", "hersenbloeding",
         "attaque", "infarct", "infarctus", "hartinfarct",
@@ -280,6 +296,7 @@ SIGN_WORDS: dict[str, tuple[str, ...]] = {
         "duizel*", "duzelig", "draaierig*", "vertig*", "etourdi*", "dizz*", "vertigo",
         "lightheaded", "wankel*", "onvast*", "unsteady", "wobbly", "desequilibr*", "titub*",
         "spin*", "dizy", "vertije",
+        "*duizelig", "*duizeligheid",
     ),
     # Changes a nurse would want to hear of, when no warning sign is named (attention).
     "change": (

@@ -62,7 +62,7 @@ _PAIRS = (
     ("balance_noun", "lost", "balance"), ("drop", "repeated", "arm"),
     ("head", "limb_quality", "balance"), ("sight_object", "vision_strong", "eyes"),
     ("sight_object", "gone", "eyes"), ("surroundings", "spin", "balance"),
-    ("walk", "drunk", "balance"), ("drift", "drunk", "balance"),
+    ("walk", "drunk", "balance"), ("drift", "drunk", "balance"), ("side", "gone", "eyes"),
 )
 # Signs named by a word of their own.
 _NAMED = (("faint", "faint"), ("confusion", "confused"), ("balance", "dizzy"),
@@ -84,6 +84,16 @@ def _qualities(clause: Clause) -> set[str]:
             found.add(sign)
     if _names(clause, {"see"}) and _names(clause, {"two"}) and _names(clause, {"mean"}):
         found.add("eyes")  # "je voyais deux voitures au lieu d'une"
+    if _names(clause, {"only"}) and _names(clause, {"side"}):
+        if _names(clause, {"see", "sight_object"}):
+            found.add("eyes")  # "zag ik alleen de rechterkant van de bladzijde"
+        if _names(clause, {"face"}):
+            found.add("face")  # "mijn glimlach ging maar aan één kant omhoog"
+    if _names(clause, {"search"}) and _names(clause, {"own"}) and _names(
+            clause, {"place", "surroundings"}):
+        found.add("confusion")  # "zocht de keuken in zijn eigen huis"
+    if _names(clause, {"drooling"}) and not _names(clause, {"other"}):
+        found.add("face")  # "je bave du côté gauche"
     if _names(clause, {"numb_compare"}):  # "as if it were no longer mine", "like cotton"
         found.add("face" if _names(clause, {"face"}) and not _names(clause, {"arm", "leg"})
                   else _limb(clause))
@@ -155,7 +165,7 @@ def _lost_feeling(clause: Clause, i: int) -> bool:
 def _lost_sight(clause: Clause, i: int) -> bool:
     """'ik zie niks meer uit mijn linkeroog', 'can't see out of my left eye' (not 'je ne vois
     plus flou', not 'I can't see the point', not a broken television)."""
-    if _names(clause, {"device"}) or any("vision_quality" in w.tags for w in clause[i + 1:i + 4]):
+    if _names(clause, {"broken"}) or any("vision_quality" in w.tags for w in clause[i + 1:i + 4]):
         return False
     if lost(clause, i):
         return True
@@ -183,7 +193,7 @@ def _knows_not_where(clause: Clause, i: int) -> bool:
     """'didn't know where he was', 'je sais plus quel jour on est'."""
     rest = clause[i + 1:i + 9]
     return has_negation(clause, i, after=6) and any("where" in w.tags for w in rest) and any(
-        w.tags & {"be", "place"} for w in rest)
+        w.tags & {"be", "place", "floor"} for w in rest)
 
 
 def _recognises_nobody(clause: Clause, i: int) -> bool:
@@ -193,7 +203,7 @@ def _recognises_nobody(clause: Clause, i: int) -> bool:
 
 def _does_not_respond(clause: Clause, i: int) -> bool:
     """'mon mari ne répondait plus', 'not answer me for one minute' (not 'my texts')."""
-    return has_negation(clause, i, before=4, after=2) and not _names(clause, {"media"})
+    return has_negation(clause, i, before=4, after=5) and not _names(clause, {"media"})
 
 
 def _fell(clause: Clause, i: int) -> bool:
@@ -208,7 +218,7 @@ def _fell(clause: Clause, i: int) -> bool:
 
 def _found_on_the_floor(clause: Clause, i: int) -> bool:
     """'mijn vrouw vond mij op de grond', 'je me suis réveillé par terre'."""
-    return any(w.text.startswith(_FOUND) for w in clause[max(0, i - 6):i])
+    return any(w.text.startswith(_FOUND) for w in clause[max(0, i - 6):i + 3])
 
 
 def _names(clause: Clause, concepts: set[str]) -> bool:
@@ -226,7 +236,7 @@ _RULES: tuple[tuple[str, Rule, str], ...] = (
 _NOTHING = frozenset(("niks", "niets", "nothing", "rien", "meer", "anything", "goed", "well",
                       "bien", "clear", "helder", "net", "scherp", "plus"))
 _FOUND = ("vond", "found", "gevonden", "retrouv", "lag", "lying", "reveill", "woke", "wakker",
-          "bijgekomen", "came")
+          "bijgekomen", "came", "terecht")
 _WORDS = frozenset(("woord", "woorden", "word", "words", "mot", "mots"))
 _TO_SOMEONE = frozenset(("met", "with", "avec", "to", "tegen", "de", "over", "about"))
 
@@ -237,8 +247,10 @@ def sign_of_speech(clause: Clause, i: int) -> bool:
     tags = clause[i].tags
     if "speech_verb" in tags:
         return not negated(clause, i)  # "je bredouille", "hij lalt"
+    if tags & {"speak", "speech_object"} and _as_if_drunk(clause, i):
+        return True  # "parle comme s'il avait bu", "je mâchais mes mots comme si j'avais bu"
     if "speak" in tags and (lost(clause, i) or _stopped_talking(clause, i)
-                            or _as_if_drunk(clause, i) or _said_instead(clause, i)):
+                            or _said_instead(clause, i)):
         return True  # "ik zeg het verkeerde woord", "I said remote when I meant phone"
     if tags & {"speak", "speech_object"} and _speech_quality(clause, i):
         return True
