@@ -205,3 +205,21 @@ def test_it_reads_both_kinds_in_one_reply() -> None:
 def _values(text: str) -> tuple[int | None, int | None, float | None]:
     readings = parse_readings(text)
     return readings.systolic, readings.diastolic, readings.glucose_mmol_l
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("tension cent nonante sur nonante", (190, 90, None)),
+    ("bloeddruk honderdvijftig op vijfennegentig", (150, 95, None)),
+    ("blood pressure one hundred ninety over a hundred", (190, 100, None)),
+    ("tension cent quatre-vingt-dix sur cent dix", (190, 110, None)),
+    ("sugar two point five", (None, None, 2.5)),
+    ("glycémie deux virgule huit mmol", (None, None, 2.8)),
+])
+def test_it_reads_numbers_written_or_dictated_as_words(
+        text: str, expected: tuple[int | None, int | None, float | None]) -> None:
+    assert _values(text) == expected
+
+
+def test_an_article_is_not_read_as_the_number_one() -> None:
+    assert parse_readings("suiker een beetje hoog vandaag") == Readings()
+    assert parse_readings("j'ai pris un sucre dans mon café") == Readings()
