@@ -13,7 +13,7 @@ from pathlib import Path
 from sqlmodel import Session, col, select
 
 from bot import audit
-from bot.programs import Program, ProgramError, load_program_file
+from bot.programs import Program, ProgramError, is_name, load_program_file
 from bot.store.keyring import Store
 from bot.store.models import Program as ProgramRow
 
@@ -42,7 +42,7 @@ def add(store: Store, session: Session, path: Path, *, actor: str) -> tuple[Prog
 
 def shipped_file(store: Store, name: str) -> Path | None:
     """The program file of that name in the schedules directory, if there is one."""
-    if not name.replace("-", "").replace("_", "").isalnum():
+    if not is_name(name):  # a name is a slug: it cannot lead out of the schedules folder
         return None
     path = store.settings.carebot_schedules_dir / f"{name}.toml"
     return path if path.is_file() else None
@@ -54,7 +54,8 @@ def get(store: Store, session: Session, name: str) -> Program:
     if row is None:
         path = shipped_file(store, name)
         if path is None:
-            raise ProgramError(f"unknown program {name!r}; see `carebot program list`")
+            shown = repr(name) if is_name(name) else "of that name"
+            raise ProgramError(f"unknown program {shown}; see `carebot program list`")
         return add(store, session, path, actor="carebot")[0]
     return from_row(row)
 
