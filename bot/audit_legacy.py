@@ -32,21 +32,20 @@ def unkeyed_hash(prev_hash: str, event: AuditEvent) -> str:
     return hashlib.sha256(f"{prev_hash}{body}".encode()).hexdigest()
 
 
-def seal(store: Store) -> int | None:
+def seal(store: Store, session: Session) -> int | None:
     """Seal an unkeyed chain under the audit key; the events sealed, or None if none was due."""
     from bot.store.keyring import AUDIT_OWNER
 
-    with store.session() as session:
-        if session.get(DataKey, AUDIT_OWNER) is not None:
-            return None  # the common case: one primary-key read per open
-        audit.lock_chain(session)
-        if session.get(DataKey, AUDIT_OWNER) is not None:  # another process sealed it
-            return None
-        if not session.exec(select(func.count()).select_from(AuditEvent)).one():
-            return None  # a new store: the key is made with its first event
-        sealed, old_head = _reseal(session, audit.keys_of(session).chain)
-        audit.record(session, action="audit.seal", actor="carebot", sealed=sealed,
-                     unkeyed_head=old_head)
+    if session.get(DataKey, AUDIT_OWNER) is not None:
+        return None  # the common case: one primary-key read per open
+    audit.lock_chain(session)
+    if session.get(DataKey, AUDIT_OWNER) is not None:  # another process sealed it
+        return None
+    if not session.exec(select(func.count()).select_from(AuditEvent)).one():
+        return None  # a new store: the key is made with its first event
+    sealed, old_head = _reseal(session, audit.keys_of(session).chain)
+    audit.record(session, action="audit.seal", actor="carebot", sealed=sealed,
+                 unkeyed_head=old_head)
     return sealed
 
 

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from sqlalchemy import Engine, event, inspect
 from sqlmodel import Session, select
 
-from bot import audit, audit_legacy
+from bot import audit, audit_legacy, on_call
 from bot.config import Settings
 from bot.store import crypto, db
 from bot.store.models import DataKey
@@ -144,10 +144,11 @@ class Store:
         self._data_keys.pop(owner, None)
 
     def encrypt(
-        self, session: Session, owner: str, value: str, *, table: str, column: str, row: str | int
+        self, session: Session, owner: str, value: str, *, table: str, column: str,
+        row: str | int, create: bool = False,
     ) -> bytes:
-        """Encrypt a field under its owner's data key."""
-        key = self.data_key(session, owner, create=owner == INBOX_OWNER)
+        """Encrypt a field under its owner's data key (made first if `create`)."""
+        key = self.data_key(session, owner, create=create or owner == INBOX_OWNER)
         return crypto.encrypt_field(key, value, table=table, column=column, row=row)
 
     def decrypt(
@@ -176,8 +177,16 @@ def open_store(settings: Settings, *, migrate: bool = True) -> Store:
     _check_master(engine, keys)
     store = Store(engine=engine, keys=keys, settings=settings)
     if migrate:
-        audit_legacy.seal(store)
+        _seal_what_was_clear(store)
     return store
+
+
+def _seal_what_was_clear(store: Store) -> None:
+    """What an older carebot stored without a key, sealed under one once (see audit_legacy
+    and on_call); a store that has nothing to seal costs one short transaction."""
+    with store.session() as session:
+        audit_legacy.seal(store, session)
+        on_call.seal_stored(store, session)
 
 
 def _check_master(engine: Engine, keys: crypto.Keys) -> None:
