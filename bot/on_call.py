@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlmodel import Session, select
 
+from bot import audit
 from bot.store.models import Program as ProgramRow
 
 if TYPE_CHECKING:
@@ -61,6 +62,12 @@ def unseal_definition(store: Store, session: Session, name: str, definition: str
     return _with_address(definition, lambda a: unseal(store, session, name, a))
 
 
+def _in_clear(definition: str) -> bool:
+    data = json.loads(definition)
+    return bool(data.get("on_call") and data["on_call"][1]
+                and not data["on_call"][1].startswith(SEALED))
+
+
 def _with_address(definition: str, change: Any) -> str:
     data = json.loads(definition)
     if not data.get("on_call") or not data["on_call"][1]:
@@ -74,8 +81,12 @@ def _with_address(definition: str, change: Any) -> str:
 
 def seal_stored(store: Store, session: Session) -> int:
     """Seal the on-call addresses that an older carebot stored in clear; how many."""
+    if not any(_in_clear(row.definition) for row in session.exec(select(ProgramRow)).all()):
+        return 0  # the common case
+    audit.lock_chain(session)  # one sealer at a time on PostgreSQL; then read again
     count = 0
-    for row in session.exec(select(ProgramRow)).all():
+    rows = session.exec(select(ProgramRow).execution_options(populate_existing=True)).all()
+    for row in rows:
         sealed = seal_definition(store, session, row.name, row.definition)
         if sealed != row.definition:
             row.definition = sealed
