@@ -15,7 +15,8 @@ import json
 from datetime import UTC
 from typing import TYPE_CHECKING
 
-from sqlmodel import Session, col, func, select
+from sqlalchemy import update
+from sqlmodel import Session, func, select
 
 from bot import audit
 from bot.store.models import AuditEvent, DataKey
@@ -52,16 +53,20 @@ def seal(store: Store, session: Session) -> int | None:
 def _reseal(session: Session, key: bytes) -> tuple[int, str]:
     """Re-seal the intact prefix of the old chain; (events sealed, the old head)."""
     old_prev = new_prev = audit.GENESIS
-    sealed = 0
-    for event in session.exec(select(AuditEvent).order_by(col(AuditEvent.seq))).all():
+    sealed, batch = 0, []
+    for event in audit.iter_events(session, batch=5000):
         if (event.seq != sealed + 1 or event.prev_hash != old_prev
                 or event.hash != unkeyed_hash(old_prev, event)):
             break
         old_prev = event.hash
-        event.prev_hash, event.hash = new_prev, audit.seal(key, new_prev,
-                                                           audit.event_payload(event))
-        new_prev = event.hash
-        session.add(event)
+        new_hash = audit.seal(key, new_prev, audit.event_payload(event))
+        batch.append({"seq": event.seq, "prev_hash": new_prev, "hash": new_hash})
+        new_prev = new_hash
         sealed += 1
-    session.flush()
+        if len(batch) == 5000:
+            session.execute(update(AuditEvent), batch)  # by primary key, in one executemany
+            batch = []
+    if batch:
+        session.execute(update(AuditEvent), batch)
+    session.expire_all()  # the events just loaded hold the old hashes
     return sealed, old_prev
