@@ -83,6 +83,9 @@ class Store:
         if pending is not None and pending[0] is session.get_transaction():
             return pending[1]  # type: ignore[no-any-return]
         row = session.get(DataKey, AUDIT_OWNER)
+        if row is None:
+            audit.lock_chain(session)  # one maker of the key on PostgreSQL; then look again
+            row = session.get(DataKey, AUDIT_OWNER)
         if row is not None:
             root = crypto.unwrap_key(self.keys.master_for(row.kek_id), row.wrapped,
                                      owner=AUDIT_OWNER)
