@@ -7,32 +7,36 @@ validated again.
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlmodel import Session, col, select
 
-from bot import audit
-from bot.programs import Program, ProgramError, load_program_file
+from bot import audit, on_call
+from bot.programs import Program, ProgramError, is_name, load_program_file
 from bot.store.keyring import Store
 from bot.store.models import Program as ProgramRow
 
+# Keyed by the definition itself: two stores may hold the same file under the same version,
+# each with its on-call address sealed under its own key.
 _cache: dict[tuple[str, int, str], Program] = {}
 
 
 def add(store: Store, session: Session, path: Path, *, actor: str) -> tuple[Program, bool]:
-    """Validate a program file and store it (a new version if it changed)."""
+    """Validate a program file and store it (a new version if it changed), its on-call
+    address encrypted. The program returned is the file's, its address in clear."""
     program, digest = load_program_file(path, templates_dir=store.settings.carebot_templates_dir)
     row = session.get(ProgramRow, program.name)
-    if row is not None and row.source_sha256 == digest and row.definition == program.to_json():
+    if row is not None and row.source_sha256 == digest and on_call.unseal_definition(
+            store, session, row.name, row.definition) == program.to_json():
         return program, False
+    definition = on_call.seal_definition(store, session, program.name, program.to_json())
     if row is None:
-        row = ProgramRow(name=program.name, definition=program.to_json(), source_sha256=digest,
+        row = ProgramRow(name=program.name, definition=definition, source_sha256=digest,
                          added_at=datetime.now(UTC))
     else:
         row.version += 1
-        row.definition, row.source_sha256 = program.to_json(), digest
+        row.definition, row.source_sha256 = definition, digest
         row.added_at = datetime.now(UTC)
     session.add(row)
     session.flush()
@@ -43,28 +47,30 @@ def add(store: Store, session: Session, path: Path, *, actor: str) -> tuple[Prog
 
 def shipped_file(store: Store, name: str) -> Path | None:
     """The program file of that name in the schedules directory, if there is one."""
-    if not name.replace("-", "").replace("_", "").isalnum():
+    if not is_name(name):  # a name is a slug: it cannot lead out of the schedules folder
         return None
     path = store.settings.carebot_schedules_dir / f"{name}.toml"
     return path if path.is_file() else None
 
 
 def get(store: Store, session: Session, name: str) -> Program:
-    """A program by name; a shipped program not yet added is added on first use."""
+    """A program by name, as stored (its on-call address sealed); a shipped program not yet
+    added is added on first use."""
     row = session.get(ProgramRow, name)
     if row is None:
         path = shipped_file(store, name)
         if path is None:
-            # Named back only if it looks like a program name: it may be anything typed.
-            shown = name if re.fullmatch(r"[a-z0-9][a-z0-9_-]{0,63}", name) else "of that name"
+            shown = repr(name) if is_name(name) else "of that name"
             raise ProgramError(f"unknown program {shown}; see `carebot program list`")
-        return add(store, session, path, actor="carebot")[0]
+        add(store, session, path, actor="carebot")
+        row = session.get(ProgramRow, name)
+        assert row is not None
     return from_row(row)
 
 
 def from_row(row: ProgramRow) -> Program:
     """The parsed program of a stored row (cached per version)."""
-    key = (row.name, row.version, row.source_sha256)
+    key = (row.name, row.version, row.definition)
     if key not in _cache:
         _cache[key] = Program.from_json(row.definition)
     return _cache[key]

@@ -1,8 +1,9 @@
 """Master key rotation, safe against a crash at any step.
 
 1. The new key is written beside the old one (`<key file>.new`, mode 0600, fsynced).
-2. Every data key is re-wrapped under the new key in one transaction (each row records the
-   fingerprint of the key that wraps it, so a half-done state is still readable).
+2. Every data key, and the audit chain's root key, is re-wrapped under the new key in one
+   transaction (each row records the fingerprint of the key that wraps it, so a half-done
+   state is still readable).
 3. The SQLCipher file is re-keyed.
 4. The new key file replaces the old one.
 While `.new` exists, carebot tries both keys, so a crash between steps loses nothing; running
@@ -39,6 +40,9 @@ def rotate(settings: Settings, *, actor: str) -> int:
     new_id = crypto.key_id(new)
     count = 0
     with store.session() as session:
+        # The audit root key is re-wrapped with the data keys, never replaced: the chain and
+        # the heads kept elsewhere stay verifiable (so it must exist before the loop).
+        store.audit_keys(session)
         for row in session.exec(select(DataKey)):
             if row.kek_id == new_id:
                 continue

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import tomllib
 from dataclasses import asdict, dataclass, field
 from datetime import time
@@ -25,6 +26,9 @@ from bot.inbound.triage import Thresholds
 from bot.sms_length import segments
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+# A program's name names a folder (templates/<name>/) and a file (schedules/<name>.toml), so
+# it is a slug: no dot, slash, backslash or NUL can take either out of its folder.
+NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
 
 
 class ProgramError(Exception):
@@ -105,17 +109,52 @@ def _clock(value: Any, what: str) -> time:
         raise ProgramError(f"{what} must be a local time such as 10:00") from exc
 
 
-def _read_templates(raw: dict[str, Any], languages: list[str], base: Path) -> dict[str, Template]:
+def is_name(name: str) -> bool:
+    """Whether `name` may name a program (a slug such as post-stroke-weekly)."""
+    return NAME.fullmatch(name) is not None
+
+
+def _program_folder(templates_dir: Path, name: str) -> Path:
+    """templates/<name>/, resolved, and refused if it (a symlink) leads elsewhere."""
+    try:
+        root = templates_dir.resolve(strict=True)
+        folder = (templates_dir / name).resolve(strict=True)
+    except OSError as exc:
+        raise ProgramError(f"program {name}: no templates folder templates/{name}/") from exc
+    if folder.parent != root or not folder.is_dir():
+        raise ProgramError(f"program {name}: templates/{name}/ leads outside the templates folder")
+    return folder
+
+
+def _template_path(folder: Path, name: str, lang: str, file: str) -> Path:
+    """A template file, resolved (symlinks followed) and confined to its program's folder:
+    a program file must never be able to read the master key, or any file but its own."""
+    relative = Path(file.replace("{lang}", lang))
+    if relative.is_absolute() or "\0" in file or "\\" in file:
+        raise ProgramError(f"template {name}: file must be a path inside templates/{folder.name}/")
+    try:
+        path = (folder / relative).resolve(strict=True)
+    except (OSError, RuntimeError) as exc:  # missing, or a symlink loop
+        raise ProgramError(f"template {name}: no {lang} file ({relative.name})") from exc
+    if not path.is_relative_to(folder):
+        raise ProgramError(f"template {name}: file leads outside templates/{folder.name}/")
+    if not path.is_file():
+        raise ProgramError(f"template {name}: no {lang} file ({relative.name})")
+    return path
+
+
+def _read_templates(raw: dict[str, Any], languages: list[str], folder: Path) -> dict[str, Template]:
     templates: dict[str, Template] = {}
     for name, spec in raw.items():
         level = spec.get("sensitivity")
         if level not in SENSITIVITY:
             raise ProgramError(f"template {name}: sensitivity must be one of {SENSITIVITY}")
+        file = spec.get("file", f"{name}.{{lang}}.j2")
+        if not isinstance(file, str) or not file:
+            raise ProgramError(f"template {name}: file must be a file name")
         texts = {}
         for lang in languages:
-            path = base / str(spec.get("file", f"{name}.{{lang}}.j2")).format(lang=lang)
-            if not path.is_file():
-                raise ProgramError(f"template {name}: no {lang} file ({path.name})")
+            path = _template_path(folder, name, lang, file)
             texts[lang] = path.read_text(encoding="utf-8").strip()
         templates[name] = Template(sensitivity=level, text=texts)
     if "reminder" not in templates:
@@ -190,7 +229,9 @@ def parse_program(source: str, *, templates_dir: Path, origin: str = "program") 
 
 
 def _build(raw: dict[str, Any], templates_dir: Path) -> Program:
-    name = str(raw["name"])
+    name = raw["name"]
+    if not isinstance(name, str) or not is_name(name):
+        raise ProgramError("name must be a slug: a-z, 0-9 and -, at most 63 characters")
     languages = list(raw.get("languages", ["nl", "fr", "en"]))
     cadence = raw["cadence"]
     quiet = cadence.get("quiet_hours") or {}
@@ -211,7 +252,8 @@ def _build(raw: dict[str, Any], templates_dir: Path) -> Program:
         quiet_end=_clock(quiet["end"], "quiet_hours.end").isoformat("minutes") if quiet else None,
         channels=list(channels["order"]),
         channel_templates=dict(channels.get("templates", {})),
-        templates=_read_templates(raw["templates"], languages, templates_dir / name),
+        templates=_read_templates(raw["templates"], languages,
+                                   _program_folder(templates_dir, name)),
         emergency=emergency, thresholds=thresholds,
         max_sms_segments=int(raw.get("max_sms_segments", 2)),
         on_call=_on_call(raw.get("on_call")),
@@ -223,8 +265,14 @@ def _build(raw: dict[str, Any], templates_dir: Path) -> Program:
 def load_program_file(path: Path, *, templates_dir: Path) -> tuple[Program, str]:
     """Read and validate a program file; returns it with the SHA-256 of its source."""
     try:
-        source = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ProgramError(f"cannot read {path.name}: {exc.strerror}") from exc
+        resolved = path.resolve(strict=True)
+        if not resolved.is_file():  # a folder, a device or a pipe is no program file
+            raise ProgramError(f"{path.name} is not a program file")
+        source = resolved.read_text(encoding="utf-8")
+    except (OSError, RuntimeError) as exc:
+        raise ProgramError(f"cannot read {path.name}: "
+                           f"{getattr(exc, 'strerror', None) or 'not found'}") from exc
+    except UnicodeDecodeError as exc:
+        raise ProgramError(f"{path.name} is not UTF-8 text") from exc
     program = parse_program(source, templates_dir=templates_dir, origin=path.name)
     return program, hashlib.sha256(source.encode()).hexdigest()

@@ -1,4 +1,4 @@
-"""`carebot audit`: deliveries, the hash-chained log, its head, and its verification."""
+"""`carebot audit`: deliveries, the keyed hash chain, its head, and its verification."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import typer
 from sqlmodel import col, select
 
-from bot import audit
+from bot import audit, audit_heads
 from bot.cli.common import Format, FormatOption, console, emit, fail, iso, store
 from bot.cli.output import say
 from bot.store.models import AuditEvent, Reminder
@@ -73,22 +73,37 @@ def log(limit: int = typer.Option(50, help="the newest N events"),
 
 
 @app.command("head")
-def head() -> None:
-    """The newest event's hash: keep it elsewhere to prove later that nothing was cut."""
+def head(
+    to: str | None = typer.Option(None, "--to", help="also append it to FILE, or `syslog`"),
+) -> None:
+    """The newest event's head token (SEQ:HASH:TAG): keep it elsewhere, e.g. from cron with
+    --to, to prove later that nothing was edited or cut."""
     with store().session() as session:
-        say(console, audit.head(session))
+        seq, token = audit.head_token(session)
+    if to is not None:
+        try:
+            audit_heads.keep(audit_heads.line(seq, token), to=to)
+        except audit_heads.HeadError as exc:
+            fail(str(exc))
+    say(console, token)
 
 
 @app.command("verify")
 def verify(
-    head: str | None = typer.Option(None, "--head", help="a head hash kept earlier"),
+    head: str | None = typer.Option(None, "--head", help="a head token (or hash) kept earlier"),
 ) -> None:
-    """Recompute the chain; exit 1 naming the first broken event."""
+    """Recompute the keyed chain; exit 1 naming the first broken event, an unknown head, or
+    events cut from the end."""
     with store().session() as session:
         verdict = audit.verify(session, head=head)
     if verdict.broken_seq is not None:
         fail(f"audit chain broken at event {verdict.broken_seq}: {verdict.reason} "
              f"({verdict.checked} events intact before it)")
-    if verdict.head_found is False:
-        fail(f"{verdict.reason}: events were cut from the end ({verdict.checked} checked)")
-    say(console, f"audit chain intact: {verdict.checked} events checked")
+    if verdict.head == "unknown":
+        fail(f"unknown head: {verdict.reason} ({verdict.checked} events checked)")
+    if verdict.head == "cut":
+        fail(f"events were cut from the end: {verdict.reason} ({verdict.checked} checked)")
+    since = ("" if verdict.head_seq is None else
+             f"; the head kept is event {verdict.head_seq}, "
+             f"{verdict.checked - verdict.head_seq} written since")
+    say(console, f"audit chain intact: {verdict.checked} events checked{since}")

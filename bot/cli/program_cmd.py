@@ -9,6 +9,7 @@ import typer
 from sqlmodel import col, select
 
 from bot import audit, catalog, render
+from bot import on_call as on_call_address
 from bot.cli.common import (
     Format,
     FormatOption,
@@ -51,10 +52,15 @@ def list_(fmt: Format = FormatOption) -> None:
 
 @app.command("show")
 def show(name: str, fmt: Format = FormatOption) -> None:
-    """One program: cadence, channels, templates' sensitivity, thresholds."""
+    """One program: cadence, channels, templates' sensitivity, thresholds, and the on-call
+    channel with its address masked."""
     s = store()
     with s.session() as session:
         program = catalog.get(s, session, name)
+        on_call = None if program.on_call is None else {
+            "channel": program.on_call[0],
+            "address": on_call_address.masked(on_call_address.unseal(
+                s, session, program.name, program.on_call[1]))}
     emit_one({
         "name": program.name, "description": program.description, "cron": program.cron,
         "start_offset_days": program.start_offset_days, "duration_weeks": program.duration_weeks,
@@ -63,7 +69,7 @@ def show(name: str, fmt: Format = FormatOption) -> None:
                         if program.quiet_start else None),
         "languages": program.languages, "channels": program.channels,
         "templates": {k: v.sensitivity for k, v in program.templates.items()},
-        "thresholds": program.thresholds,
+        "thresholds": program.thresholds, "on_call": on_call,
     }, fmt)
 
 

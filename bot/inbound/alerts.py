@@ -10,7 +10,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from bot import audit
+from bot import audit, on_call
 from bot.channels.base import ChannelError
 from bot.programs import Program
 from bot.store.keyring import Store
@@ -22,8 +22,9 @@ MAX_ANSWER_WAIT = 10.0  # seconds: longer, and the nurses' queue (urgent first) 
 @dataclass(frozen=True)
 class Notice:
     channel: str
-    address: str
+    address: str  # as the program stores it: encrypted (see on_call), opened when sent
     text: str
+    program: str | None = None
 
 
 def on_call_notice(program: Program | None, pseudonym: str | None) -> Notice | None:
@@ -33,7 +34,15 @@ def on_call_notice(program: Program | None, pseudonym: str | None) -> Notice | N
     channel, address = program.on_call
     who = pseudonym or "an unknown sender"
     return Notice(channel, address, f"carebot: urgent reply waiting from {who}. "
-                                    "Open it with `carebot replies --urgent`.")
+                                    "Open it with `carebot replies --urgent`.", program.name)
+
+
+def _address(store: Store, notice: Notice) -> str:
+    """The notice's address in clear: decrypted here, just before it is sent, and no sooner."""
+    if notice.program is None or not notice.address.startswith(on_call.SEALED):
+        return notice.address
+    with store.session() as session:
+        return on_call.unseal(store, session, notice.program, notice.address)
 
 
 async def send_notice(store: Store, notice: Notice, *, subject: str | None,
@@ -47,7 +56,7 @@ async def send_notice(store: Store, notice: Notice, *, subject: str | None,
         channel = configured(store, echo=echo).get(notice.channel)
         sender = getattr(channel, "send_text", None)
         if sender is not None:
-            await sender(notice.address, notice.text)
+            await sender(_address(store, notice), notice.text)
             ok = True
     except ChannelError as exc:
         log.warning("on-call notice on %s failed: %s", notice.channel, exc)

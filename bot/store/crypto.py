@@ -6,6 +6,8 @@
   blind index stable.
 - Personal fields are AES-256-GCM ciphertexts under the owner's data key, with the table,
   column and row as associated data: a ciphertext copied to another row or column fails.
+- The audit chain is sealed with HMAC-SHA256 under keys derived from an audit root key of
+  its own, wrapped by the master key (see `audit_keys`).
 - Erasing a patient deletes their data key: their ciphertexts, wherever copies of them lie,
   can no longer be decrypted.
 """
@@ -88,12 +90,31 @@ def key_id(master: bytes) -> str:
     return hmac.new(master, b"carebot key id", hashlib.sha256).hexdigest()[:16]
 
 
+def _derive(key: bytes, label: bytes) -> bytes:
+    return HKDF(algorithm=hashes.SHA256(), length=KEY_BYTES, salt=None, info=label).derive(key)
+
+
 def sqlcipher_key(master: bytes) -> str:
     """The SQLCipher raw key derived from the master key, in SQLCipher's x'..' syntax."""
-    derived = HKDF(
-        algorithm=hashes.SHA256(), length=KEY_BYTES, salt=None, info=b"carebot sqlcipher v1"
-    ).derive(master)
-    return f"x'{derived.hex()}'"
+    return f"x'{_derive(master, b'carebot sqlcipher v1').hex()}'"
+
+
+@dataclass(frozen=True)
+class AuditKeys:
+    """The audit chain's two HMAC keys: one seals the events, one tags the heads given out."""
+
+    chain: bytes
+    head: bytes
+
+
+def audit_keys(root: bytes) -> AuditKeys:
+    """The audit keys, derived (HKDF, labels of their own) from the audit root key.
+
+    The root is a random key of its own, wrapped by the master key like a data key, not the
+    master key itself: rotating the master key re-wraps it, so the chain and every head kept
+    elsewhere stay verifiable after `keys rotate`."""
+    return AuditKeys(chain=_derive(root, b"carebot audit chain v1"),
+                     head=_derive(root, b"carebot audit head v1"))
 
 
 def _seal(key: bytes, plaintext: bytes, aad: bytes) -> bytes:

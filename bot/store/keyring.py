@@ -6,18 +6,23 @@ asks it for the owner's data key and never touches the master key itself.
 
 from __future__ import annotations
 
-from contextlib import AbstractContextManager
+import contextlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from sqlalchemy import Engine, inspect
+from sqlalchemy import Engine, event, inspect
 from sqlmodel import Session, select
 
+from bot import audit, audit_legacy, on_call
 from bot.config import Settings
 from bot.store import crypto, db
 from bot.store.models import DataKey
 
 INBOX_OWNER = "_inbox"  # the data key for messages from unknown senders
+# The audit chain's root key, wrapped like a data key: `keys rotate` re-wraps it with them.
+AUDIT_OWNER = "_audit"
+_PENDING_AUDIT = "carebot.audit.pending"  # session.info: (transaction, keys) made in it
 
 
 class ErasedError(Exception):
@@ -58,10 +63,56 @@ class Store:
     keys: crypto.Keys
     settings: Settings
     _data_keys: dict[str, bytes] = field(default_factory=dict, repr=False)
+    _audit_keys: crypto.AuditKeys | None = field(default=None, repr=False)
 
-    def session(self) -> AbstractContextManager[Session]:
-        """A write transaction (BEGIN IMMEDIATE on SQLite)."""
-        return db.session_scope(self.engine)
+    @contextlib.contextmanager
+    def session(self) -> Iterator[Session]:
+        """A write transaction (BEGIN IMMEDIATE on SQLite) whose audit events are keyed."""
+        with db.session_scope(self.engine) as session:
+            session.info[audit.KEYS] = self.audit_keys
+            yield session
+
+    def audit_keys(self, session: Session) -> crypto.AuditKeys:
+        """The audit chain's keys; their root key is made with the store's first event.
+
+        A root made in a transaction is remembered only once that transaction commits: one
+        rolled back must not leave this process sealing events under a key the store lost."""
+        if self._audit_keys is not None:
+            return self._audit_keys
+        pending = session.info.get(_PENDING_AUDIT)
+        if pending is not None and pending[0] is session.get_transaction():
+            return pending[1]  # type: ignore[no-any-return]
+        row = session.get(DataKey, AUDIT_OWNER)
+        if row is None:
+            audit.lock_chain(session)  # one maker of the key on PostgreSQL; then look again
+            row = session.get(DataKey, AUDIT_OWNER)
+        if row is not None:
+            root = crypto.unwrap_key(self.keys.master_for(row.kek_id), row.wrapped,
+                                     owner=AUDIT_OWNER)
+            self._audit_keys = crypto.audit_keys(root)
+            return self._audit_keys
+        root = crypto.new_key()
+        session.add(DataKey(owner=AUDIT_OWNER, kek_id=crypto.key_id(self.keys.master),
+                            wrapped=crypto.wrap_key(self.keys.master, root, owner=AUDIT_OWNER),
+                            created_at=datetime.now(UTC)))
+        keys = crypto.audit_keys(root)
+        self._remember_when_committed(session, keys)
+        return keys
+
+    def _remember_when_committed(self, session: Session, keys: crypto.AuditKeys) -> None:
+        marker = (session.get_transaction(), keys)
+        session.info[_PENDING_AUDIT] = marker
+
+        def committed(_session: Session) -> None:
+            if session.info.pop(_PENDING_AUDIT, None) is marker:
+                self._audit_keys = keys
+
+        def rolled_back(_session: Session) -> None:
+            if session.info.get(_PENDING_AUDIT) is marker:
+                del session.info[_PENDING_AUDIT]
+
+        event.listen(session, "after_commit", committed, once=True)
+        event.listen(session, "after_rollback", rolled_back, once=True)
 
     def create_data_key(self, session: Session, owner: str) -> bytes:
         """A new data key for an owner, wrapped and added to the session."""
@@ -96,10 +147,11 @@ class Store:
         self._data_keys.pop(owner, None)
 
     def encrypt(
-        self, session: Session, owner: str, value: str, *, table: str, column: str, row: str | int
+        self, session: Session, owner: str, value: str, *, table: str, column: str,
+        row: str | int, create: bool = False,
     ) -> bytes:
-        """Encrypt a field under its owner's data key."""
-        key = self.data_key(session, owner, create=owner == INBOX_OWNER)
+        """Encrypt a field under its owner's data key (made first if `create`)."""
+        key = self.data_key(session, owner, create=create or owner == INBOX_OWNER)
         return crypto.encrypt_field(key, value, table=table, column=column, row=row)
 
     def decrypt(
@@ -126,7 +178,18 @@ def open_store(settings: Settings, *, migrate: bool = True) -> Store:
     if migrate and db.needs_upgrade(engine):
         db.upgrade(engine)
     _check_master(engine, keys)
-    return Store(engine=engine, keys=keys, settings=settings)
+    store = Store(engine=engine, keys=keys, settings=settings)
+    if migrate:
+        _seal_what_was_clear(store)
+    return store
+
+
+def _seal_what_was_clear(store: Store) -> None:
+    """What an older carebot stored without a key, sealed under one once (see audit_legacy
+    and on_call); a store that has nothing to seal costs one short transaction."""
+    with store.session() as session:
+        audit_legacy.seal(store, session)
+        on_call.seal_stored(store, session)
 
 
 def _check_master(engine: Engine, keys: crypto.Keys) -> None:
