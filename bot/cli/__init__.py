@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 
 import typer
+from pydantic import ValidationError
 
 from bot.addresses import AddressError
 from bot.cli import (
@@ -17,7 +18,7 @@ from bot.cli import (
     report_cmd,
 )
 from bot.cli.common import err_console
-from bot.config import get_settings
+from bot.config import get_settings, settings_error
 from bot.logs import setup_logging
 from bot.patients import PatientError
 from bot.programs import ProgramError
@@ -47,7 +48,13 @@ USER_ERRORS = (PatientError, ProgramError, AddressError, KeyError_, StoreError, 
 
 def main() -> None:
     """Entry point of the `carebot` console script."""
-    setup_logging(get_settings().carebot_log_level)
+    try:
+        settings = get_settings()
+    except ValidationError as exc:  # every command refuses to start on a bad setting
+        err_console.print(f"error: {settings_error(exc)}", markup=False, highlight=False,
+                          soft_wrap=True)
+        sys.exit(1)
+    setup_logging(settings.carebot_log_level)
     try:
         app()
     except USER_ERRORS as exc:
