@@ -34,7 +34,7 @@ class BodyError(Exception):
 
 
 async def read_body(request: Request, *, limit: int = MAX_BODY,
-                    timeout: float = BODY_TIMEOUT) -> bytes:
+                    timeout: float | None = None) -> bytes:
     """The raw body, refused (413) as soon as it is known to exceed `limit`: from its
     Content-Length before a byte is read, else as the stream passes it. uvicorn has no body
     timeout, so a client that sends slower than `timeout` allows gets 408."""
@@ -47,7 +47,7 @@ async def read_body(request: Request, *, limit: int = MAX_BODY,
     chunks: list[bytes] = []
     size = 0
     try:
-        async with asyncio.timeout(timeout):
+        async with asyncio.timeout(BODY_TIMEOUT if timeout is None else timeout):
             async for chunk in request.stream():
                 size += len(chunk)
                 if size > limit:
