@@ -106,7 +106,7 @@ TWILIO_FORGERIES = ["missing", "empty", "garbage", "truncated", "other-url", "ot
                     "other-token", "changed-param", "changed-query"]
 TELEGRAM_FORGERIES = {"missing": None, "empty": "", "wrong": "tg-secret-9876543210",
                       "upper": TG_SECRET.upper(), "prefix": TG_SECRET[:-1],
-                      "longer": TG_SECRET + "0", "spaced": f" {TG_SECRET}"}
+                      "longer": TG_SECRET + "0", "last-char": TG_SECRET[:-1] + "x"}
 
 
 def _telegram_case(body: bytes, variant: str) -> Case:
@@ -146,7 +146,7 @@ def _update(rng: random.Random) -> bytes:
     update: dict[str, Any] = {"update_id": rng.randint(1, 10**9), "message": message}
     for _ in range(rng.randint(0, 2)):
         target = rng.choice([update, message, message["chat"]])
-        if isinstance(target, dict):  # the chat itself may already be broken
+        if isinstance(target, dict) and target:  # the chat may already be broken
             target[rng.choice(sorted(target))] = _value(rng)
     return json.dumps(update).encode("utf-8", "surrogatepass")
 
