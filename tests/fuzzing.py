@@ -39,7 +39,7 @@ TEXTS = ["", "STOP", "START", "bloeddruk 150 op 95", "mijn arm is slap", "glycé
          "%00%ff", "\r\n\t", "A" * 1700]
 NUMBERS: list[Any] = [0, -1, 1, 2**31, 2**63, 10**25, -(10**30), 1.5, 1e308, True, None,
                       "1", "١٢", "", [], {}]
-ATTEMPTS = ["1", "0", "-1", "9" * 25, "١٢", "²", "1e5", "", " 1", "1" * 18, "abc"]
+ATTEMPTS = ["1", "0", "-1", "9" * 25, "١٢", "²", "1e5", "", " 1", "1" * 18, "2147483648", "abc"]
 
 
 def secured(settings: Settings) -> Store:
@@ -78,7 +78,7 @@ class Case:
     kind: str
 
 
-def _form_case(path: str, form: dict[str, str], variant: str) -> Case:
+def form_case(path: str, form: dict[str, str], variant: str) -> Case:
     """A Twilio request, signed as Twilio would, or forged in the way `variant` names."""
     body = urlencode(form).encode()
     url, token = PUBLIC + path, TOKEN
@@ -109,7 +109,7 @@ TELEGRAM_FORGERIES = {"missing": None, "empty": "", "wrong": "tg-secret-98765432
                       "longer": TG_SECRET + "0", "last-char": TG_SECRET[:-1] + "x"}
 
 
-def _telegram_case(body: bytes, variant: str) -> Case:
+def telegram_case(body: bytes, variant: str) -> Case:
     headers = {"Content-Type": "application/json"}
     secret = TG_SECRET if variant == "genuine" else TELEGRAM_FORGERIES[variant]
     if secret is not None:
@@ -179,14 +179,14 @@ def cases(seed: int, count: int) -> Iterator[Case]:
         twilio = rng.choice(TWILIO_FORGERIES) if forged else "genuine"
         telegram = rng.choice(sorted(TELEGRAM_FORGERIES)) if forged else "genuine"
         if roll < 0.3:
-            yield _form_case(SMS_PATH, _sms_form(rng), twilio)
+            yield form_case(SMS_PATH, _sms_form(rng), twilio)
         elif roll < 0.5:
-            yield _form_case(*_status_form(rng), twilio)
+            yield form_case(*_status_form(rng), twilio)
         elif roll < 0.85:
-            yield _telegram_case(_update(rng), telegram)
+            yield telegram_case(_update(rng), telegram)
         elif roll < 0.9:  # an oversized body, genuine credentials or not
-            case = _telegram_case(b"{" + b" " * 70_000 + b"}", telegram) if rng.random() < 0.5 \
-                else _form_case(SMS_PATH, dict(_sms_form(rng), Body="x" * 70_000), twilio)
+            case = telegram_case(b"{" + b" " * 70_000 + b"}", telegram) if rng.random() < 0.5 \
+                else form_case(SMS_PATH, dict(_sms_form(rng), Body="x" * 70_000), twilio)
             yield case
         elif roll < 0.95:  # a body that is not a form at all, signed over nothing
             body = bytes(rng.getrandbits(8) for _ in range(rng.randint(1, 300)))

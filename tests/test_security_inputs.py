@@ -62,7 +62,7 @@ def test_a_telegram_update_with_valid_credentials_never_gets_a_5xx(
     assert all("\ud800" not in text for text in _reply_texts(store))
 
 
-@pytest.mark.parametrize("attempt", ["9" * 25, "١٢", "²", "-1", "1e5", ""])
+@pytest.mark.parametrize("attempt", ["9" * 25, "1" * 18, "2147483648", "١٢", "²", "-1", "1e5", ""])
 def test_a_status_callback_with_any_attempt_never_gets_a_5xx(
         hooked: tuple[Store, TestClient], attempt: str) -> None:
     _, client = hooked

@@ -22,13 +22,14 @@ TWILIO = {"delivered": "delivered", "read": "read", "undelivered": "failed", "fa
 RANK = {"planned": 0, "sending": 0, "sent": 1, "unconfirmed": 1, "delivered": 2, "read": 3,
         "failed": 2}
 OPT_OUT_CODES = {"21610"}
-ATTEMPT = re.compile(r"[0-9]{1,18}")  # an attempt id that fits a 64-bit integer, ASCII digits
+ATTEMPT = re.compile(r"[0-9]{1,10}")  # an attempt id: ASCII digits...
+MAX_ID = 2**31 - 1  # ...within PostgreSQL's INTEGER (SQLite's is 64-bit)
 
 
 def _by_attempt(session: Session, attempt: str | None, provider_id: str) -> Reminder | None:
     """The reminder of the attempt named in the callback URL, when the callback overtook the
     dispatcher's own record of the SID (it then records the SID itself)."""
-    if attempt is None or ATTEMPT.fullmatch(attempt) is None:
+    if attempt is None or ATTEMPT.fullmatch(attempt) is None or int(attempt) > MAX_ID:
         return None
     row = session.get(DeliveryAttempt, int(attempt))
     if row is None or row.channel != "sms" or row.provider_id not in (None, provider_id):
