@@ -1,18 +1,40 @@
 """Settings, read from the environment and `.env` (see `.env.example` for every one).
 
 Secrets (master key, pseudonym secret, provider tokens) are read here and nowhere else, and
-never appear in a repr, a log line or an exception message.
+never appear in a repr, a log line or an exception message. A secret that is present but empty
+or too short is refused when the settings are read: an empty `TWILIO_AUTH_TOKEN` or webhook
+secret would otherwise turn a signature check into one anybody passes.
 """
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import SecretStr
+from pydantic import SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+
+# Each secret setting: the pattern it must match in full, and what that means in words. Short
+# enough to guess or empty by mistake is refused; the provider's own format where it has one.
+SECRETS: dict[str, tuple[str, str]] = {
+    # base64 of 32 random bytes; crypto.decode_key checks the decoded length.
+    "carebot_master_key": (r"\S{43,}", "at least 43 characters (base64 of 32 bytes)"),
+    "carebot_pseudonym_secret": (r"\S{43,}", "at least 43 characters (base64 of 32 bytes)"),
+    # Telegram allows 1-256 of A-Za-z0-9_-; carebot asks for enough to be unguessable.
+    "carebot_telegram_webhook_secret": (r"[A-Za-z0-9_-]{16,256}",
+                                        "16 to 256 characters of A-Z, a-z, 0-9, _ and -"),
+    "telegram_bot_token": (r"[0-9]{1,20}:[A-Za-z0-9_-]{30,}",
+                           "a bot id, a colon and at least 30 characters (from @BotFather)"),
+    # Twilio's auth tokens are 32 hexadecimal characters.
+    "twilio_auth_token": (r"\S{32,}", "at least 32 characters (Twilio's are 32 hex digits)"),
+    "x_consumer_key": (r"\S{20,}", "at least 20 characters"),
+    "x_consumer_secret": (r"\S{20,}", "at least 20 characters"),
+    "x_access_token": (r"\S{20,}", "at least 20 characters"),
+    "x_access_token_secret": (r"\S{20,}", "at least 20 characters"),
+}
 
 
 class Settings(BaseSettings):
@@ -56,6 +78,29 @@ class Settings(BaseSettings):
     x_access_token: SecretStr | None = None
     x_access_token_secret: SecretStr | None = None
     carebot_x_api_url: str = "https://api.twitter.com"
+
+    @field_validator(*SECRETS)
+    @classmethod
+    def _secret_is_strong(cls, value: SecretStr | None, info: ValidationInfo) -> SecretStr | None:
+        """Unset is fine (the feature is off); set but empty or short is a mistake."""
+        if value is None:
+            return None
+        pattern, rule = SECRETS[str(info.field_name)]
+        secret = value.get_secret_value()
+        if not secret:
+            raise ValueError("is set but empty: remove it or give it a value")
+        if re.fullmatch(pattern, secret) is None:
+            raise ValueError(f"is too short or malformed: it must be {rule}")
+        return value
+
+
+def settings_error(exc: ValidationError) -> str:
+    """One line naming each bad setting and what is wrong, never its value."""
+    problems = []
+    for error in exc.errors(include_input=False, include_url=False):
+        name = ".".join(str(part) for part in error["loc"]).upper() or "settings"
+        problems.append(f"{name} {error['msg'].removeprefix('Value error, ')}")
+    return "bad setting: " + "; ".join(problems)
 
 
 @lru_cache(maxsize=1)

@@ -135,11 +135,10 @@ def serve_in_background(store: Store, *, host: str, port: int) -> threading.Thre
     """The webhook endpoints in a thread beside the scheduler (for `carebot run`)."""
     import uvicorn
 
+    from bot.inbound import server as webhook_server
     from bot.inbound.webhooks import build_app
 
-    server = uvicorn.Server(uvicorn.Config(build_app(store), host=host, port=port,
-                                           log_level="warning", log_config=None,
-                                           proxy_headers=True))
+    server = uvicorn.Server(webhook_server.config(build_app(store), host=host, port=port))
     thread = threading.Thread(target=server.run, name="webhooks", daemon=True)
     thread.start()
     return thread

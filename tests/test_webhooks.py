@@ -24,15 +24,16 @@ from bot.store.keyring import Store, open_store
 from bot.store.models import AuditEvent, DeliveryAttempt, Patient, Reminder, Reply
 from tests.helpers import settings_for, write_program
 
-TOKEN = "twilio-test-auth-token"
+TOKEN = "0123456789abcdef0123456789abcdef"  # 32 hex digits, as Twilio's
 PUBLIC = "https://carebot.example.org"
+TG_SECRET = "tg-secret-0123456789"
 
 
 @pytest.fixture
 def hooked(settings: Settings) -> Iterator[tuple[Store, TestClient]]:
     configured = settings.model_copy(update={
         "twilio_auth_token": SecretStr(TOKEN), "carebot_public_url": PUBLIC,
-        "carebot_telegram_webhook_secret": SecretStr("tg-secret")})
+        "carebot_telegram_webhook_secret": SecretStr(TG_SECRET)})
     store = open_store(configured)
     patients.enrol(store, reference="AZ-3", program="post-stroke-weekly", language="nl",
                    timezone="Europe/Brussels", name="Jan", contacts={"sms": "+32470123456"},
@@ -133,7 +134,7 @@ def test_telegram_webhook_needs_the_secret_token(hooked: tuple[Store, TestClient
                                           "chat": {"id": 42, "type": "private"}, "text": "hi"}}
     assert client.post("/webhooks/telegram", json=update).status_code == 403
     ok = client.post("/webhooks/telegram", json=update,
-                     headers={"X-Telegram-Bot-Api-Secret-Token": "tg-secret"})
+                     headers={"X-Telegram-Bot-Api-Secret-Token": TG_SECRET})
     assert ok.status_code == 200
 
 
@@ -146,7 +147,7 @@ def test_a_malformed_telegram_update_is_acknowledged_and_nothing_is_stored(
         hooked: tuple[Store, TestClient], body: bytes) -> None:
     store, client = hooked
     response = client.post("/webhooks/telegram", content=body,
-                           headers={"X-Telegram-Bot-Api-Secret-Token": "tg-secret"})
+                           headers={"X-Telegram-Bot-Api-Secret-Token": TG_SECRET})
     assert response.status_code == 200 and response.json() == {}
     with store.session() as session:
         assert session.exec(select(Reply)).all() == []

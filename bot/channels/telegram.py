@@ -135,9 +135,11 @@ class TelegramChannel:
         for update in updates:
             msg = update.message
             if msg is not None and msg.text is not None:
-                incoming.append(Incoming(update.update_id, str(msg.chat.id), msg.text, msg.date))
+                incoming.append(Incoming(update.update_id, str(msg.chat.id), msg.text, msg.date,
+                                         chat_type=msg.chat.type))
             else:  # stickers, photos, edits: acknowledged, not stored
-                incoming.append(Incoming(update.update_id, "", "", datetime.now(UTC)))
+                incoming.append(Incoming(update.update_id, "", "", datetime.now(UTC),
+                                         chat_type=""))
         return incoming
 
     async def lookup(self, message: OutboundMessage) -> str | None:

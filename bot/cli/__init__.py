@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 
 import typer
+from pydantic import ValidationError
 
 from bot.cli import (
     audit_cmd,
@@ -17,7 +18,7 @@ from bot.cli import (
     report_cmd,
 )
 from bot.cli.errors import USER_ERRORS, CarebotGroup, print_error
-from bot.config import get_settings
+from bot.config import get_settings, settings_error
 from bot.logs import setup_logging
 
 app = typer.Typer(
@@ -43,7 +44,12 @@ __all__ = ["USER_ERRORS", "app", "main"]
 
 def main() -> None:
     """Entry point of the `carebot` console script."""
-    setup_logging(get_settings().carebot_log_level)
+    try:
+        settings = get_settings()
+    except ValidationError as exc:  # every command refuses to start on a bad setting
+        print_error(settings_error(exc))
+        sys.exit(1)
+    setup_logging(settings.carebot_log_level)
     try:
         app()
     except USER_ERRORS as exc:

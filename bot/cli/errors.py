@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 import typer
+from pydantic import ValidationError
 from typer import _click as click  # typer's own copy of click, whose errors it raises
 from typer.core import TyperGroup
 
@@ -65,6 +66,11 @@ class CarebotGroup(TyperGroup):
             raise  # typer's own handling: exit codes, help, a closed pipe (`| head`)
         except USER_ERRORS as exc:
             print_error(str(exc))
+            raise typer.Exit(1) from None
+        except ValidationError as exc:  # a bad setting, met by a command that reads them
+            from bot.config import settings_error
+
+            print_error(settings_error(exc))
             raise typer.Exit(1) from None
         except Exception as exc:  # unexpected: say what kind, never what data
             print_error(f"unexpected {type(exc).__name__}")

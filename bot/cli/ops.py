@@ -138,10 +138,10 @@ def serve_cmd(
     """The webhook endpoints only (Twilio SMS and status, Telegram, /healthz)."""
     import uvicorn
 
+    from bot.inbound import server
     from bot.inbound.webhooks import build_app
 
-    uvicorn.run(build_app(store()), host=host, port=port, log_level="warning",
-                log_config=None, proxy_headers=True)
+    uvicorn.Server(server.config(build_app(store()), host=host, port=port)).run()
 
 
 def demo_cmd(

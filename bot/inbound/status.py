@@ -1,7 +1,13 @@
-"""Provider status callbacks: a sent reminder moves on to delivered, read or failed."""
+"""Provider status callbacks: a sent reminder moves on to delivered, read or failed.
+
+Only Twilio sends them, so only a reminder that went by SMS is ever moved: a callback naming
+another channel's message id (or an attempt on another channel) changes nothing, and its
+error code cannot withdraw another channel's consent.
+"""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from sqlmodel import Session, select
@@ -16,18 +22,22 @@ TWILIO = {"delivered": "delivered", "read": "read", "undelivered": "failed", "fa
 RANK = {"planned": 0, "sending": 0, "sent": 1, "unconfirmed": 1, "delivered": 2, "read": 3,
         "failed": 2}
 OPT_OUT_CODES = {"21610"}
+ATTEMPT = re.compile(r"[0-9]{1,10}")  # an attempt id: ASCII digits...
+MAX_ID = 2**31 - 1  # ...within PostgreSQL's INTEGER (SQLite's is 64-bit)
 
 
 def _by_attempt(session: Session, attempt: str | None, provider_id: str) -> Reminder | None:
     """The reminder of the attempt named in the callback URL, when the callback overtook the
     dispatcher's own record of the SID (it then records the SID itself)."""
-    if attempt is None or not attempt.isdigit():
+    if attempt is None or ATTEMPT.fullmatch(attempt) is None or int(attempt) > MAX_ID:
         return None
     row = session.get(DeliveryAttempt, int(attempt))
     if row is None or row.channel != "sms" or row.provider_id not in (None, provider_id):
         return None
     reminder = session.get(Reminder, row.reminder_id, with_for_update=True)
-    if reminder is not None and reminder.provider_id is None:
+    if reminder is None or reminder.channel != "sms":
+        return None
+    if reminder.provider_id is None:
         row.provider_id = reminder.provider_id = provider_id
         session.add(row)
     return reminder
@@ -41,8 +51,9 @@ def apply(store: Store, *, provider_id: str, status: str, error_code: str | None
     if not provider_id or new is None:
         return False
     with store.session() as session:
-        reminder = session.exec(select(Reminder).where(Reminder.provider_id == provider_id)
-                                .with_for_update()).first() or _by_attempt(
+        reminder = session.exec(select(Reminder).where(
+            Reminder.provider_id == provider_id, Reminder.channel == "sms")
+            .with_for_update()).first() or _by_attempt(
             session, attempt, provider_id)
         if reminder is None or RANK.get(reminder.status, 9) >= RANK[new]:
             return False

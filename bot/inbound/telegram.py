@@ -1,9 +1,10 @@
 """Telegram updates, from long polling (`carebot tick`, `carebot run`) or the webhook.
 
 `/start CODE` from the enrolment deep link binds the chat to the patient and records their
-consent; a used, expired or unknown code is refused politely. Everything else is a reply,
-matched through the blind index of the chat id. Each update is handled once: replies are
-keyed by update id, and the polling offset is kept in the store.
+consent; a used, expired or unknown code is refused politely, and so is one sent from a group
+(its members' messages would become the patient's replies): only a private chat is bound.
+Everything else is a reply, matched through the blind index of the chat id. Each update is
+handled once: replies are keyed by update id, and the polling offset is kept in the store.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from sqlmodel import select
 
 from bot import audit, patients
 from bot.inbound.alerts import Notice, respond
+from bot.inbound.bodies import TELEGRAM_TEXT, usable_text
 from bot.inbound.receive import match, receive
 from bot.store.keyring import Store
 from bot.store.models import ChannelState, LinkCode, Patient
@@ -40,6 +42,9 @@ REFUSED = {
               "nurse to use another channel. / Dit Telegram-account krijgt al de herinneringen "
               "van een andere patiënt. / Ce compte Telegram reçoit déjà les rappels d'un autre "
               "patient.",
+    "group": "Open this link in a private chat with the bot, not in a group. / Open deze link "
+             "in een privégesprek met de bot. / Ouvrez ce lien dans une conversation privée "
+             "avec le bot.",
     "unknown": "This link is not valid. Ask your nurse for a new one. / Deze link is niet "
                "geldig. / Ce lien n'est pas valide.",
 }
@@ -47,10 +52,14 @@ REFUSED = {
 
 @dataclass(frozen=True)
 class Incoming:
+    """One Telegram message, from polling or the webhook; `chat_type` as Telegram gives it
+    ("private", "group", "supergroup", "channel")."""
+
     update_id: int
     chat_id: str
     text: str
     received_at: datetime
+    chat_type: str
 
 
 def bind(store: Store, *, code: str, chat_id: str, now: datetime) -> tuple[str, str | None]:
@@ -93,7 +102,11 @@ class Handled:
 
 def handle(store: Store, message: Incoming) -> Handled:
     """Act on one incoming message: `/start CODE`, or a reply to store and triage."""
-    start = START.match(message.text.strip())
+    text = usable_text(message.text, limit=TELEGRAM_TEXT)
+    start = START.match(text.strip())
+    if start and message.chat_type != "private":
+        log.warning("a /start from a %s chat was refused", _kind(message.chat_type))
+        return Handled(REFUSED["group"])
     if start:
         outcome, pseudonym = bind(store, code=start.group(1), chat_id=message.chat_id,
                                   now=message.received_at)
@@ -103,10 +116,15 @@ def handle(store: Store, message: Incoming) -> Handled:
             patient = session.get(Patient, pseudonym)
             return Handled(BOUND.get(patient.language if patient else "en", BOUND["en"]),
                            pseudonym=pseudonym)
-    result = receive(store, channel="telegram", text=message.text, address=message.chat_id,
+    result = receive(store, channel="telegram", text=text, address=message.chat_id,
                      received_at=message.received_at,
                      provider_message_id=f"telegram:{message.update_id}")
     return Handled(result.answer, result.notice, result.pseudonym)
+
+
+def _kind(chat_type: str) -> str:
+    """A chat type fit for a log line (Telegram's own words, nothing else)."""
+    return chat_type if chat_type in ("group", "supergroup", "channel") else "non-private"
 
 
 def get_offset(store: Store) -> int | None:

@@ -1,34 +1,55 @@
 """The webhook endpoints served by `carebot serve`: Twilio SMS and status callbacks, Telegram
 updates, and a health check.
 
-Every request is authenticated before anything is stored: Twilio's `X-Twilio-Signature` is
-checked against the public URL (so it holds behind a reverse proxy), Telegram's secret-token
-header is compared in constant time. A forged request gets 403 and changes nothing.
+Every request is authenticated before any store work: Twilio's `X-Twilio-Signature` is checked
+against the public URL (so it holds behind a reverse proxy) over a form carebot parses itself
+from at most 64 KiB of body (bot/inbound/bodies.py); Telegram's secret-token header is compared
+in constant time. A forged request gets 403 and never touches the store. Store work runs on a
+worker thread (one at a time on SQLite, which takes one writer anyway), so that a request
+waiting for the write lock never holds up the event loop, the forged requests it refuses, or
+`/healthz`, which reads without a transaction.
+
+With valid credentials, no input gives a 5xx: a malformed request gets 400, and a Telegram
+update carebot cannot use is logged, audited and answered 200.
 """
 
 from __future__ import annotations
 
 import hmac
-import json
 import logging
+import re
+from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import partial
+from typing import TypeVar
 from xml.sax.saxutils import escape
 
+import anyio
 from starlette.applications import Starlette
 from starlette.background import BackgroundTask
+from starlette.datastructures import ImmutableMultiDict
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 from twilio.request_validator import RequestValidator
 
+from bot import audit
 from bot.inbound import status as delivery_status
 from bot.inbound.alerts import Notice, send_notice
+from bot.inbound.bodies import SMS_TEXT, BodyError, parse_form, read_body, usable_text
 from bot.inbound.receive import receive
-from bot.inbound.telegram import Incoming, handle
+from bot.inbound.telegram import handle
+from bot.inbound.updates import parse_update
+from bot.store import db
 from bot.store.keyring import Store
 
 log = logging.getLogger("carebot.webhooks")
+T = TypeVar("T")
 FORBIDDEN = PlainTextResponse("forbidden", status_code=403)
+BAD_REQUEST = PlainTextResponse("bad request", status_code=400)
+SID = re.compile(r"(SM|MM)[0-9a-fA-F]{32}")  # a Twilio message SID
+ERROR_CODE = re.compile(r"[0-9]{1,6}")
+HEALTH_TIMEOUT = 5.0  # seconds
 
 
 def _public_url(store: Store, request: Request) -> str:
@@ -37,15 +58,29 @@ def _public_url(store: Store, request: Request) -> str:
     return f"{base}{request.url.path}{query}"
 
 
-async def _twilio_form(store: Store, request: Request) -> dict[str, str] | None:
-    """The form of a genuine Twilio request, or None when the signature does not match."""
-    token = store.settings.twilio_auth_token
-    form = {k: str(v) for k, v in (await request.form()).items()}
+def _secret(store: Store, name: str, minimum: int) -> str | None:
+    """A configured secret, or None: an empty or short one (possible only if the settings
+    were built without validation) counts as none, so that it can never be matched."""
+    value = getattr(store.settings, name)
+    secret = value.get_secret_value() if value is not None else ""
+    return secret if len(secret) >= minimum else None
+
+
+async def _twilio_form(store: Store, request: Request) -> ImmutableMultiDict[str, str] | Response:
+    """The form of a genuine Twilio request, or the response that refuses it. The body is
+    bounded, and parsed by carebot only to check the signature over it."""
+    token = _secret(store, "twilio_auth_token", 32)
     signature = request.headers.get("X-Twilio-Signature", "")
-    if token is None or not RequestValidator(token.get_secret_value()).validate(
+    if token is None or not signature:
+        return FORBIDDEN
+    try:
+        form = parse_form(await read_body(request))
+    except BodyError as exc:
+        return PlainTextResponse(str(exc), status_code=exc.status)
+    if form is None or not RequestValidator(token).validate(
             _public_url(store, request), form, signature):
         log.warning("twilio webhook with a bad signature refused")
-        return None
+        return FORBIDDEN
     return form
 
 
@@ -55,23 +90,28 @@ def _twiml(answer: str | None) -> Response:
                     media_type="application/xml")
 
 
-def _incoming(body: bytes) -> Incoming | None:
-    """A Telegram update's text message, or None for anything else (or anything malformed:
-    Telegram would only send it again and again)."""
+def _healthy(store: Store) -> None:
+    """One plain read on a pooled connection, outside any transaction: it never waits for the
+    write lock (SQLite's WAL readers do not), and writes nothing."""
+    raw = store.engine.raw_connection()
     try:
-        update = json.loads(body)
-        message = update.get("message") or {}
-        if not isinstance(message.get("text"), str):
-            return None
-        return Incoming(int(update["update_id"]), str(int(message["chat"]["id"])),
-                        message["text"], datetime.fromtimestamp(int(message["date"]), UTC))
-    except (ValueError, TypeError, KeyError, AttributeError, OverflowError):
-        log.warning("a malformed telegram update was ignored")
-        return None
+        cursor = raw.cursor()
+        cursor.execute("SELECT count(*) FROM sqlite_master" if db.is_sqlite(store.engine)
+                       else "SELECT 1")
+        cursor.fetchall()
+        cursor.close()
+    finally:
+        raw.close()
 
 
 def build_app(store: Store) -> Starlette:
     """The ASGI app with carebot's routes."""
+    # SQLite takes one writer at a time: more threads would only queue on its lock.
+    limiter = anyio.CapacityLimiter(1 if db.is_sqlite(store.engine) else 4)
+
+    async def in_store(work: Callable[[], T]) -> T:
+        """Store work, on a worker thread so that the event loop never waits for a lock."""
+        return await anyio.to_thread.run_sync(work, limiter=limiter)
 
     def _notify(notice: Notice | None, pseudonym: str | None) -> BackgroundTask | None:
         """The on-call notice, sent after the patient's answer has gone back: a slow or
@@ -82,10 +122,14 @@ def build_app(store: Store) -> Starlette:
 
     async def twilio_sms(request: Request) -> Response:
         form = await _twilio_form(store, request)
-        if form is None or "MessageSid" not in form or "From" not in form:
-            return FORBIDDEN if form is None else PlainTextResponse("bad request", 400)
-        result = receive(store, channel="sms", text=form.get("Body", ""), address=form["From"],
-                         received_at=datetime.now(UTC), provider_message_id=form["MessageSid"])
+        if isinstance(form, Response):
+            return form
+        sid, sender = form.get("MessageSid", ""), form.get("From", "")
+        if SID.fullmatch(sid) is None or not 0 < len(sender) <= 64:
+            return BAD_REQUEST
+        result = await in_store(partial(
+            receive, store, channel="sms", text=usable_text(form.get("Body", ""), limit=SMS_TEXT),
+            address=sender, received_at=datetime.now(UTC), provider_message_id=sid))
         # Twilio answers a one-word STOP itself (and blocks further sends); carebot answers the
         # rest, a request in words to stop included (Twilio does not read those).
         stopping = result.keyword == "stop" and "urgent" not in result.flags
@@ -95,33 +139,48 @@ def build_app(store: Store) -> Starlette:
 
     async def twilio_status(request: Request) -> Response:
         form = await _twilio_form(store, request)
-        if form is None:
-            return FORBIDDEN
-        delivery_status.apply(store, provider_id=form.get("MessageSid", ""),
-                              status=form.get("MessageStatus", ""),
-                              error_code=form.get("ErrorCode") or None,
-                              now=datetime.now(UTC),
-                              attempt=request.query_params.get("attempt"))
+        if isinstance(form, Response):
+            return form
+        sid, code = form.get("MessageSid", ""), form.get("ErrorCode") or None
+        attempt = request.query_params.get("attempt")
+        if SID.fullmatch(sid) is None or (code is not None and not ERROR_CODE.fullmatch(code)):
+            return BAD_REQUEST
+        await in_store(partial(delivery_status.apply, store, provider_id=sid,
+                               status=form.get("MessageStatus", ""), error_code=code,
+                               now=datetime.now(UTC), attempt=attempt))
         return PlainTextResponse("", status_code=204)
 
+    def ignore(reason: str) -> None:
+        with store.session() as session:
+            audit.record(session, action="telegram.ignored", actor="telegram", reason=reason)
+
     async def telegram(request: Request) -> Response:
-        secret = store.settings.carebot_telegram_webhook_secret
+        secret = _secret(store, "carebot_telegram_webhook_secret", 16)
         given = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")
-        if secret is None or not hmac.compare_digest(given.encode(),
-                                                     secret.get_secret_value().encode()):
+        if secret is None or not hmac.compare_digest(given.encode(), secret.encode()):
             return FORBIDDEN
-        incoming = _incoming(await request.body())
-        if incoming is None:  # not a text message we can read: acknowledged, not stored
+        try:
+            incoming = parse_update(await read_body(request))
+        except BodyError as exc:
+            incoming = f"body refused ({exc})"
+        if isinstance(incoming, str):  # acknowledged, so Telegram moves on; not stored
+            log.warning("a telegram update was ignored: %s", incoming)
+            await in_store(partial(ignore, incoming))
             return JSONResponse({})
-        handled = handle(store, incoming)
+        handled = await in_store(partial(handle, store, incoming))
         # Answer inside the webhook response: one round trip, no extra API call.
         answer = {"method": "sendMessage", "chat_id": int(incoming.chat_id),
                   "text": handled.answer} if handled.answer is not None else {}
         return JSONResponse(answer, background=_notify(handled.notice, handled.pseudonym))
 
     async def healthz(_: Request) -> Response:
-        with store.session() as session:
-            session.connection().exec_driver_sql("SELECT 1")
+        try:
+            with anyio.fail_after(HEALTH_TIMEOUT):  # not behind the store's limiter
+                await anyio.to_thread.run_sync(partial(_healthy, store),
+                                               abandon_on_cancel=True)
+        except Exception as exc:
+            log.warning("health check failed: %s", type(exc).__name__)
+            return JSONResponse({"status": "store unavailable"}, status_code=503)
         return JSONResponse({"status": "ok"})
 
     return Starlette(routes=[
