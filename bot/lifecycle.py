@@ -59,7 +59,7 @@ def change_consent(store: Store, pseudonym: str, *, channel: str, granted: bool,
                    now: datetime | None = None) -> None:
     """A nurse records consent given or withdrawn (e.g. on paper) for one channel."""
     if channel not in CEILINGS:
-        raise PatientError(f"unknown channel {channel!r}; known: {', '.join(CEILINGS)}")
+        raise PatientError(f"unknown channel; known: {', '.join(CEILINGS)}")
     with store.session() as session:
         patient = require(session, pseudonym)
         has_contact = session.exec(select(Contact).where(
