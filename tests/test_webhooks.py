@@ -60,6 +60,20 @@ def test_a_signed_stop_is_recorded_as_an_opt_out(hooked: tuple[Store, TestClient
         assert patients.consents(session, reply.pseudonym)["sms"] is False
 
 
+def test_a_signed_request_in_words_to_stop_is_answered_by_carebot(
+        hooked: tuple[Store, TestClient]) -> None:
+    # Twilio answers a one-word STOP itself; a sentence it does not read, so carebot confirms.
+    store, client = hooked
+    form = dict(SMS, Body="stop met die berichten aub", MessageSid="SM" + "d" * 32)
+    response = client.post("/webhooks/twilio/sms", data=form,
+                           headers=_signed("/webhooks/twilio/sms", form))
+    assert "<Message>U krijgt geen berichten meer" in response.text
+    with store.session() as session:
+        reply = session.exec(select(Reply)).one()
+        assert reply.flags == "opt-out"
+        assert patients.consents(session, reply.pseudonym or "")["sms"] is False
+
+
 def test_a_forged_signature_gets_403_and_stores_nothing(hooked: tuple[Store, TestClient]) -> None:
     store, client = hooked
     response = client.post("/webhooks/twilio/sms", data=SMS,
