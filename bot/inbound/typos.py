@@ -4,7 +4,7 @@ A patient with a weak hand types badly, and the reply that matters most is the o
 worst. Before the sign patterns run, a word of five letters or more that is one edit (a
 letter missing, added, changed, or two letters swapped) away from one of a few long key
 words is read as that key word. Real words that sit one edit away from a key word (`fiable`
-is not `faible`, `touche` is not `bouche`) and every word the patterns spell out themselves
+is not `faible`, `touche` is not `bouche`) and every word the lexicons spell out themselves
 are left alone. Short words are never repaired: too many real words are one edit apart.
 """
 
@@ -32,9 +32,6 @@ REAL_NEIGHBOURS = frozenset((
     "platen", "scheen", "gedicht", "gewicht", "sprak", "slurped", "crest",
 ))
 _WORD = re.compile(r"[a-z]{5,}")
-# Flemish and text-message spellings the patterns do not list: "ik kan nie praten".
-_SPELLINGS = {"nie": "niet", "gn": "geen", "nt": "niet"}
-_SHORT_WORD = re.compile(r"\b(?:nie|gn|nt)\b")
 
 
 def _deletions(word: str) -> set[str]:
@@ -77,6 +74,6 @@ def repair(word: str, known: frozenset[str] = frozenset()) -> str:
 
 
 def repair_text(text: str, known: frozenset[str] = frozenset()) -> str:
-    """Folded `text` with its typos of key words repaired (see the module docstring)."""
-    text = _SHORT_WORD.sub(lambda m: _SPELLINGS[m.group(0)], text)
+    """Normalised `text` (`bot.inbound.normalise`, which spells out "nie" and the like) with
+    its typos of key words repaired (see the module docstring)."""
     return _WORD.sub(lambda m: repair(m.group(0), known), text)
