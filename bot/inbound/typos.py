@@ -1,7 +1,7 @@
 """Typo repair for warning-sign detection: `hoofdpijm`, `bouhe`, `faibe`, `double vison`.
 
 A patient with a weak hand types badly, and the reply that matters most is the one typed
-worst. Before the sign patterns run, a word of five letters or more that is one edit (a
+worst. Before the sign grammar runs, a word of five letters or more that is one edit (a
 letter missing, added, changed, or two letters swapped) away from one of a few long key
 words is read as that key word. Real words that sit one edit away from a key word (`fiable`
 is not `faible`, `touche` is not `bouche`) and every word the lexicons spell out themselves
