@@ -34,8 +34,14 @@ def _append(store, n: int) -> float:  # type: ignore[no-untyped-def]
     for start in range(0, n, 100):
         with store.session() as session:
             for i in range(start, min(start + 100, n)):
-                audit.record(session, action="bench.event", actor="bench",
-                             subject=f"P-{i:09d}", status="sent", attempt=1)
+                audit.record(
+                    session,
+                    action="bench.event",
+                    actor="bench",
+                    subject=f"P-{i:09d}",
+                    status="sent",
+                    attempt=1,
+                )
     return time.perf_counter() - started
 
 
@@ -52,10 +58,12 @@ def _unkeyed(store) -> None:  # type: ignore[no-untyped-def]
 
 def measure(n: int) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as folder:
-        settings = Settings(_env_file=None,  # type: ignore[call-arg]
-                            carebot_database_url=f"sqlite:///{folder}/bench.db",
-                            carebot_master_key=crypto.encode_key(crypto.new_key()),
-                            carebot_pseudonym_secret=crypto.encode_key(crypto.new_key()))
+        settings = Settings(
+            _env_file=None,  # type: ignore[call-arg]
+            carebot_database_url=f"sqlite:///{folder}/bench.db",
+            carebot_master_key=crypto.encode_key(crypto.new_key()),
+            carebot_pseudonym_secret=crypto.encode_key(crypto.new_key()),
+        )
         store = open_store(settings)
         appended = _append(store, n)
         with store.session() as session:
@@ -76,9 +84,12 @@ def measure(n: int) -> dict[str, float]:
             started = time.perf_counter()
             open_store(settings).engine.dispose()
             opens.append(time.perf_counter() - started)
-    return {"appended_per_s": n / appended, "verify_s": verified,
-            "seal_at_open_s": sealing,
-            "open_ms_median": sorted(opens)[len(opens) // 2] * 1000}
+    return {
+        "appended_per_s": n / appended,
+        "verify_s": verified,
+        "seal_at_open_s": sealing,
+        "open_ms_median": sorted(opens)[len(opens) // 2] * 1000,
+    }
 
 
 def main() -> None:
@@ -90,8 +101,7 @@ def main() -> None:
     print(f"append: {result['appended_per_s']:,.0f} events/s (100 per transaction)")
     print(f"verify (keyed): {result['verify_s']:.2f} s")
     print(f"sealing the unkeyed chain at open: {result['seal_at_open_s']:.2f} s")
-    print(f"opening a store with nothing to seal: {result['open_ms_median']:.1f} ms (median "
-          "of 20)")
+    print(f"opening a store with nothing to seal: {result['open_ms_median']:.1f} ms (median of 20)")
 
 
 if __name__ == "__main__":

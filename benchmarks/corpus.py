@@ -78,41 +78,53 @@ def score(rows: list[dict[str, Any]], results: list[Triage]) -> dict[str, dict[s
 
 
 def print_flag_table(rows: list[dict[str, Any]], counts: dict[str, dict[str, Count]]) -> None:
-    print(f"{'group':<6} {'lines':>5}  {'flag':<10} {'labelled':>8} {'flagged':>7} "
-          f"{'precision':>9} {'recall':>7}")
+    print(
+        f"{'group':<6} {'lines':>5}  {'flag':<10} {'labelled':>8} {'flagged':>7} "
+        f"{'precision':>9} {'recall':>7}"
+    )
     for group in ("all", *LANGUAGES):
         size = sum(1 for row in rows if group in ("all", row["lang"]))
         if not size:
             continue
         for flag in FLAGS:
             c = counts[group][flag]
-            print(f"{group:<6} {size:>5}  {flag:<10} {c.tp + c.fn:>8} {c.tp + c.fp:>7} "
-                  f"{_pct(c.precision):>9} {_pct(c.recall):>7}")
+            print(
+                f"{group:<6} {size:>5}  {flag:<10} {c.tp + c.fn:>8} {c.tp + c.fp:>7} "
+                f"{_pct(c.precision):>9} {_pct(c.recall):>7}"
+            )
 
 
 def print_reading_table(rows: list[dict[str, Any]], results: list[Triage]) -> None:
-    print(f"{'group':<6} {'lines':>5}  {'readings exact':>14} {'with a reading':>14} "
-          f"{'of those exact':>14}")
+    print(
+        f"{'group':<6} {'lines':>5}  {'readings exact':>14} {'with a reading':>14} "
+        f"{'of those exact':>14}"
+    )
     for group in ("all", *LANGUAGES):
-        pairs = [(r, t) for r, t in zip(rows, results, strict=True)
-                 if group in ("all", r["lang"])]
+        pairs = [(r, t) for r, t in zip(rows, results, strict=True) if group in ("all", r["lang"])]
         if not pairs:
             continue
         exact = sum(readings_match(r, t) for r, t in pairs)
         labelled = [(r, t) for r, t in pairs if any(r[f] is not None for f in READING_FIELDS)]
         labelled_exact = sum(readings_match(r, t) for r, t in labelled)
-        print(f"{group:<6} {len(pairs):>5}  {_pct(exact / len(pairs)):>14} {len(labelled):>14} "
-              f"{_pct(labelled_exact / len(labelled) if labelled else None):>14}")
+        print(
+            f"{group:<6} {len(pairs):>5}  {_pct(exact / len(pairs)):>14} {len(labelled):>14} "
+            f"{_pct(labelled_exact / len(labelled) if labelled else None):>14}"
+        )
 
 
 def print_errors(rows: list[dict[str, Any]], results: list[Triage]) -> None:
     for row, triage in zip(rows, results, strict=True):
         if sorted(row["flags"]) != sorted(triage.flags) or not readings_match(row, triage):
-            got = [triage.readings.systolic, triage.readings.diastolic,
-                   triage.readings.glucose_mmol_l]
-            print(f"  [{row['lang']}] {row['text']!r}: labelled {row['flags']} "
-                  f"{[row[f] for f in READING_FIELDS]}, got {list(triage.flags)} {got} "
-                  f"signs={list(triage.signs)}")
+            got = [
+                triage.readings.systolic,
+                triage.readings.diastolic,
+                triage.readings.glucose_mmol_l,
+            ]
+            print(
+                f"  [{row['lang']}] {row['text']!r}: labelled {row['flags']} "
+                f"{[row[f] for f in READING_FIELDS]}, got {list(triage.flags)} {got} "
+                f"signs={list(triage.signs)}"
+            )
 
 
 def report(path: Path, *, errors: bool) -> float | None:
@@ -130,13 +142,17 @@ def report(path: Path, *, errors: bool) -> float | None:
     print_flag_table(rows, counts)
     not_urgent = [t for r, t in zip(rows, results, strict=True) if "urgent" not in r["flags"]]
     false_urgent = sum("urgent" in t.flags for t in not_urgent)
-    print(f"\nfalse urgent: {false_urgent} of {len(not_urgent)} non-urgent lines "
-          f"({_pct(false_urgent / len(not_urgent) if not_urgent else None).strip()})\n")
+    print(
+        f"\nfalse urgent: {false_urgent} of {len(not_urgent)} non-urgent lines "
+        f"({_pct(false_urgent / len(not_urgent) if not_urgent else None).strip()})\n"
+    )
     print_reading_table(rows, results)
     median = timings[len(timings) // 2]
     p99 = timings[min(len(timings) - 1, int(len(timings) * 0.99))]
-    print(f"\nclassify one reply: median {median * 1e6:.0f} µs, p99 {p99 * 1e6:.0f} µs, "
-          f"max {timings[-1] * 1e6:.0f} µs")
+    print(
+        f"\nclassify one reply: median {median * 1e6:.0f} µs, p99 {p99 * 1e6:.0f} µs, "
+        f"max {timings[-1] * 1e6:.0f} µs"
+    )
     if errors:
         print("\ndisagreements:")
         print_errors(rows, results)
@@ -146,12 +162,18 @@ def report(path: Path, *, errors: bool) -> float | None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--corpus", type=Path, action="append",
-                        help="a corpus to score (default: the development and held-out ones)")
+    parser.add_argument(
+        "--corpus",
+        type=Path,
+        action="append",
+        help="a corpus to score (default: the development and held-out ones)",
+    )
     parser.add_argument("--errors", action="store_true", help="list disagreeing lines")
     args = parser.parse_args(argv)
-    paths = args.corpus or [ROOT / "tests/corpus/replies.jsonl",
-                            ROOT / "tests/corpus/heldout.jsonl"]
+    paths = args.corpus or [
+        ROOT / "tests/corpus/replies.jsonl",
+        ROOT / "tests/corpus/heldout.jsonl",
+    ]
     failed = False
     for path in paths:
         recall = report(path, errors=args.errors)

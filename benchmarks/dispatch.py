@@ -56,13 +56,22 @@ def run(n: int, latency: float, database_url: str | None = None) -> dict[str, fl
             carebot_master_key=SecretStr(crypto.encode_key(crypto.new_key())),
             carebot_pseudonym_secret=SecretStr(crypto.encode_key(crypto.new_key())),
             telegram_bot_token=SecretStr(token),
-            carebot_telegram_api_url=f"{url}/bot")
+            carebot_telegram_api_url=f"{url}/bot",
+        )
         store = open_store(settings)
         for i in range(n):
-            patients.enrol(store, reference=f"BENCH-{i}", program="post-stroke-weekly",
-                           language="nl", timezone="Europe/Brussels", name="Jan",
-                           contacts={"telegram": str(700_000 + i)}, consent=["telegram"],
-                           actor="bench", now=enrolled)
+            patients.enrol(
+                store,
+                reference=f"BENCH-{i}",
+                program="post-stroke-weekly",
+                language="nl",
+                timezone="Europe/Brussels",
+                name="Jan",
+                contacts={"telegram": str(700_000 + i)},
+                consent=["telegram"],
+                actor="bench",
+                now=enrolled,
+            )
         tick(store, now=due - timedelta(days=1))  # plan only: nothing is due yet
         started = time.perf_counter()
         result = tick(store, now=due)
@@ -71,8 +80,13 @@ def run(n: int, latency: float, database_url: str | None = None) -> dict[str, fl
     ours.send("done")
     sent, limited = ours.recv()
     server.join(timeout=10)
-    return {"messages": sent, "sent": result.outcomes["sent"], "seconds": round(elapsed, 1),
-            "per_second": round(sent / elapsed, 1), "rate_limited": limited}
+    return {
+        "messages": sent,
+        "sent": result.outcomes["sent"],
+        "seconds": round(elapsed, 1),
+        "per_second": round(sent / elapsed, 1),
+        "rate_limited": limited,
+    }
 
 
 def main() -> None:
@@ -82,8 +96,10 @@ def main() -> None:
     parser.add_argument("--database-url", help="an empty database (default: a SQLCipher file)")
     args = parser.parse_args()
     r = run(args.n, args.latency, args.database_url)
-    print(f"{r['messages']} messages ({r['sent']} reminders sent) in {r['seconds']} s: "
-          f"{r['per_second']} messages/s, {r['rate_limited']} answered 429")
+    print(
+        f"{r['messages']} messages ({r['sent']} reminders sent) in {r['seconds']} s: "
+        f"{r['per_second']} messages/s, {r['rate_limited']} answered 429"
+    )
 
 
 if __name__ == "__main__":

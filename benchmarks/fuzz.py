@@ -48,8 +48,10 @@ def _serve(app: object) -> tuple[uvicorn.Server, str]:
 
 def _report(name: str, tally: Tally, seconds: float) -> None:
     statuses = ", ".join(f"{code}: {n}" for code, n in sorted(tally.statuses.items()))
-    print(f"{name}: {tally.cases} cases in {seconds:.1f} s; 5xx: {tally.server_errors}; "
-          f"unauthenticated writes: {tally.unauthenticated_writes}")
+    print(
+        f"{name}: {tally.cases} cases in {seconds:.1f} s; 5xx: {tally.server_errors}; "
+        f"unauthenticated writes: {tally.unauthenticated_writes}"
+    )
     print(f"  statuses: {statuses}")
     for failure in tally.failures[:10]:
         print(f"  {failure}")
@@ -63,19 +65,23 @@ def main() -> None:
     args = parser.parse_args()
     logging.getLogger("carebot").addHandler(logging.NullHandler())  # one warning per forgery
     with tempfile.TemporaryDirectory() as folder:
-        store = secured(Settings(
-            _env_file=None,  # type: ignore[call-arg]
-            carebot_database_url=args.database_url or f"sqlite:///{folder}/carebot.db",
-            carebot_master_key=crypto.encode_key(crypto.new_key()),
-            carebot_pseudonym_secret=crypto.encode_key(crypto.new_key())))
+        store = secured(
+            Settings(
+                _env_file=None,  # type: ignore[call-arg]
+                carebot_database_url=args.database_url or f"sqlite:///{folder}/carebot.db",
+                carebot_master_key=crypto.encode_key(crypto.new_key()),
+                carebot_pseudonym_secret=crypto.encode_key(crypto.new_key()),
+            )
+        )
         uv, url = _serve(build_app(store))
         with httpx.Client(base_url=url, timeout=30) as client:
 
             def send(case: Case) -> int:
                 """The answer's status; 0 when the connection broke without one."""
                 try:
-                    return client.request(case.method, case.path, content=case.body,
-                                          headers=case.headers).status_code
+                    return client.request(
+                        case.method, case.path, content=case.body, headers=case.headers
+                    ).status_code
                 except httpx.TransportError:
                     return 0
 
@@ -90,8 +96,12 @@ def main() -> None:
             print(f"  every table's rows before and after: {'equal' if same else 'DIFFER'}")
         uv.should_exit = True
         store.engine.dispose()
-    if tally.server_errors or tally.unauthenticated_writes or again.unauthenticated_writes \
-            or not same:
+    if (
+        tally.server_errors
+        or tally.unauthenticated_writes
+        or again.unauthenticated_writes
+        or not same
+    ):
         sys.exit(1)
 
 

@@ -37,11 +37,17 @@ def _env(database_url: str, url: str) -> dict[str, str]:
     from bot.store import crypto
 
     env = {k: v for k, v in os.environ.items() if not k.startswith("CAREBOT_")}
-    env.update({"CAREBOT_DATABASE_URL": database_url,
-                "CAREBOT_MASTER_KEY": crypto.encode_key(crypto.new_key()),
-                "CAREBOT_PSEUDONYM_SECRET": crypto.encode_key(crypto.new_key()),
-                "CAREBOT_PUBLIC_URL": url, "TWILIO_AUTH_TOKEN": TOKEN,
-                "TWILIO_ACCOUNT_SID": "AC" + "0" * 32, "TWILIO_FROM": "+3278000000"})
+    env.update(
+        {
+            "CAREBOT_DATABASE_URL": database_url,
+            "CAREBOT_MASTER_KEY": crypto.encode_key(crypto.new_key()),
+            "CAREBOT_PSEUDONYM_SECRET": crypto.encode_key(crypto.new_key()),
+            "CAREBOT_PUBLIC_URL": url,
+            "TWILIO_AUTH_TOKEN": TOKEN,
+            "TWILIO_ACCOUNT_SID": "AC" + "0" * 32,
+            "TWILIO_FROM": "+3278000000",
+        }
+    )
     return env
 
 
@@ -52,13 +58,19 @@ async def _load(url: str, total: int, concurrency: int) -> list[float]:
 
     async def worker(client: httpx.AsyncClient) -> None:
         for i in queue:
-            form = {"MessageSid": f"SM{i:032x}", "From": f"+324701{i % PATIENTS:05d}",
-                    "To": "+3278000000", "Body": f"bloeddruk {120 + i % 40} op 80"}
-            headers = {"X-Twilio-Signature": validator.compute_signature(
-                f"{url}/webhooks/twilio/sms", form)}
+            form = {
+                "MessageSid": f"SM{i:032x}",
+                "From": f"+324701{i % PATIENTS:05d}",
+                "To": "+3278000000",
+                "Body": f"bloeddruk {120 + i % 40} op 80",
+            }
+            headers = {
+                "X-Twilio-Signature": validator.compute_signature(
+                    f"{url}/webhooks/twilio/sms", form
+                )
+            }
             started = time.perf_counter()
-            response = await client.post(f"{url}/webhooks/twilio/sms", data=form,
-                                         headers=headers)
+            response = await client.post(f"{url}/webhooks/twilio/sms", data=form, headers=headers)
             assert response.status_code == 200, response.status_code
             latencies.append(time.perf_counter() - started)
 
@@ -80,10 +92,30 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         env = _env(args.database_url or f"sqlite:///{folder}/bench.db", url)
         for i in range(PATIENTS):  # so that replies are matched, not `unknown sender`
-            subprocess.run([CAREBOT, "patient", "enrol", "--ref", f"B-{i}", "--program",
-                            "post-stroke-weekly", "--lang", "nl", "--tz", "Europe/Brussels",
-                            "--name", "Jan", "--sms", f"+324701{i:05d}", "--consent", "sms"],
-                           env=env, check=True, capture_output=True)
+            subprocess.run(
+                [
+                    CAREBOT,
+                    "patient",
+                    "enrol",
+                    "--ref",
+                    f"B-{i}",
+                    "--program",
+                    "post-stroke-weekly",
+                    "--lang",
+                    "nl",
+                    "--tz",
+                    "Europe/Brussels",
+                    "--name",
+                    "Jan",
+                    "--sms",
+                    f"+324701{i:05d}",
+                    "--consent",
+                    "sms",
+                ],
+                env=env,
+                check=True,
+                capture_output=True,
+            )
         server = subprocess.Popen([CAREBOT, "serve", "--port", str(port)], env=env)
         try:
             for _ in range(100):
@@ -100,9 +132,11 @@ def main() -> None:
             server.wait(timeout=10)
     latencies.sort()
     p50, p99 = latencies[len(latencies) // 2], latencies[int(len(latencies) * 0.99)]
-    print(f"{len(latencies)} signed SMS webhooks in {elapsed:.1f} s: "
-          f"{len(latencies) / elapsed:.0f} requests/s, p50 {p50 * 1000:.0f} ms, "
-          f"p99 {p99 * 1000:.0f} ms")
+    print(
+        f"{len(latencies)} signed SMS webhooks in {elapsed:.1f} s: "
+        f"{len(latencies) / elapsed:.0f} requests/s, p50 {p50 * 1000:.0f} ms, "
+        f"p99 {p99 * 1000:.0f} ms"
+    )
 
 
 if __name__ == "__main__":

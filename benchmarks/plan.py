@@ -38,13 +38,21 @@ def _seed(store, n: int, now: datetime) -> None:  # type: ignore[no-untyped-def]
     with store.session() as session:
         catalog.add_shipped(store, session, actor="bench")
         for start in range(0, n, 10_000):
-            rows = [{"pseudonym": f"P-{i:09d}", "reference_index": f"ref-{i}",
-                     "program": "post-stroke-weekly", "language": "nl",
-                     "timezone": ZONES[i % len(ZONES)], "status": "active",
-                     "enrolled_at": now - timedelta(days=30),
-                     "starts_at": now - timedelta(days=23), "plan_from": now - timedelta(days=23),
-                     "ends_at": now + timedelta(weeks=40)}
-                    for i in range(start, min(start + 10_000, n))]
+            rows = [
+                {
+                    "pseudonym": f"P-{i:09d}",
+                    "reference_index": f"ref-{i}",
+                    "program": "post-stroke-weekly",
+                    "language": "nl",
+                    "timezone": ZONES[i % len(ZONES)],
+                    "status": "active",
+                    "enrolled_at": now - timedelta(days=30),
+                    "starts_at": now - timedelta(days=23),
+                    "plan_from": now - timedelta(days=23),
+                    "ends_at": now + timedelta(weeks=40),
+                }
+                for i in range(start, min(start + 10_000, n))
+            ]
             session.connection().execute(insert(Patient), rows)
 
 
@@ -52,10 +60,12 @@ def measure(n: int) -> dict[str, float]:
     """Seed N patients in a fresh store, then time one planning run."""
     now = datetime(2026, 11, 22, 12, tzinfo=UTC)  # a Sunday: the next Monday is in the week
     with tempfile.TemporaryDirectory() as folder:
-        settings = Settings(_env_file=None,  # type: ignore[call-arg]
-                            carebot_database_url=f"sqlite:///{folder}/bench.db",
-                            carebot_master_key=crypto.encode_key(crypto.new_key()),
-                            carebot_pseudonym_secret=crypto.encode_key(crypto.new_key()))
+        settings = Settings(
+            _env_file=None,  # type: ignore[call-arg]
+            carebot_database_url=f"sqlite:///{folder}/bench.db",
+            carebot_master_key=crypto.encode_key(crypto.new_key()),
+            carebot_pseudonym_secret=crypto.encode_key(crypto.new_key()),
+        )
         store = open_store(settings)
         _seed(store, n, now)
         started = time.perf_counter()
@@ -72,8 +82,13 @@ def measure(n: int) -> dict[str, float]:
         _, peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
         store.engine.dispose()
-    return {"patients": n, "reminders": created, "seconds": round(elapsed, 2),
-            "per_second": round(created / elapsed), "peak_mib": round(peak / 2**20, 1)}
+    return {
+        "patients": n,
+        "reminders": created,
+        "seconds": round(elapsed, 2),
+        "per_second": round(created / elapsed),
+        "peak_mib": round(peak / 2**20, 1),
+    }
 
 
 def main() -> None:
@@ -86,11 +101,14 @@ def main() -> None:
         return
     print(f"{'patients':>9} {'reminders':>9} {'seconds':>8} {'per second':>11} {'peak MiB':>9}")
     for size in (int(s) for s in args.sizes.split(",")):
-        out = subprocess.run([sys.executable, __file__, "--n", str(size)], check=True,
-                             capture_output=True, text=True).stdout
+        out = subprocess.run(
+            [sys.executable, __file__, "--n", str(size)], check=True, capture_output=True, text=True
+        ).stdout
         r = json.loads(out.strip().splitlines()[-1])
-        print(f"{r['patients']:>9} {r['reminders']:>9} {r['seconds']:>8} "
-              f"{r['per_second']:>11} {r['peak_mib']:>9}")
+        print(
+            f"{r['patients']:>9} {r['reminders']:>9} {r['seconds']:>8} "
+            f"{r['per_second']:>11} {r['peak_mib']:>9}"
+        )
 
 
 if __name__ == "__main__":

@@ -32,12 +32,16 @@ _NEWEST = "carebot.audit.newest"  # session.info: (transaction, seq, hash) of it
 _TOKEN = re.compile(r"(\d{1,18}):([0-9a-f]{64}):([0-9a-f]{32})")
 
 
-def payload(*, seq: int, at: datetime, actor: str, action: str, subject: str | None,
-            detail: str) -> str:
+def payload(
+    *, seq: int, at: datetime, actor: str, action: str, subject: str | None, detail: str
+) -> str:
     """What an event's hash covers besides the previous hash (times as UTC; stored naive)."""
     when = at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
-    return json.dumps([seq, when.isoformat(), actor, action, subject, detail],
-                      separators=(",", ":"), ensure_ascii=True)
+    return json.dumps(
+        [seq, when.isoformat(), actor, action, subject, detail],
+        separators=(",", ":"),
+        ensure_ascii=True,
+    )
 
 
 def seal(key: bytes, prev_hash: str, event_payload: str) -> str:
@@ -47,8 +51,14 @@ def seal(key: bytes, prev_hash: str, event_payload: str) -> str:
 
 def event_payload(event: AuditEvent) -> str:
     """The payload of a stored event."""
-    return payload(seq=event.seq or 0, at=event.at, actor=event.actor, action=event.action,
-                   subject=event.subject, detail=event.detail)
+    return payload(
+        seq=event.seq or 0,
+        at=event.at,
+        actor=event.actor,
+        action=event.action,
+        subject=event.subject,
+        detail=event.detail,
+    )
 
 
 def keys_of(session: Session) -> AuditKeys:
@@ -86,18 +96,29 @@ def record(
         seq, prev_hash = newest[1] + 1, newest[2]
     else:
         lock_chain(session)
-        last = session.exec(select(AuditEvent).order_by(col(AuditEvent.seq).desc())
-                            .limit(1)).first()
+        last = session.exec(
+            select(AuditEvent).order_by(col(AuditEvent.seq).desc()).limit(1)
+        ).first()
         seq = (last.seq or 0) + 1 if last else 1
         prev_hash = last.hash if last else GENESIS
     key = keys_of(session).chain
     when = at or datetime.now(UTC)
     detail_json = json.dumps(detail, sort_keys=True, separators=(",", ":"), default=str)
     event = AuditEvent(
-        seq=seq, at=when, actor=actor, action=action, subject=subject, detail=detail_json,
+        seq=seq,
+        at=when,
+        actor=actor,
+        action=action,
+        subject=subject,
+        detail=detail_json,
         prev_hash=prev_hash,
-        hash=seal(key, prev_hash, payload(seq=seq, at=when, actor=actor, action=action,
-                                          subject=subject, detail=detail_json)),
+        hash=seal(
+            key,
+            prev_hash,
+            payload(
+                seq=seq, at=when, actor=actor, action=action, subject=subject, detail=detail_json
+            ),
+        ),
     )
     session.add(event)
     session.flush()
@@ -110,8 +131,10 @@ def iter_events(session: Session, *, batch: int = 1000) -> Iterator[AuditEvent]:
     after = 0
     while True:
         rows = session.exec(
-            select(AuditEvent).where(col(AuditEvent.seq) > after)
-            .order_by(col(AuditEvent.seq)).limit(batch)
+            select(AuditEvent)
+            .where(col(AuditEvent.seq) > after)
+            .order_by(col(AuditEvent.seq))
+            .limit(batch)
         ).all()
         if not rows:
             return
@@ -159,11 +182,11 @@ def verify(session: Session, *, head: str | None = None) -> Verdict:
     for event in iter_events(session):
         if event.seq != expected_seq:
             return Verdict(checked, expected_seq, "event missing from the chain")
-        if event.prev_hash != prev_hash or event.hash != seal(key, prev_hash,
-                                                              event_payload(event)):
+        if event.prev_hash != prev_hash or event.hash != seal(key, prev_hash, event_payload(event)):
             return Verdict(checked, event.seq, "hash does not match the event")
-        if wanted is not None and (event.seq == wanted[0]
-                                   or (wanted[0] is None and event.hash == wanted[1])):
+        if wanted is not None and (
+            event.seq == wanted[0] or (wanted[0] is None and event.hash == wanted[1])
+        ):
             at_wanted = (event.seq, event.hash)
         prev_hash, expected_seq, checked = event.hash, expected_seq + 1, checked + 1
     if wanted is None:
@@ -183,26 +206,42 @@ def _parse_head(session: Session, head: str | None) -> tuple[int | None, str, bo
     return None, value, False
 
 
-def _judge_head(checked: int, wanted: tuple[int | None, str, bool],
-                at_wanted: tuple[int, str] | None) -> Verdict:
+def _judge_head(
+    checked: int, wanted: tuple[int | None, str, bool], at_wanted: tuple[int, str] | None
+) -> Verdict:
     seq, digest, genuine = wanted
     if seq is None:  # a bare hash: found, or unknown (a cut cannot be told from a typo)
         if at_wanted is not None or digest == GENESIS:
             return Verdict(checked, head="found", head_seq=at_wanted[0] if at_wanted else 0)
-        return Verdict(checked, reason="this hash is not in the chain (a typo or a forged "
-                       "head; keep the SEQ:HASH:TAG line of `audit head` to tell a cut)",
-                       head="unknown")
+        return Verdict(
+            checked,
+            reason="this hash is not in the chain (a typo or a forged "
+            "head; keep the SEQ:HASH:TAG line of `audit head` to tell a cut)",
+            head="unknown",
+        )
     if not genuine:
-        return Verdict(checked, reason="this head is not one carebot gave out for this audit "
-                       "log (a typo or a forged head)", head="unknown")
+        return Verdict(
+            checked,
+            reason="this head is not one carebot gave out for this audit "
+            "log (a typo or a forged head)",
+            head="unknown",
+        )
     if seq == 0 or (at_wanted is not None and at_wanted[1] == digest):
         return Verdict(checked, head="found", head_seq=seq)
     if at_wanted is None:
-        return Verdict(checked, reason=f"the head kept is event {seq}, the chain now ends at "
-                       f"event {checked}", head="cut", head_seq=seq)
-    return Verdict(checked, reason=f"event {seq} is no longer the one this head was kept for: "
-                   "the events from there on were cut and others written since",
-                   head="cut", head_seq=seq)
+        return Verdict(
+            checked,
+            reason=f"the head kept is event {seq}, the chain now ends at event {checked}",
+            head="cut",
+            head_seq=seq,
+        )
+    return Verdict(
+        checked,
+        reason=f"event {seq} is no longer the one this head was kept for: "
+        "the events from there on were cut and others written since",
+        head="cut",
+        head_seq=seq,
+    )
 
 
 def head(session: Session) -> str:

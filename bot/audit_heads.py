@@ -57,8 +57,11 @@ def send_to_syslog(text: str, *, address: str = SYSLOG_SOCKET) -> None:
         raise HeadError(f"no syslog socket at {address}") from exc
     handler.ident = "carebot: "
     try:
-        handler.emit(logging.LogRecord("carebot.audit", logging.INFO, __file__, 0,
-                                       "audit head %s", (text,), None))
+        handler.emit(
+            logging.LogRecord(
+                "carebot.audit", logging.INFO, __file__, 0, "audit head %s", (text,), None
+            )
+        )
     except (FileNotFoundError, ConnectionRefusedError) as exc:  # the socket is opened lazily
         raise HeadError(f"no syslog socket at {address}") from exc
     except OSError as exc:

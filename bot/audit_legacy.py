@@ -27,9 +27,18 @@ if TYPE_CHECKING:
 
 def unkeyed_hash(prev_hash: str, event: AuditEvent) -> str:
     """The hash of the old, unkeyed scheme (times converted as it converted them)."""
-    body = json.dumps([event.seq, event.at.astimezone(UTC).isoformat(), event.actor,
-                       event.action, event.subject, event.detail],
-                      separators=(",", ":"), ensure_ascii=True)
+    body = json.dumps(
+        [
+            event.seq,
+            event.at.astimezone(UTC).isoformat(),
+            event.actor,
+            event.action,
+            event.subject,
+            event.detail,
+        ],
+        separators=(",", ":"),
+        ensure_ascii=True,
+    )
     return hashlib.sha256(f"{prev_hash}{body}".encode()).hexdigest()
 
 
@@ -45,8 +54,9 @@ def seal(store: Store, session: Session) -> int | None:
     if not session.exec(select(func.count()).select_from(AuditEvent)).one():
         return None  # a new store: the key is made with its first event
     sealed, old_head = _reseal(session, audit.keys_of(session).chain)
-    audit.record(session, action="audit.seal", actor="carebot", sealed=sealed,
-                 unkeyed_head=old_head)
+    audit.record(
+        session, action="audit.seal", actor="carebot", sealed=sealed, unkeyed_head=old_head
+    )
     return sealed
 
 
@@ -55,8 +65,11 @@ def _reseal(session: Session, key: bytes) -> tuple[int, str]:
     old_prev = new_prev = audit.GENESIS
     sealed, batch = 0, []
     for event in audit.iter_events(session, batch=5000):
-        if (event.seq != sealed + 1 or event.prev_hash != old_prev
-                or event.hash != unkeyed_hash(old_prev, event)):
+        if (
+            event.seq != sealed + 1
+            or event.prev_hash != old_prev
+            or event.hash != unkeyed_hash(old_prev, event)
+        ):
             break
         old_prev = event.hash
         new_hash = audit.seal(key, new_prev, audit.event_payload(event))

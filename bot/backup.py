@@ -43,8 +43,10 @@ class Restored:
 def _sqlite_file(settings: Settings) -> Path:
     url = make_url(settings.carebot_database_url)
     if not url.drivername.startswith("sqlite") or not url.database:
-        raise BackupError("on PostgreSQL, back up and restore with pg_dump and pg_restore "
-                          "(then `carebot restore --erasures-only`)")
+        raise BackupError(
+            "on PostgreSQL, back up and restore with pg_dump and pg_restore "
+            "(then `carebot restore --erasures-only`)"
+        )
     return Path(url.database).resolve()
 
 
@@ -68,8 +70,11 @@ def backup(store: Store, target: Path, *, force: bool, actor: str) -> Path:
         raw: Any = store.engine.raw_connection()
         try:
             cursor = raw.cursor()
-            cursor.execute(f"ATTACH DATABASE ? AS carebot_backup KEY "
-                           f"\"{crypto.sqlcipher_key(store.keys.master)}\"", (str(staging),))
+            cursor.execute(
+                f"ATTACH DATABASE ? AS carebot_backup KEY "
+                f'"{crypto.sqlcipher_key(store.keys.master)}"',
+                (str(staging),),
+            )
             try:
                 cursor.execute("SELECT sqlcipher_export('carebot_backup')")
             finally:
@@ -122,8 +127,9 @@ def reapply(store: Store, *, actor: str) -> list[str]:
 
 
 def _reerase(settings: Settings, staging: Path, names: set[str], *, actor: str) -> list[str]:
-    store = open_store(settings.model_copy(update={
-        "carebot_database_url": f"sqlite:///{staging}"}))  # migrates an older backup too
+    store = open_store(
+        settings.model_copy(update={"carebot_database_url": f"sqlite:///{staging}"})
+    )  # migrates an older backup too
     try:
         done = _reerase_in(store, names, actor=actor)
         with store.session() as session:
@@ -137,23 +143,32 @@ def _reerase(settings: Settings, staging: Path, names: set[str], *, actor: str) 
 
 def _reerase_in(store: Store, names: set[str], *, actor: str) -> list[str]:
     with store.session() as session:
-        found = list(session.exec(select(Patient.pseudonym).where(
-            col(Patient.pseudonym).in_(sorted(names)), Patient.status != "erased")))
+        found = list(
+            session.exec(
+                select(Patient.pseudonym).where(
+                    col(Patient.pseudonym).in_(sorted(names)), Patient.status != "erased"
+                )
+            )
+        )
     for who in found:
         lifecycle.erase(store, who, actor=actor, record=False, wait_seconds=5)
     return found
 
 
 def _has_table(conn: Any, name: str) -> bool:
-    return bool(conn.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND "
-                             "name = ?", (name,)).fetchone()[0])
+    return bool(
+        conn.execute(
+            "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)
+        ).fetchone()[0]
+    )
 
 
 def _erased_in(conn: Any) -> set[str]:
     """Who the store being replaced had erased (it may know of erasures the ledger lost)."""
     if _has_table(conn, "patient"):
-        return {row[0] for row in conn.execute(
-            "SELECT pseudonym FROM patient WHERE status = 'erased'")}
+        return {
+            row[0] for row in conn.execute("SELECT pseudonym FROM patient WHERE status = 'erased'")
+        }
     return set()
 
 
@@ -166,8 +181,10 @@ def _open(path: Path, key: str, *, what: str) -> Iterator[Any]:
         try:
             conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
         except sqlcipher3.DatabaseError as exc:
-            raise BackupError(f"{what} cannot be opened with this master key (a backup made "
-                              "before a key rotation stays closed, by design)") from exc
+            raise BackupError(
+                f"{what} cannot be opened with this master key (a backup made "
+                "before a key rotation stays closed, by design)"
+            ) from exc
         yield conn
     finally:
         conn.close()
@@ -187,8 +204,10 @@ def _exclusive(live: Path, key: str) -> Iterator[Any]:
             conn.execute("BEGIN EXCLUSIVE")
             conn.execute("COMMIT")
         except sqlcipher3.OperationalError as exc:
-            raise BackupError("the store is in use (carebot run, serve or tick?): stop every "
-                              "carebot process, then restore") from exc
+            raise BackupError(
+                "the store is in use (carebot run, serve or tick?): stop every "
+                "carebot process, then restore"
+            ) from exc
         except sqlcipher3.DatabaseError as exc:
             raise BackupError("the store cannot be opened with this master key") from exc
         yield conn

@@ -27,21 +27,34 @@ def add(store: Store, session: Session, path: Path, *, actor: str) -> tuple[Prog
     address encrypted. The program returned is the file's, its address in clear."""
     program, digest = load_program_file(path, templates_dir=store.settings.carebot_templates_dir)
     row = session.get(ProgramRow, program.name)
-    if row is not None and row.source_sha256 == digest and on_call.unseal_definition(
-            store, session, row.name, row.definition) == program.to_json():
+    if (
+        row is not None
+        and row.source_sha256 == digest
+        and on_call.unseal_definition(store, session, row.name, row.definition) == program.to_json()
+    ):
         return program, False
     definition = on_call.seal_definition(store, session, program.name, program.to_json())
     if row is None:
-        row = ProgramRow(name=program.name, definition=definition, source_sha256=digest,
-                         added_at=datetime.now(UTC))
+        row = ProgramRow(
+            name=program.name,
+            definition=definition,
+            source_sha256=digest,
+            added_at=datetime.now(UTC),
+        )
     else:
         row.version += 1
         row.definition, row.source_sha256 = definition, digest
         row.added_at = datetime.now(UTC)
     session.add(row)
     session.flush()
-    audit.record(session, action="program.add", actor=actor, subject=program.name,
-                 version=row.version, sha256=digest)
+    audit.record(
+        session,
+        action="program.add",
+        actor=actor,
+        subject=program.name,
+        version=row.version,
+        sha256=digest,
+    )
     return program, True
 
 

@@ -24,10 +24,14 @@ SECRETS: dict[str, tuple[str, str]] = {
     "carebot_master_key": (r"\S{43,}", "at least 43 characters (base64 of 32 bytes)"),
     "carebot_pseudonym_secret": (r"\S{43,}", "at least 43 characters (base64 of 32 bytes)"),
     # Telegram allows 1-256 of A-Za-z0-9_-; carebot asks for enough to be unguessable.
-    "carebot_telegram_webhook_secret": (r"[A-Za-z0-9_-]{16,256}",
-                                        "16 to 256 characters of A-Z, a-z, 0-9, _ and -"),
-    "telegram_bot_token": (r"[0-9]{1,20}:[A-Za-z0-9_-]{30,}",
-                           "a bot id, a colon and at least 30 characters (from @BotFather)"),
+    "carebot_telegram_webhook_secret": (
+        r"[A-Za-z0-9_-]{16,256}",
+        "16 to 256 characters of A-Z, a-z, 0-9, _ and -",
+    ),
+    "telegram_bot_token": (
+        r"[0-9]{1,20}:[A-Za-z0-9_-]{30,}",
+        "a bot id, a colon and at least 30 characters (from @BotFather)",
+    ),
     # Twilio's auth tokens are 32 hexadecimal characters.
     "twilio_auth_token": (r"\S{32,}", "at least 32 characters (Twilio's are 32 hex digits)"),
     "x_consumer_key": (r"\S{20,}", "at least 20 characters"),

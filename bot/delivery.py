@@ -30,17 +30,25 @@ class Delivery:
     message: OutboundMessage
     provider_id: str | None = None  # known for an earlier attempt (a status callback)
 
-    def mark_unusable(self, store: Store, session: Session, error: ChannelError, *,
-                      now: datetime) -> None:
+    def mark_unusable(
+        self, store: Store, session: Session, error: ChannelError, *, now: datetime
+    ) -> None:
         """After a permanent error: withdraw consent (opt-out) or mark the address dead."""
         pseudonym = self.message.pseudonym
         if error.opt_out:
-            patients.record_consent(session, pseudonym=pseudonym, channel=self.channel,
-                                    granted=False, method="provider", actor="dispatcher",
-                                    now=now)
+            patients.record_consent(
+                session,
+                pseudonym=pseudonym,
+                channel=self.channel,
+                granted=False,
+                method="provider",
+                actor="dispatcher",
+                now=now,
+            )
             return
-        contact = session.exec(select(Contact).where(
-            Contact.pseudonym == pseudonym, Contact.channel == self.channel)).first()
+        contact = session.exec(
+            select(Contact).where(Contact.pseudonym == pseudonym, Contact.channel == self.channel)
+        ).first()
         if contact is not None:
             contact.reachable, contact.updated_at = False, now
             session.add(contact)
@@ -51,22 +59,42 @@ class Delivery:
         reminder = session.get(Reminder, attempt.reminder_id)
         assert reminder is not None and attempt.id is not None
         address = _address(store, session, reminder.pseudonym, attempt.channel)
-        body = (store.decrypt(session, reminder.pseudonym, attempt.body_enc,
-                              table="delivery_attempt", column="body", row=attempt.id)
-                if attempt.body_enc else "")
-        message = OutboundMessage(attempt_id=attempt.id, pseudonym=reminder.pseudonym,
-                                  address=address, body=body, created_at=attempt.started_at)
-        return cls(attempt.reminder_id, attempt.id, attempt.channel, message,
-                   attempt.provider_id)
+        body = (
+            store.decrypt(
+                session,
+                reminder.pseudonym,
+                attempt.body_enc,
+                table="delivery_attempt",
+                column="body",
+                row=attempt.id,
+            )
+            if attempt.body_enc
+            else ""
+        )
+        message = OutboundMessage(
+            attempt_id=attempt.id,
+            pseudonym=reminder.pseudonym,
+            address=address,
+            body=body,
+            created_at=attempt.started_at,
+        )
+        return cls(attempt.reminder_id, attempt.id, attempt.channel, message, attempt.provider_id)
 
 
 def _address(store: Store, session: Session, pseudonym: str, channel: str) -> str | None:
-    contact = session.exec(select(Contact).where(
-        Contact.pseudonym == pseudonym, Contact.channel == channel)).first()
+    contact = session.exec(
+        select(Contact).where(Contact.pseudonym == pseudonym, Contact.channel == channel)
+    ).first()
     if contact is None or not contact.reachable:
         return None
-    return store.decrypt(session, pseudonym, contact.address_enc, table="contact",
-                         column="address", row=f"{pseudonym}:{channel}")
+    return store.decrypt(
+        session,
+        pseudonym,
+        contact.address_enc,
+        table="contact",
+        column="address",
+        row=f"{pseudonym}:{channel}",
+    )
 
 
 def _quiet_until(program: Program, timezone: str, now: datetime) -> datetime | None:
@@ -83,8 +111,9 @@ def _quiet_until(program: Program, timezone: str, now: datetime) -> datetime | N
     return datetime.combine(day, end, tzinfo=ZoneInfo(timezone))
 
 
-def _blocked(session: Session, reminder: Reminder, patient: Patient | None, program: Program,
-             now: datetime) -> Verdict | None:
+def _blocked(
+    session: Session, reminder: Reminder, patient: Patient | None, program: Program, now: datetime
+) -> Verdict | None:
     if patient is None or patient.status != "active":
         return ("cancelled", f"patient {patient.status if patient else 'erased'}", None)
     row = session.get(ProgramRow, program.name)
@@ -101,8 +130,14 @@ def _blocked(session: Session, reminder: Reminder, patient: Patient | None, prog
     return None
 
 
-def _choose(store: Store, session: Session, program: Program, pseudonym: str,
-            channels: dict[str, Channel], excluded: set[str]) -> tuple[str, str | None] | None:
+def _choose(
+    store: Store,
+    session: Session,
+    program: Program,
+    pseudonym: str,
+    channels: dict[str, Channel],
+    excluded: set[str],
+) -> tuple[str, str | None] | None:
     """The first channel in the program's order that is consented, configured, reachable."""
     consent = patients.consents(session, pseudonym)
     for name in program.channels:
@@ -116,8 +151,14 @@ def _choose(store: Store, session: Session, program: Program, pseudonym: str,
     return None
 
 
-def likely_channel(store: Store, session: Session, *, reminder_id: int,
-                   channels: dict[str, Channel], excluded: set[str]) -> str | None:
+def likely_channel(
+    store: Store,
+    session: Session,
+    *,
+    reminder_id: int,
+    channels: dict[str, Channel],
+    excluded: set[str],
+) -> str | None:
     """The channel a send would use now, without checking or saving anything else."""
     reminder = session.get(Reminder, reminder_id)
     if reminder is None or reminder.status != "sending":
@@ -127,8 +168,15 @@ def likely_channel(store: Store, session: Session, *, reminder_id: int,
     return chosen[0] if chosen else None
 
 
-def prepare(store: Store, session: Session, *, reminder_id: int, now: datetime,
-            channels: dict[str, Channel], excluded: set[str]) -> Delivery | Verdict | None:
+def prepare(
+    store: Store,
+    session: Session,
+    *,
+    reminder_id: int,
+    now: datetime,
+    channels: dict[str, Channel],
+    excluded: set[str],
+) -> Delivery | Verdict | None:
     """Check, choose, render and save the attempt; or say why nothing is sent."""
     reminder = session.get(Reminder, reminder_id)
     if reminder is None or reminder.status != "sending":
@@ -142,24 +190,53 @@ def prepare(store: Store, session: Session, *, reminder_id: int, now: datetime,
     if chosen is None:
         return ("undeliverable", "no consented, reachable channel", None)
     channel, address = chosen
-    name = (store.decrypt(session, patient.pseudonym, patient.name_enc, table="patient",
-                          column="name", row=patient.pseudonym) if patient.name_enc else "")
+    name = (
+        store.decrypt(
+            session,
+            patient.pseudonym,
+            patient.name_enc,
+            table="patient",
+            column="name",
+            row=patient.pseudonym,
+        )
+        if patient.name_enc
+        else ""
+    )
     week = (reminder.due_at - patient.starts_at).days // 7 + 1
     body = render.render_message(
-        program, channel=channel, language=patient.language, name=name, week=max(week, 1),
+        program,
+        channel=channel,
+        language=patient.language,
+        name=name,
+        week=max(week, 1),
         emergency_number=store.settings.carebot_emergency_number,
-        hospital=store.settings.carebot_hospital_contact)
+        hospital=store.settings.carebot_hospital_contact,
+    )
     attempt = DeliveryAttempt(reminder_id=reminder_id, channel=channel, started_at=now)
     session.add(attempt)
     session.flush()
     assert attempt.id is not None
-    attempt.body_enc = store.encrypt(session, patient.pseudonym, body, table="delivery_attempt",
-                                     column="body", row=attempt.id)
+    attempt.body_enc = store.encrypt(
+        session, patient.pseudonym, body, table="delivery_attempt", column="body", row=attempt.id
+    )
     reminder.attempts += 1
     reminder.channel = channel
     session.add_all([attempt, reminder])
-    audit.record(session, action="send.attempt", actor="dispatcher", subject=patient.pseudonym,
-                 reminder=reminder_id, attempt=attempt.id, channel=channel, at=now)
-    message = OutboundMessage(attempt_id=attempt.id, pseudonym=patient.pseudonym,
-                              address=address, body=body, created_at=now)
+    audit.record(
+        session,
+        action="send.attempt",
+        actor="dispatcher",
+        subject=patient.pseudonym,
+        reminder=reminder_id,
+        attempt=attempt.id,
+        channel=channel,
+        at=now,
+    )
+    message = OutboundMessage(
+        attempt_id=attempt.id,
+        pseudonym=patient.pseudonym,
+        address=address,
+        body=body,
+        created_at=now,
+    )
     return Delivery(reminder_id, attempt.id, channel, message)

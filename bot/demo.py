@@ -58,37 +58,66 @@ def run_demo(days: int = 30, keep: Path | None = None) -> None:
         store = _store(keep or Path(folder))
         pseudonyms = []
         for ref, lang, zone, name in PATIENTS:
-            enrolment = patients.enrol(store, reference=ref, program="post-stroke-weekly",
-                                       language=lang, timezone=zone, name=name, contacts={},
-                                       consent=["console"], actor="demo", now=start)
+            enrolment = patients.enrol(
+                store,
+                reference=ref,
+                program="post-stroke-weekly",
+                language=lang,
+                timezone=zone,
+                name=name,
+                contacts={},
+                consent=["console"],
+                actor="demo",
+                now=start,
+            )
             pseudonyms.append(enrolment.pseudonym)
             say(console, f"enrolled {enrolment.pseudonym} ({lang}, {zone}) on the console")
         midnight = start.replace(hour=0)
-        replies = sorted((midnight + timedelta(days=day, hours=hour), who, text)
-                         for day, hour, who, text in REPLIES)
+        replies = sorted(
+            (midnight + timedelta(days=day, hours=hour), who, text)
+            for day, hour, who, text in REPLIES
+        )
         steps = [start + timedelta(hours=h) for h in range(0, days * 24 + 1, 3)]
         for now in track(steps, description="Simulating a month…", console=console):
             tick(store, now=now)
             while replies and replies[0][0] <= now:
                 when, who, text = replies.pop(0)
-                result = receive(store, channel="console", text=text, received_at=when,
-                                 pseudonym=pseudonyms[who])
+                result = receive(
+                    store, channel="console", text=text, received_at=when, pseudonym=pseudonyms[who]
+                )
                 # The answer is the program's own text, never the patient's: safe to show.
                 note = f"; answered at once: {result.answer}" if result.answer else ""
-                say(console, f"{iso(when)} reply from {pseudonyms[who]}: "
-                    f"flags {', '.join(result.flags) or 'none'}{note}")
+                say(
+                    console,
+                    f"{iso(when)} reply from {pseudonyms[who]}: "
+                    f"flags {', '.join(result.flags) or 'none'}{note}",
+                )
         _show(store)
         store.engine.dispose()
 
 
 def _show(store: Store) -> None:
     with store.session() as session:
-        rows = [{"pseudonym": r.pseudonym, "local slot": r.local_slot, "channel": r.channel,
-                 "status": r.status, "error": r.error}
-                for r in session.exec(select(Reminder).order_by(col(Reminder.due_at)))]
+        rows = [
+            {
+                "pseudonym": r.pseudonym,
+                "local slot": r.local_slot,
+                "channel": r.channel,
+                "status": r.status,
+                "error": r.error,
+            }
+            for r in session.exec(select(Reminder).order_by(col(Reminder.due_at)))
+        ]
         emit(rows, Format.table, title="Deliveries")
-        queue = [{"id": r.id, "pseudonym": r.pseudonym, "received": iso(r.received_at),
-                  "flags": r.flags or "-"}
-                 for r in session.exec(select(Reply).order_by(col(Reply.priority),
-                                                              col(Reply.received_at)))]
+        queue = [
+            {
+                "id": r.id,
+                "pseudonym": r.pseudonym,
+                "received": iso(r.received_at),
+                "flags": r.flags or "-",
+            }
+            for r in session.exec(
+                select(Reply).order_by(col(Reply.priority), col(Reply.received_at))
+            )
+        ]
         emit(queue, Format.table, title="Nurses' queue (urgent first)")

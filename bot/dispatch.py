@@ -54,7 +54,8 @@ class Dispatcher:
     token: str = field(default_factory=lambda: uuid.uuid4().hex)  # this cycle's claims
     _started: float = field(default_factory=time.monotonic)
     _store_thread: ThreadPoolExecutor = field(
-        default_factory=lambda: ThreadPoolExecutor(max_workers=1, thread_name_prefix="store"))
+        default_factory=lambda: ThreadPoolExecutor(max_workers=1, thread_name_prefix="store")
+    )
 
     def clock(self) -> datetime:
         """The cycle's `now`, moved on by the time the cycle has taken so far (a long cycle
@@ -69,8 +70,10 @@ class Dispatcher:
     async def run_async(self) -> None:
         await self.reconcile_stale()
         self.expire_late()
-        places = {name: max(self.concurrency.get(name, getattr(channel, "concurrency", 4)), 1)
-                  for name, channel in self.channels.items()}
+        places = {
+            name: max(self.concurrency.get(name, getattr(channel, "concurrency", 4)), 1)
+            for name, channel in self.channels.items()
+        }
         try:
             await self._deliver_all(places)
         finally:
@@ -92,7 +95,8 @@ class Dispatcher:
         not run far ahead of the sends.
         """
         lanes: dict[str, deque[tuple[int, frozenset[str], Delivery | None]]] = {
-            name: deque() for name in places}
+            name: deque() for name in places
+        }
         caps = {name: self._lane_cap(name, n) for name, n in places.items()}
         ready = {name: asyncio.Event() for name in places}  # work waiting in the lane
         room = asyncio.Event()  # a lane took work: the sorter may go on
@@ -110,7 +114,8 @@ class Dispatcher:
                 likely = await self._in_store(self._peek, reminder_id, set(excluded))
                 if likely is None:  # nothing to send, and prepare records why; unless consent
                     prepared = await self._in_store(  # came back in between: then send it
-                        self._prepare, reminder_id, set(excluded))
+                        self._prepare, reminder_id, set(excluded)
+                    )
                     if prepared is None:
                         return
                     likely = prepared.channel
@@ -133,8 +138,7 @@ class Dispatcher:
                 reminder_id, excluded, prepared = lanes[name].popleft()
                 room.set()
                 try:
-                    refused = await self._send_guarded(reminder_id, name, set(excluded),
-                                                       prepared)
+                    refused = await self._send_guarded(reminder_id, name, set(excluded), prepared)
                     if refused is not None:  # a permanent refusal: try the next channel
                         await route(reminder_id, excluded | {refused})
                 finally:
@@ -142,8 +146,7 @@ class Dispatcher:
                     if sorted_all and busy == 0:
                         done.set()
 
-        workers = [asyncio.create_task(lane(name))
-                   for name, n in places.items() for _ in range(n)]
+        workers = [asyncio.create_task(lane(name)) for name, n in places.items() for _ in range(n)]
 
         async def until(event: asyncio.Event) -> None:
             """Wait for the event; a worker that died (a crash, not an Exception, or a broken
@@ -186,14 +189,24 @@ class Dispatcher:
     def _give_back(self, reminder_id: int) -> None:
         """Release a claim this cycle cannot send in time; the next cycle takes it."""
         with self.store.session() as session:
-            session.exec(update(Reminder).where(
-                col(Reminder.id) == reminder_id, col(Reminder.status) == "sending",
-                col(Reminder.claim_token) == self.token).values(
-                status="planned", claim_token=None, updated_at=self.now,
-                next_attempt_at=self.now + timedelta(seconds=1)))
+            session.exec(
+                update(Reminder)
+                .where(
+                    col(Reminder.id) == reminder_id,
+                    col(Reminder.status) == "sending",
+                    col(Reminder.claim_token) == self.token,
+                )
+                .values(
+                    status="planned",
+                    claim_token=None,
+                    updated_at=self.now,
+                    next_attempt_at=self.now + timedelta(seconds=1),
+                )
+            )
 
-    async def _send_guarded(self, reminder_id: int, channel: str, excluded: set[str],
-                            prepared: Delivery | None = None) -> str | None:
+    async def _send_guarded(
+        self, reminder_id: int, channel: str, excluded: set[str], prepared: Delivery | None = None
+    ) -> str | None:
         """`_send_on`; an unexpected error ends that reminder, never the whole cycle."""
         try:
             if prepared is not None:
@@ -214,35 +227,60 @@ class Dispatcher:
             reminder = session.get(Reminder, reminder_id)
             if reminder is None or reminder.status != "sending":
                 return
-            attempt = session.exec(select(DeliveryAttempt).where(
-                DeliveryAttempt.reminder_id == reminder_id,
-                DeliveryAttempt.outcome == "pending")).first()
+            attempt = session.exec(
+                select(DeliveryAttempt).where(
+                    DeliveryAttempt.reminder_id == reminder_id, DeliveryAttempt.outcome == "pending"
+                )
+            ).first()
             if attempt is not None:
                 attempt.outcome, attempt.error = "unknown", f"internal error: {kind}"
                 attempt.finished_at = self.clock()
                 session.add(attempt)
-                self._finish(session, reminder, "unconfirmed", f"internal error: {kind}; check "
-                             "with the provider before sending again")
+                self._finish(
+                    session,
+                    reminder,
+                    "unconfirmed",
+                    f"internal error: {kind}; check with the provider before sending again",
+                )
             else:  # nothing left: tried again later, within the grace
-                self._retry_at(session, reminder, self.clock() + backoff(reminder.attempts, None),
-                               f"internal error: {kind}")
+                self._retry_at(
+                    session,
+                    reminder,
+                    self.clock() + backoff(reminder.attempts, None),
+                    f"internal error: {kind}",
+                )
 
     def claim(self) -> list[int]:
         """Move a batch of due reminders to `sending`, atomically (BEGIN IMMEDIATE or
         FOR UPDATE SKIP LOCKED), so that two dispatchers never take the same one."""
         with self.store.session() as session:
-            query = select(Reminder.id).where(
-                Reminder.status == "planned", col(Reminder.due_at) <= self.now,
-                or_(col(Reminder.next_attempt_at).is_(None),
-                    col(Reminder.next_attempt_at) <= self.now),
-            ).order_by(col(Reminder.due_at)).limit(CLAIM_BATCH)
+            query = (
+                select(Reminder.id)
+                .where(
+                    Reminder.status == "planned",
+                    col(Reminder.due_at) <= self.now,
+                    or_(
+                        col(Reminder.next_attempt_at).is_(None),
+                        col(Reminder.next_attempt_at) <= self.now,
+                    ),
+                )
+                .order_by(col(Reminder.due_at))
+                .limit(CLAIM_BATCH)
+            )
             if session.get_bind().dialect.name == "postgresql":
                 query = query.with_for_update(skip_locked=True)
             ids = [rid for rid in session.exec(query).all() if rid is not None]
             if ids:
-                session.exec(update(Reminder).where(col(Reminder.id).in_(ids)).values(
-                    status="sending", claimed_at=self.clock(), claim_token=self.token,
-                    updated_at=self.now))
+                session.exec(
+                    update(Reminder)
+                    .where(col(Reminder.id).in_(ids))
+                    .values(
+                        status="sending",
+                        claimed_at=self.clock(),
+                        claim_token=self.token,
+                        updated_at=self.now,
+                    )
+                )
             return ids
 
     def expire_late(self) -> None:
@@ -250,9 +288,13 @@ class Dispatcher:
         with self.store.session() as session:
             for row in catalog.rows(session):
                 grace = timedelta(hours=catalog.from_row(row).catch_up_grace_hours)
-                late = session.exec(select(Reminder).where(
-                    Reminder.program == row.name, Reminder.status == "planned",
-                    col(Reminder.due_at) < self.now - grace)).all()
+                late = session.exec(
+                    select(Reminder).where(
+                        Reminder.program == row.name,
+                        Reminder.status == "planned",
+                        col(Reminder.due_at) < self.now - grace,
+                    )
+                ).all()
                 for reminder in late:
                     self._finish(session, reminder, "missed", "past the catch-up grace")
 
@@ -292,21 +334,38 @@ class Dispatcher:
 
     def _peek(self, reminder_id: int, excluded: set[str]) -> str | None:
         with self.store.session() as session:
-            return likely_channel(self.store, session, reminder_id=reminder_id,
-                                  channels=self.channels, excluded=excluded)
+            return likely_channel(
+                self.store,
+                session,
+                reminder_id=reminder_id,
+                channels=self.channels,
+                excluded=excluded,
+            )
 
     def _prepare(self, reminder_id: int, excluded: set[str]) -> Delivery | None:
         with self.store.session() as session:
             # Still ours? Another cycle may have taken it over as stale. The same statement
             # renews the lease and, on PostgreSQL, locks the row until the attempt is saved.
-            renewed = session.exec(update(Reminder).where(
-                col(Reminder.id) == reminder_id, col(Reminder.status) == "sending",
-                col(Reminder.claim_token) == self.token).values(claimed_at=self.clock()))
+            renewed = session.exec(
+                update(Reminder)
+                .where(
+                    col(Reminder.id) == reminder_id,
+                    col(Reminder.status) == "sending",
+                    col(Reminder.claim_token) == self.token,
+                )
+                .values(claimed_at=self.clock())
+            )
             if not renewed.rowcount:
                 return None
             # judged now, not at the cycle's start: a reminder may have waited in its lane
-            result = prepare(self.store, session, reminder_id=reminder_id, now=self.clock(),
-                             channels=self.channels, excluded=excluded)
+            result = prepare(
+                self.store,
+                session,
+                reminder_id=reminder_id,
+                now=self.clock(),
+                channels=self.channels,
+                excluded=excluded,
+            )
             if isinstance(result, Delivery):
                 return result
             if result is not None:
@@ -319,8 +378,14 @@ class Dispatcher:
                     self._finish(session, reminder, status, reason)
             return None
 
-    def _attempt_done(self, session: Session, delivery: Delivery, outcome: str,
-                      provider_id: str | None = None, error: str | None = None) -> Reminder:
+    def _attempt_done(
+        self,
+        session: Session,
+        delivery: Delivery,
+        outcome: str,
+        provider_id: str | None = None,
+        error: str | None = None,
+    ) -> Reminder:
         # FOR UPDATE (PostgreSQL): a status callback writing the same row waits for us, and
         # we see its write, instead of the later commit silently winning.
         reminder = session.get(Reminder, delivery.reminder_id, with_for_update=True)
@@ -350,17 +415,37 @@ class Dispatcher:
             reminder = self._attempt_done(session, delivery, "failed", error=reason[:200])
             now = self.clock()
             if error.account:  # the provider refuses us, not this patient: keep the contact
-                audit.record(session, action="send.refused", actor="dispatcher",
-                             subject=reminder.pseudonym, reminder=reminder.id,
-                             channel=delivery.channel, code=error.code, scope="account", at=now)
-                if likely_channel(self.store, session, reminder_id=reminder.id or 0,
-                                  channels=self.channels, excluded={delivery.channel}):
+                audit.record(
+                    session,
+                    action="send.refused",
+                    actor="dispatcher",
+                    subject=reminder.pseudonym,
+                    reminder=reminder.id,
+                    channel=delivery.channel,
+                    code=error.code,
+                    scope="account",
+                    at=now,
+                )
+                if likely_channel(
+                    self.store,
+                    session,
+                    reminder_id=reminder.id or 0,
+                    channels=self.channels,
+                    excluded={delivery.channel},
+                ):
                     return True  # another consented channel can take it now
             elif error.permanent:
                 delivery.mark_unusable(self.store, session, error, now=now)
-                audit.record(session, action="send.refused", actor="dispatcher",
-                             subject=reminder.pseudonym, reminder=reminder.id,
-                             channel=delivery.channel, code=error.code, at=now)
+                audit.record(
+                    session,
+                    action="send.refused",
+                    actor="dispatcher",
+                    subject=reminder.pseudonym,
+                    reminder=reminder.id,
+                    channel=delivery.channel,
+                    code=error.code,
+                    at=now,
+                )
                 return True
             retry_at = now + backoff(reminder.attempts, error.retry_after)
             self._retry_at(session, reminder, retry_at, reason[:200])
@@ -383,25 +468,39 @@ class Dispatcher:
         with self.store.session() as session:
             if unknown:
                 reminder = self._attempt_done(session, delivery, "unknown", error=error)
-                self._finish(session, reminder, "unconfirmed", "outcome unknown: check with "
-                             "the provider before sending again")
+                self._finish(
+                    session,
+                    reminder,
+                    "unconfirmed",
+                    "outcome unknown: check with the provider before sending again",
+                )
             else:  # not there yet: it may still appear (a slow create), so it is looked up
                 # again before the retry sends anything (see _settle)
                 reminder = self._attempt_done(session, delivery, "not-found", error=error)
-                self._retry_at(session, reminder, self.clock() + backoff(reminder.attempts, None),
-                               "not received by the provider")
+                self._retry_at(
+                    session,
+                    reminder,
+                    self.clock() + backoff(reminder.attempts, None),
+                    "not received by the provider",
+                )
 
     def _unsettled(self, reminder_id: int, channel: str) -> Delivery | None:
         """This cycle's reminder's last attempt on `channel` that its provider did not have
         when looked up just after an ambiguous failure, if any."""
         with self.store.session() as session:
             reminder = session.get(Reminder, reminder_id)
-            if (reminder is None or reminder.status != "sending"
-                    or reminder.claim_token != self.token):
+            if (
+                reminder is None
+                or reminder.status != "sending"
+                or reminder.claim_token != self.token
+            ):
                 return None
-            attempt = session.exec(select(DeliveryAttempt).where(
-                DeliveryAttempt.reminder_id == reminder_id,
-                DeliveryAttempt.outcome == "not-found")).first()  # on any channel
+            attempt = session.exec(
+                select(DeliveryAttempt).where(
+                    DeliveryAttempt.reminder_id == reminder_id,
+                    DeliveryAttempt.outcome == "not-found",
+                )
+            ).first()  # on any channel
             return Delivery.from_attempt(self.store, session, attempt) if attempt else None
 
     async def _settle(self, earlier: Delivery) -> bool:
@@ -430,58 +529,91 @@ class Dispatcher:
             assert reminder is not None
             if reminder.status != "sending" or reminder.claim_token != self.token:
                 return  # taken over during the look-up: the other cycle decides now
-            self._retry_at(session, reminder, self.clock() + backoff(reminder.attempts, None),
-                           "an earlier send could not be looked up")
+            self._retry_at(
+                session,
+                reminder,
+                self.clock() + backoff(reminder.attempts, None),
+                "an earlier send could not be looked up",
+            )
 
     def _absent(self, earlier: Delivery) -> None:
         with self.store.session() as session:  # looked up twice, not there: never received
             self._attempt_done(session, earlier, "absent")
 
-    def _retry_at(self, session: Session, reminder: Reminder, when: datetime,
-                  reason: str) -> None:
-        grace = timedelta(hours=catalog.get(self.store, session, reminder.program)
-                          .catch_up_grace_hours)
+    def _retry_at(self, session: Session, reminder: Reminder, when: datetime, reason: str) -> None:
+        grace = timedelta(
+            hours=catalog.get(self.store, session, reminder.program).catch_up_grace_hours
+        )
         if when > reminder.due_at + grace:
             self._finish(session, reminder, "failed", reason)
             return
         reminder.status, reminder.next_attempt_at, reminder.error = "planned", when, reason
         reminder.updated_at = now = self.clock()
         session.add(reminder)
-        audit.record(session, action="send.retry", actor="dispatcher", subject=reminder.pseudonym,
-                     reminder=reminder.id, retry_at=when.isoformat(), at=now)
+        audit.record(
+            session,
+            action="send.retry",
+            actor="dispatcher",
+            subject=reminder.pseudonym,
+            reminder=reminder.id,
+            retry_at=when.isoformat(),
+            at=now,
+        )
 
-    def _finish(self, session: Session, reminder: Reminder, status: str,
-                reason: str | None) -> None:
+    def _finish(
+        self, session: Session, reminder: Reminder, status: str, reason: str | None
+    ) -> None:
         reminder.status, reminder.updated_at = status, self.clock()
         if reason is not None:
             reminder.error = reason
         session.add(reminder)
-        audit.record(session, action=f"reminder.{status}", actor="dispatcher",
-                     subject=reminder.pseudonym, reminder=reminder.id, channel=reminder.channel,
-                     provider_id=reminder.provider_id, at=reminder.updated_at)
+        audit.record(
+            session,
+            action=f"reminder.{status}",
+            actor="dispatcher",
+            subject=reminder.pseudonym,
+            reminder=reminder.id,
+            channel=reminder.channel,
+            provider_id=reminder.provider_id,
+            at=reminder.updated_at,
+        )
         self.outcomes[status] += 1
 
     async def reconcile_stale(self) -> None:
         """Reminders left in `sending` past the lease (a crash mid-send) are looked up."""
         lease = timedelta(seconds=self.store.settings.carebot_send_lease_seconds)
         with self.store.session() as session:
-            stale = session.exec(select(Reminder).where(
-                Reminder.status == "sending",
-                col(Reminder.claimed_at) < self.now - lease)).all()
+            stale = session.exec(
+                select(Reminder).where(
+                    Reminder.status == "sending", col(Reminder.claimed_at) < self.now - lease
+                )
+            ).all()
             pending = [(r.id, self._last_attempt(session, r.id)) for r in stale if r.id]
         for reminder_id, delivery in pending:
             if delivery is None:  # claimed but never sent: safe to plan again, unless its
                 with self.store.session() as session:  # cycle renewed the claim meanwhile
-                    session.exec(update(Reminder).where(
-                        col(Reminder.id) == reminder_id, col(Reminder.status) == "sending",
-                        col(Reminder.claimed_at) < self.now - lease).values(
-                        status="planned", claim_token=None, updated_at=self.now))
+                    session.exec(
+                        update(Reminder)
+                        .where(
+                            col(Reminder.id) == reminder_id,
+                            col(Reminder.status) == "sending",
+                            col(Reminder.claimed_at) < self.now - lease,
+                        )
+                        .values(status="planned", claim_token=None, updated_at=self.now)
+                    )
                 continue
             with self.store.session() as session:  # take the claim over first, so that
-                taken = session.exec(update(Reminder).where(  # the cycle it was stale in,
-                    col(Reminder.id) == reminder_id, col(Reminder.status) == "sending",
-                    col(Reminder.claimed_at) < self.now - lease).values(  # should it come
-                    claim_token=self.token, claimed_at=self.clock()))  # back, sends nothing
+                taken = session.exec(
+                    update(Reminder)
+                    .where(  # the cycle it was stale in,
+                        col(Reminder.id) == reminder_id,
+                        col(Reminder.status) == "sending",
+                        col(Reminder.claimed_at) < self.now - lease,
+                    )
+                    .values(  # should it come
+                        claim_token=self.token, claimed_at=self.clock()
+                    )
+                )  # back, sends nothing
                 if not taken.rowcount:
                     continue
             if delivery.channel not in self.channels:
@@ -492,9 +624,14 @@ class Dispatcher:
             await self._resolve_ambiguous(delivery, ChannelError("interrupted mid-send"))
 
     def _last_attempt(self, session: Session, reminder_id: int) -> Delivery | None:
-        attempt = session.exec(select(DeliveryAttempt).where(
-            DeliveryAttempt.reminder_id == reminder_id, DeliveryAttempt.outcome == "pending",
-        ).order_by(col(DeliveryAttempt.id).desc())).first()
+        attempt = session.exec(
+            select(DeliveryAttempt)
+            .where(
+                DeliveryAttempt.reminder_id == reminder_id,
+                DeliveryAttempt.outcome == "pending",
+            )
+            .order_by(col(DeliveryAttempt.id).desc())
+        ).first()
         if attempt is None:
             return None
         return Delivery.from_attempt(self.store, session, attempt)

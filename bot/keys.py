@@ -34,7 +34,7 @@ def rotate(settings: Settings, *, actor: str) -> int:
     pending = key_file.with_name(key_file.name + ".new")
     store = open_store(settings)
     old = store.keys
-    new = (crypto.read_key_file(pending) if pending.exists() else crypto.new_key())
+    new = crypto.read_key_file(pending) if pending.exists() else crypto.new_key()
     if not pending.exists():
         crypto.write_secret_file(pending, crypto.encode_key(new) + "\n")
     new_id = crypto.key_id(new)

@@ -55,8 +55,9 @@ def ledger_path(settings: Settings) -> Path | None:
 
 
 def _key(keys: crypto.Keys) -> bytes:
-    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
-                info=b"carebot erasure ledger v1").derive(keys.pseudonym_secret)
+    return HKDF(
+        algorithm=hashes.SHA256(), length=32, salt=None, info=b"carebot erasure ledger v1"
+    ).derive(keys.pseudonym_secret)
 
 
 def _mac(key: bytes, prev: str, at: str, pseudonym: str) -> str:
@@ -69,10 +70,15 @@ def _parse(path: Path, text: str, key: bytes) -> tuple[list[Entry], str]:
         if not line or line.startswith("#"):
             continue
         parts = line.split("\t")
-        if (len(parts) != 3 or not PSEUDONYM.fullmatch(parts[1])
-                or not hmac.compare_digest(parts[2], _mac(key, prev, parts[0], parts[1]))):
-            raise LedgerError(f"erasure ledger {path} fails its check at line {number}: "
-                              "it was edited; restore it from its own backup")
+        if (
+            len(parts) != 3
+            or not PSEUDONYM.fullmatch(parts[1])
+            or not hmac.compare_digest(parts[2], _mac(key, prev, parts[0], parts[1]))
+        ):
+            raise LedgerError(
+                f"erasure ledger {path} fails its check at line {number}: "
+                "it was edited; restore it from its own backup"
+            )
         try:
             at = datetime.fromisoformat(parts[0])
         except ValueError as exc:
@@ -112,7 +118,9 @@ def append(settings: Settings, keys: crypto.Keys, pseudonym: str, at: datetime) 
         text = handle.read()
         _, prev = _parse(path, text, key)
         stamp = at.astimezone(UTC).isoformat()
-        handle.write(("" if text else HEADER)
-                     + f"{stamp}\t{pseudonym}\t{_mac(key, prev, stamp, pseudonym)}\n")
+        handle.write(
+            ("" if text else HEADER)
+            + f"{stamp}\t{pseudonym}\t{_mac(key, prev, stamp, pseudonym)}\n"
+        )
         handle.flush()
         os.fsync(handle.fileno())

@@ -32,8 +32,15 @@ def seal(store: Store, session: Session, program: str, address: str) -> str:
     """The address as stored: a ciphertext (an empty address, the console's, stays empty)."""
     if not address or address.startswith(SEALED):
         return address
-    blob = store.encrypt(session, owner(program), address, table="program", column="on_call",
-                         row=program, create=True)
+    blob = store.encrypt(
+        session,
+        owner(program),
+        address,
+        table="program",
+        column="on_call",
+        row=program,
+        create=True,
+    )
     return SEALED + base64.b64encode(blob).decode("ascii")
 
 
@@ -41,15 +48,16 @@ def unseal(store: Store, session: Session, program: str, stored: str) -> str:
     """The address in clear, for sending a notice to it."""
     if not stored.startswith(SEALED):
         return stored
-    blob = base64.b64decode(stored[len(SEALED):])
-    return store.decrypt(session, owner(program), blob, table="program", column="on_call",
-                         row=program)
+    blob = base64.b64decode(stored[len(SEALED) :])
+    return store.decrypt(
+        session, owner(program), blob, table="program", column="on_call", row=program
+    )
 
 
 def masked(address: str) -> str:
     """An address shown without giving it away: its last three characters only."""
     keep = 3 if len(address) > 6 else 0
-    return "*" * (len(address) - keep) + address[len(address) - keep:]
+    return "*" * (len(address) - keep) + address[len(address) - keep :]
 
 
 def seal_definition(store: Store, session: Session, name: str, definition: str) -> str:
@@ -64,8 +72,9 @@ def unseal_definition(store: Store, session: Session, name: str, definition: str
 
 def _in_clear(definition: str) -> bool:
     data = json.loads(definition)
-    return bool(data.get("on_call") and data["on_call"][1]
-                and not data["on_call"][1].startswith(SEALED))
+    return bool(
+        data.get("on_call") and data["on_call"][1] and not data["on_call"][1].startswith(SEALED)
+    )
 
 
 def _with_address(definition: str, change: Any) -> str:

@@ -53,8 +53,13 @@ def occurrence_key(program: str, pseudonym: str, local_slot: str) -> str:
 
 def _patients(session: Session) -> Iterator[Any]:
     query = (
-        select(Patient.pseudonym, Patient.program, Patient.timezone,  # type: ignore[call-overload]
-               Patient.plan_from, Patient.ends_at)
+        select(
+            Patient.pseudonym,
+            Patient.program,
+            Patient.timezone,  # type: ignore[call-overload]
+            Patient.plan_from,
+            Patient.ends_at,
+        )
         .join(ProgramRow, ProgramRow.name == Patient.program)
         .where(Patient.status == "active", ProgramRow.paused == False)  # noqa: E712
         .execution_options(yield_per=BATCH)
@@ -84,20 +89,35 @@ def plan(engine: Engine, session: Session, *, now: datetime, horizon_days: int) 
         grace = timedelta(hours=program.catch_up_grace_hours)
         key = (program_name, timezone)
         if key not in slot_cache:
-            slot_cache[key] = [(s, s.strftime("%Y-%m-%dT%H:%M"))
-                               for s in local_slots(program, timezone, now - grace, horizon)]
+            slot_cache[key] = [
+                (s, s.strftime("%Y-%m-%dT%H:%M"))
+                for s in local_slots(program, timezone, now - grace, horizon)
+            ]
         for slot, label in slot_cache[key]:
             if slot < plan_from or (ends_at is not None and slot >= ends_at):
                 continue
-            batch.append({
-                "occurrence_key": occurrence_key(program_name, pseudonym, label),
-                "pseudonym": pseudonym, "program": program_name, "local_slot": label,
-                "due_at": slot, "status": "planned", "attempts": 0, "updated_at": now,
-            })
+            batch.append(
+                {
+                    "occurrence_key": occurrence_key(program_name, pseudonym, label),
+                    "pseudonym": pseudonym,
+                    "program": program_name,
+                    "local_slot": label,
+                    "due_at": slot,
+                    "status": "planned",
+                    "attempts": 0,
+                    "updated_at": now,
+                }
+            )
         if len(batch) >= BATCH:
             created += _insert(engine, session, batch)
             batch = []
     created += _insert(engine, session, batch)
-    audit.record(session, action="plan", actor="scheduler", at=now, created=created,
-                 horizon_days=horizon_days)
+    audit.record(
+        session,
+        action="plan",
+        actor="scheduler",
+        at=now,
+        created=created,
+        horizon_days=horizon_days,
+    )
     return created

@@ -189,8 +189,11 @@ def _check_source(program: Program, name: str, lang: str, source: str) -> None:
     unknown = meta.find_undeclared_variables(parsed) - set(render.VARIABLES)
     if unknown:
         raise ProgramError(f"{where} uses unknown variable(s): {', '.join(sorted(unknown))}")
-    sms_channels = [c for c in program.channels if program.channel_templates.get(c, "reminder")
-                    == name and c == "sms"]
+    sms_channels = [
+        c
+        for c in program.channels
+        if program.channel_templates.get(c, "reminder") == name and c == "sms"
+    ]
     if sms_channels:
         longest = render.render_source(source, render.longest_sample(program, lang))
         cost = segments(longest)
@@ -242,19 +245,24 @@ def _build(raw: dict[str, Any], templates_dir: Path) -> Program:
     emergency = {lang: str(raw["emergency"][lang]) for lang in languages}
     channels = raw["channels"]
     program = Program(
-        name=name, description=str(raw.get("description", "")), languages=languages,
+        name=name,
+        description=str(raw.get("description", "")),
+        languages=languages,
         cron=_cadence_cron(cadence),
         start_offset_days=int(cadence.get("start_offset_days", 0)),
         duration_weeks=int(cadence["duration_weeks"]) if cadence.get("duration_weeks") else None,
         catch_up_grace_hours=float(cadence.get("catch_up_grace_hours", 6)),
         quiet_start=_clock(quiet["start"], "quiet_hours.start").isoformat("minutes")
-        if quiet else None,
+        if quiet
+        else None,
         quiet_end=_clock(quiet["end"], "quiet_hours.end").isoformat("minutes") if quiet else None,
         channels=list(channels["order"]),
         channel_templates=dict(channels.get("templates", {})),
-        templates=_read_templates(raw["templates"], languages,
-                                   _program_folder(templates_dir, name)),
-        emergency=emergency, thresholds=thresholds,
+        templates=_read_templates(
+            raw["templates"], languages, _program_folder(templates_dir, name)
+        ),
+        emergency=emergency,
+        thresholds=thresholds,
         max_sms_segments=int(raw.get("max_sms_segments", 2)),
         on_call=_on_call(raw.get("on_call")),
     )
@@ -270,8 +278,9 @@ def load_program_file(path: Path, *, templates_dir: Path) -> tuple[Program, str]
             raise ProgramError(f"{path.name} is not a program file")
         source = resolved.read_text(encoding="utf-8")
     except (OSError, RuntimeError) as exc:
-        raise ProgramError(f"cannot read {path.name}: "
-                           f"{getattr(exc, 'strerror', None) or 'not found'}") from exc
+        raise ProgramError(
+            f"cannot read {path.name}: {getattr(exc, 'strerror', None) or 'not found'}"
+        ) from exc
     except UnicodeDecodeError as exc:
         raise ProgramError(f"{path.name} is not UTF-8 text") from exc
     program = parse_program(source, templates_dir=templates_dir, origin=path.name)

@@ -24,8 +24,13 @@ SLACK = 0.002  # how late a start may be and still count as on its slot (seconds
 class Pacer:
     """At most `limit` starts in any `window` seconds for each key, evenly spaced."""
 
-    def __init__(self, limit: int, window: float = 1.0, margin: float = 0.02,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        limit: int,
+        window: float = 1.0,
+        margin: float = 0.02,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         if limit < 1:
             raise ValueError("a rate limit must allow at least one send per window")
         self.limit = limit
@@ -57,8 +62,11 @@ class Pacer:
     def _forget_idle(self) -> None:
         """Drop keys with nobody waiting whose last start is over an interval old."""
         now = self._clock()
-        for key in [k for k, gate in self._gates.items() if not gate.locked()
-                    and now - self._last.get(k, now) > self.interval]:
+        for key in [
+            k
+            for k, gate in self._gates.items()
+            if not gate.locked() and now - self._last.get(k, now) > self.interval
+        ]:
             del self._gates[key]
             self._last.pop(key, None)
 
@@ -66,8 +74,9 @@ class Pacer:
 class Limits:
     """A channel's limits per `window` seconds: one overall, and optionally one per recipient."""
 
-    def __init__(self, overall: int | None, per_recipient: int | None = None, *,
-                 window: float = 1.0) -> None:
+    def __init__(
+        self, overall: int | None, per_recipient: int | None = None, *, window: float = 1.0
+    ) -> None:
         self.overall = Pacer(overall, window) if overall else None
         self.per_recipient = Pacer(per_recipient, window) if per_recipient else None
 

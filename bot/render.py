@@ -49,13 +49,25 @@ def longest_sample(program: Program, lang: str) -> dict[str, object]:
 
 
 def render_message(
-    program: Program, *, channel: str, language: str, name: str, week: int,
-    emergency_number: str, hospital: str,
+    program: Program,
+    *,
+    channel: str,
+    language: str,
+    name: str,
+    week: int,
+    emergency_number: str,
+    hospital: str,
 ) -> str:
     """The text of one reminder for one patient on one channel."""
     template = program.template_for(channel)
     source = template.text.get(language) or template.text[program.languages[0]]
-    return render_source(source, {
-        "name": name, "week": week, "emergency_number": emergency_number,
-        "hospital": hospital, "program": program.name,
-    })
+    return render_source(
+        source,
+        {
+            "name": name,
+            "week": week,
+            "emergency_number": emergency_number,
+            "hospital": hospital,
+            "program": program.name,
+        },
+    )

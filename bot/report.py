@@ -39,23 +39,30 @@ def weekly(session: Session, *, weeks: int, now: datetime) -> list[Week]:
     first = _monday(now) - timedelta(weeks=weeks - 1)
     since = datetime.combine(first, datetime.min.time(), tzinfo=UTC)
     table: dict[date, Week] = defaultdict(lambda: Week(week=""))
-    for due, status in session.exec(select(Reminder.due_at, Reminder.status)
-                                    .where(col(Reminder.due_at) >= since,
-                                           col(Reminder.due_at) <= now)):
+    for due, status in session.exec(
+        select(Reminder.due_at, Reminder.status).where(
+            col(Reminder.due_at) >= since, col(Reminder.due_at) <= now
+        )
+    ):
         row = table[_monday(due)]
         row.reminders += 1
         row.sent += status in SENT
         row.delivered += status in ("delivered", "read")
         row.failed += status in FAILED
-    for received, flags in session.exec(select(Reply.received_at, Reply.flags)
-                                        .where(col(Reply.received_at) >= since)):
+    for received, flags in session.exec(
+        select(Reply.received_at, Reply.flags).where(col(Reply.received_at) >= since)
+    ):
         row = table[_monday(received)]
         marks = flags.split(",")
         row.replies += 1
         row.out_of_range += "attention" in marks
         row.urgent += "urgent" in marks
-    for recorded in session.exec(select(Consent.recorded_at).where(
-            Consent.granted == False, col(Consent.recorded_at) >= since)):  # noqa: E712
+    for recorded in session.exec(
+        select(Consent.recorded_at).where(
+            Consent.granted == False,  # noqa: E712  (SQL, not Python)
+            col(Consent.recorded_at) >= since,
+        )
+    ):
         table[_monday(recorded)].opt_outs += 1
     result = []
     for i in range(weeks):

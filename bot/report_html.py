@@ -9,8 +9,13 @@ from pathlib import Path
 
 from bot.report import Week
 
-SERIES = [("sent", "#2b6cb0"), ("failed", "#c53030"), ("replies", "#2f855a"),
-          ("urgent", "#b7791f"), ("opt_outs", "#6b46c1")]
+SERIES = [
+    ("sent", "#2b6cb0"),
+    ("failed", "#c53030"),
+    ("replies", "#2f855a"),
+    ("urgent", "#b7791f"),
+    ("opt_outs", "#6b46c1"),
+]
 
 
 def _chart(weeks: list[Week], field: str, colour: str) -> str:
@@ -21,22 +26,30 @@ def _chart(weeks: list[Week], field: str, colour: str) -> str:
     for i, (week, value) in enumerate(zip(weeks, values, strict=True)):
         h = round(100 * value / top)
         x = 10 + 40 * i
-        bars.append(f'<rect x="{x}" y="{110 - h}" width="{bar}" height="{h}" fill="{colour}">'
-                    f"<title>{escape(week.week)}: {value}</title></rect>"
-                    f'<text x="{x + bar / 2}" y="{105 - h}" font-size="10" '
-                    f'text-anchor="middle">{value}</text>'
-                    f'<text x="{x + bar / 2}" y="125" font-size="8" text-anchor="middle">'
-                    f"{escape(week.week[5:])}</text>")
-    return (f'<figure><figcaption>{escape(field.replace("_", " "))} per week</figcaption>'
-            f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-            f'role="img" aria-label="{escape(field)} per week">{"".join(bars)}</svg></figure>')
+        bars.append(
+            f'<rect x="{x}" y="{110 - h}" width="{bar}" height="{h}" fill="{colour}">'
+            f"<title>{escape(week.week)}: {value}</title></rect>"
+            f'<text x="{x + bar / 2}" y="{105 - h}" font-size="10" '
+            f'text-anchor="middle">{value}</text>'
+            f'<text x="{x + bar / 2}" y="125" font-size="8" text-anchor="middle">'
+            f"{escape(week.week[5:])}</text>"
+        )
+    return (
+        f"<figure><figcaption>{escape(field.replace('_', ' '))} per week</figcaption>"
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'role="img" aria-label="{escape(field)} per week">{"".join(bars)}</svg></figure>'
+    )
 
 
 def render_html(weeks: list[Week], *, title: str = "carebot report") -> str:
     """The whole page."""
     head = "".join(f"<th>{escape(k.replace('_', ' '))}</th>" for k in Week.__dataclass_fields__)
-    rows = "".join("<tr>" + "".join(f"<td>{escape(str(getattr(w, k)))}</td>"
-                                    for k in Week.__dataclass_fields__) + "</tr>" for w in weeks)
+    rows = "".join(
+        "<tr>"
+        + "".join(f"<td>{escape(str(getattr(w, k)))}</td>" for k in Week.__dataclass_fields__)
+        + "</tr>"
+        for w in weeks
+    )
     charts = "".join(_chart(weeks, field, colour) for field, colour in SERIES)
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>{escape(title)}</title>

@@ -39,12 +39,14 @@ class TickResult:
     outcomes: Counter[str]
 
 
-def tick(store: Store, *, now: datetime,
-         echo: Callable[[str, str], None] | None = None) -> TickResult:
+def tick(
+    store: Store, *, now: datetime, echo: Callable[[str, str], None] | None = None
+) -> TickResult:
     """Plan ahead, then send what is due, as if the clock read `now`."""
     with store.session() as session:
-        planned = plan(store.engine, session, now=now,
-                       horizon_days=store.settings.carebot_plan_horizon_days)
+        planned = plan(
+            store.engine, session, now=now, horizon_days=store.settings.carebot_plan_horizon_days
+        )
     channels = configured(store, echo=echo)
     dispatcher = Dispatcher(store=store, channels=channels, now=now)
     with _no_long_collections():
@@ -65,12 +67,24 @@ async def _cycle(store: Store, dispatcher: Dispatcher) -> None:
     if isinstance(x, XChannel):
         try:
             for message in await x.fetch():
-                result = receive(store, channel="x", text=message.text,
-                                 address=message.address, received_at=message.received_at,
-                                 provider_message_id=message.provider_message_id)
+                result = receive(
+                    store,
+                    channel="x",
+                    text=message.text,
+                    address=message.address,
+                    received_at=message.received_at,
+                    provider_message_id=message.provider_message_id,
+                )
                 if not result.duplicate:  # the newest DMs come back at every poll
-                    await respond(store, "x", x.send_text, message.address, result.answer,
-                                  result.notice, subject=result.pseudonym)
+                    await respond(
+                        store,
+                        "x",
+                        x.send_text,
+                        message.address,
+                        result.answer,
+                        result.notice,
+                        subject=result.pseudonym,
+                    )
         except Exception as exc:  # noqa: BLE001
             log.warning("x polling failed: %s", _reason(exc))
     await dispatcher.run_async()
@@ -101,8 +115,9 @@ def _reason(exc: Exception) -> str:
     return str(exc) if isinstance(exc, ChannelError) else type(exc).__name__
 
 
-def run_forever(store: Store, *, interval_seconds: int = 60,
-                echo: Callable[[str, str], None] | None = None) -> None:
+def run_forever(
+    store: Store, *, interval_seconds: int = 60, echo: Callable[[str, str], None] | None = None
+) -> None:
     """Tick every `interval_seconds` until stopped (Ctrl-C or SIGTERM)."""
     from apscheduler.schedulers.blocking import BlockingScheduler
 
@@ -116,9 +131,16 @@ def run_forever(store: Store, *, interval_seconds: int = 60,
             except Exception:  # keep the loop alive; the next cycle retries
                 log.exception("tick failed")
 
-    scheduler.add_job(cycle, "interval", seconds=interval_seconds, id="tick",
-                      next_run_time=datetime.now(UTC), coalesce=True, max_instances=1,
-                      misfire_grace_time=None)
+    scheduler.add_job(
+        cycle,
+        "interval",
+        seconds=interval_seconds,
+        id="tick",
+        next_run_time=datetime.now(UTC),
+        coalesce=True,
+        max_instances=1,
+        misfire_grace_time=None,
+    )
     # systemd stops a service with SIGTERM: finish the cycle in progress, then leave.
     signal.signal(signal.SIGTERM, lambda *_: scheduler.shutdown(wait=False))
     try:

@@ -41,8 +41,7 @@ def database_url(tmp_path: Path) -> Iterator[str]:
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     try:
-        yield make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(
-            hide_password=False)
+        yield make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
     finally:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
@@ -81,32 +80,49 @@ class Cli:
     env: dict[str, str]
 
     def __call__(self, *args: str, input: str | None = None) -> Result:
-        proc = subprocess.run([CAREBOT, *args], cwd=self.cwd, env=self.env, input=input,
-                              capture_output=True, text=True, timeout=120)
+        proc = subprocess.run(
+            [CAREBOT, *args],
+            cwd=self.cwd,
+            env=self.env,
+            input=input,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         return Result(proc.returncode, proc.stdout, proc.stderr)
 
 
 @pytest.fixture
 def cli(tmp_path: Path, database_url: str) -> Cli:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("CAREBOT_", "TWILIO_",
-                                                                      "TELEGRAM_", "X_"))}
-    env.update({
-        "CAREBOT_DATABASE_URL": database_url,
-        "CAREBOT_MASTER_KEY": crypto.encode_key(crypto.new_key()),
-        "CAREBOT_PSEUDONYM_SECRET": crypto.encode_key(crypto.new_key()),
-        "CAREBOT_ACTOR": "nurse-test",
-        "COLUMNS": "200",
-    })
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("CAREBOT_", "TWILIO_", "TELEGRAM_", "X_"))
+    }
+    env.update(
+        {
+            "CAREBOT_DATABASE_URL": database_url,
+            "CAREBOT_MASTER_KEY": crypto.encode_key(crypto.new_key()),
+            "CAREBOT_PSEUDONYM_SECRET": crypto.encode_key(crypto.new_key()),
+            "CAREBOT_ACTOR": "nurse-test",
+            "COLUMNS": "200",
+        }
+    )
     return Cli(cwd=tmp_path, env=env)
 
 
 @pytest.fixture
 def wired(cli: Cli, fake_twilio: FakeTwilio, fake_telegram: FakeTelegram) -> Cli:
     """The `carebot` command with Twilio and Telegram pointed at the fake providers."""
-    cli.env.update({
-        "TWILIO_ACCOUNT_SID": fake_twilio.account_sid, "TWILIO_AUTH_TOKEN": fake_twilio.auth_token,
-        "TWILIO_FROM": "+3278000000", "CAREBOT_TWILIO_API_URL": fake_twilio.url,
-        "TELEGRAM_BOT_TOKEN": fake_telegram.token, "TELEGRAM_BOT_USERNAME": "carebot_test_bot",
-        "CAREBOT_TELEGRAM_API_URL": f"{fake_telegram.url}/bot",
-    })
+    cli.env.update(
+        {
+            "TWILIO_ACCOUNT_SID": fake_twilio.account_sid,
+            "TWILIO_AUTH_TOKEN": fake_twilio.auth_token,
+            "TWILIO_FROM": "+3278000000",
+            "CAREBOT_TWILIO_API_URL": fake_twilio.url,
+            "TELEGRAM_BOT_TOKEN": fake_telegram.token,
+            "TELEGRAM_BOT_USERNAME": "carebot_test_bot",
+            "CAREBOT_TELEGRAM_API_URL": f"{fake_telegram.url}/bot",
+        }
+    )
     return cli

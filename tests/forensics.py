@@ -28,15 +28,15 @@ def _aes_key(master: bytes) -> bytes:
 def decrypt_page(key: bytes, page: bytes, *, first: bool) -> bytes:
     """The plaintext of one encrypted page (page 1 keeps its salt in front, in clear)."""
     start = SALT if first else 0
-    iv = page[PAGE - RESERVE: PAGE - RESERVE + 16]
+    iv = page[PAGE - RESERVE : PAGE - RESERVE + 16]
     decryptor = Cipher(algorithms.AES(key), modes.CBC(iv)).decryptor()
-    return page[:start] + decryptor.update(page[start: PAGE - RESERVE]) + decryptor.finalize()
+    return page[:start] + decryptor.update(page[start : PAGE - RESERVE]) + decryptor.finalize()
 
 
 def main_pages(path: Path) -> list[bytes]:
     """Every page of the main file, decrypted."""
     raw = path.read_bytes() if path.exists() else b""
-    return [raw[i: i + PAGE] for i in range(0, len(raw) - PAGE + 1, PAGE)]
+    return [raw[i : i + PAGE] for i in range(0, len(raw) - PAGE + 1, PAGE)]
 
 
 def wal_frames(path: Path) -> list[tuple[int, bytes]]:
@@ -45,8 +45,8 @@ def wal_frames(path: Path) -> list[tuple[int, bytes]]:
     frames = []
     offset = WAL_HEADER
     while offset + FRAME_HEADER + PAGE <= len(raw):
-        number = int.from_bytes(raw[offset: offset + 4], "big")
-        frames.append((number, raw[offset + FRAME_HEADER: offset + FRAME_HEADER + PAGE]))
+        number = int.from_bytes(raw[offset : offset + 4], "big")
+        frames.append((number, raw[offset + FRAME_HEADER : offset + FRAME_HEADER + PAGE]))
         offset += FRAME_HEADER + PAGE
     return frames
 
@@ -54,8 +54,7 @@ def wal_frames(path: Path) -> list[tuple[int, bytes]]:
 def plaintext(db_file: Path, master: bytes) -> bytes:
     """The decrypted bytes of every page of the store file and of every frame of its WAL."""
     key = _aes_key(master)
-    pages = [decrypt_page(key, page, first=i == 0)
-             for i, page in enumerate(main_pages(db_file))]
+    pages = [decrypt_page(key, page, first=i == 0) for i, page in enumerate(main_pages(db_file))]
     wal = Path(f"{db_file}-wal")
     pages += [decrypt_page(key, page, first=number == 1) for number, page in wal_frames(wal)]
     return b"".join(pages)

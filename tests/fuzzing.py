@@ -29,34 +29,91 @@ from bot.store.models import DeliveryAttempt, Patient, Reminder
 TOKEN = "0123456789abcdef0123456789abcdef"
 TG_SECRET = "tg-secret-0123456789"
 PUBLIC = "https://carebot.example.org"
-SMS_PATH, STATUS_PATH, TG_PATH = "/webhooks/twilio/sms", "/webhooks/twilio/status", \
-    "/webhooks/telegram"
+SMS_PATH, STATUS_PATH, TG_PATH = (
+    "/webhooks/twilio/sms",
+    "/webhooks/twilio/status",
+    "/webhooks/telegram",
+)
 PHONE, CHAT = "+32470123456", 4242
 
-TEXTS = ["", "STOP", "START", "bloeddruk 150 op 95", "mijn arm is slap", "glycémie 1,1",
-         "[/bold] [link=http://x]y[/link]", "<Message>x</Message>&amp;", "\x00\x1b[2J\x07",
-         "\u202e\u2066bidi", "😀" * 50, "١٢٣ ²", "x" * 5000, "/start ", "/start abcdefgh",
-         "%00%ff", "\r\n\t", "A" * 1700]
-NUMBERS: list[Any] = [0, -1, 1, 2**31, 2**63, 10**25, -(10**30), 1.5, 1e308, True, None,
-                      "1", "١٢", "", [], {}]
+TEXTS = [
+    "",
+    "STOP",
+    "START",
+    "bloeddruk 150 op 95",
+    "mijn arm is slap",
+    "glycémie 1,1",
+    "[/bold] [link=http://x]y[/link]",
+    "<Message>x</Message>&amp;",
+    "\x00\x1b[2J\x07",
+    "\u202e\u2066bidi",
+    "😀" * 50,
+    "١٢٣ ²",
+    "x" * 5000,
+    "/start ",
+    "/start abcdefgh",
+    "%00%ff",
+    "\r\n\t",
+    "A" * 1700,
+]
+NUMBERS: list[Any] = [
+    0,
+    -1,
+    1,
+    2**31,
+    2**63,
+    10**25,
+    -(10**30),
+    1.5,
+    1e308,
+    True,
+    None,
+    "1",
+    "١٢",
+    "",
+    [],
+    {},
+]
 ATTEMPTS = ["1", "0", "-1", "9" * 25, "١٢", "²", "1e5", "", " 1", "1" * 18, "2147483648", "abc"]
 
 
 def secured(settings: Settings) -> Store:
     """A store with Twilio and the Telegram webhook configured, an SMS patient, a Telegram
     patient, and an SMS reminder with its attempt awaiting a status callback."""
-    store = open_store(settings.model_copy(update={
-        "twilio_auth_token": SecretStr(TOKEN), "carebot_public_url": PUBLIC,
-        "carebot_telegram_webhook_secret": SecretStr(TG_SECRET)}))
-    patients.enrol(store, reference="AZ-3", program="post-stroke-weekly", language="nl",
-                   timezone="Europe/Brussels", name="Jan", contacts={"sms": PHONE},
-                   consent=["sms"], actor="test")
+    store = open_store(
+        settings.model_copy(
+            update={
+                "twilio_auth_token": SecretStr(TOKEN),
+                "carebot_public_url": PUBLIC,
+                "carebot_telegram_webhook_secret": SecretStr(TG_SECRET),
+            }
+        )
+    )
+    patients.enrol(
+        store,
+        reference="AZ-3",
+        program="post-stroke-weekly",
+        language="nl",
+        timezone="Europe/Brussels",
+        name="Jan",
+        contacts={"sms": PHONE},
+        consent=["sms"],
+        actor="test",
+    )
     now = datetime.now(UTC)
     with store.session() as session:
         who = session.execute(select(Patient.pseudonym)).scalar_one()
-        reminder = Reminder(occurrence_key="k", pseudonym=who, program="post-stroke-weekly",
-                            local_slot="2026-11-30T10:00", due_at=now, status="sent",
-                            channel="sms", provider_id="SM" + "c" * 32, updated_at=now)
+        reminder = Reminder(
+            occurrence_key="k",
+            pseudonym=who,
+            program="post-stroke-weekly",
+            local_slot="2026-11-30T10:00",
+            due_at=now,
+            status="sent",
+            channel="sms",
+            provider_id="SM" + "c" * 32,
+            updated_at=now,
+        )
         session.add(reminder)
         session.flush()
         assert reminder.id is not None
@@ -91,22 +148,42 @@ def form_case(path: str, form: dict[str, str], variant: str) -> Case:
         token = "f" * 32
     signature = sign(url, form, token)
     if variant == "changed-param":  # a genuine signature replayed over an edited body
-        body = urlencode(dict(form, Body="STOP", MessageStatus="failed",
-                              ErrorCode="21610")).encode()
+        body = urlencode(
+            dict(form, Body="STOP", MessageStatus="failed", ErrorCode="21610")
+        ).encode()
     elif variant == "changed-query":
         path = path.split("?")[0] + "?attempt=2"
-    headers["X-Twilio-Signature"] = {"missing": "", "empty": "", "garbage": "Zm9yZ2Vk",
-                                     "truncated": signature[:-4]}.get(variant, signature)
+    headers["X-Twilio-Signature"] = {
+        "missing": "",
+        "empty": "",
+        "garbage": "Zm9yZ2Vk",
+        "truncated": signature[:-4],
+    }.get(variant, signature)
     if variant == "missing":
         del headers["X-Twilio-Signature"]
     return Case("POST", path, headers, body, variant == "genuine", f"twilio:{variant}")
 
 
-TWILIO_FORGERIES = ["missing", "empty", "garbage", "truncated", "other-url", "other-host",
-                    "other-token", "changed-param", "changed-query"]
-TELEGRAM_FORGERIES = {"missing": None, "empty": "", "wrong": "tg-secret-9876543210",
-                      "upper": TG_SECRET.upper(), "prefix": TG_SECRET[:-1],
-                      "longer": TG_SECRET + "0", "last-char": TG_SECRET[:-1] + "x"}
+TWILIO_FORGERIES = [
+    "missing",
+    "empty",
+    "garbage",
+    "truncated",
+    "other-url",
+    "other-host",
+    "other-token",
+    "changed-param",
+    "changed-query",
+]
+TELEGRAM_FORGERIES = {
+    "missing": None,
+    "empty": "",
+    "wrong": "tg-secret-9876543210",
+    "upper": TG_SECRET.upper(),
+    "prefix": TG_SECRET[:-1],
+    "longer": TG_SECRET + "0",
+    "last-char": TG_SECRET[:-1] + "x",
+}
 
 
 def telegram_case(body: bytes, variant: str) -> Case:
@@ -141,8 +218,12 @@ def _update(rng: random.Random) -> bytes:
     if roll < 0.13:
         return b'{"update_id": ' + b"9" * rng.choice([30, 5000, 20000]) + b"}"
     chat_type = rng.choice(["private", "private", "group", "supergroup", "channel"])
-    message: dict[str, Any] = {"message_id": 1, "date": 1764000000, "text": rng.choice(TEXTS),
-                               "chat": {"id": rng.choice([CHAT, -100123, 42]), "type": chat_type}}
+    message: dict[str, Any] = {
+        "message_id": 1,
+        "date": 1764000000,
+        "text": rng.choice(TEXTS),
+        "chat": {"id": rng.choice([CHAT, -100123, 42]), "type": chat_type},
+    }
     update: dict[str, Any] = {"update_id": rng.randint(1, 10**9), "message": message}
     for _ in range(rng.randint(0, 2)):
         target = rng.choice([update, message, message["chat"]])
@@ -152,20 +233,29 @@ def _update(rng: random.Random) -> bytes:
 
 
 def _sms_form(rng: random.Random) -> dict[str, str]:
-    form = {"MessageSid": f"SM{rng.getrandbits(128):032x}", "From": PHONE,
-            "To": "+3278000000", "Body": _no_surrogates(rng.choice(TEXTS))}
+    form = {
+        "MessageSid": f"SM{rng.getrandbits(128):032x}",
+        "From": PHONE,
+        "To": "+3278000000",
+        "Body": _no_surrogates(rng.choice(TEXTS)),
+    }
     for _ in range(rng.randint(0, 2)):
         form[rng.choice(["MessageSid", "From", "Body", "NumMedia", "Extra"])] = _no_surrogates(
-            str(_value(rng)))
+            str(_value(rng))
+        )
     return form
 
 
 def _status_form(rng: random.Random) -> tuple[str, dict[str, str]]:
-    form = {"MessageSid": rng.choice(["SM" + "c" * 32, "tg-5", "SM" + "0" * 32, "",
-                                      "SM" + "c" * 31 + "\x00"]),
-            "MessageStatus": rng.choice(["delivered", "read", "failed", "undelivered", "sent",
-                                         "", "x" * 100]),
-            "ErrorCode": rng.choice(["", "21610", "30003", "9" * 30, "١٢", "\x00"])}
+    form = {
+        "MessageSid": rng.choice(
+            ["SM" + "c" * 32, "tg-5", "SM" + "0" * 32, "", "SM" + "c" * 31 + "\x00"]
+        ),
+        "MessageStatus": rng.choice(
+            ["delivered", "read", "failed", "undelivered", "sent", "", "x" * 100]
+        ),
+        "ErrorCode": rng.choice(["", "21610", "30003", "9" * 30, "١٢", "\x00"]),
+    }
     query = f"?attempt={rng.choice(ATTEMPTS)}" if rng.random() < 0.6 else ""
     return STATUS_PATH + query, form
 
@@ -185,25 +275,35 @@ def cases(seed: int, count: int) -> Iterator[Case]:
         elif roll < 0.85:
             yield telegram_case(_update(rng), telegram)
         elif roll < 0.9:  # an oversized body, genuine credentials or not
-            case = telegram_case(b"{" + b" " * 70_000 + b"}", telegram) if rng.random() < 0.5 \
+            case = (
+                telegram_case(b"{" + b" " * 70_000 + b"}", telegram)
+                if rng.random() < 0.5
                 else form_case(SMS_PATH, dict(_sms_form(rng), Body="x" * 70_000), twilio)
+            )
             yield case
         elif roll < 0.95:  # a body that is not a form at all, signed over nothing
             body = bytes(rng.getrandbits(8) for _ in range(rng.randint(1, 300)))
             signature = sign(PUBLIC + SMS_PATH, {})
-            yield Case("POST", SMS_PATH, {"X-Twilio-Signature": signature}, body, False,
-                       "twilio:raw-bytes")
+            yield Case(
+                "POST", SMS_PATH, {"X-Twilio-Signature": signature}, body, False, "twilio:raw-bytes"
+            )
         else:
-            yield rng.choice([Case("GET", "/healthz", {}, b"", True, "healthz"),
-                              Case("GET", SMS_PATH, {}, b"", False, "wrong-method"),
-                              Case("POST", "/webhooks/x", {}, b"{}", False, "unknown-path")])
+            yield rng.choice(
+                [
+                    Case("GET", "/healthz", {}, b"", True, "healthz"),
+                    Case("GET", SMS_PATH, {}, b"", False, "wrong-method"),
+                    Case("POST", "/webhooks/x", {}, b"{}", False, "unknown-path"),
+                ]
+            )
 
 
 def row_counts(store: Store) -> dict[str, int]:
     """Rows in every table of the store."""
     with store.engine.connect() as conn:
-        return {table.name: int(conn.execute(select(func.count()).select_from(table)).scalar_one())
-                for table in SQLModel.metadata.sorted_tables}
+        return {
+            table.name: int(conn.execute(select(func.count()).select_from(table)).scalar_one())
+            for table in SQLModel.metadata.sorted_tables
+        }
 
 
 @dataclass

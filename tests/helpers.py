@@ -38,9 +38,16 @@ en = "Call 112."
 """
 
 
-def write_program(folder: Path, *, name: str = "test-weekly", cadence: str = 'days = ["mon"]\n'
-                  'time = "10:00"', grace: float = 6, quiet: str = "",
-                  sensitivity: str = "personal", template: str | None = None) -> Path:
+def write_program(
+    folder: Path,
+    *,
+    name: str = "test-weekly",
+    cadence: str = 'days = ["mon"]\ntime = "10:00"',
+    grace: float = 6,
+    quiet: str = "",
+    sensitivity: str = "personal",
+    template: str | None = None,
+) -> Path:
     """A program file and its templates under folder/schedules and folder/templates."""
     (folder / "schedules").mkdir(exist_ok=True)
     templates = folder / "templates" / name
@@ -52,8 +59,11 @@ def write_program(folder: Path, *, name: str = "test-weekly", cadence: str = 'da
         else:
             (templates / f"reminder.{lang}.j2").write_text(template)
     path = folder / "schedules" / f"{name}.toml"
-    path.write_text(PROGRAM.format(name=name, cadence=cadence, grace=grace, quiet=quiet,
-                                   sensitivity=sensitivity))
+    path.write_text(
+        PROGRAM.format(
+            name=name, cadence=cadence, grace=grace, quiet=quiet, sensitivity=sensitivity
+        )
+    )
     return path
 
 
@@ -68,11 +78,27 @@ def settings_for(folder: Path, base: Settings) -> Settings:
     )
 
 
-def enrol_console(store: Store, *, ref: str = "AZ-1", program: str = "test-weekly",
-                  tz: str = "Europe/Brussels", now: datetime, lang: str = "nl") -> str:
-    return patients.enrol(store, reference=ref, program=program, language=lang, timezone=tz,
-                          name="Jan", contacts={}, consent=["console"], actor="test",
-                          now=now).pseudonym
+def enrol_console(
+    store: Store,
+    *,
+    ref: str = "AZ-1",
+    program: str = "test-weekly",
+    tz: str = "Europe/Brussels",
+    now: datetime,
+    lang: str = "nl",
+) -> str:
+    return patients.enrol(
+        store,
+        reference=ref,
+        program=program,
+        language=lang,
+        timezone=tz,
+        name="Jan",
+        contacts={},
+        consent=["console"],
+        actor="test",
+        now=now,
+    ).pseudonym
 
 
 def sent_count(store: Store) -> int:
@@ -82,8 +108,10 @@ def sent_count(store: Store) -> int:
 
 def statuses(store: Store) -> list[tuple[str, str]]:
     with store.session() as session:
-        return [(r.local_slot, r.status) for r in
-                session.exec(select(Reminder).order_by(Reminder.due_at))]  # type: ignore[arg-type]
+        return [
+            (r.local_slot, r.status)
+            for r in session.exec(select(Reminder).order_by(Reminder.due_at))
+        ]  # type: ignore[arg-type]
 
 
 def first_due() -> datetime:
@@ -107,11 +135,17 @@ def cli_tick(cli: Cli, at: datetime) -> str:
 
 def store_for(cli: Cli) -> Store:
     """The store the `carebot` command of this test uses, opened in the test's process."""
-    folders = {setting: Path(cli.env[setting.upper()]) for setting in
-               ("carebot_schedules_dir", "carebot_templates_dir") if setting.upper() in cli.env}
-    return open_store(Settings(
-        _env_file=None,  # type: ignore[call-arg]
-        carebot_database_url=cli.env["CAREBOT_DATABASE_URL"],
-        carebot_master_key=SecretStr(cli.env["CAREBOT_MASTER_KEY"]),
-        carebot_pseudonym_secret=SecretStr(cli.env["CAREBOT_PSEUDONYM_SECRET"]),
-        **folders))
+    folders = {
+        setting: Path(cli.env[setting.upper()])
+        for setting in ("carebot_schedules_dir", "carebot_templates_dir")
+        if setting.upper() in cli.env
+    }
+    return open_store(
+        Settings(
+            _env_file=None,  # type: ignore[call-arg]
+            carebot_database_url=cli.env["CAREBOT_DATABASE_URL"],
+            carebot_master_key=SecretStr(cli.env["CAREBOT_MASTER_KEY"]),
+            carebot_pseudonym_secret=SecretStr(cli.env["CAREBOT_PSEUDONYM_SECRET"]),
+            **folders,
+        )
+    )

@@ -17,8 +17,9 @@ from tests.conftest import Result
 Run = Callable[..., Result]
 
 
-def in_process(settings: Settings, tmp_path: Path,
-               monkeypatch: pytest.MonkeyPatch) -> Iterator[Run]:
+def in_process(
+    settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Run]:
     """For a `run` fixture: `run("replies", "show", "1")` gives the command's exit code,
     stdout and stderr."""
     assert settings.carebot_master_key and settings.carebot_pseudonym_secret

@@ -49,7 +49,8 @@ class InProcess:
 
 
 @pytest.fixture(name="carebot")
-def carebot_fixture(cli: Cli, monkeypatch: pytest.MonkeyPatch,
-                    capsys: pytest.CaptureFixture[str]) -> InProcess:
+def carebot_fixture(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> InProcess:
     """Import `carebot_fixture` into a test module to use the `carebot` fixture."""
     return InProcess(cli, monkeypatch, capsys)

@@ -67,7 +67,8 @@ def test_a_cut_tail_is_caught_with_a_head_kept_elsewhere(store: Store) -> None:
 
 
 def test_events_after_a_commit_or_a_rollback_in_the_same_session_keep_the_chain(
-        store: Store) -> None:
+    store: Store,
+) -> None:
     # Within one transaction the newest event is remembered instead of read back; a new
     # transaction must read it again, whether the last one committed or rolled back.
     with store.session() as session:
@@ -86,6 +87,7 @@ def test_events_after_a_commit_or_a_rollback_in_the_same_session_keep_the_chain(
 
 
 # --- a keyed chain: what an attacker with write access to the store cannot do -------------
+
 
 def _rechain_unkeyed(store: Store) -> None:
     """What an attacker without the key does after tampering: recompute every hash with
@@ -112,8 +114,9 @@ def test_a_deletion_with_seqs_and_hashes_recomputed_is_caught(store: Store) -> N
     with store.session() as session:
         session.execute(text("DELETE FROM audit_event WHERE seq = 2"))
         for seq in (3, 4, 5):
-            session.execute(text("UPDATE audit_event SET seq = :n WHERE seq = :o"),
-                            {"n": seq - 1, "o": seq})
+            session.execute(
+                text("UPDATE audit_event SET seq = :n WHERE seq = :o"), {"n": seq - 1, "o": seq}
+            )
     _rechain_unkeyed(store)
     with store.session() as session:
         verdict = audit.verify(session)
@@ -145,6 +148,7 @@ def test_a_swap_keeping_the_keyed_hashes_is_caught_where_it_starts(store: Store)
 
 # --- heads kept elsewhere: found, cut, or unknown ------------------------------------------
 
+
 def test_a_head_kept_before_later_events_is_found_with_the_events_since(store: Store) -> None:
     _log(store, 3)
     with store.session() as session:
@@ -166,8 +170,10 @@ def test_a_cut_tail_is_told_apart_from_an_unknown_head(store: Store) -> None:
         cut = audit.verify(session, head=token)
         seq, digest, tag = token.split(":")
         forged_tag = f"{seq}:{digest}:{'0' * 32 if tag != '0' * 32 else '1' * 32}"
-        verdicts = {value: audit.verify(session, head=value) for value in (
-            "deadbeef", forged_tag, f"9:{digest}:{tag}", "ab" * 32, "")}
+        verdicts = {
+            value: audit.verify(session, head=value)
+            for value in ("deadbeef", forged_tag, f"9:{digest}:{tag}", "ab" * 32, "")
+        }
     assert cut.head == "cut" and not cut.ok and "ends at event 3" in (cut.reason or "")
     for value, verdict in verdicts.items():
         assert verdict.head == "unknown" and not verdict.ok, value
@@ -185,7 +191,8 @@ def test_a_cut_tail_written_over_by_later_events_is_still_a_cut(store: Store) ->
 
 
 def test_the_chain_and_a_kept_head_stay_verifiable_after_a_key_rotation(
-        tmp_path: Path, settings: Settings) -> None:
+    tmp_path: Path, settings: Settings
+) -> None:
     key_file = tmp_path / "carebot.key"
     crypto.write_secret_file(key_file, crypto.encode_key(crypto.new_key()))
     file_settings = replace_settings(settings, key_file)
@@ -203,7 +210,8 @@ def test_the_chain_and_a_kept_head_stay_verifiable_after_a_key_rotation(
 
 
 def test_a_store_that_was_never_audited_gets_its_audit_key_sealed_in_by_a_rotation(
-        tmp_path: Path, settings: Settings) -> None:
+    tmp_path: Path, settings: Settings
+) -> None:
     key_file = tmp_path / "carebot.key"
     crypto.write_secret_file(key_file, crypto.encode_key(crypto.new_key()))
     file_settings = replace_settings(settings, key_file)
@@ -232,6 +240,7 @@ def test_an_audit_key_made_in_a_rolled_back_transaction_is_not_kept(settings: Se
 
 # --- a store whose chain was written unkeyed, before this version ---------------------------
 
+
 def _unkeyed_store(store: Store, n: int) -> str:
     """Turn the store into one an older carebot wrote: unkeyed events, no audit key."""
     _log(store, n)
@@ -242,7 +251,8 @@ def _unkeyed_store(store: Store, n: int) -> str:
 
 
 def test_an_unkeyed_chain_is_verified_and_sealed_under_the_key_when_the_store_opens(
-        settings: Settings) -> None:
+    settings: Settings,
+) -> None:
     old = open_store(settings)
     old_head = _unkeyed_store(old, 4)
     old.engine.dispose()
@@ -260,7 +270,8 @@ def test_an_unkeyed_chain_is_verified_and_sealed_under_the_key_when_the_store_op
 
 
 def test_an_unkeyed_chain_tampered_before_the_upgrade_stays_broken_where_it_was(
-        settings: Settings) -> None:
+    settings: Settings,
+) -> None:
     old = open_store(settings)
     _unkeyed_store(old, 5)
     with old.session() as session:
@@ -274,6 +285,7 @@ def test_an_unkeyed_chain_tampered_before_the_upgrade_stays_broken_where_it_was(
 
 
 # --- keeping heads elsewhere -----------------------------------------------------------------
+
 
 def test_a_head_line_is_appended_to_a_file_only_its_owner_can_read(tmp_path: Path) -> None:
     path = tmp_path / "heads.log"
@@ -290,8 +302,7 @@ def test_a_head_line_goes_to_the_syslog_socket_and_a_missing_socket_is_one_line(
     server.bind(address)
     server.settimeout(5)
     try:
-        audit_heads.send_to_syslog("2026-12-01T10:00:00+00:00 seq=3 head=3:ab:cd",
-                                   address=address)
+        audit_heads.send_to_syslog("2026-12-01T10:00:00+00:00 seq=3 head=3:ab:cd", address=address)
         received = server.recv(4096).decode()
     finally:
         server.close()
@@ -319,10 +330,13 @@ def test_carebot_audit_head_to_a_file_then_verify_tells_a_cut_from_a_typo(cli: C
     engine.dispose()
     cut = cli("audit", "verify", "--head", token)
     typo = cli("audit", "verify", "--head", "deadbeef")
-    assert cut.code == 1 and cut.err.startswith("error: events were cut from the end: the head "
-                                                "kept is event 1, the chain now ends at event 0")
+    assert cut.code == 1 and cut.err.startswith(
+        "error: events were cut from the end: the head "
+        "kept is event 1, the chain now ends at event 0"
+    )
     assert typo.code == 1 and typo.err.startswith("error: unknown head: ")
     assert len(cut.err.strip().splitlines()) == len(typo.err.strip().splitlines()) == 1
     nowhere = cli("audit", "head", "--to", str(cli.cwd / "no" / "such" / "heads.log"))
     assert nowhere.code == 1 and nowhere.err.strip() == (
-        "error: cannot write to heads.log: No such file or directory")
+        "error: cannot write to heads.log: No such file or directory"
+    )

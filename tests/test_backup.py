@@ -32,8 +32,9 @@ def _assert_erased(settings: Settings, who: str, secrets: list[bytes]) -> None:
             assert patient is not None
             assert (patient.status, patient.name_enc, patient.language) == ("erased", None, "")
             assert session.exec(select(Contact).where(Contact.pseudonym == who)).all() == []
-            assert all(r.text_enc == b"" for r in session.exec(
-                select(Reply).where(Reply.pseudonym == who)))
+            assert all(
+                r.text_enc == b"" for r in session.exec(select(Reply).where(Reply.pseudonym == who))
+            )
             with pytest.raises(ErasedError):
                 store.data_key(session, who)
     finally:
@@ -44,7 +45,8 @@ def _assert_erased(settings: Settings, who: str, secrets: list[bytes]) -> None:
 @sqlite_only
 @pytest.mark.parametrize("lost", ["nothing", "the ledger", "the store"])
 def test_a_backup_taken_before_an_erasure_restores_the_patient_erased(
-        store: Store, settings: Settings, tmp_path: Path, lost: str) -> None:
+    store: Store, settings: Settings, tmp_path: Path, lost: str
+) -> None:
     who, secrets = _enrol_with_history(store)
     copy = backup.backup(store, tmp_path / "before.db", force=False, actor="test")
     assert stat.S_IMODE(copy.stat().st_mode) == 0o600
@@ -68,7 +70,8 @@ def test_a_backup_taken_before_an_erasure_restores_the_patient_erased(
 
 @sqlite_only
 def test_restore_is_refused_while_another_process_has_the_store_open(
-        store: Store, settings: Settings, tmp_path: Path) -> None:
+    store: Store, settings: Settings, tmp_path: Path
+) -> None:
     who, _ = _enrol_with_history(store)
     copy = backup.backup(store, tmp_path / "b.db", force=False, actor="test")
     lifecycle.pause(store, who, actor="test")
@@ -79,20 +82,23 @@ def test_restore_is_refused_while_another_process_has_the_store_open(
 
 
 @sqlite_only
-def test_a_backup_under_another_master_key_is_refused(store: Store, settings: Settings,
-                                                       tmp_path: Path) -> None:
+def test_a_backup_under_another_master_key_is_refused(
+    store: Store, settings: Settings, tmp_path: Path
+) -> None:
     _enrol_with_history(store)
     copy = backup.backup(store, tmp_path / "b.db", force=False, actor="test")
     store.engine.dispose()
-    other = settings.model_copy(update={"carebot_master_key": SecretStr(crypto.encode_key(
-        crypto.new_key()))})
+    other = settings.model_copy(
+        update={"carebot_master_key": SecretStr(crypto.encode_key(crypto.new_key()))}
+    )
     with pytest.raises(backup.BackupError, match="cannot be opened with this master key"):
         backup.restore(other, copy, actor="test")
 
 
 @sqlite_only
-def test_an_edited_ledger_refuses_the_restore(store: Store, settings: Settings,
-                                              tmp_path: Path) -> None:
+def test_an_edited_ledger_refuses_the_restore(
+    store: Store, settings: Settings, tmp_path: Path
+) -> None:
     first, _ = _enrol_with_history(store)
     copy = backup.backup(store, tmp_path / "b.db", force=False, actor="test")
     lifecycle.erase(store, first, actor="test")
@@ -112,10 +118,14 @@ def test_the_ledger_chains_its_lines(settings: Settings, tmp_path: Path) -> None
     keys = crypto.Keys(master=crypto.new_key(), pseudonym_secret=crypto.new_key())
     where = settings.model_copy(update={"carebot_erasure_ledger": tmp_path / "l"})
     from datetime import UTC, datetime
+
     for who in ("P-AAAA-AAAA", "P-BBBB-BBBB", "P-CCCC-CCCC"):
         ledger.append(where, keys, who, datetime.now(UTC))
     assert [e.pseudonym for e in ledger.read(where, keys)] == [
-        "P-AAAA-AAAA", "P-BBBB-BBBB", "P-CCCC-CCCC"]
+        "P-AAAA-AAAA",
+        "P-BBBB-BBBB",
+        "P-CCCC-CCCC",
+    ]
     header, *lines = (tmp_path / "l").read_text().splitlines()
     (tmp_path / "l").write_text("\n".join([header, lines[1], lines[0], lines[2]]) + "\n")
     with pytest.raises(ledger.LedgerError):
@@ -128,7 +138,8 @@ def test_the_ledger_chains_its_lines(settings: Settings, tmp_path: Path) -> None
 
 @sqlite_only
 def test_erasures_only_erases_again_after_a_copy_restored_outside_carebot(
-        store: Store, settings: Settings, tmp_path: Path) -> None:
+    store: Store, settings: Settings, tmp_path: Path
+) -> None:
     who, secrets = _enrol_with_history(store)
     copy = backup.backup(store, tmp_path / "b.db", force=False, actor="test")
     lifecycle.erase(store, who, actor="test")
@@ -149,9 +160,24 @@ def test_backup_and_restore_on_the_command_line(carebot: InProcess, tmp_path: Pa
     for command in ("backup", "restore"):
         helped = carebot(command, "--help")
         assert helped.code == 0 and "Usage" in helped.out
-    enrol = carebot("patient", "enrol", "--ref", "AZ-9", "--program", "post-stroke-weekly",
-                    "--lang", "en", "--tz", "Europe/London", "--name", "Ann", "--consent",
-                    "console", "--format", "json")
+    enrol = carebot(
+        "patient",
+        "enrol",
+        "--ref",
+        "AZ-9",
+        "--program",
+        "post-stroke-weekly",
+        "--lang",
+        "en",
+        "--tz",
+        "Europe/London",
+        "--name",
+        "Ann",
+        "--consent",
+        "console",
+        "--format",
+        "json",
+    )
     assert enrol.code == 0, enrol.err
     who = json.loads(enrol.out)["pseudonym"]
     target = tmp_path / "copy.db"
@@ -175,16 +201,16 @@ def test_backup_and_restore_on_the_command_line(carebot: InProcess, tmp_path: Pa
     assert restored.code == 0, restored.err
     assert "1 patient(s) erased since the backup were erased again" in restored.out
     listed = json.loads(carebot("patient", "list", "--format", "json").out)
-    assert [(p["pseudonym"], p["status"], p["channels"]) for p in listed] == [
-        (who, "erased", [])]
+    assert [(p["pseudonym"], p["status"], p["channels"]) for p in listed] == [(who, "erased", [])]
     assert carebot("audit", "verify").code == 0
     log = carebot("audit", "log", "--format", "json")
     assert "store.restore" in log.out and "store.backup" in log.out
 
 
 @sqlite_only
-def test_a_file_that_is_not_a_carebot_store_is_refused(store: Store, settings: Settings,
-                                                      tmp_path: Path) -> None:
+def test_a_file_that_is_not_a_carebot_store_is_refused(
+    store: Store, settings: Settings, tmp_path: Path
+) -> None:
     other = tmp_path / "other.db"
     conn = sqlcipher3.connect(str(other))
     conn.execute(f'PRAGMA key = "{crypto.sqlcipher_key(store.keys.master)}"')

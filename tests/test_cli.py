@@ -10,9 +10,24 @@ import pytest
 
 from tests.conftest import Cli
 
-ENROL = ["patient", "enrol", "--ref", "AZ-000123", "--program", "post-stroke-weekly",
-         "--lang", "nl", "--tz", "Europe/Brussels", "--name", "Jan",
-         "--sms", "+32470123456", "--consent", "sms,telegram"]
+ENROL = [
+    "patient",
+    "enrol",
+    "--ref",
+    "AZ-000123",
+    "--program",
+    "post-stroke-weekly",
+    "--lang",
+    "nl",
+    "--tz",
+    "Europe/Brussels",
+    "--name",
+    "Jan",
+    "--sms",
+    "+32470123456",
+    "--consent",
+    "sms,telegram",
+]
 
 
 def _audit_count(cli: Cli) -> int:
@@ -31,19 +46,28 @@ def test_enrol_prints_the_pseudonym_and_a_telegram_link_and_is_idempotent(cli: C
     assert again["pseudonym"] == data["pseudonym"]
     listed = json.loads(cli("patient", "list", "--format", "json").out)
     assert [p["pseudonym"] for p in listed] == [data["pseudonym"]]
-    assert listed[0] == {"pseudonym": data["pseudonym"], "program": "post-stroke-weekly",
-                         "language": "nl", "timezone": "Europe/Brussels", "status": "active",
-                         "channels": ["sms", "telegram"]}
+    assert listed[0] == {
+        "pseudonym": data["pseudonym"],
+        "program": "post-stroke-weekly",
+        "language": "nl",
+        "timezone": "Europe/Brussels",
+        "status": "active",
+        "channels": ["sms", "telegram"],
+    }
 
 
-@pytest.mark.parametrize("change,reason", [
-    (("--tz", "Europe/Bruges"), "not a known time zone"),
-    (("--sms", "+32 12"), "phone number"),
-    (("--program", "no-such-program"), "unknown program"),
-    (("--lang", "de"), "language"),
-])
+@pytest.mark.parametrize(
+    "change,reason",
+    [
+        (("--tz", "Europe/Bruges"), "not a known time zone"),
+        (("--sms", "+32 12"), "phone number"),
+        (("--program", "no-such-program"), "unknown program"),
+        (("--lang", "de"), "language"),
+    ],
+)
 def test_bad_enrolment_input_is_refused_in_one_line_and_writes_nothing(
-        cli: Cli, change: tuple[str, str], reason: str) -> None:
+    cli: Cli, change: tuple[str, str], reason: str
+) -> None:
     assert cli("patient", "list").code == 0  # the store exists before the attempt
     events = _audit_count(cli)
     args = list(ENROL)
@@ -118,10 +142,26 @@ def test_a_template_too_long_for_sms_is_refused(cli: Cli) -> None:
 
 
 def test_a_tick_sends_on_the_console_and_the_deliveries_show_it(cli: Cli) -> None:
-    pseudonym = json.loads(cli("patient", "enrol", "--ref", "AZ-9", "--program",
-                               "post-stroke-weekly", "--lang", "en", "--tz", "Europe/London",
-                               "--name", "Ann", "--consent", "console", "--format",
-                               "json").out)["pseudonym"]
+    pseudonym = json.loads(
+        cli(
+            "patient",
+            "enrol",
+            "--ref",
+            "AZ-9",
+            "--program",
+            "post-stroke-weekly",
+            "--lang",
+            "en",
+            "--tz",
+            "Europe/London",
+            "--name",
+            "Ann",
+            "--consent",
+            "console",
+            "--format",
+            "json",
+        ).out
+    )["pseudonym"]
     # enrolled now: the first reminder is the first Monday 10:00 (London) a week or more later
     london = ZoneInfo("Europe/London")
     earliest = datetime.now(london) + timedelta(days=7)
@@ -133,17 +173,44 @@ def test_a_tick_sends_on_the_console_and_the_deliveries_show_it(cli: Cli) -> Non
     assert f"[console → {pseudonym}] Hello Ann" in result.out
     deliveries = json.loads(cli("audit", "deliveries", "--format", "json").out)
     assert [(d["pseudonym"], d["status"], d["channel"]) for d in deliveries] == [
-        (pseudonym, "sent", "console"), (pseudonym, "planned", None)]  # and next week's
+        (pseudonym, "sent", "console"),
+        (pseudonym, "planned", None),
+    ]  # and next week's
     assert datetime.fromisoformat(deliveries[0]["due_at"]) == due
-    assert {"reminder_id", "pseudonym", "program", "channel", "due_at", "status", "attempts",
-            "provider_id", "error"} <= set(deliveries[0])
+    assert {
+        "reminder_id",
+        "pseudonym",
+        "program",
+        "channel",
+        "due_at",
+        "status",
+        "attempts",
+        "provider_id",
+        "error",
+    } <= set(deliveries[0])
 
 
 def test_reply_stop_withdraws_consent_and_the_queue_lists_it(cli: Cli) -> None:
-    pseudonym = json.loads(cli("patient", "enrol", "--ref", "AZ-7", "--program",
-                               "post-stroke-weekly", "--lang", "nl", "--tz", "Europe/Brussels",
-                               "--name", "Mia", "--consent", "console", "--format",
-                               "json").out)["pseudonym"]
+    pseudonym = json.loads(
+        cli(
+            "patient",
+            "enrol",
+            "--ref",
+            "AZ-7",
+            "--program",
+            "post-stroke-weekly",
+            "--lang",
+            "nl",
+            "--tz",
+            "Europe/Brussels",
+            "--name",
+            "Mia",
+            "--consent",
+            "console",
+            "--format",
+            "json",
+        ).out
+    )["pseudonym"]
     assert cli("reply", pseudonym, "stop", "--channel", "console").code == 0
     listed = json.loads(cli("patient", "list", "--format", "json").out)
     assert listed[0]["channels"] == []
@@ -167,10 +234,26 @@ def test_erase_asks_for_confirmation_and_audit_verify_stays_intact(cli: Cli) -> 
 
 
 def test_report_counts_sends_replies_and_opt_outs_per_week(cli: Cli) -> None:
-    pseudonym = json.loads(cli("patient", "enrol", "--ref", "AZ-8", "--program",
-                               "post-stroke-weekly", "--lang", "fr", "--tz", "Europe/Paris",
-                               "--name", "Lou", "--consent", "console", "--format",
-                               "json").out)["pseudonym"]
+    pseudonym = json.loads(
+        cli(
+            "patient",
+            "enrol",
+            "--ref",
+            "AZ-8",
+            "--program",
+            "post-stroke-weekly",
+            "--lang",
+            "fr",
+            "--tz",
+            "Europe/Paris",
+            "--name",
+            "Lou",
+            "--consent",
+            "console",
+            "--format",
+            "json",
+        ).out
+    )["pseudonym"]
     assert cli("reply", pseudonym, "STOP").code == 0
     html = cli.cwd / "report.html"
     result = cli("report", "--weeks", "2", "--format", "json", "--html", str(html))
@@ -180,4 +263,5 @@ def test_report_counts_sends_replies_and_opt_outs_per_week(cli: Cli) -> None:
     page = html.read_text()
     assert page.startswith("<!doctype html>") and "<svg" in page and pseudonym not in page
     assert "<script" not in page and "http://" not in page.replace(
-        'xmlns="http://www.w3.org/2000/svg"', "")
+        'xmlns="http://www.w3.org/2000/svg"', ""
+    )

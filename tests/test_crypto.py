@@ -21,15 +21,22 @@ KEY = crypto.new_key()
 def test_a_field_round_trips() -> None:
     blob = crypto.encrypt_field(KEY, "Jan Peeters", table="patient", column="name", row="P-1")
     assert b"Jan" not in blob
-    assert crypto.decrypt_field(KEY, blob, table="patient", column="name", row="P-1") == \
-        "Jan Peeters"
+    assert (
+        crypto.decrypt_field(KEY, blob, table="patient", column="name", row="P-1") == "Jan Peeters"
+    )
 
 
-@pytest.mark.parametrize("table,column,row", [
-    ("patient", "name", "P-2"), ("patient", "nickname", "P-1"), ("contact", "name", "P-1"),
-])
-def test_a_ciphertext_moved_to_another_row_or_column_fails(table: str, column: str,
-                                                           row: str) -> None:
+@pytest.mark.parametrize(
+    "table,column,row",
+    [
+        ("patient", "name", "P-2"),
+        ("patient", "nickname", "P-1"),
+        ("contact", "name", "P-1"),
+    ],
+)
+def test_a_ciphertext_moved_to_another_row_or_column_fails(
+    table: str, column: str, row: str
+) -> None:
     blob = crypto.encrypt_field(KEY, "Jan", table="patient", column="name", row="P-1")
     with pytest.raises(crypto.DecryptionError):
         crypto.decrypt_field(KEY, blob, table=table, column=column, row=row)
@@ -46,9 +53,17 @@ def test_a_pseudonym_is_stable_for_a_reference_and_changes_with_the_secret() -> 
 
 
 def _enrol(store: Store, ref: str = "AZ-1") -> str:
-    return patients.enrol(store, reference=ref, program="post-stroke-weekly", language="nl",
-                          timezone="Europe/Brussels", name="Jan", contacts={"sms": "+32470123456"},
-                          consent=["sms"], actor="test").pseudonym
+    return patients.enrol(
+        store,
+        reference=ref,
+        program="post-stroke-weekly",
+        language="nl",
+        timezone="Europe/Brussels",
+        name="Jan",
+        contacts={"sms": "+32470123456"},
+        consent=["sms"],
+        actor="test",
+    ).pseudonym
 
 
 def test_after_erase_the_patients_ciphertexts_cannot_be_decrypted(store: Store) -> None:
@@ -67,8 +82,9 @@ def test_after_erase_the_patients_ciphertexts_cannot_be_decrypted(store: Store) 
     assert crypto.decrypt_field(data_key, name_blob, table="patient", column="name", row=who)
 
 
-def test_master_key_rotation_keeps_every_record_readable(tmp_path: Path,
-                                                          settings: Settings) -> None:
+def test_master_key_rotation_keeps_every_record_readable(
+    tmp_path: Path, settings: Settings
+) -> None:
     key_file = tmp_path / "carebot.key"
     crypto.write_secret_file(key_file, crypto.encode_key(crypto.new_key()))
     file_settings = replace_settings(settings, key_file)
@@ -82,8 +98,12 @@ def test_master_key_rotation_keeps_every_record_readable(tmp_path: Path,
     with reopened.session() as session:
         patient = session.get(Patient, who)
         assert patient is not None and patient.name_enc is not None
-        assert reopened.decrypt(session, who, patient.name_enc, table="patient", column="name",
-                                row=who) == "Jan"
+        assert (
+            reopened.decrypt(
+                session, who, patient.name_enc, table="patient", column="name", row=who
+            )
+            == "Jan"
+        )
     reopened.engine.dispose()
     stale = replace(reopened.keys, master=crypto.decode_key(before, what="old"), fallbacks=())
     with pytest.raises(Exception, match="cannot be opened"):

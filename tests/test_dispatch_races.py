@@ -1,5 +1,6 @@
 """Dispatch under races: takeovers, late status callbacks, store errors, consent changes,
 slow channels. Each case was first written as a failing probe of an earlier dispatcher."""
+
 from __future__ import annotations
 
 import asyncio
@@ -51,6 +52,7 @@ def test_F1_a_send_landing_after_a_takeover_is_not_sent_again(weekly: Store) -> 
 
 class SlowCreateSms:
     """Twilio-like: the create answers 5xx (it did create the message), and list() lags."""
+
     name = "sms"
     ceiling = "personal"
     needs_address = True
@@ -71,15 +73,25 @@ def _sms_patient(tmp_path: Path, settings: Settings) -> Store:
     p = tmp_path / "schedules" / "test-weekly.toml"
     p.write_text(p.read_text().replace('order = ["console"]', 'order = ["sms"]'))
     store = open_store(settings_for(tmp_path, settings))
-    patients.enrol(store, reference="S-1", program="test-weekly", language="nl",
-                   timezone="Europe/Brussels", name="Jan", contacts={"sms": "+32470123450"},
-                   consent=["sms"], actor="test", now=datetime(2026, 11, 20, tzinfo=UTC))
+    patients.enrol(
+        store,
+        reference="S-1",
+        program="test-weekly",
+        language="nl",
+        timezone="Europe/Brussels",
+        name="Jan",
+        contacts={"sms": "+32470123450"},
+        consent=["sms"],
+        actor="test",
+        now=datetime(2026, 11, 20, tzinfo=UTC),
+    )
     tick(store, now=DUE - timedelta(days=1))
     return store
 
 
-def test_F2_a_delivered_callback_settles_an_unfound_send(tmp_path: Path,
-                                                                settings: Settings) -> None:
+def test_F2_a_delivered_callback_settles_an_unfound_send(
+    tmp_path: Path, settings: Settings
+) -> None:
     store = _sms_patient(tmp_path, settings)
     sms = SlowCreateSms()
     Dispatcher(store=store, channels={"sms": sms}, now=DUE).run()  # type: ignore[dict-item]
@@ -87,10 +99,19 @@ def test_F2_a_delivered_callback_settles_an_unfound_send(tmp_path: Path,
         [att] = s.exec(select(DeliveryAttempt)).all()
         assert att.outcome == "not-found"
     # Twilio's signed status callback for that very attempt: delivered.
-    assert callbacks.apply(store, provider_id="SM123", status="delivered", error_code=None,
-                           now=DUE + timedelta(seconds=5), attempt=str(att.id))
-    Dispatcher(store=store, channels={"sms": sms},  # type: ignore[dict-item]
-               now=DUE + timedelta(minutes=2)).run()
+    assert callbacks.apply(
+        store,
+        provider_id="SM123",
+        status="delivered",
+        error_code=None,
+        now=DUE + timedelta(seconds=5),
+        attempt=str(att.id),
+    )
+    Dispatcher(
+        store=store,
+        channels={"sms": sms},  # type: ignore[dict-item]
+        now=DUE + timedelta(minutes=2),
+    ).run()
     with store.session() as s:
         assert s.get(Reminder, att.reminder_id).status == "delivered"  # type: ignore[union-attr]
     store.engine.dispose()
@@ -108,7 +129,8 @@ class SlowConsole(ConsoleChannel):
 
 
 def test_F3_a_store_error_on_one_reminder_leaves_the_others_going(
-        weekly: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    weekly: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
     for i in range(12):
         enrol_console(weekly, ref=f"AZ-{i}", now=datetime(2026, 11, 20, tzinfo=UTC))
     tick(weekly, now=DUE - timedelta(days=1))
@@ -120,11 +142,15 @@ def test_F3_a_store_error_on_one_reminder_leaves_the_others_going(
         if IN_FLIGHT:  # e.g. sqlite3.OperationalError: database is locked
             raise RuntimeError("store hiccup on one reminder")
         return real(rid, excluded)
+
     monkeypatch.setattr(d, "_peek", peek)
     d.run()
     with weekly.session() as s:
-        rows = [(r.id, r.status) for r in s.exec(select(Reminder))
-                if r.local_slot.startswith("2026-11-23")]
+        rows = [
+            (r.id, r.status)
+            for r in s.exec(select(Reminder))
+            if r.local_slot.startswith("2026-11-23")
+        ]
         atts = {a.outcome for a in s.exec(select(DeliveryAttempt))}
     assert all(st != "sending" for _, st in rows), "left sending; in-flight send cancelled"
     assert atts == {"sent"}  # the sends in flight finished
@@ -138,6 +164,7 @@ def test_F4_with_no_channel_configured_the_cycle_ends(weekly: Store) -> None:
 
     async def go() -> None:
         await asyncio.wait_for(d._deliver_all({}), timeout=5)
+
     asyncio.run(go())  # no TimeoutError: nothing to wait for
 
 
@@ -146,6 +173,7 @@ TIMES: list[tuple[str, float]] = []
 
 class XLike:
     """An X-like channel with one worker and nothing to look up; subclasses send."""
+
     name = "x"
     ceiling = "public"
     needs_address = True
@@ -170,9 +198,11 @@ class TimedConsole(ConsoleChannel):
         return await super().send(message)
 
 
-def test_F5_a_full_slow_lane_does_not_throttle_the_others(tmp_path: Path, settings: Settings,
-                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_F5_a_full_slow_lane_does_not_throttle_the_others(
+    tmp_path: Path, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import bot.dispatch as dispatch
+
     monkeypatch.setattr(dispatch, "CLAIM_BATCH", 4)  # scaled down from 500
     write_program(tmp_path, sensitivity="public")
     p = tmp_path / "schedules" / "test-weekly.toml"
@@ -180,15 +210,23 @@ def test_F5_a_full_slow_lane_does_not_throttle_the_others(tmp_path: Path, settin
     store = open_store(settings_for(tmp_path, settings))
     enrolled = datetime(2026, 11, 20, tzinfo=UTC)
     for i in range(8):
-        patients.enrol(store, reference=f"X-{i}", program="test-weekly", language="nl",
-                       timezone="Europe/Brussels", name="Jan", contacts={"x": f"10{i}"},
-                       consent=["x"], actor="test", now=enrolled)
+        patients.enrol(
+            store,
+            reference=f"X-{i}",
+            program="test-weekly",
+            language="nl",
+            timezone="Europe/Brussels",
+            name="Jan",
+            contacts={"x": f"10{i}"},
+            consent=["x"],
+            actor="test",
+            now=enrolled,
+        )
     for i in range(8):
         enrol_console(store, ref=f"AZ-{i}", now=enrolled)
     tick(store, now=DUE - timedelta(days=1))
     TIMES.clear()
-    Dispatcher(store=store, channels={"x": PacedX(), "console": TimedConsole(store)},
-               now=DUE).run()  # type: ignore[dict-item]
+    Dispatcher(store=store, channels={"x": PacedX(), "console": TimedConsole(store)}, now=DUE).run()  # type: ignore[dict-item]
     t0 = min(t for _, t in TIMES)
     first_console = min(t for k, t in TIMES if k == "console") - t0
     store.engine.dispose()
@@ -196,7 +234,8 @@ def test_F5_a_full_slow_lane_does_not_throttle_the_others(tmp_path: Path, settin
 
 
 def test_F7_a_consent_given_between_peek_and_prepare_is_sent(
-        weekly: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    weekly: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """_peek ran just before a consent or contact was recorded by another process: the
     delivery that _prepare then saved is sent, not dropped."""
     enrol_console(weekly, now=datetime(2026, 11, 20, tzinfo=UTC))
@@ -205,8 +244,7 @@ def test_F7_a_consent_given_between_peek_and_prepare_is_sent(
     monkeypatch.setattr(d, "_peek", lambda rid, excluded: None)  # the stale answer
     d.run()
     with weekly.session() as s:
-        rows = [r.status for r in s.exec(select(Reminder))
-                if r.local_slot.startswith("2026-11-23")]
+        rows = [r.status for r in s.exec(select(Reminder)) if r.local_slot.startswith("2026-11-23")]
         atts = [a.outcome for a in s.exec(select(DeliveryAttempt))]
     assert (rows, atts, sent_count(weekly)) == (["sent"], ["sent"], 1)
 
@@ -224,15 +262,19 @@ class UnreachableLookupSms(SlowCreateSms):
 
 
 def test_F8_a_failed_look_up_leaves_a_claim_taken_over_meanwhile_alone(
-        tmp_path: Path, settings: Settings) -> None:
+    tmp_path: Path, settings: Settings
+) -> None:
     """A looks an unfound send up again; it takes longer than the lease and B takes the
     reminder over. A's "look-up failed, retry later" must not plan it again under B."""
     store = _sms_patient(tmp_path, settings)
     sms = UnreachableLookupSms()
     channels = {"sms": sms}
     Dispatcher(store=store, channels=channels, now=DUE).run()  # type: ignore[arg-type]
-    a = Dispatcher(store=store, channels=channels,  # type: ignore[arg-type]
-                   now=DUE + timedelta(minutes=2))
+    a = Dispatcher(
+        store=store,
+        channels=channels,  # type: ignore[arg-type]
+        now=DUE + timedelta(minutes=2),
+    )
     [rid] = a.claim()
     earlier = a._unsettled(rid, "sms")
     assert earlier is not None
@@ -257,19 +299,34 @@ class UnenrolledX(XLike):
         raise ChannelError("the X app may not send direct messages", code="403", account=True)
 
 
-def test_an_account_refusal_falls_back_and_keeps_the_contact(tmp_path: Path,
-                                                             settings: Settings) -> None:
+def test_an_account_refusal_falls_back_and_keeps_the_contact(
+    tmp_path: Path, settings: Settings
+) -> None:
     write_program(tmp_path, sensitivity="public")
     p = tmp_path / "schedules" / "test-weekly.toml"
     p.write_text(p.read_text().replace('order = ["console"]', 'order = ["x", "console"]'))
     store = open_store(settings_for(tmp_path, settings))
-    patients.enrol(store, reference="X-1", program="test-weekly", language="nl",
-                   timezone="Europe/Brussels", name="Jan", contacts={"x": "101"},
-                   consent=["x", "console"], actor="test", now=datetime(2026, 11, 20, tzinfo=UTC))
+    patients.enrol(
+        store,
+        reference="X-1",
+        program="test-weekly",
+        language="nl",
+        timezone="Europe/Brussels",
+        name="Jan",
+        contacts={"x": "101"},
+        consent=["x", "console"],
+        actor="test",
+        now=datetime(2026, 11, 20, tzinfo=UTC),
+    )
     tick(store, now=DUE - timedelta(days=1))
-    outcomes = Dispatcher(store=store, channels={"x": UnenrolledX(),  # type: ignore[dict-item]
-                                                  "console": ConsoleChannel(store)},
-                          now=DUE).run()
+    outcomes = Dispatcher(
+        store=store,
+        channels={
+            "x": UnenrolledX(),  # type: ignore[dict-item]
+            "console": ConsoleChannel(store),
+        },
+        now=DUE,
+    ).run()
     with store.session() as s:
         [contact] = s.exec(select(Contact)).all()
         consent = patients.consents(s, contact.pseudonym)

@@ -9,15 +9,17 @@ from bot.config import REPO_ROOT, Settings
 
 
 def test_every_setting_is_in_env_example() -> None:
-    documented = set(re.findall(r"^#? ?([A-Z][A-Z0-9_]+)=", (REPO_ROOT / ".env.example")
-                                .read_text(), re.MULTILINE))
+    documented = set(
+        re.findall(
+            r"^#? ?([A-Z][A-Z0-9_]+)=", (REPO_ROOT / ".env.example").read_text(), re.MULTILINE
+        )
+    )
     missing = {name.upper() for name in Settings.model_fields} - documented
     assert not missing, f"settings missing from .env.example: {sorted(missing)}"
 
 
 def _commands() -> list[str]:
-    names = [c.name or (c.callback.__name__ if c.callback else "") for c in
-             app.registered_commands]
+    names = [c.name or (c.callback.__name__ if c.callback else "") for c in app.registered_commands]
     for group in app.registered_groups:
         sub = group.typer_instance
         assert sub is not None

@@ -24,10 +24,12 @@ from tests.conftest import POSTGRES_ADMIN_URL
 from tests.inprocess import InProcess, carebot_fixture  # noqa: F401 (a fixture)
 
 NAME, NUMBER = "Godelieve", "+32470123456"
-REPLIES = ("bloeddruk 150 op 95, mijn knie doet pijn sinds zaterdag",
-           "suiker 7,2 vanmorgen na het ontbijt bij de buren",
-           # Long enough for overflow pages, which the erasure frees.
-           "ik schrijf u een lange brief over mijn week " * 250)
+REPLIES = (
+    "bloeddruk 150 op 95, mijn knie doet pijn sinds zaterdag",
+    "suiker 7,2 vanmorgen na het ontbijt bij de buren",
+    # Long enough for overflow pages, which the erasure frees.
+    "ik schrijf u een lange brief over mijn week " * 250,
+)
 
 sqlite_only = pytest.mark.skipif(bool(POSTGRES_ADMIN_URL), reason="SQLCipher files only")
 
@@ -35,17 +37,28 @@ sqlite_only = pytest.mark.skipif(bool(POSTGRES_ADMIN_URL), reason="SQLCipher fil
 def _enrol_with_history(store: Store) -> tuple[str, list[bytes]]:
     """A patient with a name, an SMS number, replies and a nurse's note; returns the
     pseudonym and every secret byte string the store holds for them."""
-    who = patients.enrol(store, reference="AZ-ERASE-1", program="post-stroke-weekly",
-                         language="fr", timezone="America/Montreal", name=NAME,
-                         contacts={"sms": NUMBER}, consent=["sms"], actor="test").pseudonym
+    who = patients.enrol(
+        store,
+        reference="AZ-ERASE-1",
+        program="post-stroke-weekly",
+        language="fr",
+        timezone="America/Montreal",
+        name=NAME,
+        contacts={"sms": NUMBER},
+        consent=["sms"],
+        actor="test",
+    ).pseudonym
     now = datetime.now(UTC)
-    ids = [receive(store, channel="sms", text=text, received_at=now, pseudonym=who).reply_id
-           for text in REPLIES]
+    ids = [
+        receive(store, channel="sms", text=text, received_at=now, pseudonym=who).reply_id
+        for text in REPLIES
+    ]
     with store.session() as session:
         reply = session.get(Reply, ids[0])
         assert reply is not None
-        reply.note_enc = store.encrypt(session, who, "rappelé, tout va bien", table="reply",
-                                       column="note", row=reply.id or 0)
+        reply.note_enc = store.encrypt(
+            session, who, "rappelé, tout va bien", table="reply", column="note", row=reply.id or 0
+        )
         reply.reviewed = True
         session.add(reply)
     with store.session() as session:
@@ -53,8 +66,9 @@ def _enrol_with_history(store: Store) -> tuple[str, list[bytes]]:
         key = session.get(DataKey, who)
         assert patient is not None and patient.name_enc and key is not None
         blobs = [key.wrapped, patient.name_enc]
-        blobs += [c.address_enc for c in session.exec(select(Contact).where(
-            Contact.pseudonym == who))]
+        blobs += [
+            c.address_enc for c in session.exec(select(Contact).where(Contact.pseudonym == who))
+        ]
         for r in session.exec(select(Reply).where(Reply.pseudonym == who)):
             blobs += [b for b in (r.text_enc, r.readings_enc, r.note_enc) if b]
     plain = [NAME.encode(), NUMBER.encode(), *(t.encode() for t in REPLIES)]
@@ -68,11 +82,16 @@ def _db_file(settings: Settings) -> Path:
 def _found(settings: Settings, secrets: list[bytes]) -> list[int]:
     """Which secrets (by index) a forensic read of the store's files with the key finds, in
     whole or any 24-byte piece of them (a long one spans overflow pages)."""
-    master = crypto.decode_key(settings.carebot_master_key.get_secret_value(),  # type: ignore[union-attr]
-                               what="test")
+    master = crypto.decode_key(
+        settings.carebot_master_key.get_secret_value(),  # type: ignore[union-attr]
+        what="test",
+    )
     pages = forensics.plaintext(_db_file(settings), master)
-    return [i for i, secret in enumerate(secrets)
-            if any(secret[at: at + 24] in pages for at in range(0, max(len(secret) - 23, 1), 24))]
+    return [
+        i
+        for i, secret in enumerate(secrets)
+        if any(secret[at : at + 24] in pages for at in range(0, max(len(secret) - 23, 1), 24))
+    ]
 
 
 @sqlite_only
@@ -86,7 +105,8 @@ def test_the_forensic_reader_finds_a_live_patient(store: Store, settings: Settin
 @sqlite_only
 @pytest.mark.parametrize("other", ["store", "raw-idle"])
 def test_after_erase_no_page_of_the_store_or_its_wal_holds_the_patient(
-        store: Store, settings: Settings, other: str) -> None:
+    store: Store, settings: Settings, other: str
+) -> None:
     who, secrets = _enrol_with_history(store)
     # Another process keeps the store open, as `carebot serve` does.
     second = open_store(settings)
@@ -127,7 +147,8 @@ def test_erase_waits_for_a_reader_that_finishes(store: Store, settings: Settings
 
 @sqlite_only
 def test_a_reader_that_never_finishes_is_reported_and_purge_finishes_later(
-        store: Store, settings: Settings) -> None:
+    store: Store, settings: Settings
+) -> None:
     who, secrets = _enrol_with_history(store)
     raw = sqlcipher3.connect(str(_db_file(settings)))
     raw.isolation_level = None
@@ -154,18 +175,42 @@ def test_an_erased_patient_keeps_only_pseudonym_statuses_and_audit(store: Store)
         assert patients.consents_of(session).get(who, {}) == {}
 
 
-
 def test_patient_list_and_show_give_an_erased_patient_no_consent(carebot: InProcess) -> None:
-    enrol = carebot("patient", "enrol", "--ref", "AZ-77", "--program", "post-stroke-weekly",
-                    "--lang", "nl", "--tz", "Europe/Brussels", "--name", "Jan",
-                    "--sms", NUMBER, "--consent", "sms,console", "--format", "json")
+    enrol = carebot(
+        "patient",
+        "enrol",
+        "--ref",
+        "AZ-77",
+        "--program",
+        "post-stroke-weekly",
+        "--lang",
+        "nl",
+        "--tz",
+        "Europe/Brussels",
+        "--name",
+        "Jan",
+        "--sms",
+        NUMBER,
+        "--consent",
+        "sms,console",
+        "--format",
+        "json",
+    )
     assert enrol.code == 0, enrol.err
     who = json.loads(enrol.out)["pseudonym"]
     erased = carebot("patient", "erase", who, "--yes")
     assert erased.code == 0, erased.err
     listed = json.loads(carebot("patient", "list", "--format", "json").out)
-    assert listed == [{"pseudonym": who, "program": "post-stroke-weekly", "language": "",
-                       "timezone": "", "status": "erased", "channels": []}]
+    assert listed == [
+        {
+            "pseudonym": who,
+            "program": "post-stroke-weekly",
+            "language": "",
+            "timezone": "",
+            "status": "erased",
+            "channels": [],
+        }
+    ]
     shown = carebot("patient", "show", who, "--format", "json")
     assert shown.code == 0, shown.err
     data = json.loads(shown.out)
@@ -185,8 +230,10 @@ def test_on_postgresql_no_heap_page_of_data_key_keeps_the_erased_key(store: Stor
             count = conn.exec_driver_sql(
                 "SELECT pg_relation_size('data_key') / current_setting('block_size')::int"
             ).scalar_one()
-            pages = b"".join(conn.exec_driver_sql(
-                f"SELECT get_raw_page('data_key', {n})").scalar_one() for n in range(count))
+            pages = b"".join(
+                conn.exec_driver_sql(f"SELECT get_raw_page('data_key', {n})").scalar_one()
+                for n in range(count)
+            )
             conn.commit()
         return pages
 

@@ -99,12 +99,20 @@ def test_twilio_sdk_sends_an_sms_that_the_fake_records(fake_twilio: FakeTwilio) 
 
 
 def test_twilio_answers_match_the_spec_response_schema(fake_twilio: FakeTwilio) -> None:
-    answer = httpx.post(messages_url(fake_twilio), auth=(fake_twilio.account_sid,
-                        fake_twilio.auth_token), data={"To": PATIENT, "From": SENDER, "Body": "x"})
+    answer = httpx.post(
+        messages_url(fake_twilio),
+        auth=(fake_twilio.account_sid, fake_twilio.auth_token),
+        data={"To": PATIENT, "From": SENDER, "Body": "x"},
+    )
     path = f"/2010-04-01/Accounts/{fake_twilio.account_sid}/Messages.json"
-    request = SpecRequest(method="post", path=path, query=[], headers={},
-                          body=b"To=%2B32470123456&From=%2B15005550006&Body=x",
-                          content_type="application/x-www-form-urlencoded")
+    request = SpecRequest(
+        method="post",
+        path=path,
+        query=[],
+        headers={},
+        body=b"To=%2B32470123456&From=%2B15005550006&Body=x",
+        content_type="application/x-www-form-urlencoded",
+    )
 
     class Answer:
         status_code = answer.status_code
@@ -126,18 +134,22 @@ def test_twilio_sdk_looks_up_messages_by_recipient_and_time(fake_twilio: FakeTwi
     assert client.messages(sent.sid).fetch().body == "one"
 
 
-@pytest.mark.parametrize(("form", "code"), [
-    ({"From": SENDER, "Body": "no recipient"}, 21604),
-    ({"To": PATIENT, "From": SENDER}, 21602),
-    ({"To": PATIENT, "Body": "no sender"}, 21603),
-    ({"To": "0470 12 34 56", "From": SENDER, "Body": "not E.164"}, 21211),
-    ({"To": PATIENT, "From": SENDER, "Body": "x", "Attempt": "first"}, 70002),
-])
+@pytest.mark.parametrize(
+    ("form", "code"),
+    [
+        ({"From": SENDER, "Body": "no recipient"}, 21604),
+        ({"To": PATIENT, "From": SENDER}, 21602),
+        ({"To": PATIENT, "Body": "no sender"}, 21603),
+        ({"To": "0470 12 34 56", "From": SENDER, "Body": "not E.164"}, 21211),
+        ({"To": PATIENT, "From": SENDER, "Body": "x", "Attempt": "first"}, 70002),
+    ],
+)
 def test_twilio_create_that_twilio_rejects_is_a_violation(
     fake_twilio: FakeTwilio, form: dict[str, str], code: int
 ) -> None:
-    answer = httpx.post(messages_url(fake_twilio), data=form,
-                        auth=(fake_twilio.account_sid, fake_twilio.auth_token))
+    answer = httpx.post(
+        messages_url(fake_twilio), data=form, auth=(fake_twilio.account_sid, fake_twilio.auth_token)
+    )
     assert (answer.status_code, answer.json()["code"]) == (400, code)
     assert set(answer.json()) == {"code", "message", "more_info", "status"}
     assert len(fake_twilio.take_violations()) == 1 and fake_twilio.messages == []
@@ -145,8 +157,9 @@ def test_twilio_create_that_twilio_rejects_is_a_violation(
 
 def test_twilio_unknown_parameter_is_accepted_but_recorded(fake_twilio: FakeTwilio) -> None:
     form = {"To": PATIENT, "From": SENDER, "Body": "x", "StatusCallBack": "https://h.example/cb"}
-    answer = httpx.post(messages_url(fake_twilio), data=form,
-                        auth=(fake_twilio.account_sid, fake_twilio.auth_token))
+    answer = httpx.post(
+        messages_url(fake_twilio), data=form, auth=(fake_twilio.account_sid, fake_twilio.auth_token)
+    )
     assert answer.status_code == 201
     assert "StatusCallBack" in fake_twilio.take_violations()[0]
 
@@ -161,8 +174,9 @@ def test_twilio_wrong_auth_token_is_a_401_violation(fake_twilio: FakeTwilio) -> 
     ]
 
 
-@pytest.mark.parametrize(("status", "code"), [(429, 20429), (500, 20500), (400, 21610),
-                                              (400, 21211)])
+@pytest.mark.parametrize(
+    ("status", "code"), [(429, 20429), (500, 20500), (400, 21610), (400, 21211)]
+)
 def test_twilio_scripted_failures_reach_the_sdk_with_their_codes(
     fake_twilio: FakeTwilio, status: int, code: int
 ) -> None:
@@ -217,7 +231,8 @@ def test_twilio_status_callback_is_signed_like_twilio(fake_twilio: FakeTwilio) -
 
     with BackgroundServer(Starlette(routes=[Route("/cb", callback, methods=["POST"])])) as url:
         message = twilio_client(fake_twilio).messages.create(
-            to=PATIENT, from_=SENDER, body="x", status_callback=f"{url}/cb")
+            to=PATIENT, from_=SENDER, body="x", status_callback=f"{url}/cb"
+        )
         assert fake_twilio.deliver(message.sid).status_code == 204
     signature, form = received[0]
     assert RequestValidator(fake_twilio.auth_token).validate(f"{url}/cb", form, signature)
@@ -278,6 +293,7 @@ def test_telegram_second_message_to_a_chat_within_a_second_gets_429(
     fake_telegram: FakeTelegram, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("PTB_TIMEDELTA", "true")
+
     async def scenario() -> None:
         async with bot(fake_telegram) as client:
             await client.send_message(chat_id=1, text="one")
@@ -298,16 +314,27 @@ def test_telegram_hang_makes_ptb_time_out_after_the_message_was_sent(
     assert len(fake_telegram.sent) == 1
 
 
-@pytest.mark.parametrize(("send", "description"), [
-    ({"json": {"chat_id": 1}}, "Bad Request: message text is empty"),
-    ({"data": {"chat_id": "1"}}, "Bad Request: message text is empty"),
-    ({"json": {"text": "x"}}, "Bad Request: chat_id is empty"),
-    ({"data": {"chat_id": "jan", "text": "x"}}, "Bad Request: chat not found"),
-    ({"json": {"chat_id": [1], "text": "x"}}, 'Bad Request: parameter "chat_id" must be'),
-    ({"data": {"chat_id": "1", "text": "x", "txt": "y"}}, 'no parameter "txt"'),
-    ({"json": {"chat_id": 1, "text": "x", "reply_markup": {"inline_keyboard": [[{"txt": "a"}]]}}},
-     "InlineKeyboardButton: missing ['text'], unknown ['txt']"),
-])
+@pytest.mark.parametrize(
+    ("send", "description"),
+    [
+        ({"json": {"chat_id": 1}}, "Bad Request: message text is empty"),
+        ({"data": {"chat_id": "1"}}, "Bad Request: message text is empty"),
+        ({"json": {"text": "x"}}, "Bad Request: chat_id is empty"),
+        ({"data": {"chat_id": "jan", "text": "x"}}, "Bad Request: chat not found"),
+        ({"json": {"chat_id": [1], "text": "x"}}, 'Bad Request: parameter "chat_id" must be'),
+        ({"data": {"chat_id": "1", "text": "x", "txt": "y"}}, 'no parameter "txt"'),
+        (
+            {
+                "json": {
+                    "chat_id": 1,
+                    "text": "x",
+                    "reply_markup": {"inline_keyboard": [[{"txt": "a"}]]},
+                }
+            },
+            "InlineKeyboardButton: missing ['text'], unknown ['txt']",
+        ),
+    ],
+)
 def test_telegram_call_the_bot_api_rejects_is_a_violation(
     fake_telegram: FakeTelegram, send: dict[str, Any], description: str
 ) -> None:
@@ -355,8 +382,9 @@ def test_telegram_webhook_needs_https_and_then_blocks_get_updates(
         async with bot(fake_telegram) as client:
             with pytest.raises(telegram.error.BadRequest, match="(?i)https url"):
                 await client.set_webhook("http://carebot.example/webhooks/telegram")
-            assert await client.set_webhook("https://carebot.example/webhooks/telegram",
-                                            secret_token="s3cret")
+            assert await client.set_webhook(
+                "https://carebot.example/webhooks/telegram", secret_token="s3cret"
+            )
             with pytest.raises(telegram.error.Conflict):
                 await client.get_updates()
             assert await client.delete_webhook()
@@ -369,8 +397,9 @@ def test_telegram_webhook_needs_https_and_then_blocks_get_updates(
 
 
 def test_tweepy_sends_a_dm_through_the_redirect_adapter(fake_x: FakeX) -> None:
-    answer = x_client(fake_x).create_direct_message(participant_id="42", text="Meet uw bloeddruk",
-                                                    user_auth=True)
+    answer = x_client(fake_x).create_direct_message(
+        participant_id="42", text="Meet uw bloeddruk", user_auth=True
+    )
     assert answer.data["dm_event_id"] == fake_x.sent[0].id
     assert answer.data["dm_conversation_id"] == f"42-{fake_x.user_id}"
     assert [e.text for e in fake_x.sent] == ["Meet uw bloeddruk"]
@@ -382,9 +411,14 @@ def test_tweepy_reads_dm_events_newest_first_with_the_fields_asked(fake_x: FakeX
     fake_x.push_dm(42, "145/92")
     page = client.get_direct_message_events(
         dm_event_fields=["created_at", "sender_id", "dm_conversation_id"],
-        event_types="MessageCreate", max_results=50, user_auth=True)
-    assert [(e.text, e.sender_id) for e in page.data] == [("145/92", 42),
-                                                          ("reminder", int(fake_x.user_id))]
+        event_types="MessageCreate",
+        max_results=50,
+        user_auth=True,
+    )
+    assert [(e.text, e.sender_id) for e in page.data] == [
+        ("145/92", 42),
+        ("reminder", int(fake_x.user_id)),
+    ]
     assert page.meta == {"result_count": 2} and page.data[0].created_at is not None
     assert client.get_me(user_auth=True).data.username == fake_x.username
 
@@ -431,7 +465,8 @@ def test_x_dm_with_empty_or_too_long_text_is_a_violation(fake_x: FakeX, text: st
 def test_x_request_signed_with_the_wrong_secret_is_a_401_violation(fake_x: FakeX) -> None:
     with pytest.raises(tweepy.Unauthorized):
         x_client(fake_x, access_token_secret="wrong").create_direct_message(
-            participant_id="42", text="x")
+            participant_id="42", text="x"
+        )
     assert len(fake_x.take_violations()) == 1 and fake_x.sent == []
 
 
@@ -460,19 +495,23 @@ def test_the_fixture_check_fails_a_test_that_broke_the_contract() -> None:
         check_no_violations(fake)
 
 
-def test_contracts_dir_follows_the_environment(monkeypatch: pytest.MonkeyPatch,
-                                               tmp_path: Path) -> None:
+def test_contracts_dir_follows_the_environment(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     assert (contracts.contracts_dir() / contracts.TWILIO_FILE).is_file()
     monkeypatch.setenv("CAREBOT_CONTRACTS_DIR", str(tmp_path))
     with pytest.raises(FileNotFoundError, match="CAREBOT_CONTRACTS_DIR"):
         contracts.contracts_dir()
 
 
-@pytest.mark.parametrize(("fake_class", "path"), [
-    (FakeTwilio, "/2010-04-01/Accounts/AC0/Messages"),
-    (FakeTelegram, "/bot1:x/sendMessage/extra"),
-    (FakeX, "/1.1/direct_messages/events/new.json"),
-])
+@pytest.mark.parametrize(
+    ("fake_class", "path"),
+    [
+        (FakeTwilio, "/2010-04-01/Accounts/AC0/Messages"),
+        (FakeTelegram, "/bot1:x/sendMessage/extra"),
+        (FakeX, "/1.1/direct_messages/events/new.json"),
+    ],
+)
 def test_a_path_the_provider_does_not_serve_is_a_404_violation(
     fake_class: type[FakeTwilio | FakeTelegram | FakeX], path: str
 ) -> None:

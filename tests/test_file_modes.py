@@ -34,8 +34,7 @@ def test_the_store_its_wal_and_shm_are_0600_even_under_a_lax_umask(settings: Set
             if f.exists():
                 f.chmod(0o644)  # a store made by an older carebot
         open_store(settings).engine.dispose()
-        assert [_mode(f) for f in files if f.exists()] == [0o600] * sum(
-            f.exists() for f in files)
+        assert [_mode(f) for f in files if f.exists()] == [0o600] * sum(f.exists() for f in files)
     finally:
         os.umask(old)
 

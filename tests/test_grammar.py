@@ -77,8 +77,11 @@ URGENT = {
         "ça serre dans la poitrine depuis une heure",
         "tightness across my chest when I climb the stairs",
     ],
-    "stroke": ["ik denk dat ik weer een beroerte heb", "I think I'm having another stroke",
-               "hij heeft vorige week een TIA gehad"],
+    "stroke": [
+        "ik denk dat ik weer een beroerte heb",
+        "I think I'm having another stroke",
+        "hij heeft vorige week een TIA gehad",
+    ],
     "glued": ["mijnvrouw isflauwgevallen", "ikkannie meer praten"],
 }
 
@@ -100,8 +103,9 @@ CALM = [
 ]
 
 
-@pytest.mark.parametrize(("kind", "text"),
-                         [(kind, text) for kind, texts in URGENT.items() for text in texts])
+@pytest.mark.parametrize(
+    ("kind", "text"), [(kind, text) for kind, texts in URGENT.items() for text in texts]
+)
 def test_a_warning_sign_described_in_own_words_is_urgent(kind: str, text: str) -> None:
     assert "urgent" in classify(text).flags, kind
 
@@ -111,22 +115,32 @@ def test_a_near_miss_that_shares_words_with_a_sign_is_not_urgent(text: str) -> N
     assert "urgent" not in classify(text).flags
 
 
-@pytest.mark.parametrize(("text", "flag"), [
-    ("mijn knie is gezwollen", "attention"), ("j'ai mal au dos depuis hier", "attention"),
-    ("my eyes are itchy from the pollen", "attention"), ("een beetje kopzeer", "attention"),
-])
+@pytest.mark.parametrize(
+    ("text", "flag"),
+    [
+        ("mijn knie is gezwollen", "attention"),
+        ("j'ai mal au dos depuis hier", "attention"),
+        ("my eyes are itchy from the pollen", "attention"),
+        ("een beetje kopzeer", "attention"),
+    ],
+)
 def test_a_body_part_with_a_change_is_at_least_attention(text: str, flag: str) -> None:
     assert classify(text).flags == (flag,)
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("ik kannie meer", "ik kan niet meer"), ("suikerke 5,6", "suiker 5,6"),
-    ("kopzeer sinds een half uurke", "hoofdpijn sinds een half uur"),
-    ("'k zien nie goe", "ik zien niet goed"), ("glycemie 1 virgule 26", "glycemie 1,26"),
-    ("jsuis tombée", "je suis tombee"), ("meiske", "meiske"),
-])
-def test_dialect_text_message_and_dictation_forms_are_spelled_out(
-        text: str, expected: str) -> None:
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("ik kannie meer", "ik kan niet meer"),
+        ("suikerke 5,6", "suiker 5,6"),
+        ("kopzeer sinds een half uurke", "hoofdpijn sinds een half uur"),
+        ("'k zien nie goe", "ik zien niet goed"),
+        ("glycemie 1 virgule 26", "glycemie 1,26"),
+        ("jsuis tombée", "je suis tombee"),
+        ("meiske", "meiske"),
+    ],
+)
+def test_dialect_text_message_and_dictation_forms_are_spelled_out(text: str, expected: str) -> None:
     assert normalise(text) == expected
 
 
@@ -150,8 +164,14 @@ SIGNS_AND_NEGATIONS = [
 def _neutral() -> list[str]:
     corpus = Path(__file__).resolve().parent / "corpus" / "replies.jsonl"
     rows = [json.loads(line) for line in corpus.read_text(encoding="utf-8").splitlines()]
-    return [r["text"] for r in rows if not r["flags"] and r["systolic"] is None
-            and r["glucose_mmol_l"] is None and not classify(r["text"]).flags]
+    return [
+        r["text"]
+        for r in rows
+        if not r["flags"]
+        and r["systolic"] is None
+        and r["glucose_mmol_l"] is None
+        and not classify(r["text"]).flags
+    ]
 
 
 NEUTRAL = _neutral()
@@ -160,7 +180,8 @@ NEUTRAL = _neutral()
 @settings(max_examples=150, deadline=None)
 @given(st.sampled_from(NEUTRAL), st.sampled_from(SIGNS_AND_NEGATIONS), st.booleans())
 def test_a_sign_added_to_any_neutral_reply_makes_it_urgent_and_its_negation_does_not(
-        neutral: str, pair: tuple[str, str], first: bool) -> None:
+    neutral: str, pair: tuple[str, str], first: bool
+) -> None:
     sign, negation = pair
     with_sign = f"{sign}. {neutral}" if first else f"{neutral}. {sign}"
     with_negation = f"{negation}. {neutral}" if first else f"{neutral}. {negation}"

@@ -15,10 +15,18 @@ NOW = datetime(2026, 11, 23, 12, tzinfo=UTC)
 
 
 def _enrol(store: Store) -> str:
-    return patients.enrol(store, reference="AZ-5", program="post-stroke-weekly", language="fr",
-                          timezone="Europe/Brussels", name="Marie",
-                          contacts={"sms": "+32470000001"}, consent=["sms", "console"],
-                          actor="test", now=NOW).pseudonym
+    return patients.enrol(
+        store,
+        reference="AZ-5",
+        program="post-stroke-weekly",
+        language="fr",
+        timezone="Europe/Brussels",
+        name="Marie",
+        contacts={"sms": "+32470000001"},
+        consent=["sms", "console"],
+        actor="test",
+        now=NOW,
+    ).pseudonym
 
 
 def _consent(store: Store, who: str) -> dict[str, bool]:
@@ -31,11 +39,17 @@ def test_stop_withdraws_only_that_channel_and_other_words_do_not_restore_it(stor
     result = receive(store, channel="sms", text="STOP", received_at=NOW, address="+32470000001")
     assert result.pseudonym == who and result.answer is not None
     assert _consent(store, who) == {"sms": False, "console": True}
-    receive(store, channel="sms", text="merci, bonne journée", received_at=NOW + timedelta(1),
-            address="+32470000001")
+    receive(
+        store,
+        channel="sms",
+        text="merci, bonne journée",
+        received_at=NOW + timedelta(1),
+        address="+32470000001",
+    )
     assert _consent(store, who)["sms"] is False
-    receive(store, channel="sms", text="start", received_at=NOW + timedelta(2),
-            address="+32470000001")
+    receive(
+        store, channel="sms", text="start", received_at=NOW + timedelta(2), address="+32470000001"
+    )
     assert _consent(store, who)["sms"] is True
     with store.session() as session:
         history = session.exec(select(Consent).where(Consent.channel == "sms")).all()
@@ -44,19 +58,31 @@ def test_stop_withdraws_only_that_channel_and_other_words_do_not_restore_it(stor
 
 def test_start_cannot_undo_a_withdrawal_the_nurse_recorded(store: Store) -> None:
     who = _enrol(store)
-    lifecycle.change_consent(store, who, channel="sms", granted=False, actor="nurse-test",
-                             now=NOW)
-    receive(store, channel="sms", text="START", received_at=NOW + timedelta(1),
-            address="+32470000001")
+    lifecycle.change_consent(store, who, channel="sms", granted=False, actor="nurse-test", now=NOW)
+    receive(
+        store, channel="sms", text="START", received_at=NOW + timedelta(1), address="+32470000001"
+    )
     assert _consent(store, who)["sms"] is False  # only a new consent from a nurse restores it
 
 
 def test_a_replayed_provider_message_changes_nothing(store: Store) -> None:
     _enrol(store)
-    first = receive(store, channel="sms", text="STOP", received_at=NOW,
-                    address="+32470000001", provider_message_id="SM" + "1" * 32)
-    again = receive(store, channel="sms", text="STOP", received_at=NOW,
-                    address="+32470000001", provider_message_id="SM" + "1" * 32)
+    first = receive(
+        store,
+        channel="sms",
+        text="STOP",
+        received_at=NOW,
+        address="+32470000001",
+        provider_message_id="SM" + "1" * 32,
+    )
+    again = receive(
+        store,
+        channel="sms",
+        text="STOP",
+        received_at=NOW,
+        address="+32470000001",
+        provider_message_id="SM" + "1" * 32,
+    )
     assert again.duplicate and again.reply_id == first.reply_id and again.answer is None
     with store.session() as session:
         assert len(session.exec(select(Reply)).all()) == 1
@@ -65,21 +91,30 @@ def test_a_replayed_provider_message_changes_nothing(store: Store) -> None:
 
 def test_a_message_from_an_unknown_number_is_kept_for_the_nurses(store: Store) -> None:
     _enrol(store)
-    result = receive(store, channel="sms", text="wie is dit?", received_at=NOW,
-                     address="+32470999999")
+    result = receive(
+        store, channel="sms", text="wie is dit?", received_at=NOW, address="+32470999999"
+    )
     assert result.pseudonym is None and result.reply_id is not None
     with store.session() as session:
         reply = session.get(Reply, result.reply_id)
         assert reply is not None and reply.key_owner == "_inbox"
-        assert store.decrypt(session, "_inbox", reply.text_enc, table="reply", column="text",
-                             row=reply.id or 0) == "wie is dit?"
+        assert (
+            store.decrypt(
+                session, "_inbox", reply.text_enc, table="reply", column="text", row=reply.id or 0
+            )
+            == "wie is dit?"
+        )
 
 
-def test_a_request_in_words_to_stop_withdraws_that_channel_and_is_confirmed(
-        store: Store) -> None:
+def test_a_request_in_words_to_stop_withdraws_that_channel_and_is_confirmed(store: Store) -> None:
     who = _enrol(store)
-    result = receive(store, channel="sms", text="je ne veux plus recevoir ces messages",
-                     received_at=NOW, address="+32470000001")
+    result = receive(
+        store,
+        channel="sms",
+        text="je ne veux plus recevoir ces messages",
+        received_at=NOW,
+        address="+32470000001",
+    )
     assert result.flags == ("opt-out",) and result.keyword is None
     assert result.answer is not None and "plus de messages" in result.answer
     assert _consent(store, who) == {"sms": False, "console": True}
@@ -87,17 +122,28 @@ def test_a_request_in_words_to_stop_withdraws_that_channel_and_is_confirmed(
 
 def test_a_stop_about_something_else_keeps_the_consent(store: Store) -> None:
     who = _enrol(store)
-    result = receive(store, channel="sms", text="j'ai arrêté de fumer, ça va bien",
-                     received_at=NOW, address="+32470000001")
+    result = receive(
+        store,
+        channel="sms",
+        text="j'ai arrêté de fumer, ça va bien",
+        received_at=NOW,
+        address="+32470000001",
+    )
     assert "opt-out" not in result.flags and result.answer is None
     assert _consent(store, who)["sms"] is True
 
 
 def test_a_stop_with_a_warning_sign_gets_the_emergency_answer_first_then_the_opt_out(
-        store: Store) -> None:
+    store: Store,
+) -> None:
     who = _enrol(store)
-    result = receive(store, channel="sms", text="arrêtez ces messages, ma bouche pend à gauche",
-                     received_at=NOW, address="+32470000001")
+    result = receive(
+        store,
+        channel="sms",
+        text="arrêtez ces messages, ma bouche pend à gauche",
+        received_at=NOW,
+        address="+32470000001",
+    )
     assert result.flags[0] == "urgent" and "opt-out" in result.flags
     assert result.answer is not None
     emergency, _, confirmation = result.answer.partition("\n\n")

@@ -39,8 +39,11 @@ def test_pausing_cancels_what_falls_due_and_resuming_sends_no_burst(weekly: Stor
     assert sent_count(weekly) == 0
     tick(weekly, now=datetime(2026, 12, 7, 9, 1, tzinfo=UTC))
     assert sent_count(weekly) == 1
-    assert statuses(weekly) == [("2026-11-23T10:00", "cancelled"), ("2026-12-07T10:00", "sent"),
-                                ("2026-12-14T10:00", "planned")]
+    assert statuses(weekly) == [
+        ("2026-11-23T10:00", "cancelled"),
+        ("2026-12-07T10:00", "sent"),
+        ("2026-12-14T10:00", "planned"),
+    ]
 
 
 def test_consent_is_checked_when_sending_not_only_when_planning(weekly: Store) -> None:

@@ -39,17 +39,21 @@ def _program_rows(database_url: str, master: bytes) -> str:
         connection = sqlcipher3.connect(url.database)
         try:
             connection.execute(f'PRAGMA key = "{crypto.sqlcipher_key(master)}"')
-            rows = [*connection.execute("SELECT * FROM program"),
-                    *connection.execute("SELECT * FROM data_key"),
-                    *connection.execute("SELECT * FROM audit_event")]
+            rows = [
+                *connection.execute("SELECT * FROM program"),
+                *connection.execute("SELECT * FROM data_key"),
+                *connection.execute("SELECT * FROM audit_event"),
+            ]
         finally:
             connection.close()
     else:
         engine = make_engine(database_url, master)
         with engine.connect() as connection:
-            rows = [*connection.execute(text("SELECT * FROM program")),
-                    *connection.execute(text("SELECT * FROM data_key")),
-                    *connection.execute(text("SELECT * FROM audit_event"))]
+            rows = [
+                *connection.execute(text("SELECT * FROM program")),
+                *connection.execute(text("SELECT * FROM data_key")),
+                *connection.execute(text("SELECT * FROM audit_event")),
+            ]
         engine.dispose()
     return "\n".join(repr(tuple(row)) for row in rows)
 
@@ -71,12 +75,19 @@ def test_the_on_call_address_is_encrypted_in_the_store_and_shown_masked(cli: Cli
         assert clear not in rows, "the on-call address is stored in clear"
 
 
-def test_the_notice_goes_to_the_decrypted_address(tmp_path: Path, settings: Settings,
-                                                  fake_twilio: FakeTwilio) -> None:
-    store = open_store(settings_for(tmp_path, settings).model_copy(update={
-        "twilio_account_sid": fake_twilio.account_sid,
-        "twilio_auth_token": SecretStr(fake_twilio.auth_token), "twilio_from": "+3278000000",
-        "carebot_twilio_api_url": fake_twilio.url}))
+def test_the_notice_goes_to_the_decrypted_address(
+    tmp_path: Path, settings: Settings, fake_twilio: FakeTwilio
+) -> None:
+    store = open_store(
+        settings_for(tmp_path, settings).model_copy(
+            update={
+                "twilio_account_sid": fake_twilio.account_sid,
+                "twilio_auth_token": SecretStr(fake_twilio.auth_token),
+                "twilio_from": "+3278000000",
+                "carebot_twilio_api_url": fake_twilio.url,
+            }
+        )
+    )
     with store.session() as session:
         catalog.add(store, session, _on_call_program(tmp_path), actor="test")
         program = catalog.get(store, session, "on-call-weekly")
@@ -89,7 +100,8 @@ def test_the_notice_goes_to_the_decrypted_address(tmp_path: Path, settings: Sett
 
 
 def test_adding_the_same_file_again_changes_nothing_though_each_seal_differs(
-        tmp_path: Path, settings: Settings) -> None:
+    tmp_path: Path, settings: Settings
+) -> None:
     store = open_store(settings_for(tmp_path, settings))
     path = _on_call_program(tmp_path)
     with store.session() as session:
@@ -100,23 +112,26 @@ def test_adding_the_same_file_again_changes_nothing_though_each_seal_differs(
 
 
 def test_an_address_an_older_carebot_stored_in_clear_is_sealed_when_the_store_opens(
-        tmp_path: Path, settings: Settings) -> None:
+    tmp_path: Path, settings: Settings
+) -> None:
     configured = settings_for(tmp_path, settings)
     store = open_store(configured)
     with store.session() as session:
         catalog.add(store, session, _on_call_program(tmp_path), actor="test")
         program = catalog.get(store, session, "on-call-weekly")
-        clear = on_call.unseal_definition(store, session, "on-call-weekly",
-                                          program.to_json())
+        clear = on_call.unseal_definition(store, session, "on-call-weekly", program.to_json())
         session.execute(text("UPDATE program SET definition = :d"), {"d": clear})
     store.engine.dispose()
-    master = crypto.decode_key(settings.carebot_master_key.get_secret_value(),  # type: ignore[union-attr]
-                               what="test")
+    master = crypto.decode_key(
+        settings.carebot_master_key.get_secret_value(),  # type: ignore[union-attr]
+        what="test",
+    )
     assert NURSE in _program_rows(settings.carebot_database_url, master)
     reopened = open_store(configured)
     with reopened.session() as session:
         row = catalog.rows(session)[0]
-        assert on_call.unseal(reopened, session, row.name,
-                              catalog.from_row(row).on_call[1]) == NURSE  # type: ignore[index]
+        assert (
+            on_call.unseal(reopened, session, row.name, catalog.from_row(row).on_call[1]) == NURSE
+        )  # type: ignore[index]
     reopened.engine.dispose()
     assert NURSE not in _program_rows(settings.carebot_database_url, master)

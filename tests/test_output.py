@@ -39,7 +39,8 @@ def raw_unsafe(text: str) -> list[str]:
 
 
 def test_a_reply_with_markup_and_escapes_is_shown_as_typed_and_never_interpreted(
-        run: Run, store: Store) -> None:
+    run: Run, store: Store
+) -> None:
     seeded = seed(store, MARKUP + TERMINAL, ref="AZ-1")
     result = run("replies", "show", str(seeded.reply_id))
     assert result.code == 0, result.err
@@ -57,11 +58,16 @@ def test_a_name_with_markup_does_not_break_program_preview(run: Run, store: Stor
 
 
 def test_json_escapes_what_a_terminal_would_act_on_and_parses_back_the_same(
-        run: Run, store: Store) -> None:
+    run: Run, store: Store
+) -> None:
     text = "Hélène " + TERMINAL + "\U000e0001 \u2028"
     seeded = seed(store, text, ref="AZ-1")
-    for args in (["replies", "show", str(seeded.reply_id)], ["patient", "show", seeded.pseudonym],
-                 ["audit", "deliveries"], ["program", "preview", "post-stroke-weekly"]):
+    for args in (
+        ["replies", "show", str(seeded.reply_id)],
+        ["patient", "show", seeded.pseudonym],
+        ["audit", "deliveries"],
+        ["program", "preview", "post-stroke-weekly"],
+    ):
         result = run(*args, "--format", "json")
         assert result.code == 0, result.err
         assert raw_unsafe(result.out) == [], args
@@ -72,8 +78,9 @@ def test_json_escapes_what_a_terminal_would_act_on_and_parses_back_the_same(
     assert "\\udb40\\udc01" in json_dumps(text)  # above the BMP: a surrogate pair escape
 
 
-@pytest.mark.parametrize("text", ["=HYPERLINK(\"https://evil.example\",\"x\")", "+1+2",
-                                  "-2+3", "@SUM(A1)", "\tA1", "\r=1"])
+@pytest.mark.parametrize(
+    "text", ['=HYPERLINK("https://evil.example","x")', "+1+2", "-2+3", "@SUM(A1)", "\tA1", "\r=1"]
+)
 def test_csv_cells_never_start_a_formula(run: Run, store: Store, text: str) -> None:
     seeded = seed(store, text, ref="AZ-1")
     result = run("audit", "deliveries", "--format", "csv", "--patient", seeded.pseudonym)
@@ -86,8 +93,7 @@ def test_csv_cells_never_start_a_formula(run: Run, store: Store, text: str) -> N
     assert raw_unsafe(result.out) == []
 
 
-def test_tick_prints_a_console_message_with_the_name_made_visible(
-        run: Run, store: Store) -> None:
+def test_tick_prints_a_console_message_with_the_name_made_visible(run: Run, store: Store) -> None:
     seed(store, "Jan\x1b[2J\u202e", ref="AZ-1")
     result = run("tick", "--at", first_due().isoformat())
     assert result.code == 0, result.err
@@ -95,14 +101,30 @@ def test_tick_prints_a_console_message_with_the_name_made_visible(
     assert raw_unsafe(result.out) == []
 
 
-ENROL = ["patient", "enrol", "--ref", "AZ-000123", "--program", "post-stroke-weekly",
-         "--lang", "nl", "--tz", "Europe/Brussels", "--consent", "console", "--name"]
+ENROL = [
+    "patient",
+    "enrol",
+    "--ref",
+    "AZ-000123",
+    "--program",
+    "post-stroke-weekly",
+    "--lang",
+    "nl",
+    "--tz",
+    "Europe/Brussels",
+    "--consent",
+    "console",
+    "--name",
+]
 
 
-@pytest.mark.parametrize("name", ["Jan\x1b[2J", "Jan\u202enaJ", "Ja\u200bn", "Jan\x85",
-                                  "Jan\u2066", "Jan\x7f", "Jan\nJanssens"])
+@pytest.mark.parametrize(
+    "name",
+    ["Jan\x1b[2J", "Jan\u202enaJ", "Ja\u200bn", "Jan\x85", "Jan\u2066", "Jan\x7f", "Jan\nJanssens"],
+)
 def test_a_name_with_control_or_bidi_characters_is_refused_and_nothing_is_written(
-        run: Run, name: str) -> None:
+    run: Run, name: str
+) -> None:
     assert run("patient", "list").code == 0
     events = run("audit", "verify").out
     result = run(*ENROL, name)
@@ -115,20 +137,30 @@ def test_a_name_with_control_or_bidi_characters_is_refused_and_nothing_is_writte
     assert run(*ENROL, "Hélène-Marie O'Brien").code == 0  # ordinary names still pass
 
 
-@pytest.mark.parametrize("args", [
-    ENROL[:ENROL.index("--tz") + 1] + ["Jan Janssens"] + ENROL[ENROL.index("--tz") + 2:] + ["Jo"],
-    ENROL[:ENROL.index("--lang") + 1] + ["Jan Janssens"] + ENROL[ENROL.index("--lang") + 2:]
-    + ["Jo"],
-    ENROL[:-3] + ["--consent", "Jan Janssens", "--name", "Jo"],
-    ENROL[:ENROL.index("--program") + 1] + ["Jan Janssens"] + ENROL[ENROL.index("--program") + 2:]
-    + ["Jo"],
-    ["tick", "--at", "Jan Janssens"],
-    ["audit", "deliveries", "--since", "Jan Janssens"],
-    ["patient", "show", "Jan Janssens"],
-    ["patient", "consent", "P-0000-0000", "--grant", "Jan Janssens"],
-    ["audit", "deliveries", "--format", "Jan Janssens"],
-    ["patient", "show", "P-0000-0000", "Jan Janssens"],
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ENROL[: ENROL.index("--tz") + 1]
+        + ["Jan Janssens"]
+        + ENROL[ENROL.index("--tz") + 2 :]
+        + ["Jo"],
+        ENROL[: ENROL.index("--lang") + 1]
+        + ["Jan Janssens"]
+        + ENROL[ENROL.index("--lang") + 2 :]
+        + ["Jo"],
+        ENROL[:-3] + ["--consent", "Jan Janssens", "--name", "Jo"],
+        ENROL[: ENROL.index("--program") + 1]
+        + ["Jan Janssens"]
+        + ENROL[ENROL.index("--program") + 2 :]
+        + ["Jo"],
+        ["tick", "--at", "Jan Janssens"],
+        ["audit", "deliveries", "--since", "Jan Janssens"],
+        ["patient", "show", "Jan Janssens"],
+        ["patient", "consent", "P-0000-0000", "--grant", "Jan Janssens"],
+        ["audit", "deliveries", "--format", "Jan Janssens"],
+        ["patient", "show", "P-0000-0000", "Jan Janssens"],
+    ],
+)
 def test_an_error_line_never_repeats_the_value_that_was_typed(run: Run, args: list[str]) -> None:
     result = run(*args)
     assert result.code in (1, 2)
@@ -137,11 +169,13 @@ def test_an_error_line_never_repeats_the_value_that_was_typed(run: Run, args: li
 
 
 def test_a_mistyped_time_zone_says_so_without_repeating_it(run: Run) -> None:
-    result = run(*ENROL[:ENROL.index("--tz") + 1], "Jan Janssens",
-                 *ENROL[ENROL.index("--tz") + 2:], "Jo")
+    result = run(
+        *ENROL[: ENROL.index("--tz") + 1], "Jan Janssens", *ENROL[ENROL.index("--tz") + 2 :], "Jo"
+    )
     assert result.code == 1
-    assert result.err.strip() == ("error: --tz is not a known time zone (use an IANA name "
-                                  "such as Europe/Brussels)")
+    assert result.err.strip() == (
+        "error: --tz is not a known time zone (use an IANA name such as Europe/Brussels)"
+    )
 
 
 def test_the_html_report_is_written_readable_by_its_owner_only(run: Run, tmp_path: Path) -> None:
@@ -171,7 +205,8 @@ def test_the_real_command_shows_a_hostile_reply_as_data(cli: Cli) -> None:
 
 
 def test_a_log_line_shows_escapes_and_bidi_characters_visibly(
-        capsys: pytest.CaptureFixture[str]) -> None:
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     root = logging.getLogger()
     saved = root.handlers[:], root.level
     setup_logging("INFO")

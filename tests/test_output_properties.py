@@ -26,16 +26,49 @@ from tests.incli import Run, in_process
 
 # Every category but lone surrogates, which no store can hold (its fields are UTF-8).
 CHARS = st.characters(exclude_categories=("Cs",))
-FRAGMENTS = st.sampled_from([
-    "[/bold]", "[/]", "[bold]", "[link=https://evil.example]x[/link]", ":warning:", "\\",
-    "\x1b[2J", "\x1b]0;title\x07", "\x9b31m", "\x85", "\x7f", "\x00", "\r", "\t", "\n",
-    "\u202e", "\u202a", "\u2066", "\u2069", "\u200e", "\u200f", "\u061c", "\u200b", "\ufeff",
-    "\u2028", "\U000e0041", "=", "+", "-", "@", "=HYPERLINK(\"x\")", "{{ 7*7 }}", "é", "😀",
-])
+FRAGMENTS = st.sampled_from(
+    [
+        "[/bold]",
+        "[/]",
+        "[bold]",
+        "[link=https://evil.example]x[/link]",
+        ":warning:",
+        "\\",
+        "\x1b[2J",
+        "\x1b]0;title\x07",
+        "\x9b31m",
+        "\x85",
+        "\x7f",
+        "\x00",
+        "\r",
+        "\t",
+        "\n",
+        "\u202e",
+        "\u202a",
+        "\u2066",
+        "\u2069",
+        "\u200e",
+        "\u200f",
+        "\u061c",
+        "\u200b",
+        "\ufeff",
+        "\u2028",
+        "\U000e0041",
+        "=",
+        "+",
+        "-",
+        "@",
+        '=HYPERLINK("x")',
+        "{{ 7*7 }}",
+        "é",
+        "😀",
+    ]
+)
 HOSTILE = st.lists(st.one_of(st.text(CHARS, max_size=8), FRAGMENTS), max_size=6).map("".join)
 FORMATS = ("table", "json", "csv")
-PROPERTY = settings(max_examples=50, deadline=None,
-                    suppress_health_check=[HealthCheck.function_scoped_fixture])
+PROPERTY = settings(
+    max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 REFS = itertools.count()
 
 
@@ -98,11 +131,13 @@ def test_program_preview(run: Run, store: Store, text: str) -> None:
 def test_audit_deliveries(run: Run, store: Store, text: str) -> None:
     seeded = planted(store, text)
     for fmt in FORMATS:
-        data = shown(run("audit", "deliveries", "--patient", seeded.pseudonym, "--format", fmt),
-                     fmt)
+        data = shown(
+            run("audit", "deliveries", "--patient", seeded.pseudonym, "--format", fmt), fmt
+        )
         if data is not None:
             assert [(r["status"], r["error"], r["provider_id"]) for r in data] == [
-                (seeded.clear, seeded.clear, seeded.clear)]
+                (seeded.clear, seeded.clear, seeded.clear)
+            ]
 
 
 @PROPERTY

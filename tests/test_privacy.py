@@ -16,12 +16,16 @@ from bot.store import crypto
 from bot.store.db import make_engine
 from tests.conftest import Cli
 
-SECRETS = [name for _, _, _, name in PATIENTS] + [ref for ref, _, _, _ in PATIENTS] + \
-    [text for *_, text in REPLIES if len(text) > 6]
+SECRETS = (
+    [name for _, _, _, name in PATIENTS]
+    + [ref for ref, _, _, _ in PATIENTS]
+    + [text for *_, text in REPLIES if len(text) > 6]
+)
 
 
-def test_the_demo_with_debug_logging_leaks_no_name_reference_or_reply(cli: Cli,
-                                                                      tmp_path: Path) -> None:
+def test_the_demo_with_debug_logging_leaks_no_name_reference_or_reply(
+    cli: Cli, tmp_path: Path
+) -> None:
     cli.env["CAREBOT_LOG_LEVEL"] = "DEBUG"
     keep = tmp_path / "demo"
     result = cli("demo", "--keep", str(keep))
@@ -40,9 +44,26 @@ def test_the_demo_with_debug_logging_leaks_no_name_reference_or_reply(cli: Cli,
 def test_below_sqlcipher_every_personal_field_is_encrypted_too(cli: Cli) -> None:
     """Every row of every table, as the database shows it to whoever holds its key (or to a
     PostgreSQL administrator): no personal field in clear."""
-    enrol = cli("patient", "enrol", "--ref", "AZ-SECRET-4711", "--program", "post-stroke-weekly",
-                "--lang", "nl", "--tz", "Europe/Brussels", "--name", "Godelieve",
-                "--sms", "+32470123456", "--consent", "sms,console", "--format", "json")
+    enrol = cli(
+        "patient",
+        "enrol",
+        "--ref",
+        "AZ-SECRET-4711",
+        "--program",
+        "post-stroke-weekly",
+        "--lang",
+        "nl",
+        "--tz",
+        "Europe/Brussels",
+        "--name",
+        "Godelieve",
+        "--sms",
+        "+32470123456",
+        "--consent",
+        "sms,console",
+        "--format",
+        "json",
+    )
     assert enrol.code == 0, enrol.err
     pseudonym = json.loads(enrol.out)["pseudonym"]
     reply = "bloeddruk 150 op 95, mijn knie doet pijn sinds zaterdag"
@@ -51,18 +72,22 @@ def test_below_sqlcipher_every_personal_field_is_encrypted_too(cli: Cli) -> None
     engine = make_engine(cli.env["CAREBOT_DATABASE_URL"], master)
     with engine.connect() as connection:
         tables = inspect(connection).get_table_names()
-        dump = "\n".join(repr(row) for table in tables for row in connection.execute(
-            text(f'SELECT * FROM "{table}"')))
+        dump = "\n".join(
+            repr(row)
+            for table in tables
+            for row in connection.execute(text(f'SELECT * FROM "{table}"'))
+        )
     engine.dispose()
     assert "patient" in tables and pseudonym in dump
-    for secret in ("AZ-SECRET-4711", "Godelieve", "+32470123456", "470123456", "knie",
-                   "zaterdag"):
+    for secret in ("AZ-SECRET-4711", "Godelieve", "+32470123456", "470123456", "knie", "zaterdag"):
         assert secret not in dump, "a personal field is stored in clear"
 
 
 def test_the_log_filter_redacts_numbers_and_tokens() -> None:
-    line = redact("POST /bot123456:ABCdefGHIjklMNOpqrSTUvwxYZ012345/sendMessage to +32470123456 "
-                  "chat_id=987654321 auth_token=abc123")
+    line = redact(
+        "POST /bot123456:ABCdefGHIjklMNOpqrSTUvwxYZ012345/sendMessage to +32470123456 "
+        "chat_id=987654321 auth_token=abc123"
+    )
     assert "+32470123456" not in line and "987654321" not in line
     assert "ABCdef" not in line and "abc123" not in line
     assert re.search(r"\[number\]", line)
@@ -74,8 +99,9 @@ def test_a_logged_traceback_is_redacted_too(capsys: pytest.CaptureFixture[str]) 
     setup_logging("INFO")
     try:
         try:
-            raise RuntimeError("Bot `123456:AAAAbbbbCCCCddddEEEEffffGGGGhhhh` was "
-                               "rejected for chat 987654321")
+            raise RuntimeError(
+                "Bot `123456:AAAAbbbbCCCCddddEEEEffffGGGGhhhh` was rejected for chat 987654321"
+            )
         except RuntimeError:
             logging.getLogger("carebot.test").exception("tick failed")
     finally:

@@ -17,8 +17,9 @@ KEY_TEXT = "c2VjcmV0LW1hc3Rlci1rZXktbWF0ZXJpYWwtMzJieXRlcyE="
 
 
 def _with_template_file(path: Path, file: str) -> None:
-    text = path.read_text().replace('[templates.reminder]\n',
-                                    f'[templates.reminder]\nfile = {json.dumps(file)}\n')
+    text = path.read_text().replace(
+        "[templates.reminder]\n", f"[templates.reminder]\nfile = {json.dumps(file)}\n"
+    )
     path.write_text(text)
 
 
@@ -50,8 +51,9 @@ def test_an_absolute_template_file_is_refused(tmp_path: Path, secret: Path) -> N
     assert "must be a path inside templates/test-weekly/" in _refused(path, tmp_path)
 
 
-def test_a_template_symlink_pointing_out_of_the_folder_is_refused(tmp_path: Path,
-                                                                   secret: Path) -> None:
+def test_a_template_symlink_pointing_out_of_the_folder_is_refused(
+    tmp_path: Path, secret: Path
+) -> None:
     path = write_program(tmp_path)
     link = tmp_path / "templates" / "test-weekly" / "reminder.nl.j2"
     link.unlink()
@@ -59,8 +61,9 @@ def test_a_template_symlink_pointing_out_of_the_folder_is_refused(tmp_path: Path
     assert "leads outside templates/test-weekly/" in _refused(path, tmp_path)
 
 
-def test_a_program_folder_that_is_a_symlink_elsewhere_is_refused(tmp_path: Path,
-                                                                  secret: Path) -> None:
+def test_a_program_folder_that_is_a_symlink_elsewhere_is_refused(
+    tmp_path: Path, secret: Path
+) -> None:
     path = write_program(tmp_path, name="elsewhere")
     folder = tmp_path / "templates" / "elsewhere"
     folder.rename(tmp_path / "outside")
@@ -68,8 +71,21 @@ def test_a_program_folder_that_is_a_symlink_elsewhere_is_refused(tmp_path: Path,
     assert "leads outside the templates folder" in _refused(path, tmp_path)
 
 
-@pytest.mark.parametrize("name", ["../test-weekly", "a/../../x", "x/y", "back\\slash",
-                                  "nul\x00", "..", "Upper", "-dash-first", "a" * 64, ""])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "../test-weekly",
+        "a/../../x",
+        "x/y",
+        "back\\slash",
+        "nul\x00",
+        "..",
+        "Upper",
+        "-dash-first",
+        "a" * 64,
+        "",
+    ],
+)
 def test_a_program_name_that_is_not_a_slug_is_refused(tmp_path: Path, name: str) -> None:
     path = write_program(tmp_path)
     path.write_text(path.read_text().replace('name = "test-weekly"', f"name = {json.dumps(name)}"))
@@ -77,7 +93,8 @@ def test_a_program_name_that_is_not_a_slug_is_refused(tmp_path: Path, name: str)
 
 
 def test_templates_inside_the_folder_still_load_through_a_subfolder_and_a_link(
-        tmp_path: Path) -> None:
+    tmp_path: Path,
+) -> None:
     path = write_program(tmp_path)
     folder = tmp_path / "templates" / "test-weekly"
     (folder / "texts").mkdir()
@@ -91,14 +108,16 @@ def test_templates_inside_the_folder_still_load_through_a_subfolder_and_a_link(
 
 
 def test_carebot_program_add_refuses_a_template_reading_the_key_and_preview_shows_nothing(
-        cli: Cli, secret: Path) -> None:
+    cli: Cli, secret: Path
+) -> None:
     path = write_program(cli.cwd, name="leaky")
     _with_template_file(path, "../../carebot.key")
     cli.env["CAREBOT_TEMPLATES_DIR"] = str(cli.cwd / "templates")
     added = cli("program", "add", str(path))
     assert added.code == 1, added.out
     assert added.err.strip().splitlines() == [
-        "error: template reminder: file leads outside templates/leaky/"]
+        "error: template reminder: file leads outside templates/leaky/"
+    ]
     preview = cli("program", "preview", "leaky")
     assert preview.code == 1 and "unknown program 'leaky'" in preview.err
     for result in (added, preview):

@@ -100,7 +100,8 @@ def test_a_limit_below_one_is_refused() -> None:
 
 
 def test_with_200_ms_latency_the_rate_limit_is_kept_busy_and_never_exceeded(
-        wired: Cli, fake_telegram: FakeTelegram) -> None:
+    wired: Cli, fake_telegram: FakeTelegram
+) -> None:
     rate, count = 20, 40
     fake_telegram.latency = 0.2
     fake_telegram.global_per_second, fake_telegram.per_chat_per_second = rate, 1
@@ -108,10 +109,18 @@ def test_with_200_ms_latency_the_rate_limit_is_kept_busy_and_never_exceeded(
     store = store_for(wired)
     due = first_due()
     for i in range(count):  # chats as bound by /start (tested in test_channels_e2e)
-        patients.enrol(store, reference=f"AZ-{i}", program="post-stroke-weekly", language="nl",
-                       timezone="Europe/Brussels", name="Jan",
-                       contacts={"telegram": str(700_000 + i)}, consent=["telegram"],
-                       actor="nurse-test", now=due - timedelta(days=8))
+        patients.enrol(
+            store,
+            reference=f"AZ-{i}",
+            program="post-stroke-weekly",
+            language="nl",
+            timezone="Europe/Brussels",
+            name="Jan",
+            contacts={"telegram": str(700_000 + i)},
+            consent=["telegram"],
+            actor="nurse-test",
+            now=due - timedelta(days=8),
+        )
     store.engine.dispose()
 
     # The fake counts arrivals in a thread of this process, which holds every earlier test's

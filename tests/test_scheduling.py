@@ -51,12 +51,16 @@ def _program(store: Store, name: str = "test-weekly"):  # type: ignore[no-untype
         return catalog.get(store, session, name)
 
 
-@pytest.mark.parametrize("start,end", [
-    (datetime(2027, 3, 15, tzinfo=UTC), datetime(2027, 4, 6, tzinfo=UTC)),    # spring forward
-    (datetime(2026, 10, 12, tzinfo=UTC), datetime(2026, 11, 3, tzinfo=UTC)),  # autumn back
-])
+@pytest.mark.parametrize(
+    "start,end",
+    [
+        (datetime(2027, 3, 15, tzinfo=UTC), datetime(2027, 4, 6, tzinfo=UTC)),  # spring forward
+        (datetime(2026, 10, 12, tzinfo=UTC), datetime(2026, 11, 3, tzinfo=UTC)),  # autumn back
+    ],
+)
 def test_the_weekly_reminder_stays_at_ten_local_across_clock_changes(
-        weekly: Store, start: datetime, end: datetime) -> None:
+    weekly: Store, start: datetime, end: datetime
+) -> None:
     slots = local_slots(_program(weekly), "Europe/Brussels", start, end)
     assert len(slots) == 4  # four Mondays, two on each side of the change
     assert {s.astimezone(BRUSSELS).hour for s in slots} == {10}
@@ -95,23 +99,29 @@ def test_a_late_reminder_within_grace_is_sent_and_beyond_grace_is_missed(weekly:
 
 
 def test_the_grace_is_judged_when_the_reminder_is_sent_not_when_the_cycle_began(
-        weekly: Store) -> None:
+    weekly: Store,
+) -> None:
     enrol_console(weekly, now=datetime(2026, 11, 20, tzinfo=UTC))
     due = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
     tick(weekly, now=due - timedelta(days=1))
     grace = timedelta(hours=_program(weekly).catch_up_grace_hours)
-    late = Dispatcher(store=weekly, channels={"console": ConsoleChannel(weekly)},
-                      now=due + grace - timedelta(seconds=1))
+    late = Dispatcher(
+        store=weekly,
+        channels={"console": ConsoleChannel(weekly)},
+        now=due + grace - timedelta(seconds=1),
+    )
     late._started -= 5  # the cycle began 5 s ago: its reminder waited in a lane meanwhile
     assert late.run() == {"missed": 1}
     assert sent_count(weekly) == 0
 
 
-def test_a_reminder_due_in_quiet_hours_waits_for_the_morning(tmp_path: Path,
-                                                              settings: Settings) -> None:
+def test_a_reminder_due_in_quiet_hours_waits_for_the_morning(
+    tmp_path: Path, settings: Settings
+) -> None:
     quiet = 'quiet_hours = { start = "21:00", end = "08:00" }'
-    for store in _store(tmp_path, settings, cadence='days = ["mon"]\ntime = "20:00"', grace=14,
-                        quiet=quiet):
+    for store in _store(
+        tmp_path, settings, cadence='days = ["mon"]\ntime = "20:00"', grace=14, quiet=quiet
+    ):
         enrol_console(store, now=datetime(2026, 11, 20, tzinfo=UTC))
         tick(store, now=datetime(2026, 11, 20, 12, tzinfo=UTC))
         tick(store, now=datetime(2026, 11, 23, 21, 30, tzinfo=UTC))  # 22:30 local: quiet
@@ -123,7 +133,8 @@ def test_a_reminder_due_in_quiet_hours_waits_for_the_morning(tmp_path: Path,
 
 
 def test_sends_go_with_what_the_process_held_set_aside_from_garbage_collection(
-        weekly: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    weekly: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # A full collection of everything the process holds took 50-80 ms and made two paced
     # sends leave together (a 429 in test_ratelimit on PostgreSQL); see scheduling.tick.
     frozen_during_sends: list[int] = []
@@ -167,8 +178,7 @@ def test_a_crash_between_the_send_and_the_commit_does_not_send_twice(weekly: Sto
     assert ("2026-11-23T10:00", "sent") in statuses(weekly)
 
 
-def test_a_claim_taken_over_as_stale_is_never_sent_by_the_cycle_that_lost_it(
-        weekly: Store) -> None:
+def test_a_claim_taken_over_as_stale_is_never_sent_by_the_cycle_that_lost_it(weekly: Store) -> None:
     """Cycle A claims a reminder and stalls past the lease; cycle B takes it over. When A
     comes back to it, it finds the claim is no longer its own and sends nothing."""
     enrol_console(weekly, now=datetime(2026, 11, 20, tzinfo=UTC))
@@ -176,8 +186,9 @@ def test_a_claim_taken_over_as_stale_is_never_sent_by_the_cycle_that_lost_it(
     tick(weekly, now=due - timedelta(days=1))
     a = Dispatcher(store=weekly, channels={"console": ConsoleChannel(weekly)}, now=due)
     [claimed] = a.claim()
-    b = Dispatcher(store=weekly, channels={"console": ConsoleChannel(weekly)},
-                   now=due + timedelta(minutes=6))
+    b = Dispatcher(
+        store=weekly, channels={"console": ConsoleChannel(weekly)}, now=due + timedelta(minutes=6)
+    )
     asyncio.run(b.reconcile_stale())  # claimed, never sent, past the lease: planned again
     assert b.claim() == [claimed]
     assert a._prepare(claimed, set()) is None  # A lost it: no attempt, nothing sent
@@ -206,8 +217,11 @@ def test_a_send_not_found_at_once_is_looked_up_again_before_any_retry(weekly: St
     due = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
     tick(weekly, now=due - timedelta(days=1))
     for minutes in (0, 2):  # the retry comes 15 to 30 s after the first try
-        Dispatcher(store=weekly, channels={"console": SlowProviderConsole(weekly)},
-                   now=due + timedelta(minutes=minutes)).run()
+        Dispatcher(
+            store=weekly,
+            channels={"console": SlowProviderConsole(weekly)},
+            now=due + timedelta(minutes=minutes),
+        ).run()
     assert (SlowProviderConsole.sends, SlowProviderConsole.lookups) == (1, 2)  # never resent
     assert ("2026-11-23T10:00", "sent") in statuses(weekly)
 
@@ -251,17 +265,26 @@ def test_a_slow_channel_does_not_hold_up_the_others(tmp_path: Path, settings: Se
     store = open_store(settings_for(tmp_path, settings))
     enrolled = datetime(2026, 11, 20, tzinfo=UTC)
     for i in range(5):  # claimed first: their reminders have the lowest ids
-        patients.enrol(store, reference=f"SMS-{i}", program="test-weekly", language="nl",
-                       timezone="Europe/Brussels", name="Jan",
-                       contacts={"sms": f"+3247012345{i}"}, consent=["sms"], actor="test",
-                       now=enrolled)
+        patients.enrol(
+            store,
+            reference=f"SMS-{i}",
+            program="test-weekly",
+            language="nl",
+            timezone="Europe/Brussels",
+            name="Jan",
+            contacts={"sms": f"+3247012345{i}"},
+            consent=["sms"],
+            actor="test",
+            now=enrolled,
+        )
     for i in range(CONSOLE_PATIENTS):
         enrol_console(store, ref=f"AZ-{i}", now=enrolled)
     due = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
     tick(store, now=due - timedelta(days=1))
     EVENTS.clear()
-    Dispatcher(store=store, channels={"sms": SlowSms(), "console": RecordingConsole(store)},
-               now=due).run()  # type: ignore[dict-item]
+    Dispatcher(
+        store=store, channels={"sms": SlowSms(), "console": RecordingConsole(store)}, now=due
+    ).run()  # type: ignore[dict-item]
     assert EVENTS == ["console"] * CONSOLE_PATIENTS + ["sms"] * 5
     store.engine.dispose()
 
@@ -292,22 +315,35 @@ def test_two_dispatchers_at_once_send_each_reminder_once(cli: Cli) -> None:
     """Two `carebot tick` processes on one store (two cron jobs that overlap, or two
     machines on PostgreSQL): each reminder is claimed, sent and audited once."""
     write_program(cli.cwd)
-    cli.env.update({"CAREBOT_SCHEDULES_DIR": str(cli.cwd / "schedules"),
-                    "CAREBOT_TEMPLATES_DIR": str(cli.cwd / "templates")})
+    cli.env.update(
+        {
+            "CAREBOT_SCHEDULES_DIR": str(cli.cwd / "schedules"),
+            "CAREBOT_TEMPLATES_DIR": str(cli.cwd / "templates"),
+        }
+    )
     store = store_for(cli)
     for i in range(60):
         enrol_console(store, ref=f"AZ-{i}", now=datetime(2026, 11, 9, 12, tzinfo=UTC))
     tick(store, now=datetime(2026, 11, 22, tzinfo=UTC))  # plan; nothing is due yet
     at = datetime(2026, 11, 23, 9, 1, tzinfo=UTC).isoformat()  # Monday 10:01 in Brussels
-    ticks = [subprocess.Popen([CAREBOT, "tick", "--at", at], cwd=cli.cwd, env=cli.env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-             for _ in range(2)]
+    ticks = [
+        subprocess.Popen(
+            [CAREBOT, "tick", "--at", at],
+            cwd=cli.cwd,
+            env=cli.env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
     for proc in ticks:
         _, err = proc.communicate(timeout=120)
         assert proc.returncode == 0, err
     assert sent_count(store) == 60
-    assert Counter(status for slot, status in statuses(store)
-                   if slot.startswith("2026-11-23")) == {"sent": 60}
+    assert Counter(status for slot, status in statuses(store) if slot.startswith("2026-11-23")) == {
+        "sent": 60
+    }
     store.engine.dispose()
     verify = cli("audit", "verify")
     assert verify.code == 0, verify.err

@@ -45,8 +45,11 @@ def _settings(**values: Any) -> Settings:
 
 
 def test_every_secret_setting_has_a_rule() -> None:
-    secret_fields = {name for name, field in Settings.model_fields.items()
-                     if "SecretStr" in str(field.annotation)}
+    secret_fields = {
+        name
+        for name, field in Settings.model_fields.items()
+        if "SecretStr" in str(field.annotation)
+    }
     assert secret_fields == set(SECRETS) == set(GOOD) == set(SHORT)
 
 
@@ -72,8 +75,9 @@ def test_a_command_refuses_to_start_on_an_empty_twilio_token(cli: Cli) -> None:
     cli.env["TWILIO_AUTH_TOKEN"] = ""
     result = cli("serve", "--port", "1")
     assert result.code == 1
-    assert result.err.strip() == ("error: bad setting: TWILIO_AUTH_TOKEN is set but empty: "
-                                  "remove it or give it a value")
+    assert result.err.strip() == (
+        "error: bad setting: TWILIO_AUTH_TOKEN is set but empty: remove it or give it a value"
+    )
 
 
 def test_a_command_refuses_a_short_webhook_secret_in_one_line(cli: Cli) -> None:

@@ -81,26 +81,41 @@ def _post_form(client: TestClient, path: str, form: dict[str, str]) -> int:
 
 
 def _update(text: str, *, chat_type: str = "private", update_id: int = 7) -> dict[str, object]:
-    return {"update_id": update_id, "message": {
-        "message_id": 1, "date": 1764000000, "text": text,
-        "chat": {"id": 4242, "type": chat_type}}}
+    return {
+        "update_id": update_id,
+        "message": {
+            "message_id": 1,
+            "date": 1764000000,
+            "text": text,
+            "chat": {"id": 4242, "type": chat_type},
+        },
+    }
 
 
 def _reply_texts(store: Store) -> list[str]:
     with store.session() as session:
-        return [store.decrypt(session, r.key_owner, r.text_enc, table="reply", column="text",
-                              row=r.id or 0) for r in session.exec(select(Reply))]
+        return [
+            store.decrypt(
+                session, r.key_owner, r.text_enc, table="reply", column="text", row=r.id or 0
+            )
+            for r in session.exec(select(Reply))
+        ]
 
 
 # --- forgeries: 403, and nothing written, and the store never touched ---------------------
 
+
 @pytest.mark.parametrize("variant", TWILIO_FORGERIES)
 @pytest.mark.parametrize("path", [SMS_PATH, STATUS_PATH + "?attempt=1"])
 def test_a_forged_twilio_request_is_refused_without_touching_the_store(
-        hooked: tuple[Store, TestClient], variant: str, path: str) -> None:
+    hooked: tuple[Store, TestClient], variant: str, path: str
+) -> None:
     store, client = hooked
-    form = _sms() if path == SMS_PATH else {"MessageSid": "SM" + "c" * 32,
-                                            "MessageStatus": "failed", "ErrorCode": "21610"}
+    form = (
+        _sms()
+        if path == SMS_PATH
+        else {"MessageSid": "SM" + "c" * 32, "MessageStatus": "failed", "ErrorCode": "21610"}
+    )
     case = form_case(path, form, variant)
     before, checkouts = row_counts(store), []
     event.listen(store.engine.pool, "checkout", lambda *_: checkouts.append(1))
@@ -111,7 +126,8 @@ def test_a_forged_twilio_request_is_refused_without_touching_the_store(
 
 @pytest.mark.parametrize("variant", sorted(TELEGRAM_FORGERIES))
 def test_a_telegram_update_without_the_secret_is_refused(
-        hooked: tuple[Store, TestClient], variant: str) -> None:
+    hooked: tuple[Store, TestClient], variant: str
+) -> None:
     store, client = hooked
     case = telegram_case(json.dumps(_update("STOP")).encode(), variant)
     before, counter = row_counts(store), WriteCounter(store)
@@ -126,7 +142,8 @@ def _with_empty(store: Store, name: str) -> TestClient:
 
 
 def test_an_empty_twilio_token_that_slipped_past_the_settings_accepts_nobody(
-        hooked: tuple[Store, TestClient]) -> None:
+    hooked: tuple[Store, TestClient],
+) -> None:
     store = hooked[0]
     client, form, before = _with_empty(store, "twilio_auth_token"), _sms("STOP"), row_counts(store)
     signed_with_nothing = {"X-Twilio-Signature": sign(PUBLIC + SMS_PATH, form, token="")}
@@ -135,15 +152,18 @@ def test_an_empty_twilio_token_that_slipped_past_the_settings_accepts_nobody(
 
 
 def test_an_empty_webhook_secret_that_slipped_past_the_settings_accepts_nobody(
-        hooked: tuple[Store, TestClient]) -> None:
+    hooked: tuple[Store, TestClient],
+) -> None:
     store = hooked[0]
     client, before = _with_empty(store, "carebot_telegram_webhook_secret"), row_counts(store)
-    response = client.post(TG_PATH, json=_update("STOP"),
-                           headers={"X-Telegram-Bot-Api-Secret-Token": ""})
+    response = client.post(
+        TG_PATH, json=_update("STOP"), headers={"X-Telegram-Bot-Api-Secret-Token": ""}
+    )
     assert response.status_code == 403 and row_counts(store) == before
 
 
 # --- bodies: bounded before they are read, and never parsed by Starlette ------------------
+
 
 def _raw(port: int, data: bytes, *, wait: float = 5.0) -> bytes:
     """Send raw bytes, return what the server answered before closing (or b"" if nothing)."""
@@ -158,11 +178,14 @@ def _raw(port: int, data: bytes, *, wait: float = 5.0) -> bytes:
 
 
 def test_a_declared_body_over_64_kib_gets_413_before_a_byte_of_it_is_sent(
-        served: tuple[Store, int]) -> None:
+    served: tuple[Store, int],
+) -> None:
     _, port = served
-    head = (f"POST {SMS_PATH} HTTP/1.1\r\nHost: x\r\nX-Twilio-Signature: abc\r\n"
-            "Content-Type: application/x-www-form-urlencoded\r\n"
-            "Content-Length: 200000000\r\n\r\n").encode()
+    head = (
+        f"POST {SMS_PATH} HTTP/1.1\r\nHost: x\r\nX-Twilio-Signature: abc\r\n"
+        "Content-Type: application/x-www-form-urlencoded\r\n"
+        "Content-Length: 200000000\r\n\r\n"
+    ).encode()
     assert _raw(port, head).startswith(b"HTTP/1.1 413")
 
 
@@ -181,34 +204,42 @@ def test_a_streamed_body_is_cut_off_at_64_kib(hooked: tuple[Store, TestClient]) 
 
 
 def test_a_twilio_form_is_parsed_by_carebot_not_by_starlette(
-        hooked: tuple[Store, TestClient], monkeypatch: pytest.MonkeyPatch) -> None:
+    hooked: tuple[Store, TestClient], monkeypatch: pytest.MonkeyPatch
+) -> None:
     store, client = hooked
 
     async def no_form(self: Request, **_: object) -> None:
         raise AssertionError("request.form() was called")
 
     monkeypatch.setattr(Request, "form", no_form)
-    assert client.post(SMS_PATH, data=_sms(), headers={"X-Twilio-Signature": "x"}
-                       ).status_code == 403
+    assert (
+        client.post(SMS_PATH, data=_sms(), headers={"X-Twilio-Signature": "x"}).status_code == 403
+    )
     assert _post_form(client, SMS_PATH, _sms()) == 200
     assert _reply_texts(store) == ["bloeddruk 150 op 95"]
 
 
-def test_a_body_sent_too_slowly_gets_408(served: tuple[Store, int],
-                                         monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_body_sent_too_slowly_gets_408(
+    served: tuple[Store, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
     _, port = served
     monkeypatch.setattr(bodies, "BODY_TIMEOUT", 0.5)
-    head = (f"POST {SMS_PATH} HTTP/1.1\r\nHost: x\r\nX-Twilio-Signature: abc\r\n"
-            "Content-Length: 100\r\n\r\nBody=").encode()
+    head = (
+        f"POST {SMS_PATH} HTTP/1.1\r\nHost: x\r\nX-Twilio-Signature: abc\r\n"
+        "Content-Length: 100\r\n\r\nBody="
+    ).encode()
     assert _raw(port, head).startswith(b"HTTP/1.1 408")
     # Telegram's own: acknowledged (Telegram would only send it again), nothing stored.
-    head = (f"POST {TG_PATH} HTTP/1.1\r\nHost: x\r\nX-Telegram-Bot-Api-Secret-Token: "
-            f"{TG_SECRET}\r\nContent-Length: 100\r\n\r\n{{").encode()
+    head = (
+        f"POST {TG_PATH} HTTP/1.1\r\nHost: x\r\nX-Telegram-Bot-Api-Secret-Token: "
+        f"{TG_SECRET}\r\nContent-Length: 100\r\n\r\n{{"
+    ).encode()
     assert _raw(port, head).startswith(b"HTTP/1.1 200")
 
 
 def test_a_client_that_never_finishes_its_headers_is_disconnected(
-        served: tuple[Store, int], monkeypatch: pytest.MonkeyPatch) -> None:
+    served: tuple[Store, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
     _, port = served
     monkeypatch.setattr(server, "HEADER_TIMEOUT", 0.5)
     started = time.monotonic()
@@ -218,12 +249,16 @@ def test_a_client_that_never_finishes_its_headers_is_disconnected(
 
 def test_serve_sets_uvicorns_limits() -> None:
     config = server.config(build_app, host="127.0.0.1", port=1)  # type: ignore[arg-type]
-    assert (config.limit_concurrency, config.timeout_keep_alive,
-            config.h11_max_incomplete_event_size) == (64, 5, 16 * 1024)
+    assert (
+        config.limit_concurrency,
+        config.timeout_keep_alive,
+        config.h11_max_incomplete_event_size,
+    ) == (64, 5, 16 * 1024)
     assert config.http is server.TimedH11Protocol
 
 
 # --- the store's write lock held elsewhere -------------------------------------------------
+
 
 @pytest.fixture
 def locked(hooked: tuple[Store, TestClient]) -> Iterator[threading.Event]:
@@ -251,26 +286,34 @@ def locked(hooked: tuple[Store, TestClient]) -> Iterator[threading.Event]:
 
 
 def test_healthz_answers_while_another_connection_holds_the_write_lock(
-        hooked: tuple[Store, TestClient], locked: threading.Event) -> None:
+    hooked: tuple[Store, TestClient], locked: threading.Event
+) -> None:
     response = hooked[1].get("/healthz")
     assert response.status_code == 200 and not locked.is_set()
 
 
 def test_a_forged_request_is_refused_while_a_genuine_one_waits_for_the_lock(
-        served: tuple[Store, int], locked: threading.Event) -> None:
+    served: tuple[Store, int], locked: threading.Event
+) -> None:
     import httpx
 
     _, port = served
     url = f"http://127.0.0.1:{port}"
     form = _sms("bloeddruk 140 op 90")
     waiting: list[int] = []
-    genuine = threading.Thread(target=lambda: waiting.append(httpx.post(
-        url + SMS_PATH, data=form, timeout=30,
-        headers={"X-Twilio-Signature": sign(PUBLIC + SMS_PATH, form)}).status_code))
+    genuine = threading.Thread(
+        target=lambda: waiting.append(
+            httpx.post(
+                url + SMS_PATH,
+                data=form,
+                timeout=30,
+                headers={"X-Twilio-Signature": sign(PUBLIC + SMS_PATH, form)},
+            ).status_code
+        )
+    )
     genuine.start()
     time.sleep(0.5)  # the genuine request is now waiting for the lock
-    forged = httpx.post(url + SMS_PATH, data=form, headers={"X-Twilio-Signature": "x"},
-                        timeout=5)
+    forged = httpx.post(url + SMS_PATH, data=form, headers={"X-Twilio-Signature": "x"}, timeout=5)
     health = httpx.get(url + "/healthz", timeout=5)
     assert (forged.status_code, health.status_code, waiting) == (403, 200, [])
     locked.set()

@@ -35,36 +35,44 @@ __all__ = ["hooked"]  # the fixture, shared with the HTTP tests
 
 # --- valid credentials: never a 5xx --------------------------------------------------------
 
-@pytest.mark.parametrize("body", [
-    b'{"update_id": 8, "message": {"message_id": 1, "date": 1764000000, "text": "pijn \\ud800",'
-    b' "chat": {"id": 4242, "type": "private"}}}',
-    b"[" * 50_000 + b"]" * 50_000,
-    b'{"update_id": 1' + b"0" * 5000 + b"}",
-    b'{"update_id": 9, "message": {"date": 1e400, "chat": {"id": 1, "type": "private"}, '
-    b'"text": "x"}}',
-    b'{"update_id": 9, "message": {"date": 99999999999999999, "chat": {"id": 1, '
-    b'"type": "private"}, "text": "x"}}',
-    b'{"update_id": 10, "message": {"date": 1, "chat": {"id": 10000000000000000000000000,'
-    b' "type": "private"}, "text": "x"}}',
-    b'{"update_id": true, "message": {"date": 1, "chat": {"id": 1}, "text": ["x"]}}',
-    b"\xff\xfe{not utf-8}",
-])
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"update_id": 8, "message": {"message_id": 1, "date": 1764000000, "text": "pijn \\ud800",'
+        b' "chat": {"id": 4242, "type": "private"}}}',
+        b"[" * 50_000 + b"]" * 50_000,
+        b'{"update_id": 1' + b"0" * 5000 + b"}",
+        b'{"update_id": 9, "message": {"date": 1e400, "chat": {"id": 1, "type": "private"}, '
+        b'"text": "x"}}',
+        b'{"update_id": 9, "message": {"date": 99999999999999999, "chat": {"id": 1, '
+        b'"type": "private"}, "text": "x"}}',
+        b'{"update_id": 10, "message": {"date": 1, "chat": {"id": 10000000000000000000000000,'
+        b' "type": "private"}, "text": "x"}}',
+        b'{"update_id": true, "message": {"date": 1, "chat": {"id": 1}, "text": ["x"]}}',
+        b"\xff\xfe{not utf-8}",
+    ],
+)
 def test_a_telegram_update_with_valid_credentials_never_gets_a_5xx(
-        hooked: tuple[Store, TestClient], body: bytes) -> None:
+    hooked: tuple[Store, TestClient], body: bytes
+) -> None:
     store, client = hooked
     response = TestClient(client.app, raise_server_exceptions=False).post(
-        TG_PATH, content=body, headers=TG)
+        TG_PATH, content=body, headers=TG
+    )
     assert response.status_code == 200
     with store.session() as session:
-        ignored = session.exec(select(AuditEvent).where(
-            AuditEvent.action == "telegram.ignored")).all()
+        ignored = session.exec(
+            select(AuditEvent).where(AuditEvent.action == "telegram.ignored")
+        ).all()
     assert len(ignored) + len(_reply_texts(store)) == 1
     assert all("\ud800" not in text for text in _reply_texts(store))
 
 
 @pytest.mark.parametrize("attempt", ["9" * 25, "1" * 18, "2147483648", "١٢", "²", "-1", "1e5", ""])
 def test_a_status_callback_with_any_attempt_never_gets_a_5xx(
-        hooked: tuple[Store, TestClient], attempt: str) -> None:
+    hooked: tuple[Store, TestClient], attempt: str
+) -> None:
     _, client = hooked
     client = TestClient(client.app, raise_server_exceptions=False)
     path = f"{STATUS_PATH}?attempt={quote(attempt)}"  # as Twilio would request it
@@ -72,19 +80,26 @@ def test_a_status_callback_with_any_attempt_never_gets_a_5xx(
     assert _post_form(client, path, form) == 204
 
 
-@pytest.mark.parametrize("form", [
-    {"MessageSid": "SM" + "c" * 31 + "\x00", "MessageStatus": "failed"},
-    {"MessageSid": "SM" + "c" * 32, "MessageStatus": "failed", "ErrorCode": "9" * 30},
-    {"MessageSid": "", "MessageStatus": "failed"},
-])
-def test_a_malformed_status_callback_gets_400(hooked: tuple[Store, TestClient],
-                                              form: dict[str, str]) -> None:
-    assert _post_form(TestClient(hooked[1].app, raise_server_exceptions=False),
-                      STATUS_PATH, form) == 400
+@pytest.mark.parametrize(
+    "form",
+    [
+        {"MessageSid": "SM" + "c" * 31 + "\x00", "MessageStatus": "failed"},
+        {"MessageSid": "SM" + "c" * 32, "MessageStatus": "failed", "ErrorCode": "9" * 30},
+        {"MessageSid": "", "MessageStatus": "failed"},
+    ],
+)
+def test_a_malformed_status_callback_gets_400(
+    hooked: tuple[Store, TestClient], form: dict[str, str]
+) -> None:
+    assert (
+        _post_form(TestClient(hooked[1].app, raise_server_exceptions=False), STATUS_PATH, form)
+        == 400
+    )
 
 
 def test_texts_longer_than_the_provider_allows_are_cut_before_they_are_stored(
-        hooked: tuple[Store, TestClient]) -> None:
+    hooked: tuple[Store, TestClient],
+) -> None:
     store, client = hooked
     assert _post_form(client, SMS_PATH, _sms("a" * 3000)) == 200
     update = _update("b" * 6000)
@@ -94,38 +109,70 @@ def test_texts_longer_than_the_provider_allows_are_cut_before_they_are_stored(
 
 # --- cross-channel confusion ---------------------------------------------------------------
 
+
 def test_a_status_callback_never_moves_a_telegram_reminder(store: Store) -> None:
     from bot import patients
     from bot.inbound import status
     from bot.store.models import Reminder
 
-    who = patients.enrol(store, reference="AZ-4", program="post-stroke-weekly", language="nl",
-                         timezone="Europe/Brussels", name="An", contacts={},
-                         consent=["console"], actor="test").pseudonym
+    who = patients.enrol(
+        store,
+        reference="AZ-4",
+        program="post-stroke-weekly",
+        language="nl",
+        timezone="Europe/Brussels",
+        name="An",
+        contacts={},
+        consent=["console"],
+        actor="test",
+    ).pseudonym
     now = datetime.now(UTC)
     with store.session() as session:
-        patients.record_consent(session, pseudonym=who, channel="telegram", granted=True,
-                                method="deep-link", actor="patient", now=now)
-        session.add(Reminder(occurrence_key="t", pseudonym=who, program="post-stroke-weekly",
-                             local_slot="2026-11-30T10:00", due_at=now, status="sent",
-                             channel="telegram", provider_id="tg-5", updated_at=now))
-    assert not status.apply(store, provider_id="tg-5", status="failed", error_code="21610",
-                            now=now)
+        patients.record_consent(
+            session,
+            pseudonym=who,
+            channel="telegram",
+            granted=True,
+            method="deep-link",
+            actor="patient",
+            now=now,
+        )
+        session.add(
+            Reminder(
+                occurrence_key="t",
+                pseudonym=who,
+                program="post-stroke-weekly",
+                local_slot="2026-11-30T10:00",
+                due_at=now,
+                status="sent",
+                channel="telegram",
+                provider_id="tg-5",
+                updated_at=now,
+            )
+        )
+    assert not status.apply(store, provider_id="tg-5", status="failed", error_code="21610", now=now)
     with store.session() as session:
         assert session.exec(select(Reminder.status)).one() == "sent"
         assert patients.consents(session, who)["telegram"] is True
 
 
 @pytest.mark.parametrize("chat_type", ["group", "supergroup", "channel"])
-def test_start_from_a_group_binds_nothing(hooked: tuple[Store, TestClient],
-                                          chat_type: str) -> None:
+def test_start_from_a_group_binds_nothing(hooked: tuple[Store, TestClient], chat_type: str) -> None:
     from bot import patients
     from bot.store.models import Contact
 
     store, client = hooked
-    link = patients.enrol(store, reference="AZ-5", program="post-stroke-weekly", language="en",
-                          timezone="Europe/Brussels", name="Ann", contacts={},
-                          consent=["telegram"], actor="test").telegram_link
+    link = patients.enrol(
+        store,
+        reference="AZ-5",
+        program="post-stroke-weekly",
+        language="en",
+        timezone="Europe/Brussels",
+        name="Ann",
+        contacts={},
+        consent=["telegram"],
+        actor="test",
+    ).telegram_link
     assert link is not None
     start = f"/start {link.split('start=')[1]}"
     group = client.post(TG_PATH, json=_update(start, chat_type=chat_type), headers=TG)
@@ -142,13 +189,15 @@ FUZZ_CASES = 2000  # benchmarks/fuzz.py runs 10,000
 
 
 def test_a_fuzz_of_every_endpoint_gives_no_5xx_and_no_unauthenticated_write(
-        hooked: tuple[Store, TestClient]) -> None:
+    hooked: tuple[Store, TestClient],
+) -> None:
     store, app_client = hooked
     client = TestClient(app_client.app, raise_server_exceptions=False)
 
     def send(case: Case) -> int:
-        return client.request(case.method, case.path, content=case.body,
-                              headers=case.headers).status_code
+        return client.request(
+            case.method, case.path, content=case.body, headers=case.headers
+        ).status_code
 
     tally = run(send, store, cases(seed=9, count=FUZZ_CASES))
     assert (tally.server_errors, tally.unauthenticated_writes, tally.failures[:5]) == (0, 0, [])
@@ -160,8 +209,9 @@ def test_a_fuzz_of_every_endpoint_gives_no_5xx_and_no_unauthenticated_write(
     assert row_counts(store) == before and len(forged) > 150
 
 
-def test_start_from_a_group_by_polling_binds_nothing(settings: Settings,
-                                                     fake_telegram: FakeTelegram) -> None:
+def test_start_from_a_group_by_polling_binds_nothing(
+    settings: Settings, fake_telegram: FakeTelegram
+) -> None:
     import asyncio
 
     from bot import patients
@@ -170,16 +220,28 @@ def test_start_from_a_group_by_polling_binds_nothing(settings: Settings,
     from bot.store.keyring import open_store
     from bot.store.models import Contact
 
-    configured = settings.model_copy(update={
-        "telegram_bot_token": SecretStr(fake_telegram.token),
-        "carebot_telegram_api_url": f"{fake_telegram.url}/bot"})
+    configured = settings.model_copy(
+        update={
+            "telegram_bot_token": SecretStr(fake_telegram.token),
+            "carebot_telegram_api_url": f"{fake_telegram.url}/bot",
+        }
+    )
     store = open_store(configured)
-    link = patients.enrol(store, reference="AZ-6", program="post-stroke-weekly", language="en",
-                          timezone="Europe/Brussels", name="Ann", contacts={},
-                          consent=["telegram"], actor="test").telegram_link
+    link = patients.enrol(
+        store,
+        reference="AZ-6",
+        program="post-stroke-weekly",
+        language="en",
+        timezone="Europe/Brussels",
+        name="Ann",
+        contacts={},
+        consent=["telegram"],
+        actor="test",
+    ).telegram_link
     assert link is not None
-    update = fake_telegram.updates.message_update(-100777, f"/start {link.split('start=')[1]}",
-                                                  date=int(time.time()))
+    update = fake_telegram.updates.message_update(
+        -100777, f"/start {link.split('start=')[1]}", date=int(time.time())
+    )
     update["message"]["chat"]["type"] = "supergroup"
     fake_telegram.updates.push(update)
 

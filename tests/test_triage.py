@@ -43,24 +43,27 @@ def _flags(text: str, thresholds: Thresholds = DEFAULT_THRESHOLDS) -> tuple[str,
     return classify(text, thresholds).flags
 
 
-@pytest.mark.parametrize(("text", "flags"), [
-    ("bloeddruk 139/89", ()),
-    ("bloeddruk 140/85", ("attention",)),
-    ("bloeddruk 130/90", ("attention",)),
-    ("BP 90/60", ()),
-    ("bp 89/60", ("attention",)),
-    ("bloeddruk 179/109", ("attention",)),
-    ("bloeddruk 180/100", ("urgent", "attention")),
-    ("bloeddruk 150/110", ("urgent", "attention")),
-    ("suiker 4.0", ()),
-    ("suiker 3,9", ("attention",)),
-    ("suiker 3.0", ("attention",)),
-    ("suiker 2,9", ("urgent", "attention")),
-    ("suiker 10", ()),
-    ("suiker 10.1", ("attention",)),
-    ("suiker 20", ("attention",)),
-    ("suiker 20,1", ("urgent", "attention")),
-])
+@pytest.mark.parametrize(
+    ("text", "flags"),
+    [
+        ("bloeddruk 139/89", ()),
+        ("bloeddruk 140/85", ("attention",)),
+        ("bloeddruk 130/90", ("attention",)),
+        ("BP 90/60", ()),
+        ("bp 89/60", ("attention",)),
+        ("bloeddruk 179/109", ("attention",)),
+        ("bloeddruk 180/100", ("urgent", "attention")),
+        ("bloeddruk 150/110", ("urgent", "attention")),
+        ("suiker 4.0", ()),
+        ("suiker 3,9", ("attention",)),
+        ("suiker 3.0", ("attention",)),
+        ("suiker 2,9", ("urgent", "attention")),
+        ("suiker 10", ()),
+        ("suiker 10.1", ("attention",)),
+        ("suiker 20", ("attention",)),
+        ("suiker 20,1", ("urgent", "attention")),
+    ],
+)
 def test_it_flags_readings_at_the_default_thresholds(text: str, flags: tuple[str, ...]) -> None:
     assert _flags(text) == flags
 
@@ -99,16 +102,20 @@ def test_a_bad_reading_written_after_a_good_one_still_raises_its_flag() -> None:
     assert triage.flags == ("urgent", "attention")
 
 
-@pytest.mark.parametrize(("text", "flags", "keyword"), [
-    ("STOP", ("opt-out",), "stop"),
-    ("arrêt", ("opt-out",), "stop"),
-    ("/stop", ("opt-out",), "stop"),
-    ("HELP", ("info",), "help"),
-    ("START", (), "start"),
-    ("ik wil stoppen met roken", (), None),
-])
+@pytest.mark.parametrize(
+    ("text", "flags", "keyword"),
+    [
+        ("STOP", ("opt-out",), "stop"),
+        ("arrêt", ("opt-out",), "stop"),
+        ("/stop", ("opt-out",), "stop"),
+        ("HELP", ("info",), "help"),
+        ("START", (), "start"),
+        ("ik wil stoppen met roken", (), None),
+    ],
+)
 def test_keywords_become_opt_out_and_info(
-        text: str, flags: tuple[str, ...], keyword: str | None) -> None:
+    text: str, flags: tuple[str, ...], keyword: str | None
+) -> None:
     triage = classify(text)
     assert (triage.flags, triage.keyword) == (flags, keyword)
 
@@ -119,8 +126,15 @@ def test_each_corpus_is_large_well_formed_and_a_third_each_language(path: Path) 
     assert len(rows) >= 300 and sum("urgent" in r["flags"] for r in rows) >= 120
     for row in rows:
         assert {"text", "lang", "flags", "systolic", "diastolic", "glucose_mmol_l"} <= set(row)
-        assert set(row) <= {"text", "lang", "flags", "systolic", "diastolic", "glucose_mmol_l",
-                            "kind"}
+        assert set(row) <= {
+            "text",
+            "lang",
+            "flags",
+            "systolic",
+            "diastolic",
+            "glucose_mmol_l",
+            "kind",
+        }
         assert row["lang"] in ("nl", "fr", "en") and set(row["flags"]) <= set(FLAGS)
     shares = {lang: sum(r["lang"] == lang for r in rows) / len(rows) for lang in ("nl", "fr", "en")}
     assert all(0.25 <= share <= 0.45 for share in shares.values())
@@ -133,8 +147,11 @@ def test_the_held_out_corpus_shares_no_line_with_the_development_one() -> None:
 
 @CORPORA
 def test_every_urgent_reply_in_each_corpus_is_flagged_urgent(path: Path) -> None:
-    missed = [row["text"] for row, triage in _classified(path)
-              if "urgent" in row["flags"] and "urgent" not in triage.flags]
+    missed = [
+        row["text"]
+        for row, triage in _classified(path)
+        if "urgent" in row["flags"] and "urgent" not in triage.flags
+    ]
     assert missed == []
 
 
@@ -148,9 +165,12 @@ def test_at_most_five_percent_of_the_non_urgent_replies_are_flagged_urgent(path:
 @CORPORA
 def test_readings_are_exact_on_at_least_97_percent_of_each_corpus(path: Path) -> None:
     results = _classified(path)
-    wrong = [row["text"] for row, t in results
-             if (t.readings.systolic, t.readings.diastolic, t.readings.glucose_mmol_l)
-             != (row["systolic"], row["diastolic"], row["glucose_mmol_l"])]
+    wrong = [
+        row["text"]
+        for row, t in results
+        if (t.readings.systolic, t.readings.diastolic, t.readings.glucose_mmol_l)
+        != (row["systolic"], row["diastolic"], row["glucose_mmol_l"])
+    ]
     assert len(wrong) <= 0.03 * len(results), wrong
 
 
@@ -159,15 +179,30 @@ def test_opt_outs_in_words_are_found_and_stops_about_something_else_are_not(path
     results = _classified(path)
     labelled = [t for row, t in results if "opt-out" in row["flags"]]
     found = sum("opt-out" in t.flags for t in labelled)
-    wrong = [row["text"] for row, t in results
-             if "opt-out" in t.flags and "opt-out" not in row["flags"]]
+    wrong = [
+        row["text"] for row, t in results if "opt-out" in t.flags and "opt-out" not in row["flags"]
+    ]
     assert found >= 0.9 * len(labelled) and wrong == []
 
 
-@pytest.mark.parametrize("unit", [
-    "suiker ", "geen duizelig ", "128/79 ", "1/", "pijn op de borst ", "kan ", "0 1 ", "a",
-    "mijn arm ", "n't ", "ik kan niet ", "cent nonante ", "hi meter ",
-])
+@pytest.mark.parametrize(
+    "unit",
+    [
+        "suiker ",
+        "geen duizelig ",
+        "128/79 ",
+        "1/",
+        "pijn op de borst ",
+        "kan ",
+        "0 1 ",
+        "a",
+        "mijn arm ",
+        "n't ",
+        "ik kan niet ",
+        "cent nonante ",
+        "hi meter ",
+    ],
+)
 def test_a_longest_telegram_message_of_repeats_is_classified_quickly(unit: str) -> None:
     # A guard against work that grows faster than the text (a quadratic rule took 5 s here;
     # linear work takes 40-110 ms on a quiet machine), not a performance goal: the corpus's

@@ -32,13 +32,22 @@ class ConsoleChannel:
 
     async def send(self, message: OutboundMessage) -> str:
         with self.store.session() as session:
-            row = ConsoleMessage(attempt_id=message.attempt_id, pseudonym=message.pseudonym,
-                                 body_enc=b"", sent_at=datetime.now(UTC))
+            row = ConsoleMessage(
+                attempt_id=message.attempt_id,
+                pseudonym=message.pseudonym,
+                body_enc=b"",
+                sent_at=datetime.now(UTC),
+            )
             session.add(row)
             session.flush()
-            row.body_enc = self.store.encrypt(session, message.pseudonym, message.body,
-                                              table="console_message", column="body", row=row.id
-                                              or 0)
+            row.body_enc = self.store.encrypt(
+                session,
+                message.pseudonym,
+                message.body,
+                table="console_message",
+                column="body",
+                row=row.id or 0,
+            )
             provider_id = f"console-{row.id}"
         if self.echo is not None:
             self.echo(message.pseudonym, message.body)
@@ -51,6 +60,7 @@ class ConsoleChannel:
 
     async def lookup(self, message: OutboundMessage) -> str | None:
         with self.store.session() as session:
-            row = session.exec(select(ConsoleMessage).where(
-                ConsoleMessage.attempt_id == message.attempt_id)).first()
+            row = session.exec(
+                select(ConsoleMessage).where(ConsoleMessage.attempt_id == message.attempt_id)
+            ).first()
             return f"console-{row.id}" if row is not None else None

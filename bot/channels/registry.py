@@ -14,8 +14,9 @@ from bot.channels.x import XChannel
 from bot.store.keyring import Store
 
 
-def configured(store: Store, *, echo: Callable[[str, str], None] | None = None
-               ) -> dict[str, Channel]:
+def configured(
+    store: Store, *, echo: Callable[[str, str], None] | None = None
+) -> dict[str, Channel]:
     """The channels with their settings present, by name."""
     settings = store.settings
     channels: dict[str, Channel] = {"console": ConsoleChannel(store, echo)}
@@ -31,8 +32,16 @@ def configured(store: Store, *, echo: Callable[[str, str], None] | None = None
 def _follow_migration(store: Store) -> Callable[[str, str], None]:
     def follow(pseudonym: str, new_chat_id: str) -> None:
         with store.session() as session:
-            patients.set_contact(store, session, pseudonym=pseudonym, channel="telegram",
-                                 address=new_chat_id, now=datetime.now(UTC))
-            audit.record(session, action="telegram.chat.migrated", actor="telegram",
-                         subject=pseudonym)
+            patients.set_contact(
+                store,
+                session,
+                pseudonym=pseudonym,
+                channel="telegram",
+                address=new_chat_id,
+                now=datetime.now(UTC),
+            )
+            audit.record(
+                session, action="telegram.chat.migrated", actor="telegram", subject=pseudonym
+            )
+
     return follow

@@ -41,13 +41,15 @@ def map_error(exc: Exception) -> ChannelError:
     if isinstance(exc, TwilioRestException):
         code = exc.code or exc.status
         if code in OPT_OUT:
-            return ChannelError("recipient unsubscribed", permanent=True, opt_out=True,
-                                code=str(code))
+            return ChannelError(
+                "recipient unsubscribed", permanent=True, opt_out=True, code=str(code)
+            )
         if code in UNREACHABLE:
             return ChannelError("number cannot receive SMS", permanent=True, code=str(code))
         if code in ACCOUNT:
-            return ChannelError("the Twilio account may not send to this region",
-                                code=str(code), account=True)
+            return ChannelError(
+                "the Twilio account may not send to this region", code=str(code), account=True
+            )
         if exc.status == 429 or code == 20429:
             return ChannelError("rate limited", retry_after=1.0, code=str(code))
         if exc.status >= 500:
@@ -88,14 +90,21 @@ class SmsChannel:
     def __init__(self, settings: Settings) -> None:
         assert settings.twilio_account_sid and settings.twilio_auth_token
         base_url = settings.carebot_twilio_api_url.rstrip("/")
-        http_client = (TwilioHttpClient(timeout=TIMEOUT_SECONDS) if base_url == TWILIO
-                       else RedirectedHttpClient(base_url, timeout=TIMEOUT_SECONDS))
-        self.client = Client(settings.twilio_account_sid,
-                             settings.twilio_auth_token.get_secret_value(),
-                             http_client=http_client)
+        http_client = (
+            TwilioHttpClient(timeout=TIMEOUT_SECONDS)
+            if base_url == TWILIO
+            else RedirectedHttpClient(base_url, timeout=TIMEOUT_SECONDS)
+        )
+        self.client = Client(
+            settings.twilio_account_sid,
+            settings.twilio_auth_token.get_secret_value(),
+            http_client=http_client,
+        )
         self.sender: dict[str, Any] = (
             {"messaging_service_sid": settings.twilio_messaging_service_sid}
-            if settings.twilio_messaging_service_sid else {"from_": settings.twilio_from})
+            if settings.twilio_messaging_service_sid
+            else {"from_": settings.twilio_from}
+        )
         # Twilio queues what a sender cannot send at once, but a long code sends ~1 SMS/s and
         # an alphanumeric sender or messaging service more: the operator sets it.
         self.limits = Limits(settings.carebot_twilio_rate)
@@ -105,28 +114,37 @@ class SmsChannel:
 
     @staticmethod
     def configured(settings: Settings) -> bool:
-        return bool(settings.twilio_account_sid and settings.twilio_auth_token
-                    and (settings.twilio_from or settings.twilio_messaging_service_sid))
+        return bool(
+            settings.twilio_account_sid
+            and settings.twilio_auth_token
+            and (settings.twilio_from or settings.twilio_messaging_service_sid)
+        )
 
     def _create(self, message: OutboundMessage) -> str:
         # The attempt in the URL (signed by Twilio with the rest) lets a callback that
         # overtakes our own record of the SID still find its reminder.
-        extra = ({"status_callback": f"{self.status_callback}?attempt={message.attempt_id}"}
-                 if self.status_callback else {})
+        extra = (
+            {"status_callback": f"{self.status_callback}?attempt={message.attempt_id}"}
+            if self.status_callback
+            else {}
+        )
         try:
-            created = self.client.messages.create(to=message.address, body=message.body,
-                                                  **self.sender, **extra)
+            created = self.client.messages.create(
+                to=message.address, body=message.body, **self.sender, **extra
+            )
         except Exception as exc:  # noqa: BLE001  (mapped, or re-raised when not Twilio's)
             raise map_error(exc) from None
         return str(created.sid)
 
     async def send_text(self, address: str, text: str) -> None:
         """An immediate notice outside the reminder outbox (e.g. to the on-call nurse)."""
+
         def create() -> None:
             try:
                 self.client.messages.create(to=address, body=text, **self.sender)
             except Exception as exc:  # noqa: BLE001
                 raise map_error(exc) from None
+
         await self.limits.acquire(address)
         await asyncio.to_thread(create)
 

@@ -40,8 +40,7 @@ GONE = ("chat not found", "user is deactivated", "peer_id_invalid")
 def map_error(exc: TelegramError) -> ChannelError:
     """One ChannelError for every way a Bot API call can fail. Never echoes the chat id."""
     if isinstance(exc, Forbidden):  # the patient blocked the bot: as good as /stop
-        return ChannelError("bot blocked by the user", permanent=True, opt_out=True,
-                            code="403")
+        return ChannelError("bot blocked by the user", permanent=True, opt_out=True, code="403")
     if isinstance(exc, RetryAfter):
         wait = exc.retry_after
         seconds = wait if isinstance(wait, int | float) else wait.total_seconds()
@@ -68,12 +67,15 @@ class TelegramChannel:
     ceiling: ClassVar[str] = "personal"
     needs_address: ClassVar[bool] = True
 
-    def __init__(self, settings: Settings,
-                 on_migrate: Callable[[str, str], None] | None = None) -> None:
+    def __init__(
+        self, settings: Settings, on_migrate: Callable[[str, str], None] | None = None
+    ) -> None:
         assert settings.telegram_bot_token is not None
-        self.bot = Bot(settings.telegram_bot_token.get_secret_value(),
-                       base_url=settings.carebot_telegram_api_url,
-                       request=HTTPXRequest(connection_pool_size=32, read_timeout=15))
+        self.bot = Bot(
+            settings.telegram_bot_token.get_secret_value(),
+            base_url=settings.carebot_telegram_api_url,
+            request=HTTPXRequest(connection_pool_size=32, read_timeout=15),
+        )
         self.on_migrate = on_migrate
         # Telegram allows about 30 messages a second overall and one a second per chat.
         self.limits = Limits(settings.carebot_telegram_rate, per_recipient=1)
@@ -92,8 +94,12 @@ class TelegramChannel:
                     await self.bot.initialize()  # getMe: nothing is sent yet
                 except TelegramError as exc:
                     mapped = map_error(exc)
-                    raise ChannelError(f"cannot reach Telegram: {mapped}", code=mapped.code,
-                                       permanent=False, ambiguous=False) from None
+                    raise ChannelError(
+                        f"cannot reach Telegram: {mapped}",
+                        code=mapped.code,
+                        permanent=False,
+                        ambiguous=False,
+                    ) from None
                 self._initialised = True
         return self.bot
 
@@ -127,19 +133,24 @@ class TelegramChannel:
         """New text messages since `offset` (long polling with no wait: one round trip)."""
         bot = await self._bot()
         try:
-            updates = await bot.get_updates(offset=offset, timeout=0,
-                                            allowed_updates=["message"])
+            updates = await bot.get_updates(offset=offset, timeout=0, allowed_updates=["message"])
         except TelegramError as exc:
             raise map_error(exc) from None
         incoming = []
         for update in updates:
             msg = update.message
             if msg is not None and msg.text is not None:
-                incoming.append(Incoming(update.update_id, str(msg.chat.id), msg.text, msg.date,
-                                         chat_type=msg.chat.type))
+                incoming.append(
+                    Incoming(
+                        update.update_id,
+                        str(msg.chat.id),
+                        msg.text,
+                        msg.date,
+                        chat_type=msg.chat.type,
+                    )
+                )
             else:  # stickers, photos, edits: acknowledged, not stored
-                incoming.append(Incoming(update.update_id, "", "", datetime.now(UTC),
-                                         chat_type=""))
+                incoming.append(Incoming(update.update_id, "", "", datetime.now(UTC), chat_type=""))
         return incoming
 
     async def lookup(self, message: OutboundMessage) -> str | None:

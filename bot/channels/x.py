@@ -31,13 +31,20 @@ class RedirectAdapter(HTTPAdapter):
         super().__init__()
         self.base_url = base_url.rstrip("/")
 
-    def send(self, request: requests.PreparedRequest, stream: bool = False,
-             timeout: Any = None, verify: Any = True, cert: Any = None,
-             proxies: dict[str, str] | None = None) -> requests.Response:
+    def send(
+        self,
+        request: requests.PreparedRequest,
+        stream: bool = False,
+        timeout: Any = None,
+        verify: Any = True,
+        cert: Any = None,
+        proxies: dict[str, str] | None = None,
+    ) -> requests.Response:
         if request.url and request.url.startswith(TWITTER):
-            request.url = self.base_url + request.url[len(TWITTER):]
-        return super().send(request, stream=stream, timeout=timeout, verify=verify, cert=cert,
-                            proxies=proxies)
+            request.url = self.base_url + request.url[len(TWITTER) :]
+        return super().send(
+            request, stream=stream, timeout=timeout, verify=verify, cert=cert, proxies=proxies
+        )
 
 
 # X's 403 problem types that concern the app, not the recipient: keys from an app that is not
@@ -65,12 +72,14 @@ def map_error(exc: Exception) -> ChannelError:
         return ChannelError("rate limited", retry_after=wait, code="429")
     if isinstance(exc, tweepy.Forbidden):
         if _problem_type(exc) in ACCOUNT_PROBLEMS:  # every DM would be refused alike
-            return ChannelError("the X app may not send direct messages: check its project"
-                                " and permissions in the developer portal", code="403",
-                                account=True)
+            return ChannelError(
+                "the X app may not send direct messages: check its project"
+                " and permissions in the developer portal",
+                code="403",
+                account=True,
+            )
         # the patient does not accept DMs from us
-        return ChannelError("recipient does not accept direct messages", permanent=True,
-                            code="403")
+        return ChannelError("recipient does not accept direct messages", permanent=True, code="403")
     if isinstance(exc, tweepy.TwitterServerError):
         return ChannelError("provider error", ambiguous=True, code=str(exc.response.status_code))
     if isinstance(exc, tweepy.HTTPException):
@@ -89,11 +98,19 @@ class XChannel:
     needs_address: ClassVar[bool] = True
 
     def __init__(self, settings: Settings) -> None:
-        secrets = [settings.x_consumer_key, settings.x_consumer_secret, settings.x_access_token,
-                   settings.x_access_token_secret]
+        secrets = [
+            settings.x_consumer_key,
+            settings.x_consumer_secret,
+            settings.x_access_token,
+            settings.x_access_token_secret,
+        ]
         values = [s.get_secret_value() for s in secrets if s is not None]
-        self.client = tweepy.Client(consumer_key=values[0], consumer_secret=values[1],
-                                    access_token=values[2], access_token_secret=values[3])
+        self.client = tweepy.Client(
+            consumer_key=values[0],
+            consumer_secret=values[1],
+            access_token=values[2],
+            access_token_secret=values[3],
+        )
         # X allows the account 200 DMs per 15 minutes (and 1,000 a day, which it enforces
         # with a 429 and a reset time): one DM every 4.6 s.
         self.limits = Limits(200, window=15 * 60)
@@ -104,8 +121,14 @@ class XChannel:
 
     @staticmethod
     def configured(settings: Settings) -> bool:
-        return all([settings.x_consumer_key, settings.x_consumer_secret,
-                    settings.x_access_token, settings.x_access_token_secret])
+        return all(
+            [
+                settings.x_consumer_key,
+                settings.x_consumer_secret,
+                settings.x_access_token,
+                settings.x_access_token_secret,
+            ]
+        )
 
     def _call(self, method: str, **kwargs: Any) -> Any:
         try:
@@ -123,22 +146,35 @@ class XChannel:
         await self._dm(address, text)
 
     async def _dm(self, participant_id: str, text: str) -> str:
-        response = await asyncio.to_thread(self._call, "create_direct_message",
-                                           participant_id=participant_id, text=text)
+        response = await asyncio.to_thread(
+            self._call, "create_direct_message", participant_id=participant_id, text=text
+        )
         return str(response.data["dm_event_id"])
 
     async def fetch(self) -> list[InboundMessage]:
         """Recent DMs written to us (newest 100); replays are dropped by the store."""
+
         def read() -> list[InboundMessage]:
             if self._me is None:
                 self._me = str(self._call("get_me").data["id"])
-            events = self._call("get_direct_message_events", event_types="MessageCreate",
-                                dm_event_fields=["id", "text", "sender_id", "created_at"],
-                                max_results=100)
-            return [InboundMessage(channel="x", address=str(e.sender_id), text=e.text or "",
-                                   received_at=e.created_at or datetime.now(UTC),
-                                   provider_message_id=f"x:{e.id}")
-                    for e in events.data or [] if str(e.sender_id) != self._me]
+            events = self._call(
+                "get_direct_message_events",
+                event_types="MessageCreate",
+                dm_event_fields=["id", "text", "sender_id", "created_at"],
+                max_results=100,
+            )
+            return [
+                InboundMessage(
+                    channel="x",
+                    address=str(e.sender_id),
+                    text=e.text or "",
+                    received_at=e.created_at or datetime.now(UTC),
+                    provider_message_id=f"x:{e.id}",
+                )
+                for e in events.data or []
+                if str(e.sender_id) != self._me
+            ]
+
         return await asyncio.to_thread(read)
 
     async def close(self) -> None:
@@ -149,11 +185,16 @@ class XChannel:
         if not message.address or not message.body:
             raise NotImplementedError("nothing to look the message up by")
         response = await asyncio.to_thread(
-            self._call, "get_direct_message_events", participant_id=message.address,
-            dm_event_fields=["created_at", "text"], max_results=50)
+            self._call,
+            "get_direct_message_events",
+            participant_id=message.address,
+            dm_event_fields=["created_at", "text"],
+            max_results=50,
+        )
         since = message.created_at - timedelta(minutes=2)
         for event in response.data or []:
-            if event.text == message.body and (event.created_at is None
-                                               or event.created_at >= since):
+            if event.text == message.body and (
+                event.created_at is None or event.created_at >= since
+            ):
                 return str(event.id)
         return None

@@ -51,24 +51,59 @@ def deliveries(
     if pseudonym:
         query = query.where(Reminder.pseudonym == pseudonym.upper())
     with s.session() as session:
-        rows = [{"reminder_id": r.id, "pseudonym": r.pseudonym, "program": r.program,
-                 "channel": r.channel, "due_at": iso(r.due_at), "status": r.status,
-                 "attempts": r.attempts, "provider_id": r.provider_id, "error": r.error}
-                for r in session.exec(query)]
-    emit(rows, fmt, title="Deliveries", columns=["reminder_id", "pseudonym", "program",
-         "channel", "due_at", "status", "attempts", "provider_id", "error"])
+        rows = [
+            {
+                "reminder_id": r.id,
+                "pseudonym": r.pseudonym,
+                "program": r.program,
+                "channel": r.channel,
+                "due_at": iso(r.due_at),
+                "status": r.status,
+                "attempts": r.attempts,
+                "provider_id": r.provider_id,
+                "error": r.error,
+            }
+            for r in session.exec(query)
+        ]
+    emit(
+        rows,
+        fmt,
+        title="Deliveries",
+        columns=[
+            "reminder_id",
+            "pseudonym",
+            "program",
+            "channel",
+            "due_at",
+            "status",
+            "attempts",
+            "provider_id",
+            "error",
+        ],
+    )
 
 
 @app.command("log")
-def log(limit: int = typer.Option(50, help="the newest N events"),
-        fmt: Format = FormatOption) -> None:
+def log(
+    limit: int = typer.Option(50, help="the newest N events"), fmt: Format = FormatOption
+) -> None:
     """The newest audit events (ids and statuses only, never personal data)."""
     with store().session() as session:
-        events = session.exec(select(AuditEvent).order_by(col(AuditEvent.seq).desc())
-                              .limit(limit)).all()
-        rows = [{"seq": e.seq, "at": iso(e.at), "actor": e.actor, "action": e.action,
-                 "subject": e.subject, "detail": e.detail, "hash": e.hash[:16]}
-                for e in reversed(events)]
+        events = session.exec(
+            select(AuditEvent).order_by(col(AuditEvent.seq).desc()).limit(limit)
+        ).all()
+        rows = [
+            {
+                "seq": e.seq,
+                "at": iso(e.at),
+                "actor": e.actor,
+                "action": e.action,
+                "subject": e.subject,
+                "detail": e.detail,
+                "hash": e.hash[:16],
+            }
+            for e in reversed(events)
+        ]
     emit(rows, fmt, title="Audit log")
 
 
@@ -97,13 +132,18 @@ def verify(
     with store().session() as session:
         verdict = audit.verify(session, head=head)
     if verdict.broken_seq is not None:
-        fail(f"audit chain broken at event {verdict.broken_seq}: {verdict.reason} "
-             f"({verdict.checked} events intact before it)")
+        fail(
+            f"audit chain broken at event {verdict.broken_seq}: {verdict.reason} "
+            f"({verdict.checked} events intact before it)"
+        )
     if verdict.head == "unknown":
         fail(f"unknown head: {verdict.reason} ({verdict.checked} events checked)")
     if verdict.head == "cut":
         fail(f"events were cut from the end: {verdict.reason} ({verdict.checked} checked)")
-    since = ("" if verdict.head_seq is None else
-             f"; the head kept is event {verdict.head_seq}, "
-             f"{verdict.checked - verdict.head_seq} written since")
+    since = (
+        ""
+        if verdict.head_seq is None
+        else f"; the head kept is event {verdict.head_seq}, "
+        f"{verdict.checked - verdict.head_seq} written since"
+    )
     say(console, f"audit chain intact: {verdict.checked} events checked{since}")

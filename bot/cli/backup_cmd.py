@@ -26,9 +26,13 @@ def backup(
 
 def restore(
     file: Path | None = typer.Argument(None, help="a file written by `carebot backup`"),
-    erasures_only: bool = typer.Option(False, "--erasures-only", help="restore nothing: erase "
-                                       "again whoever the erasure ledger names (after a "
-                                       "restore made outside carebot, e.g. pg_restore)"),
+    erasures_only: bool = typer.Option(
+        False,
+        "--erasures-only",
+        help="restore nothing: erase "
+        "again whoever the erasure ledger names (after a "
+        "restore made outside carebot, e.g. pg_restore)",
+    ),
     yes: bool = typer.Option(False, "--yes", help="do not ask"),
 ) -> None:
     """Replace the store with a backup, then erase again everyone erased since it was made.
@@ -47,5 +51,9 @@ def restore(
         result = backups.restore(get_settings(), file, actor=actor())
     except backups.BackupError as exc:
         fail(str(exc))
-    console.print(f"restored {file}; {len(result.reerased)} patient(s) erased since the "
-                  "backup were erased again", markup=False, highlight=False)
+    console.print(
+        f"restored {file}; {len(result.reerased)} patient(s) erased since the "
+        "backup were erased again",
+        markup=False,
+        highlight=False,
+    )

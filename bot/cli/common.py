@@ -71,8 +71,13 @@ def iso(value: datetime | None) -> str | None:
     return value.astimezone(UTC).isoformat() if value is not None else None
 
 
-def emit(rows: Sequence[dict[str, Any]], fmt: Format, *, title: str | None = None,
-         columns: Sequence[str] | None = None) -> None:
+def emit(
+    rows: Sequence[dict[str, Any]],
+    fmt: Format,
+    *,
+    title: str | None = None,
+    columns: Sequence[str] | None = None,
+) -> None:
     """Print rows as a Rich table, JSON or CSV, every value as data (see bot.cli.output)."""
     cols = list(columns or (rows[0].keys() if rows else []))
     if fmt is Format.json:

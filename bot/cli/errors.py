@@ -25,28 +25,42 @@ from bot.store.keyring import ErasedError
 from bot.text import visible
 
 # Refusals a user can cause: one line, exit 1, never a traceback.
-USER_ERRORS = (PatientError, ProgramError, AddressError, KeyError_, StoreError, ErasedError,
-               DecryptionError, LedgerError)
+USER_ERRORS = (
+    PatientError,
+    ProgramError,
+    AddressError,
+    KeyError_,
+    StoreError,
+    ErasedError,
+    DecryptionError,
+    LedgerError,
+)
 
 
 def print_error(message: str) -> None:
     """`error: ...` on stderr, as plain text with unsafe characters made visible."""
     from bot.cli.common import err_console
 
-    err_console.print(f"error: {visible(message)}", markup=False, highlight=False,
-                      emoji=False, soft_wrap=True)
+    err_console.print(
+        f"error: {visible(message)}", markup=False, highlight=False, emoji=False, soft_wrap=True
+    )
 
 
 def _without_value(exc: click.exceptions.UsageError) -> click.exceptions.UsageError:
     """The same usage error, its message no longer quoting what was typed."""
     if isinstance(exc, click.exceptions.BadParameter) and not isinstance(
-            exc, click.exceptions.MissingParameter):
-        return click.exceptions.BadParameter("not valid here; see --help for what it takes",
-                                             ctx=exc.ctx, param=exc.param,
-                                             param_hint=exc.param_hint)
+        exc, click.exceptions.MissingParameter
+    ):
+        return click.exceptions.BadParameter(
+            "not valid here; see --help for what it takes",
+            ctx=exc.ctx,
+            param=exc.param,
+            param_hint=exc.param_hint,
+        )
     if exc.message.startswith("Got unexpected extra argument"):
         return click.exceptions.UsageError(
-            "got unexpected extra arguments (quote a text that has spaces)", ctx=exc.ctx)
+            "got unexpected extra arguments (quote a text that has spaces)", ctx=exc.ctx
+        )
     if exc.message.startswith("No such command"):
         return click.exceptions.UsageError("no such command", ctx=exc.ctx)
     return exc

@@ -17,8 +17,10 @@ def rotate_cmd(yes: bool = typer.Option(False, "--yes", help="do not ask")) -> N
     """Replace the master key: re-wrap every patient's data key and re-key the store."""
     settings = get_settings()
     if settings.carebot_key_file is None:
-        fail("keys rotate needs the master key in a key file (CAREBOT_KEY_FILE), "
-             "so that it can write the new one safely")
+        fail(
+            "keys rotate needs the master key in a key file (CAREBOT_KEY_FILE), "
+            "so that it can write the new one safely"
+        )
     confirm("Rotate the master key now?", yes)
     try:
         count = rotate(settings, actor=actor())

@@ -36,8 +36,9 @@ def upgrade() -> None:
 
 
 @db_app.command("purge")
-def purge(wait: float = typer.Option(30.0, "--wait", min=0, help="seconds to wait for readers")
-          ) -> None:
+def purge(
+    wait: float = typer.Option(30.0, "--wait", min=0, help="seconds to wait for readers"),
+) -> None:
     """Put erased rows' zeroed pages in the store file and empty its WAL (SQLite)."""
     from bot.lifecycle import purge as purge_files
 
@@ -69,8 +70,11 @@ def init(
     s = store()
     with s.session() as session:
         added = catalog.add_shipped(s, session, actor=actor())
-    say(console, f"carebot is ready: store {get_settings().carebot_database_url}, "
-            f"{len(added)} program(s) loaded")
+    say(
+        console,
+        f"carebot is ready: store {get_settings().carebot_database_url}, "
+        f"{len(added)} program(s) loaded",
+    )
 
 
 def _env_has(path: Path, name: str) -> bool:
@@ -145,8 +149,9 @@ def serve_cmd(
 
 
 def demo_cmd(
-    keep: Path | None = typer.Option(None, "--keep", help="keep the demo store in this new "
-                                     "folder, to inspect it"),
+    keep: Path | None = typer.Option(
+        None, "--keep", help="keep the demo store in this new folder, to inspect it"
+    ),
 ) -> None:
     """A simulated month for three synthetic patients, in a temporary store. No network."""
     from bot.demo import run_demo

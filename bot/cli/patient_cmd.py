@@ -41,15 +41,26 @@ def enrol(
     sms: str | None = typer.Option(None, "--sms", help="mobile number for SMS"),
     telegram: str | None = typer.Option(None, "--telegram", help="Telegram chat id, if known"),
     x: str | None = typer.Option(None, "--x", help="X user id for direct messages"),
-    consent: str = typer.Option("", "--consent", help="channels the patient agreed to, "
-                                "comma-separated: sms,telegram,x,console"),
+    consent: str = typer.Option(
+        "",
+        "--consent",
+        help="channels the patient agreed to, comma-separated: sms,telegram,x,console",
+    ),
     fmt: Format = FormatOption,
 ) -> None:
     """Enrol a patient with their consent; prints the pseudonym (and the Telegram link)."""
     contacts = {ch: v for ch, v in (("sms", sms), ("telegram", telegram), ("x", x)) if v}
-    result = patients.enrol(store(), reference=ref, program=program, language=lang, timezone=tz,
-                            name=name, contacts=contacts, consent=_channels(consent),
-                            actor=actor())
+    result = patients.enrol(
+        store(),
+        reference=ref,
+        program=program,
+        language=lang,
+        timezone=tz,
+        name=name,
+        contacts=contacts,
+        consent=_channels(consent),
+        actor=actor(),
+    )
     data = {"pseudonym": result.pseudonym, "telegram_link": result.telegram_link}
     if fmt is Format.json:
         sys.stdout.write(json_dumps(data, indent=None) + "\n")
@@ -77,9 +88,16 @@ def list_(
         consents = patients.consents_of(session)  # one query, not one per patient
         for p in session.exec(query):
             consent = consents.get(p.pseudonym, {})
-            rows.append({"pseudonym": p.pseudonym, "program": p.program, "language": p.language,
-                         "timezone": p.timezone, "status": p.status,
-                         "channels": sorted(ch for ch, ok in consent.items() if ok)})
+            rows.append(
+                {
+                    "pseudonym": p.pseudonym,
+                    "program": p.program,
+                    "language": p.language,
+                    "timezone": p.timezone,
+                    "status": p.status,
+                    "channels": sorted(ch for ch, ok in consent.items() if ok),
+                }
+            )
     emit(rows, fmt, title="Patients")
 
 
@@ -89,16 +107,30 @@ def show(pseudonym: str, fmt: Format = FormatOption) -> None:
     s = store()
     with s.session() as session:
         p = patients.require(session, pseudonym, erased_ok=True)
-        contacts = {c.channel: "reachable" if c.reachable else "unreachable"
-                    for c in session.exec(select(Contact).where(Contact.pseudonym == p.pseudonym))}
-        counts = dict(session.exec(
-            select(Reminder.status, func.count()).where(Reminder.pseudonym == p.pseudonym)
-            .group_by(Reminder.status)).all())
-        data = {"pseudonym": p.pseudonym, "program": p.program, "language": p.language,
-                "timezone": p.timezone, "status": p.status, "enrolled_at": iso(p.enrolled_at),
-                "starts_at": iso(p.starts_at), "ends_at": iso(p.ends_at),
-                "consent": patients.consents(session, p.pseudonym), "addresses": contacts,
-                "reminders": counts}
+        contacts = {
+            c.channel: "reachable" if c.reachable else "unreachable"
+            for c in session.exec(select(Contact).where(Contact.pseudonym == p.pseudonym))
+        }
+        counts = dict(
+            session.exec(
+                select(Reminder.status, func.count())
+                .where(Reminder.pseudonym == p.pseudonym)
+                .group_by(Reminder.status)
+            ).all()
+        )
+        data = {
+            "pseudonym": p.pseudonym,
+            "program": p.program,
+            "language": p.language,
+            "timezone": p.timezone,
+            "status": p.status,
+            "enrolled_at": iso(p.enrolled_at),
+            "starts_at": iso(p.starts_at),
+            "ends_at": iso(p.ends_at),
+            "consent": patients.consents(session, p.pseudonym),
+            "addresses": contacts,
+            "reminders": counts,
+        }
     emit_one(data, fmt)
 
 
@@ -134,8 +166,14 @@ def consent(
     with s.session() as session:
         p = patients.require(session, pseudonym)
         current = patients.consents(session, p.pseudonym)
-    emit([{"channel": ch, "consent": "granted" if ok else "withdrawn"}
-          for ch, ok in sorted(current.items())], fmt, title=f"Consent of {p.pseudonym}")
+    emit(
+        [
+            {"channel": ch, "consent": "granted" if ok else "withdrawn"}
+            for ch, ok in sorted(current.items())
+        ],
+        fmt,
+        title=f"Consent of {p.pseudonym}",
+    )
 
 
 @app.command("erase")
@@ -146,8 +184,10 @@ def erase(pseudonym: str, yes: bool = typer.Option(False, "--yes", help="do not 
         who = patients.require(session, pseudonym).pseudonym
     confirm(f"Erase {who}? Their data cannot be recovered.", yes)
     if not lifecycle.erase(s, who, actor=actor()).purged:
-        fail(f"erased {who}, but another process kept a read transaction open: old pages stay "
-             "in the store's WAL until it ends; then run `carebot db purge`")
+        fail(
+            f"erased {who}, but another process kept a read transaction open: old pages stay "
+            "in the store's WAL until it ends; then run `carebot db purge`"
+        )
     say(console, f"erased {who}")
 
 
@@ -156,5 +196,3 @@ def export(pseudonym: str) -> None:
     """The patient's own data, decrypted, as JSON (an audited access)."""
     data = lifecycle.export(store(), pseudonym, actor=actor())
     sys.stdout.write(json_dumps(data) + "\n")
-
-

@@ -26,8 +26,9 @@ from bot.planning import local_slots
 from bot.store.models import Patient
 from bot.store.models import Program as ProgramRow
 
-app = typer.Typer(help="Programs: cadence, channels, templates and thresholds.",
-                  no_args_is_help=True)
+app = typer.Typer(
+    help="Programs: cadence, channels, templates and thresholds.", no_args_is_help=True
+)
 
 
 @app.command("add")
@@ -45,8 +46,15 @@ def list_(fmt: Format = FormatOption) -> None:
     s = store()
     with s.session() as session:
         catalog.add_shipped(s, session, actor="carebot")
-        rows = [{"name": r.name, "version": r.version, "paused": r.paused,
-                 "description": catalog.from_row(r).description} for r in catalog.rows(session)]
+        rows = [
+            {
+                "name": r.name,
+                "version": r.version,
+                "paused": r.paused,
+                "description": catalog.from_row(r).description,
+            }
+            for r in catalog.rows(session)
+        ]
     emit(rows, fmt, title="Programs", columns=["name", "version", "paused", "description"])
 
 
@@ -57,20 +65,35 @@ def show(name: str, fmt: Format = FormatOption) -> None:
     s = store()
     with s.session() as session:
         program = catalog.get(s, session, name)
-        on_call = None if program.on_call is None else {
-            "channel": program.on_call[0],
-            "address": on_call_address.masked(on_call_address.unseal(
-                s, session, program.name, program.on_call[1]))}
-    emit_one({
-        "name": program.name, "description": program.description, "cron": program.cron,
-        "start_offset_days": program.start_offset_days, "duration_weeks": program.duration_weeks,
-        "catch_up_grace_hours": program.catch_up_grace_hours,
-        "quiet_hours": (f"{program.quiet_start}-{program.quiet_end}"
-                        if program.quiet_start else None),
-        "languages": program.languages, "channels": program.channels,
-        "templates": {k: v.sensitivity for k, v in program.templates.items()},
-        "thresholds": program.thresholds, "on_call": on_call,
-    }, fmt)
+        on_call = (
+            None
+            if program.on_call is None
+            else {
+                "channel": program.on_call[0],
+                "address": on_call_address.masked(
+                    on_call_address.unseal(s, session, program.name, program.on_call[1])
+                ),
+            }
+        )
+    emit_one(
+        {
+            "name": program.name,
+            "description": program.description,
+            "cron": program.cron,
+            "start_offset_days": program.start_offset_days,
+            "duration_weeks": program.duration_weeks,
+            "catch_up_grace_hours": program.catch_up_grace_hours,
+            "quiet_hours": (
+                f"{program.quiet_start}-{program.quiet_end}" if program.quiet_start else None
+            ),
+            "languages": program.languages,
+            "channels": program.channels,
+            "templates": {k: v.sensitivity for k, v in program.templates.items()},
+            "thresholds": program.thresholds,
+            "on_call": on_call,
+        },
+        fmt,
+    )
 
 
 @app.command("pause")
@@ -83,8 +106,12 @@ def pause(name: str, resume: bool = typer.Option(False, "--resume", help="resume
         assert row is not None
         row.paused = not resume
         session.add(row)
-        audit.record(session, action="program.resume" if resume else "program.pause",
-                     actor=actor(), subject=name)
+        audit.record(
+            session,
+            action="program.resume" if resume else "program.pause",
+            actor=actor(),
+            subject=name,
+        )
     say(console, f"program {name} {'resumed' if resume else 'paused'}")
 
 
@@ -101,25 +128,54 @@ def preview(
     rows = []
     with s.session() as session:
         program = catalog.get(s, session, name)
-        patients = session.exec(select(Patient).where(
-            Patient.program == name, Patient.status == "active")
-            .order_by(col(Patient.pseudonym)).limit(limit)).all()
+        patients = session.exec(
+            select(Patient)
+            .where(Patient.program == name, Patient.status == "active")
+            .order_by(col(Patient.pseudonym))
+            .limit(limit)
+        ).all()
         for p in patients:
             start = max(now, p.plan_from)
             slots = local_slots(program, p.timezone, start, start + timedelta(days=14))
             if not slots:
                 continue
-            text_name = s.decrypt(session, p.pseudonym, p.name_enc, table="patient",
-                                  column="name", row=p.pseudonym) if p.name_enc else ""
+            text_name = (
+                s.decrypt(
+                    session,
+                    p.pseudonym,
+                    p.name_enc,
+                    table="patient",
+                    column="name",
+                    row=p.pseudonym,
+                )
+                if p.name_enc
+                else ""
+            )
             body = render.render_message(
-                program, channel=program.channels[0], language=p.language, name=text_name,
+                program,
+                channel=program.channels[0],
+                language=p.language,
+                name=text_name,
                 week=(slots[0] - p.starts_at).days // 7 + 1,
                 emergency_number=s.settings.carebot_emergency_number,
-                hospital=s.settings.carebot_hospital_contact)
-            rows.append({"pseudonym": p.pseudonym, "next": slots[0].isoformat(),
-                         "language": p.language, "message": body})
-        audit.record(session, action="program.preview", actor=actor(), subject=name,
-                     patients=len(rows), at=datetime.now(UTC))
+                hospital=s.settings.carebot_hospital_contact,
+            )
+            rows.append(
+                {
+                    "pseudonym": p.pseudonym,
+                    "next": slots[0].isoformat(),
+                    "language": p.language,
+                    "message": body,
+                }
+            )
+        audit.record(
+            session,
+            action="program.preview",
+            actor=actor(),
+            subject=name,
+            patients=len(rows),
+            at=datetime.now(UTC),
+        )
     if not rows:
         fail(f"program {name} has no active patient with a send in the next two weeks")
     emit(rows, fmt, title=f"Next sends of {name}")

@@ -33,8 +33,12 @@ def on_call_notice(program: Program | None, pseudonym: str | None) -> Notice | N
         return None
     channel, address = program.on_call
     who = pseudonym or "an unknown sender"
-    return Notice(channel, address, f"carebot: urgent reply waiting from {who}. "
-                                    "Open it with `carebot replies --urgent`.", program.name)
+    return Notice(
+        channel,
+        address,
+        f"carebot: urgent reply waiting from {who}. Open it with `carebot replies --urgent`.",
+        program.name,
+    )
 
 
 def _address(store: Store, notice: Notice) -> str:
@@ -45,8 +49,13 @@ def _address(store: Store, notice: Notice) -> str:
         return on_call.unseal(store, session, notice.program, notice.address)
 
 
-async def send_notice(store: Store, notice: Notice, *, subject: str | None,
-                      echo: Callable[[str, str], None] | None = None) -> bool:
+async def send_notice(
+    store: Store,
+    notice: Notice,
+    *,
+    subject: str | None,
+    echo: Callable[[str, str], None] | None = None,
+) -> bool:
     """Send a notice on its channel; the outcome is audited, a failure logged, never raised."""
     from bot.channels.registry import configured  # the channels import the inbound side
 
@@ -68,26 +77,45 @@ async def send_notice(store: Store, notice: Notice, *, subject: str | None,
             with contextlib.suppress(Exception):
                 await close()
     with store.session() as session:
-        audit.record(session, action="alert.on-call", actor="carebot", subject=subject,
-                     channel=notice.channel, delivered=ok)
+        audit.record(
+            session,
+            action="alert.on-call",
+            actor="carebot",
+            subject=subject,
+            channel=notice.channel,
+            delivered=ok,
+        )
     return ok
 
 
-async def respond(store: Store, channel: str, send_text: Callable[[str, str], Awaitable[None]],
-                  address: str, answer: str | None, notice: Notice | None, *,
-                  subject: str | None) -> None:
+async def respond(
+    store: Store,
+    channel: str,
+    send_text: Callable[[str, str], Awaitable[None]],
+    address: str,
+    answer: str | None,
+    notice: Notice | None,
+    *,
+    subject: str | None,
+) -> None:
     """After a polled message: answer the patient on their channel (best effort, logged
     without the address), then alert the on-call nurse if the reply was urgent."""
     if answer is not None and not await _answer(send_text, address, answer, channel):
         with store.session() as session:  # the audit already holds `reply.answer`
-            audit.record(session, action="reply.answer-failed", actor="carebot",
-                         subject=subject, channel=channel)
+            audit.record(
+                session,
+                action="reply.answer-failed",
+                actor="carebot",
+                subject=subject,
+                channel=channel,
+            )
     if notice is not None:
         await send_notice(store, notice, subject=subject)
 
 
-async def _answer(send_text: Callable[[str, str], Awaitable[None]], address: str, text: str,
-                  channel: str) -> bool:
+async def _answer(
+    send_text: Callable[[str, str], Awaitable[None]], address: str, text: str, channel: str
+) -> bool:
     """Send an immediate answer; a short rate-limit wait is sat out once, not given up on."""
     for attempt in (1, 2):
         try:

@@ -24,8 +24,14 @@ HELP = {
 EMERGENCY = "Call {number} now. / Bel nu {number}. / Appelez le {number} maintenant."
 
 
-def answer_for(triage: Triage, *, program: Program | None, language: str | None,
-               hospital: str, emergency_number: str = "112") -> str | None:
+def answer_for(
+    triage: Triage,
+    *,
+    program: Program | None,
+    language: str | None,
+    hospital: str,
+    emergency_number: str = "112",
+) -> str | None:
     """The text to send back at once, or None. Urgency comes before everything else."""
     lang = language if language in ("nl", "fr", "en") else "en"
     if "urgent" in triage.flags:

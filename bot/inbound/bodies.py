@@ -33,8 +33,9 @@ class BodyError(Exception):
         self.status = status
 
 
-async def read_body(request: Request, *, limit: int = MAX_BODY,
-                    timeout: float | None = None) -> bytes:
+async def read_body(
+    request: Request, *, limit: int = MAX_BODY, timeout: float | None = None
+) -> bytes:
     """The raw body, refused (413) as soon as it is known to exceed `limit`: from its
     Content-Length before a byte is read, else as the stream passes it. uvicorn has no body
     timeout, so a client that sends slower than `timeout` allows gets 408."""
@@ -64,8 +65,13 @@ def parse_form(body: bytes) -> ImmutableMultiDict[str, str] | None:
     """An `application/x-www-form-urlencoded` body as Twilio signs it, or None when it is not
     one (not ASCII, not UTF-8 once unquoted, or too many fields)."""
     try:
-        pairs = parse_qsl(body.decode("ascii"), keep_blank_values=True, encoding="utf-8",
-                          errors="strict", max_num_fields=MAX_FIELDS)
+        pairs = parse_qsl(
+            body.decode("ascii"),
+            keep_blank_values=True,
+            encoding="utf-8",
+            errors="strict",
+            max_num_fields=MAX_FIELDS,
+        )
     except (UnicodeDecodeError, ValueError):
         return None
     return ImmutableMultiDict(pairs)

@@ -77,10 +77,14 @@ class GlucoseReader:
         end = min(len(text), start + 3 * _WORD_REACH)  # a window, so long texts stay linear
         previous, first = start, True
         for match in _NUMBER.finditer(text, start, end):
-            gap = text[previous:match.start()]
-            if (match.start() - previous > _WORD_REACH or _SENTENCE_END.search(gap)
-                    or words.BP_WORD.search(gap) or words.OTHER_MEASURE.search(gap)
-                    or (match.end() == end < len(text))):  # cut off by the window: unsure
+            gap = text[previous : match.start()]
+            if (
+                match.start() - previous > _WORD_REACH
+                or _SENTENCE_END.search(gap)
+                or words.BP_WORD.search(gap)
+                or words.OTHER_MEASURE.search(gap)
+                or (match.end() == end < len(text))
+            ):  # cut off by the window: unsure
                 return
             raw = match["num"]
             if first or any(c in raw for c in ".,") or number(raw) >= 35:
@@ -122,14 +126,15 @@ class GlucoseReader:
 
     def _other_measure_before(self, start: int) -> bool:
         """Cholesterol 5,2 mmol/L is not a glucose: another measure named shortly before."""
-        before = self.text[max(0, start - 30):start]
+        before = self.text[max(0, start - 30) : start]
         return bool(words.OTHER_MEASURE.search(before)) and not words.GLUCOSE_WORD.search(before)
 
     def _lone_decimal(self) -> list[float]:
         """`130/80 en 6,5`: the one decimal beside a blood pressure is the glucose asked for."""
         text = self.text
         candidates = [
-            match for match in _NUMBER.finditer(text)
+            match
+            for match in _NUMBER.finditer(text)
             if any(c in match["num"] for c in ".,")
             and 2 <= number(match["num"]) < 35
             and not words.NOT_A_READING_AFTER.match(text, match.end())

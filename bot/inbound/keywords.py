@@ -18,8 +18,20 @@ Keyword = Literal["stop", "start", "help"]
 
 KEYWORDS: dict[str, Keyword] = {
     **dict.fromkeys(
-        ("STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT",
-         "ARRET", "STOPPEN"), "stop"),
+        (
+            "STOP",
+            "STOPALL",
+            "UNSUBSCRIBE",
+            "CANCEL",
+            "END",
+            "QUIT",
+            "REVOKE",
+            "OPTOUT",
+            "ARRET",
+            "STOPPEN",
+        ),
+        "stop",
+    ),
     **dict.fromkeys(("START", "UNSTOP", "YES"), "start"),
     **dict.fromkeys(("HELP", "INFO"), "help"),
 }

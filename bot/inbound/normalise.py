@@ -30,54 +30,189 @@ from bot.inbound.text import fold
 # Whole words that stand for another spelling.
 _WORDS = {
     # Flemish and Dutch text-message forms
-    "nie": "niet", "nt": "niet", "gn": "geen", "da": "dat", "goe": "goed",
-    "efkes": "even", "effe": "even", "efjes": "even",
-    "kopzeer": "hoofdpijn", "koppijn": "hoofdpijn", "kopijn": "hoofdpijn",
-    "hoofdzeer": "hoofdpijn", "dan'k": "dan ik", "kheb": "ik heb", "kben": "ik ben",
+    "nie": "niet",
+    "nt": "niet",
+    "gn": "geen",
+    "da": "dat",
+    "goe": "goed",
+    "efkes": "even",
+    "effe": "even",
+    "efjes": "even",
+    "kopzeer": "hoofdpijn",
+    "koppijn": "hoofdpijn",
+    "kopijn": "hoofdpijn",
+    "hoofdzeer": "hoofdpijn",
+    "dan'k": "dan ik",
+    "kheb": "ik heb",
+    "kben": "ik ben",
     "kzie": "ik zie",
-    "kvoel": "ik voel", "kkan": "ik kan", "kon'k": "kon ik", "kan'k": "kan ik",
-    "kweet": "ik weet", "kwas": "ik was", "kzag": "ik zag", "kkrijg": "ik krijg",
-    "kwil": "ik wil", "kga": "ik ga", "kzit": "ik zit", "ksta": "ik sta", "kdenk": "ik denk",
-    "nimeer": "niet meer", "niemeer": "niet meer", "nietmeer": "niet meer",
-    "mn": "mijn", "m'n": "mijn", "zn": "zijn", "z'n": "zijn",
+    "kvoel": "ik voel",
+    "kkan": "ik kan",
+    "kon'k": "kon ik",
+    "kan'k": "kan ik",
+    "kweet": "ik weet",
+    "kwas": "ik was",
+    "kzag": "ik zag",
+    "kkrijg": "ik krijg",
+    "kwil": "ik wil",
+    "kga": "ik ga",
+    "kzit": "ik zit",
+    "ksta": "ik sta",
+    "kdenk": "ik denk",
+    "nimeer": "niet meer",
+    "niemeer": "niet meer",
+    "nietmeer": "niet meer",
+    "mn": "mijn",
+    "m'n": "mijn",
+    "zn": "zijn",
+    "z'n": "zijn",
     # French text-message forms
-    "jsuis": "je suis", "chuis": "je suis", "jai": "j'ai", "pr": "pour", "tjrs": "toujours",
-    "tjs": "toujours", "bcp": "beaucoup", "pcq": "parce que", "pk": "pourquoi", "ds": "dans",
-    "mtn": "maintenant", "auj": "aujourd'hui", "jpeux": "je peux", "jpx": "je peux",
-    "jarrive": "j'arrive", "jsais": "je sais", "chais": "je sais", "jvois": "je vois",
-    "jsens": "je sens", "ptet": "peut-etre", "slt": "salut", "stp": "s'il te plait",
-    "svp": "s'il vous plait", "ya": "il y a",
+    "jsuis": "je suis",
+    "chuis": "je suis",
+    "jai": "j'ai",
+    "pr": "pour",
+    "tjrs": "toujours",
+    "tjs": "toujours",
+    "bcp": "beaucoup",
+    "pcq": "parce que",
+    "pk": "pourquoi",
+    "ds": "dans",
+    "mtn": "maintenant",
+    "auj": "aujourd'hui",
+    "jpeux": "je peux",
+    "jpx": "je peux",
+    "jarrive": "j'arrive",
+    "jsais": "je sais",
+    "chais": "je sais",
+    "jvois": "je vois",
+    "jsens": "je sens",
+    "ptet": "peut-etre",
+    "slt": "salut",
+    "stp": "s'il te plait",
+    "svp": "s'il vous plait",
+    "ya": "il y a",
     # English text-message forms
-    "cant": "can't", "cannot": "can't", "wouldnt": "wouldn't", "shouldnt": "shouldn't",
-    "men": "mijn", "mien": "mijn", "goat": "gaat", "goeng": "ging", "were": "weer",
-    "ip": "op", "stoan": "staan", "opstoan": "opstaan", "woar": "waar", "joar": "jaar",
-    "wuk": "wat", "noar": "naar", "hee": "heeft", "moar": "maar", "mo": "maar", "deur": "door",
-    "vint": "vent", "droagen": "dragen", "noene": "middag", "beenen": "benen", "stroate": "straat",
-    "zoaterdag": "zaterdag", "gazette": "krant", "mor": "maar", "k": "ik", "gien": "geen",
-    "gin": "geen", "vo": "voor", "lik": "lijk", "couldnt": "couldn't", "dont": "don't",
-    "doesnt": "doesn't", "didnt": "didn't", "wont": "won't", "isnt": "isn't", "im": "i'm",
-    "ive": "i've", "ur": "your", "pls": "please", "plz": "please",
-    "coz": "because", "cuz": "because",
+    "cant": "can't",
+    "cannot": "can't",
+    "wouldnt": "wouldn't",
+    "shouldnt": "shouldn't",
+    "men": "mijn",
+    "mien": "mijn",
+    "goat": "gaat",
+    "goeng": "ging",
+    "were": "weer",
+    "ip": "op",
+    "stoan": "staan",
+    "opstoan": "opstaan",
+    "woar": "waar",
+    "joar": "jaar",
+    "wuk": "wat",
+    "noar": "naar",
+    "hee": "heeft",
+    "moar": "maar",
+    "mo": "maar",
+    "deur": "door",
+    "vint": "vent",
+    "droagen": "dragen",
+    "noene": "middag",
+    "beenen": "benen",
+    "stroate": "straat",
+    "zoaterdag": "zaterdag",
+    "gazette": "krant",
+    "mor": "maar",
+    "k": "ik",
+    "gien": "geen",
+    "gin": "geen",
+    "vo": "voor",
+    "lik": "lijk",
+    "couldnt": "couldn't",
+    "dont": "don't",
+    "doesnt": "doesn't",
+    "didnt": "didn't",
+    "wont": "won't",
+    "isnt": "isn't",
+    "im": "i'm",
+    "ive": "i've",
+    "ur": "your",
+    "pls": "please",
+    "plz": "please",
+    "coz": "because",
+    "cuz": "because",
 }
 # Flemish run-together forms: a verb with its negation, "kannie" -> "kan niet".
-_GLUED_NEGATION = re.compile(r"^(ik)?(kan|kon|wil|gaat|ga|doet|zie|voel|krijg|mag|moet|lukt|is"
-                             r"|was)(?:nie|ni|niet)(meer)?$")
+_GLUED_NEGATION = re.compile(
+    r"^(ik)?(kan|kon|wil|gaat|ga|doet|zie|voel|krijg|mag|moet|lukt|is"
+    r"|was)(?:nie|ni|niet)(meer)?$"
+)
 # Diminutive endings: "-tjes", "-etje", "-ske", "-ke", "-je"...
-_DIMINUTIVE_ENDINGS = ("etjes", "etje", "tjes", "pjes", "tje", "pje", "kes", "ske", "ke", "jes",
-                       "je")
+_DIMINUTIVE_ENDINGS = (
+    "etjes",
+    "etje",
+    "tjes",
+    "pjes",
+    "tje",
+    "pje",
+    "kes",
+    "ske",
+    "ke",
+    "jes",
+    "je",
+)
 # Stems a diminutive may be read back to: carebot's own reading and sign words.
-DIMINUTIVE_STEMS = frozenset((
-    "suiker", "bloedsuiker", "druk", "bloeddruk", "kwartier", "uur", "minuut", "minuten",
-    "seconde", "moment", "hand", "arm", "been", "voet", "vinger", "oog", "mond", "hoofd",
-    "koffie", "tas", "kop", "glas", "sleutel", "lepel", "vork", "pen", "woord", "beet",
-    "beetje", "stem", "tong", "stok", "koek", "meter", "lip", "wang", "zus", "man", "vrouw", "vent",
-))
-_DICTATED_SLASH = re.compile(r"(?<![0-9])([0-9]{1,3})\s+(?:slash|barre|streep|schuine streep)"
-                             r"\s+([0-9]{1,3})(?![0-9])")
+DIMINUTIVE_STEMS = frozenset(
+    (
+        "suiker",
+        "bloedsuiker",
+        "druk",
+        "bloeddruk",
+        "kwartier",
+        "uur",
+        "minuut",
+        "minuten",
+        "seconde",
+        "moment",
+        "hand",
+        "arm",
+        "been",
+        "voet",
+        "vinger",
+        "oog",
+        "mond",
+        "hoofd",
+        "koffie",
+        "tas",
+        "kop",
+        "glas",
+        "sleutel",
+        "lepel",
+        "vork",
+        "pen",
+        "woord",
+        "beet",
+        "beetje",
+        "stem",
+        "tong",
+        "stok",
+        "koek",
+        "meter",
+        "lip",
+        "wang",
+        "zus",
+        "man",
+        "vrouw",
+        "vent",
+    )
+)
+_DICTATED_SLASH = re.compile(
+    r"(?<![0-9])([0-9]{1,3})\s+(?:slash|barre|streep|schuine streep)"
+    r"\s+([0-9]{1,3})(?![0-9])"
+)
 # "my face is dropping on the left comma can you call me": punctuation read aloud.
 _DICTATED_COMMA = re.compile(r"(?<=[a-z])\s+(?:comma|komma|virgule)\b")
-_DICTATED_DECIMAL = re.compile(r"(?<![0-9])([0-9]{1,3})\s+(?:virgule|komma|comma|punt|point)"
-                               r"\s+([0-9]{1,2})(?![0-9])")
+_DICTATED_DECIMAL = re.compile(
+    r"(?<![0-9])([0-9]{1,3})\s+(?:virgule|komma|comma|punt|point)"
+    r"\s+([0-9]{1,2})(?![0-9])"
+)
 _WORD = re.compile(r"(?<![a-z'])'?[a-z]+(?:'[a-z]+)*")
 
 
@@ -100,7 +235,7 @@ def _word(token: str) -> str:
         return ("ik " if glued[1] else "") + f"{glued[2]} niet" + (" meer" if glued[3] else "")
     for ending in _DIMINUTIVE_ENDINGS:
         if token.endswith(ending) and len(token) > len(ending) + 1:
-            stem = token[:-len(ending)]
+            stem = token[: -len(ending)]
             if stem in DIMINUTIVE_STEMS:
                 return stem
             if len(stem) > 3 and stem[-1] == stem[-2] and stem[:-1] in DIMINUTIVE_STEMS:

@@ -14,30 +14,96 @@ from __future__ import annotations
 import re
 
 _UNITS = {
-    "een": 1, "twee": 2, "drie": 3, "vier": 4, "vijf": 5, "zes": 6, "zeven": 7, "acht": 8,
-    "negen": 9, "tien": 10, "elf": 11, "twaalf": 12, "dertien": 13, "veertien": 14,
-    "vijftien": 15, "zestien": 16, "zeventien": 17, "achttien": 18, "negentien": 19,
-    "un": 1, "une": 1, "deux": 2, "trois": 3, "quatre": 4, "cinq": 5, "six": 6, "sept": 7,
-    "huit": 8, "neuf": 9, "dix": 10, "onze": 11, "douze": 12, "treize": 13, "quatorze": 14,
-    "quinze": 15, "seize": 16,
-    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "seven": 7, "eight": 8,
-    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14,
-    "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19,
+    "een": 1,
+    "twee": 2,
+    "drie": 3,
+    "vier": 4,
+    "vijf": 5,
+    "zes": 6,
+    "zeven": 7,
+    "acht": 8,
+    "negen": 9,
+    "tien": 10,
+    "elf": 11,
+    "twaalf": 12,
+    "dertien": 13,
+    "veertien": 14,
+    "vijftien": 15,
+    "zestien": 16,
+    "zeventien": 17,
+    "achttien": 18,
+    "negentien": 19,
+    "un": 1,
+    "une": 1,
+    "deux": 2,
+    "trois": 3,
+    "quatre": 4,
+    "cinq": 5,
+    "six": 6,
+    "sept": 7,
+    "huit": 8,
+    "neuf": 9,
+    "dix": 10,
+    "onze": 11,
+    "douze": 12,
+    "treize": 13,
+    "quatorze": 14,
+    "quinze": 15,
+    "seize": 16,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "thirteen": 13,
+    "fourteen": 14,
+    "fifteen": 15,
+    "sixteen": 16,
+    "seventeen": 17,
+    "eighteen": 18,
+    "nineteen": 19,
 }
 _TENS = {
-    "twintig": 20, "dertig": 30, "veertig": 40, "vijftig": 50, "zestig": 60, "zeventig": 70,
-    "tachtig": 80, "negentig": 90,
-    "vingt": 20, "trente": 30, "quarante": 40, "cinquante": 50, "soixante": 60,
-    "septante": 70, "huitante": 80, "octante": 80, "nonante": 90,
-    "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70,
-    "eighty": 80, "ninety": 90,
+    "twintig": 20,
+    "dertig": 30,
+    "veertig": 40,
+    "vijftig": 50,
+    "zestig": 60,
+    "zeventig": 70,
+    "tachtig": 80,
+    "negentig": 90,
+    "vingt": 20,
+    "trente": 30,
+    "quarante": 40,
+    "cinquante": 50,
+    "soixante": 60,
+    "septante": 70,
+    "huitante": 80,
+    "octante": 80,
+    "nonante": 90,
+    "twenty": 20,
+    "thirty": 30,
+    "forty": 40,
+    "fifty": 50,
+    "sixty": 60,
+    "seventy": 70,
+    "eighty": 80,
+    "ninety": 90,
 }
 _HUNDRED = frozenset(("honderd", "cent", "cents", "hundred"))
 _JOINERS = frozenset(("et", "and", "en"))  # "vingt et un", "a hundred and ten"
 # Dutch writes units before tens in one word: "vijfennegentig" is 95; "honderdvijftig" is 150.
-_DUTCH = re.compile(r"^(?P<hundred>(?:(?:twee|drie|vier|vijf|zes|zeven|acht|negen)?honderd))?"
-                    r"(?:(?P<unit>een|twee|drie|vier|vijf|zes|zeven|acht|negen)en)?"
-                    r"(?P<rest>[a-z]*)$")
+_DUTCH = re.compile(
+    r"^(?P<hundred>(?:(?:twee|drie|vier|vijf|zes|zeven|acht|negen)?honderd))?"
+    r"(?:(?P<unit>een|twee|drie|vier|vijf|zes|zeven|acht|negen)en)?"
+    r"(?P<rest>[a-z]*)$"
+)
 _WORD = re.compile(r"[a-z]+(?:-[a-z]+)*")
 _A_HUNDRED = re.compile(r"\ba hundred\b")
 
@@ -50,8 +116,11 @@ def value_of(word: str) -> int | None:
             part_value = value_of(part)
             if part_value is None:
                 return None
-            total = total * part_value if part in ("vingt", "vingts") and total else (
-                total + part_value)
+            total = (
+                total * part_value
+                if part in ("vingt", "vingts") and total
+                else (total + part_value)
+            )
         return total
     if word in _UNITS:
         return _UNITS[word]
@@ -62,10 +131,13 @@ def value_of(word: str) -> int | None:
     if word == "vingts":
         return 20
     match = _DUTCH.match(word)
-    if match and (match["hundred"] or match["unit"]) and (
-            not match["rest"] or match["rest"] in _TENS or match["rest"] in _UNITS):
+    if (
+        match
+        and (match["hundred"] or match["unit"])
+        and (not match["rest"] or match["rest"] in _TENS or match["rest"] in _UNITS)
+    ):
         hundred = match["hundred"]
-        total = (_UNITS.get(hundred[:-len("honderd")], 1) * 100) if hundred else 0
+        total = (_UNITS.get(hundred[: -len("honderd")], 1) * 100) if hundred else 0
         total += _UNITS.get(match["unit"] or "", 0)
         rest = match["rest"]
         total += _TENS.get(rest, 0) + (_UNITS.get(rest, 0) if rest not in _TENS else 0)

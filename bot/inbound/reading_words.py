@@ -18,7 +18,8 @@ BP_WORD = re.compile(rf"\b(?:{BP_WORDS})(?![a-z])")
 # A time of day before a pair is how a patient lists readings: "ce matin 12/8, ce soir 18/10".
 TIME_OF_DAY = re.compile(
     r"\b(?:matin|soir|midi|morning|evening|tonight|vanmorgen|vanochtend|vanavond|vanmiddag"
-    r"|ochtend|avond|middag|'s morgens|'s avonds|nuchter|a jeun|fasting)\b[\s:,]*$")
+    r"|ochtend|avond|middag|'s morgens|'s avonds|nuchter|a jeun|fasting)\b[\s:,]*$"
+)
 
 # Words that say "this is a blood sugar".
 GLUCOSE_WORDS = (

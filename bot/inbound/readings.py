@@ -93,9 +93,13 @@ def first_readings(found: AllReadings) -> Readings:
     """The first reading of each kind, as the reply's summary."""
     systolic, diastolic = found.pressures[0] if found.pressures else (None, None)
     glucose = found.glucoses[0] if found.glucoses else None
-    return Readings(systolic=systolic, diastolic=diastolic, glucose_mmol_l=glucose,
-                    glucose_unit_assumed=found.unit_assumed,
-                    glucose_code=found.glucose_codes[0] if found.glucose_codes else None)
+    return Readings(
+        systolic=systolic,
+        diastolic=diastolic,
+        glucose_mmol_l=glucose,
+        glucose_unit_assumed=found.unit_assumed,
+        glucose_code=found.glucose_codes[0] if found.glucose_codes else None,
+    )
 
 
 def find_readings(text: str, *, language: str | None = None) -> AllReadings:
@@ -109,8 +113,12 @@ def find_readings(text: str, *, language: str | None = None) -> AllReadings:
     french = language == "fr" or (language is None and bool(words.FRENCH_GLUCOSE.search(rest)))
     reader = GlucoseReader(rest, french=french)
     glucoses = reader.read(beside_pressure=bool(pressures))
-    return AllReadings(pressures=tuple(pressures), glucoses=tuple(glucoses),
-                       glucose_codes=tuple(_codes(rest)), unit_assumed=reader.assumed)
+    return AllReadings(
+        pressures=tuple(pressures),
+        glucoses=tuple(glucoses),
+        glucose_codes=tuple(_codes(rest)),
+        unit_assumed=reader.assumed,
+    )
 
 
 def _codes(text: str) -> list[str]:
@@ -121,9 +129,11 @@ def _codes(text: str) -> list[str]:
 
 def plausible_pressure(systolic: int, diastolic: int) -> bool:
     """Within the physiological bounds, and systolic above diastolic."""
-    return (SYSTOLIC_BOUNDS[0] <= systolic <= SYSTOLIC_BOUNDS[1]
-            and DIASTOLIC_BOUNDS[0] <= diastolic <= DIASTOLIC_BOUNDS[1]
-            and systolic > diastolic)
+    return (
+        SYSTOLIC_BOUNDS[0] <= systolic <= SYSTOLIC_BOUNDS[1]
+        and DIASTOLIC_BOUNDS[0] <= diastolic <= DIASTOLIC_BOUNDS[1]
+        and systolic > diastolic
+    )
 
 
 def _usual_pressure(systolic: int, diastolic: int) -> bool:
@@ -159,8 +169,11 @@ def _pressures(text: str) -> tuple[list[tuple[int, int]], str]:
     text = _blank_spans(text, spans)
     for match in _PAIR.finditer(text):
         # "19 op 11" is how a reading is said, never a date: a blood-pressure context too.
-        context = (match["unit"] == "cm" or match["sep"].strip() in ("op", "over", "sur")
-                   or _bp_context(text, match.start(), match.end()))
+        context = (
+            match["unit"] == "cm"
+            or match["sep"].strip() in ("op", "over", "sur")
+            or _bp_context(text, match.start(), match.end())
+        )
         if match["sep"].strip() == "-" and not context:
             continue  # "6-8" is a range; "tension 14-9" is a tension
         pair = _pressure(match["sys"], match["dia"], bp_context=context, unit=match["unit"])
@@ -180,15 +193,19 @@ def _blank_spans(text: str, spans: list[tuple[int, int]]) -> str:
 
 def _bp_context(text: str, start: int, end: int) -> bool:
     """A blood-pressure word close by, and no date preposition right before."""
-    before = text[max(0, start - 40):start]
+    before = text[max(0, start - 40) : start]
     if words.DATE_BEFORE.search(before):
         return False
-    return bool(words.BP_WORD.search(before) or words.BP_WORD.search(text[end:end + 25])
-                or words.TIME_OF_DAY.search(before))
+    return bool(
+        words.BP_WORD.search(before)
+        or words.BP_WORD.search(text[end : end + 25])
+        or words.TIME_OF_DAY.search(before)
+    )
 
 
-def _pressure(sys_raw: str, dia_raw: str, *, bp_context: bool,
-              unit: str | None) -> tuple[int, int] | None:
+def _pressure(
+    sys_raw: str, dia_raw: str, *, bp_context: bool, unit: str | None
+) -> tuple[int, int] | None:
     """mmHg when both are whole and plausible; else cmHg (x10) when the context says so."""
     systolic, diastolic = _number(sys_raw), _number(dia_raw)
     whole = systolic.is_integer() and diastolic.is_integer()
@@ -196,8 +213,13 @@ def _pressure(sys_raw: str, dia_raw: str, *, bp_context: bool,
         if bp_context or unit == "mm" or _usual_pressure(int(systolic), int(diastolic)):
             return int(systolic), int(diastolic)
     # cmHg: "13/8", "12,5/8"; "12/03" with its leading zero is a date, not a tension.
-    if (unit != "mm" and bp_context and 7 <= systolic <= 26 and 4 <= diastolic <= 15
-            and not dia_raw.startswith("0")):
+    if (
+        unit != "mm"
+        and bp_context
+        and 7 <= systolic <= 26
+        and 4 <= diastolic <= 15
+        and not dia_raw.startswith("0")
+    ):
         pair = round(systolic * 10), round(diastolic * 10)
         if plausible_pressure(*pair):
             return pair

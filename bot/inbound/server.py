@@ -55,7 +55,15 @@ class TimedH11Protocol(H11Protocol):
 
 def config(app: ASGIApp, *, host: str, port: int) -> uvicorn.Config:
     """uvicorn's configuration for carebot's webhooks."""
-    return uvicorn.Config(app, host=host, port=port, http=TimedH11Protocol,
-                          log_level="warning", log_config=None, proxy_headers=True,
-                          timeout_keep_alive=KEEP_ALIVE, limit_concurrency=CONCURRENCY,
-                          h11_max_incomplete_event_size=MAX_HEADERS)
+    return uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        http=TimedH11Protocol,
+        log_level="warning",
+        log_config=None,
+        proxy_headers=True,
+        timeout_keep_alive=KEEP_ALIVE,
+        limit_concurrency=CONCURRENCY,
+        h11_max_incomplete_event_size=MAX_HEADERS,
+    )

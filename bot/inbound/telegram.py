@@ -35,18 +35,18 @@ BOUND = {
 }
 REFUSED = {
     "used": "This link was already used. Ask your nurse for a new one. / Deze link is al "
-            "gebruikt. / Ce lien a déjà été utilisé.",
+    "gebruikt. / Ce lien a déjà été utilisé.",
     "expired": "This link has expired. Ask your nurse for a new one. / Deze link is verlopen. "
-               "/ Ce lien a expiré.",
+    "/ Ce lien a expiré.",
     "shared": "This Telegram account already gets another patient's reminders. Ask your "
-              "nurse to use another channel. / Dit Telegram-account krijgt al de herinneringen "
-              "van een andere patiënt. / Ce compte Telegram reçoit déjà les rappels d'un autre "
-              "patient.",
+    "nurse to use another channel. / Dit Telegram-account krijgt al de herinneringen "
+    "van een andere patiënt. / Ce compte Telegram reçoit déjà les rappels d'un autre "
+    "patient.",
     "group": "Open this link in a private chat with the bot, not in a group. / Open deze link "
-             "in een privégesprek met de bot. / Ouvrez ce lien dans une conversation privée "
-             "avec le bot.",
+    "in een privégesprek met de bot. / Ouvrez ce lien dans une conversation privée "
+    "avec le bot.",
     "unknown": "This link is not valid. Ask your nurse for a new one. / Deze link is niet "
-               "geldig. / Ce lien n'est pas valide.",
+    "geldig. / Ce lien n'est pas valide.",
 }
 
 
@@ -82,12 +82,26 @@ def bind(store: Store, *, code: str, chat_id: str, now: datetime) -> tuple[str, 
             return "shared", None  # one chat, two patients: whose reply would it be?
         link.used_at = now
         session.add(link)
-        patients.set_contact(store, session, pseudonym=patient.pseudonym, channel="telegram",
-                             address=chat_id, now=now)
-        patients.record_consent(session, pseudonym=patient.pseudonym, channel="telegram",
-                                granted=True, method="deep-link", actor="patient", now=now)
-        audit.record(session, action="telegram.bind", actor="patient",
-                     subject=patient.pseudonym, at=now)
+        patients.set_contact(
+            store,
+            session,
+            pseudonym=patient.pseudonym,
+            channel="telegram",
+            address=chat_id,
+            now=now,
+        )
+        patients.record_consent(
+            session,
+            pseudonym=patient.pseudonym,
+            channel="telegram",
+            granted=True,
+            method="deep-link",
+            actor="patient",
+            now=now,
+        )
+        audit.record(
+            session, action="telegram.bind", actor="patient", subject=patient.pseudonym, at=now
+        )
         return "bound", patient.pseudonym
 
 
@@ -108,17 +122,24 @@ def handle(store: Store, message: Incoming) -> Handled:
         log.warning("a /start from a %s chat was refused", _kind(message.chat_type))
         return Handled(REFUSED["group"])
     if start:
-        outcome, pseudonym = bind(store, code=start.group(1), chat_id=message.chat_id,
-                                  now=message.received_at)
+        outcome, pseudonym = bind(
+            store, code=start.group(1), chat_id=message.chat_id, now=message.received_at
+        )
         if outcome != "bound":
             return Handled(REFUSED[outcome])
         with store.session() as session:
             patient = session.get(Patient, pseudonym)
-            return Handled(BOUND.get(patient.language if patient else "en", BOUND["en"]),
-                           pseudonym=pseudonym)
-    result = receive(store, channel="telegram", text=text, address=message.chat_id,
-                     received_at=message.received_at,
-                     provider_message_id=f"telegram:{message.update_id}")
+            return Handled(
+                BOUND.get(patient.language if patient else "en", BOUND["en"]), pseudonym=pseudonym
+            )
+    result = receive(
+        store,
+        channel="telegram",
+        text=text,
+        address=message.chat_id,
+        received_at=message.received_at,
+        provider_message_id=f"telegram:{message.update_id}",
+    )
     return Handled(result.answer, result.notice, result.pseudonym)
 
 
@@ -153,8 +174,15 @@ async def poll(store: Store, channel: Polled) -> int:
         if not update.text:
             continue
         handled = handle(store, update)
-        await respond(store, "telegram", channel.send_text, update.chat_id, handled.answer,
-                      handled.notice, subject=handled.pseudonym)
+        await respond(
+            store,
+            "telegram",
+            channel.send_text,
+            update.chat_id,
+            handled.answer,
+            handled.notice,
+            subject=handled.pseudonym,
+        )
     if updates:
         set_offset(store, updates[-1].update_id + 1)
     return len(updates)

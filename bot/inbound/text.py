@@ -10,9 +10,20 @@ from __future__ import annotations
 import re
 import unicodedata
 
-_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "`": "'", "\u00b4": "'",
-                              "\u2044": "/", "\u2215": "/", "\uff0f": "/",
-                              "\u0153": "oe", "\u00e6": "ae", "\u00df": "ss"})
+_APOSTROPHES = str.maketrans(
+    {
+        "\u2019": "'",
+        "\u2018": "'",
+        "`": "'",
+        "\u00b4": "'",
+        "\u2044": "/",
+        "\u2215": "/",
+        "\uff0f": "/",
+        "\u0153": "oe",
+        "\u00e6": "ae",
+        "\u00df": "ss",
+    }
+)
 _SPACES = re.compile(r"\s+")
 # "duizeliggg", "pijjjn": three or more of the same letter are one letter.
 _REPEATS = re.compile(r"([a-z])\1{2,}")

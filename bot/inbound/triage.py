@@ -61,8 +61,9 @@ class Triage:
     keyword: str | None  # from keyword_of()
 
 
-def classify(text: str, thresholds: Thresholds = DEFAULT_THRESHOLDS, *,
-             language: str | None = None) -> Triage:
+def classify(
+    text: str, thresholds: Thresholds = DEFAULT_THRESHOLDS, *, language: str | None = None
+) -> Triage:
     """Readings, warning signs, keyword and flags of one reply.
 
     `language` is the patient's, when known: it decides how a bare glucose number is read.
@@ -73,13 +74,18 @@ def classify(text: str, thresholds: Thresholds = DEFAULT_THRESHOLDS, *,
     reading_urgent = _any_urgent(found, thresholds) or bool(found.glucose_codes)
     raised = {
         "urgent": bool(signs) or reading_urgent,
-        "attention": _any_attention(found, thresholds) or reading_urgent or (
-            not signs and grammar.body_changes(normalise(text))),
+        "attention": _any_attention(found, thresholds)
+        or reading_urgent
+        or (not signs and grammar.body_changes(normalise(text))),
         "opt-out": keyword == "stop" or (keyword is None and stop_request(text)),
         "info": keyword == "help",
     }
-    return Triage(flags=tuple(flag for flag in FLAGS if raised[flag]),
-                  readings=first_readings(found), signs=signs, keyword=keyword)
+    return Triage(
+        flags=tuple(flag for flag in FLAGS if raised[flag]),
+        readings=first_readings(found),
+        signs=signs,
+        keyword=keyword,
+    )
 
 
 def _any_urgent(found: AllReadings, limits: Thresholds) -> bool:
@@ -94,7 +100,8 @@ def _any_urgent(found: AllReadings, limits: Thresholds) -> bool:
 
 def _any_attention(found: AllReadings, limits: Thresholds) -> bool:
     return any(
-        systolic >= limits.attention_systolic_high or systolic < limits.attention_systolic_low
+        systolic >= limits.attention_systolic_high
+        or systolic < limits.attention_systolic_low
         or diastolic >= limits.attention_diastolic_high
         for systolic, diastolic in found.pressures
     ) or any(

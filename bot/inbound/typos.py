@@ -13,29 +13,123 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-KEY_WORDS = frozenset((
-    "hoofdpijn", "duizelig", "duizeligheid", "evenwicht", "gezicht", "scheve", "scheef",
-    "praten", "spraak", "dubbel", "wazig", "krachteloos", "gevoelloos", "verlamd", "verdoofd",
-    "douleur", "thoracique", "poitrine", "bouche", "travers", "visage", "faible", "vertige",
-    "vertiges", "tourne", "double", "equilibre", "engourdi", "engourdie", "paralyse",
-    "paralysee", "difficile", "headache", "drooping", "droopy", "slurred", "slurring",
-    "speech", "vision", "blurry", "blurred", "dizzy", "dizziness", "balance", "weakness",
-    "numbness", "crooked", "lopsided", "paralysed", "paralyzed", "tingling", "chest", "borst",
-))
+KEY_WORDS = frozenset(
+    (
+        "hoofdpijn",
+        "duizelig",
+        "duizeligheid",
+        "evenwicht",
+        "gezicht",
+        "scheve",
+        "scheef",
+        "praten",
+        "spraak",
+        "dubbel",
+        "wazig",
+        "krachteloos",
+        "gevoelloos",
+        "verlamd",
+        "verdoofd",
+        "douleur",
+        "thoracique",
+        "poitrine",
+        "bouche",
+        "travers",
+        "visage",
+        "faible",
+        "vertige",
+        "vertiges",
+        "tourne",
+        "double",
+        "equilibre",
+        "engourdi",
+        "engourdie",
+        "paralyse",
+        "paralysee",
+        "difficile",
+        "headache",
+        "drooping",
+        "droopy",
+        "slurred",
+        "slurring",
+        "speech",
+        "vision",
+        "blurry",
+        "blurred",
+        "dizzy",
+        "dizziness",
+        "balance",
+        "weakness",
+        "numbness",
+        "crooked",
+        "lopsided",
+        "paralysed",
+        "paralyzed",
+        "tingling",
+        "chest",
+        "borst",
+    )
+)
 # Real words one edit away from a key word: never "repaired" into it.
-REAL_NEIGHBOURS = frozenset((
-    "fiable", "fable", "touche", "mouche", "louche", "couche", "boucle", "boucher", "tournee",
-    "tourner", "tournez", "chess", "chase", "month", "fizzy", "tizzy", "lizzy", "visions",
-    "doubles", "doubler", "doubly", "travels", "traverse", "valance", "balanced", "balances",
-    "parole", "prater", "dubbele", "wazige", "spraken", "cheat", "chests", "headaches",
-    "visages", "vertigo", "worst", "burst", "dorst", "horst", "borsa", "boost", "douche",
-    "platen", "scheen", "gedicht", "gewicht", "sprak", "slurped", "crest",
-))
+REAL_NEIGHBOURS = frozenset(
+    (
+        "fiable",
+        "fable",
+        "touche",
+        "mouche",
+        "louche",
+        "couche",
+        "boucle",
+        "boucher",
+        "tournee",
+        "tourner",
+        "tournez",
+        "chess",
+        "chase",
+        "month",
+        "fizzy",
+        "tizzy",
+        "lizzy",
+        "visions",
+        "doubles",
+        "doubler",
+        "doubly",
+        "travels",
+        "traverse",
+        "valance",
+        "balanced",
+        "balances",
+        "parole",
+        "prater",
+        "dubbele",
+        "wazige",
+        "spraken",
+        "cheat",
+        "chests",
+        "headaches",
+        "visages",
+        "vertigo",
+        "worst",
+        "burst",
+        "dorst",
+        "horst",
+        "borsa",
+        "boost",
+        "douche",
+        "platen",
+        "scheen",
+        "gedicht",
+        "gewicht",
+        "sprak",
+        "slurped",
+        "crest",
+    )
+)
 _WORD = re.compile(r"[a-z]{5,}")
 
 
 def _deletions(word: str) -> set[str]:
-    return {word[:i] + word[i + 1:] for i in range(len(word))}
+    return {word[:i] + word[i + 1 :] for i in range(len(word))}
 
 
 def _index(words: Iterable[str]) -> dict[str, set[str]]:
@@ -56,10 +150,13 @@ def _one_edit(a: str, b: str) -> bool:
     if len(a) == len(b):
         diffs = [i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
         return len(diffs) == 1 or (
-            len(diffs) == 2 and diffs[1] == diffs[0] + 1
-            and a[diffs[0]] == b[diffs[1]] and a[diffs[1]] == b[diffs[0]])
+            len(diffs) == 2
+            and diffs[1] == diffs[0] + 1
+            and a[diffs[0]] == b[diffs[1]]
+            and a[diffs[1]] == b[diffs[0]]
+        )
     short, long = (a, b) if len(a) < len(b) else (b, a)
-    return any(long[:i] + long[i + 1:] == short for i in range(len(long)))
+    return any(long[:i] + long[i + 1 :] == short for i in range(len(long)))
 
 
 def repair(word: str, known: frozenset[str] = frozenset()) -> str:

@@ -34,12 +34,20 @@ def parse_update(body: bytes) -> Incoming | str:
     if not isinstance(message, dict):
         return "not a message"
     chat, text, date = message.get("chat"), message.get("text"), message.get("date")
-    if not isinstance(chat, dict) or not _is_id(chat.get("id")) or not isinstance(
-            chat.get("type"), str):
+    if (
+        not isinstance(chat, dict)
+        or not _is_id(chat.get("id"))
+        or not isinstance(chat.get("type"), str)
+    ):
         return "no chat"
     if not isinstance(text, str):
         return "not a text message"
     if not _is_id(date) or not 0 <= date < MAX_DATE:
         return "bad date"
-    return Incoming(update["update_id"], str(chat["id"]), text,
-                    datetime.fromtimestamp(date, UTC), chat_type=chat["type"])
+    return Incoming(
+        update["update_id"],
+        str(chat["id"]),
+        text,
+        datetime.fromtimestamp(date, UTC),
+        chat_type=chat["type"],
+    )

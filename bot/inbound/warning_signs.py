@@ -21,8 +21,19 @@ from bot.inbound.concepts import CONCEPTS
 from bot.inbound.normalise import normalise
 from bot.inbound.typos import repair_text
 
-SIGNS = ("balance", "eyes", "face", "arm", "leg", "speech", "chest_pain", "headache", "faint",
-         "confusion", "stroke")
+SIGNS = (
+    "balance",
+    "eyes",
+    "face",
+    "arm",
+    "leg",
+    "speech",
+    "chest_pain",
+    "headache",
+    "faint",
+    "confusion",
+    "stroke",
+)
 # Words the lexicons spell out themselves are never "repaired" into another word.
 _SPELLED_OUT = frozenset(word for word in CONCEPTS.words() if len(word) >= 5)
 

@@ -78,7 +78,8 @@ async def _twilio_form(store: Store, request: Request) -> ImmutableMultiDict[str
     except BodyError as exc:
         return PlainTextResponse(str(exc), status_code=exc.status)
     if form is None or not RequestValidator(token).validate(
-            _public_url(store, request), form, signature):
+        _public_url(store, request), form, signature
+    ):
         log.warning("twilio webhook with a bad signature refused")
         return FORBIDDEN
     return form
@@ -86,8 +87,10 @@ async def _twilio_form(store: Store, request: Request) -> ImmutableMultiDict[str
 
 def _twiml(answer: str | None) -> Response:
     body = f"<Message>{escape(answer)}</Message>" if answer else ""
-    return Response(f'<?xml version="1.0" encoding="UTF-8"?><Response>{body}</Response>',
-                    media_type="application/xml")
+    return Response(
+        f'<?xml version="1.0" encoding="UTF-8"?><Response>{body}</Response>',
+        media_type="application/xml",
+    )
 
 
 def _healthy(store: Store) -> None:
@@ -96,8 +99,9 @@ def _healthy(store: Store) -> None:
     raw = store.engine.raw_connection()
     try:
         cursor = raw.cursor()
-        cursor.execute("SELECT count(*) FROM sqlite_master" if db.is_sqlite(store.engine)
-                       else "SELECT 1")
+        cursor.execute(
+            "SELECT count(*) FROM sqlite_master" if db.is_sqlite(store.engine) else "SELECT 1"
+        )
         cursor.fetchall()
         cursor.close()
     finally:
@@ -127,9 +131,17 @@ def build_app(store: Store) -> Starlette:
         sid, sender = form.get("MessageSid", ""), form.get("From", "")
         if SID.fullmatch(sid) is None or not 0 < len(sender) <= 64:
             return BAD_REQUEST
-        result = await in_store(partial(
-            receive, store, channel="sms", text=usable_text(form.get("Body", ""), limit=SMS_TEXT),
-            address=sender, received_at=datetime.now(UTC), provider_message_id=sid))
+        result = await in_store(
+            partial(
+                receive,
+                store,
+                channel="sms",
+                text=usable_text(form.get("Body", ""), limit=SMS_TEXT),
+                address=sender,
+                received_at=datetime.now(UTC),
+                provider_message_id=sid,
+            )
+        )
         # Twilio answers a one-word STOP itself (and blocks further sends); carebot answers the
         # rest, a request in words to stop included (Twilio does not read those).
         stopping = result.keyword == "stop" and "urgent" not in result.flags
@@ -145,9 +157,17 @@ def build_app(store: Store) -> Starlette:
         attempt = request.query_params.get("attempt")
         if SID.fullmatch(sid) is None or (code is not None and not ERROR_CODE.fullmatch(code)):
             return BAD_REQUEST
-        await in_store(partial(delivery_status.apply, store, provider_id=sid,
-                               status=form.get("MessageStatus", ""), error_code=code,
-                               now=datetime.now(UTC), attempt=attempt))
+        await in_store(
+            partial(
+                delivery_status.apply,
+                store,
+                provider_id=sid,
+                status=form.get("MessageStatus", ""),
+                error_code=code,
+                now=datetime.now(UTC),
+                attempt=attempt,
+            )
+        )
         return PlainTextResponse("", status_code=204)
 
     def ignore(reason: str) -> None:
@@ -169,23 +189,27 @@ def build_app(store: Store) -> Starlette:
             return JSONResponse({})
         handled = await in_store(partial(handle, store, incoming))
         # Answer inside the webhook response: one round trip, no extra API call.
-        answer = {"method": "sendMessage", "chat_id": int(incoming.chat_id),
-                  "text": handled.answer} if handled.answer is not None else {}
+        answer = (
+            {"method": "sendMessage", "chat_id": int(incoming.chat_id), "text": handled.answer}
+            if handled.answer is not None
+            else {}
+        )
         return JSONResponse(answer, background=_notify(handled.notice, handled.pseudonym))
 
     async def healthz(_: Request) -> Response:
         try:
             with anyio.fail_after(HEALTH_TIMEOUT):  # not behind the store's limiter
-                await anyio.to_thread.run_sync(partial(_healthy, store),
-                                               abandon_on_cancel=True)
+                await anyio.to_thread.run_sync(partial(_healthy, store), abandon_on_cancel=True)
         except Exception as exc:
             log.warning("health check failed: %s", type(exc).__name__)
             return JSONResponse({"status": "store unavailable"}, status_code=503)
         return JSONResponse({"status": "ok"})
 
-    return Starlette(routes=[
-        Route("/webhooks/twilio/sms", twilio_sms, methods=["POST"]),
-        Route("/webhooks/twilio/status", twilio_status, methods=["POST"]),
-        Route("/webhooks/telegram", telegram, methods=["POST"]),
-        Route("/healthz", healthz, methods=["GET"]),
-    ])
+    return Starlette(
+        routes=[
+            Route("/webhooks/twilio/sms", twilio_sms, methods=["POST"]),
+            Route("/webhooks/twilio/status", twilio_status, methods=["POST"]),
+            Route("/webhooks/telegram", telegram, methods=["POST"]),
+            Route("/healthz", healthz, methods=["GET"]),
+        ]
+    )

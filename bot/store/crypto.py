@@ -113,8 +113,9 @@ def audit_keys(root: bytes) -> AuditKeys:
     The root is a random key of its own, wrapped by the master key like a data key, not the
     master key itself: rotating the master key re-wraps it, so the chain and every head kept
     elsewhere stay verifiable after `keys rotate`."""
-    return AuditKeys(chain=_derive(root, b"carebot audit chain v1"),
-                     head=_derive(root, b"carebot audit head v1"))
+    return AuditKeys(
+        chain=_derive(root, b"carebot audit chain v1"), head=_derive(root, b"carebot audit head v1")
+    )
 
 
 def _seal(key: bytes, plaintext: bytes, aad: bytes) -> bytes:

@@ -76,8 +76,13 @@ def make_engine(database_url: str, master: bytes) -> Engine:
         private_files(Path(url.database))
         # A small pool: opening a SQLCipher connection (key, pragmas, schema) costs more than
         # most of carebot's transactions. A connection is used by one thread at a time.
-        engine = create_engine(url, poolclass=QueuePool, pool_size=4, max_overflow=4,
-                               connect_args={"check_same_thread": False})
+        engine = create_engine(
+            url,
+            poolclass=QueuePool,
+            pool_size=4,
+            max_overflow=4,
+            connect_args={"check_same_thread": False},
+        )
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         return engine

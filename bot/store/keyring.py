@@ -87,14 +87,20 @@ class Store:
             audit.lock_chain(session)  # one maker of the key on PostgreSQL; then look again
             row = session.get(DataKey, AUDIT_OWNER)
         if row is not None:
-            root = crypto.unwrap_key(self.keys.master_for(row.kek_id), row.wrapped,
-                                     owner=AUDIT_OWNER)
+            root = crypto.unwrap_key(
+                self.keys.master_for(row.kek_id), row.wrapped, owner=AUDIT_OWNER
+            )
             self._audit_keys = crypto.audit_keys(root)
             return self._audit_keys
         root = crypto.new_key()
-        session.add(DataKey(owner=AUDIT_OWNER, kek_id=crypto.key_id(self.keys.master),
-                            wrapped=crypto.wrap_key(self.keys.master, root, owner=AUDIT_OWNER),
-                            created_at=datetime.now(UTC)))
+        session.add(
+            DataKey(
+                owner=AUDIT_OWNER,
+                kek_id=crypto.key_id(self.keys.master),
+                wrapped=crypto.wrap_key(self.keys.master, root, owner=AUDIT_OWNER),
+                created_at=datetime.now(UTC),
+            )
+        )
         keys = crypto.audit_keys(root)
         self._remember_when_committed(session, keys)
         return keys
@@ -147,8 +153,15 @@ class Store:
         self._data_keys.pop(owner, None)
 
     def encrypt(
-        self, session: Session, owner: str, value: str, *, table: str, column: str,
-        row: str | int, create: bool = False,
+        self,
+        session: Session,
+        owner: str,
+        value: str,
+        *,
+        table: str,
+        column: str,
+        row: str | int,
+        create: bool = False,
     ) -> bytes:
         """Encrypt a field under its owner's data key (made first if `create`)."""
         key = self.data_key(session, owner, create=create or owner == INBOX_OWNER)

@@ -71,7 +71,11 @@ class BackgroundServer:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
         config = uvicorn.Config(
-            self._app, http="h11", lifespan="off", log_config=None, access_log=False,
+            self._app,
+            http="h11",
+            lifespan="off",
+            log_config=None,
+            access_log=False,
         )
         self._server = _QuickServer(config)
         self._thread = threading.Thread(

@@ -109,21 +109,30 @@ class FakeTelegram(FakeProvider):
         """The group became a supergroup: sends to `chat_id` answer 400 with its new id."""
         self._migrated[str(chat_id)] = new_chat_id
 
-    def fail_next(self, status: int = 500, *, retry_after: int | None = None,
-                  description: str | None = None, method: str = "sendMessage") -> None:
+    def fail_next(
+        self,
+        status: int = 500,
+        *,
+        retry_after: int | None = None,
+        description: str | None = None,
+        method: str = "sendMessage",
+    ) -> None:
         """Answer the next call of `method` with this error instead."""
         if status == 429 and retry_after is None:
             retry_after = 1
-        self.inject(Failure(status=status, retry_after=retry_after, description=description,
-                            target=method))
+        self.inject(
+            Failure(status=status, retry_after=retry_after, description=description, target=method)
+        )
 
     def push_update(self, chat_id: int, text: str, **sender: Any) -> int:
         """Queue an incoming private message for getUpdates; returns its update_id."""
-        return self.updates.push_message(chat_id, text, date=int(self.clock().timestamp()),
-                                         **sender)
+        return self.updates.push_message(
+            chat_id, text, date=int(self.clock().timestamp()), **sender
+        )
 
-    def post_update(self, url: str, chat_id: int, text: str, *,
-                    secret_token: str | None = None) -> httpx.Response:
+    def post_update(
+        self, url: str, chat_id: int, text: str, *, secret_token: str | None = None
+    ) -> httpx.Response:
         """POST an incoming message update to a webhook, as Telegram does once one is set."""
         update = self.updates.message_update(chat_id, text, date=int(self.clock().timestamp()))
         headers = {"X-Telegram-Bot-Api-Secret-Token": secret_token} if secret_token else {}
@@ -155,9 +164,12 @@ class FakeTelegram(FakeProvider):
 
     def _handlers(self) -> dict[str, MethodHandler]:
         return {
-            "getMe": self._get_me, "sendMessage": self._send_message,
-            "getUpdates": self._get_updates, "setWebhook": self._set_webhook,
-            "deleteWebhook": self._delete_webhook, "getWebhookInfo": self._webhook_info,
+            "getMe": self._get_me,
+            "sendMessage": self._send_message,
+            "getUpdates": self._get_updates,
+            "setWebhook": self._set_webhook,
+            "deleteWebhook": self._delete_webhook,
+            "getWebhookInfo": self._webhook_info,
         }
 
     async def _get_me(self, request: Request, params: dict[str, Any]) -> Response:
@@ -166,9 +178,13 @@ class FakeTelegram(FakeProvider):
     def bot_user(self) -> dict[str, Any]:
         """The bot's own User object."""
         return {
-            "id": int(self.token.split(":")[0]), "is_bot": True, "first_name": "Carebot",
-            "username": self.username, "can_join_groups": False,
-            "can_read_all_group_messages": False, "supports_inline_queries": False,
+            "id": int(self.token.split(":")[0]),
+            "is_bot": True,
+            "first_name": "Carebot",
+            "username": self.username,
+            "can_join_groups": False,
+            "can_read_all_group_messages": False,
+            "supports_inline_queries": False,
         }
 
     async def _send_message(self, request: Request, params: dict[str, Any]) -> Response:
@@ -188,8 +204,11 @@ class FakeTelegram(FakeProvider):
         if chat in self._blocked:
             return error(403, DESCRIPTIONS[403])
         if chat in self._migrated:
-            return error(400, "Bad Request: group chat was upgraded to a supergroup chat",
-                         {"migrate_to_chat_id": self._migrated[chat]})
+            return error(
+                400,
+                "Bad Request: group chat was upgraded to a supergroup chat",
+                {"migrate_to_chat_id": self._migrated[chat]},
+            )
         if not self._within_limits(chat):
             self.rate_limited.append(chat)
             return _scripted(429, 1, None)
@@ -210,19 +229,31 @@ class FakeTelegram(FakeProvider):
         return window
 
     def _record(self, chat: str, params: dict[str, Any]) -> dict[str, Any]:
-        sent = Sent(self.updates.next_message_id(), chat, str(params["text"]),
-                    int(self.clock().timestamp()), params)
+        sent = Sent(
+            self.updates.next_message_id(),
+            chat,
+            str(params["text"]),
+            int(self.clock().timestamp()),
+            params,
+        )
         with self._lock:
             self.sent.append(sent)
         return {
-            "message_id": sent.message_id, "date": sent.date, "text": sent.text,
-            "from": self.bot_user(), "chat": _chat(chat),
+            "message_id": sent.message_id,
+            "date": sent.date,
+            "text": sent.text,
+            "from": self.bot_user(),
+            "chat": _chat(chat),
         }
 
     async def _get_updates(self, request: Request, params: dict[str, Any]) -> Response:
         if self.webhook is not None:
-            return self._reject(request, 409, "Conflict: can't use getUpdates method while "
-                                "webhook is active; use deleteWebhook to delete the webhook first")
+            return self._reject(
+                request,
+                409,
+                "Conflict: can't use getUpdates method while "
+                "webhook is active; use deleteWebhook to delete the webhook first",
+            )
         failure = self.next_failure("getUpdates")
         if failure is not None and failure.kind == "error":
             return _scripted(failure.status, failure.retry_after, failure.description)
@@ -248,14 +279,18 @@ class FakeTelegram(FakeProvider):
 
     async def _webhook_info(self, request: Request, params: dict[str, Any]) -> Response:
         url = self.webhook["url"] if self.webhook else ""
-        return ok({"url": url, "has_custom_certificate": False,
-                   "pending_update_count": len(self.updates)})
+        return ok(
+            {"url": url, "has_custom_certificate": False, "pending_update_count": len(self.updates)}
+        )
 
 
 def _scripted(status: int, retry_after: int | None, description: str | None) -> Response:
     if status == 429:
-        return error(429, description or f"Too Many Requests: retry after {retry_after}",
-                     {"retry_after": retry_after or 1})
+        return error(
+            429,
+            description or f"Too Many Requests: retry after {retry_after}",
+            {"retry_after": retry_after or 1},
+        )
     return error(status, description or DESCRIPTIONS.get(status, "Scripted failure"))
 
 

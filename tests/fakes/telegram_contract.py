@@ -104,8 +104,12 @@ def _is_boolean(value: Any) -> bool:
     return isinstance(value, bool) or isinstance(value, str) and value.lower() in BOOLEAN_TEXT
 
 
-_SCALARS = {"Integer": _is_integer, "Float": _is_float, "String": _is_string,
-            "Boolean": _is_boolean}
+_SCALARS = {
+    "Integer": _is_integer,
+    "Float": _is_float,
+    "String": _is_string,
+    "Boolean": _is_boolean,
+}
 
 
 def _decoded(value: Any) -> Any:
@@ -202,9 +206,13 @@ async def read_params(request: Request) -> dict[str, Any] | None:
 def _attached(parts: dict[str, Any]) -> dict[str, Any]:
     """Drop file parts that another parameter refers to as "attach://<name>"."""
     texts = [value for value in parts.values() if isinstance(value, str)]
-    return {name: value for name, value in parts.items()
-            if not (isinstance(value, UploadedFile)
-                    and any(f"attach://{name}" in text for text in texts))}
+    return {
+        name: value
+        for name, value in parts.items()
+        if not (
+            isinstance(value, UploadedFile) and any(f"attach://{name}" in text for text in texts)
+        )
+    }
 
 
 def _multipart(raw: bytes, content_type: str) -> dict[str, Any]:

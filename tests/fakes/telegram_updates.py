@@ -30,12 +30,16 @@ class UpdateQueue:
             self._next_message_id += 1
         return message_id
 
-    def message_update(self, chat_id: int, text: str, *, date: int, first_name: str = "Patient",
-                       **user: Any) -> dict[str, Any]:
+    def message_update(
+        self, chat_id: int, text: str, *, date: int, first_name: str = "Patient", **user: Any
+    ) -> dict[str, Any]:
         """A new `message` update from user `chat_id` (not queued); `user` adds User fields."""
         sender = {"id": chat_id, "is_bot": False, "first_name": first_name, **user}
         message: dict[str, Any] = {
-            "message_id": self.next_message_id(), "date": date, "text": text, "from": sender,
+            "message_id": self.next_message_id(),
+            "date": date,
+            "text": text,
+            "from": sender,
             "chat": {"id": chat_id, "type": "private", "first_name": first_name},
         }
         if text.startswith("/"):

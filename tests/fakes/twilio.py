@@ -84,8 +84,14 @@ class FakeTwilio(FakeProvider):
         message = f"The requested resource {request.url.path} was not found"
         return TwilioError(404, 20404, message).response()
 
-    def fail_next(self, status: int = 500, *, code: int | None = None, message: str | None = None,
-                  on: Literal["create", "list", "fetch"] = "create") -> None:
+    def fail_next(
+        self,
+        status: int = 500,
+        *,
+        code: int | None = None,
+        message: str | None = None,
+        on: Literal["create", "list", "fetch"] = "create",
+    ) -> None:
         """Answer the next create-message request (or list or fetch) with this Twilio error."""
         code = code or {401: 20003, 404: 20404, 429: 20429, 503: 20503}.get(
             status, 20500 if status >= 500 else 70002
@@ -106,9 +112,12 @@ class FakeTwilio(FakeProvider):
             user, _, password = base64.b64decode(encoded).decode().partition(":")
         except ValueError:
             user = password = ""
-        valid = (scheme.lower() == "basic" and user == self.account_sid
-                 and password == self.auth_token
-                 and request.path_params["account"] == self.account_sid)
+        valid = (
+            scheme.lower() == "basic"
+            and user == self.account_sid
+            and password == self.auth_token
+            and request.path_params["account"] == self.account_sid
+        )
         return None if valid else TwilioError(401, 20003, "Authenticate")
 
     def _reject(self, request: Request, error: TwilioError, problems: list[str]) -> Response:
@@ -118,8 +127,11 @@ class FakeTwilio(FakeProvider):
 
     def _spec_request(self, request: Request, body: bytes | None = None) -> SpecRequest:
         return SpecRequest(
-            method=request.method, path=request.url.path, body=body,
-            query=query_for_spec(request.query_params.multi_items()), headers=request.headers,
+            method=request.method,
+            path=request.url.path,
+            body=body,
+            query=query_for_spec(request.query_params.multi_items()),
+            headers=request.headers,
             content_type=request.headers.get("content-type", "application/octet-stream"),
         )
 
@@ -158,11 +170,15 @@ class FakeTwilio(FakeProvider):
 
     def _accept(self, fields: dict[str, str]) -> Sms:
         sms = Sms(
-            sid="SM" + secrets.token_hex(16), account_sid=self.account_sid, to=fields["To"],
+            sid="SM" + secrets.token_hex(16),
+            account_sid=self.account_sid,
+            to=fields["To"],
             body=fields.get("Body", ""),
             date_created=self.clock().astimezone(UTC).replace(microsecond=0),
-            from_=fields.get("From"), messaging_service_sid=fields.get("MessagingServiceSid"),
-            status_callback=fields.get("StatusCallback"), params=fields,
+            from_=fields.get("From"),
+            messaging_service_sid=fields.get("MessagingServiceSid"),
+            status_callback=fields.get("StatusCallback"),
+            params=fields,
         )
         with self._lock:
             self.messages.append(sms)
@@ -194,16 +210,22 @@ class FakeTwilio(FakeProvider):
             return self.not_found(request)
         return JSONResponse(sms.resource())
 
-    def deliver(self, sid: str, status: str = "delivered", *,
-                error_code: int | None = None) -> httpx.Response:
+    def deliver(
+        self, sid: str, status: str = "delivered", *, error_code: int | None = None
+    ) -> httpx.Response:
         """POST a signed status callback for message `sid` to its StatusCallback URL."""
         sms = next(m for m in self.messages if m.sid == sid)
         if not sms.status_callback:
             raise ValueError(f"message {sid} was sent without a StatusCallback")
         sms.status = status
         params = {
-            "MessageSid": sid, "SmsSid": sid, "MessageStatus": status, "SmsStatus": status,
-            "AccountSid": self.account_sid, "To": sms.to, "From": sms.from_ or "",
+            "MessageSid": sid,
+            "SmsSid": sid,
+            "MessageStatus": status,
+            "SmsStatus": status,
+            "AccountSid": self.account_sid,
+            "To": sms.to,
+            "From": sms.from_ or "",
             "ApiVersion": API_VERSION,
         }
         if sms.messaging_service_sid:
@@ -216,9 +238,17 @@ class FakeTwilio(FakeProvider):
         """POST a signed incoming-SMS webhook, as Twilio does when a patient replies."""
         sid = "SM" + secrets.token_hex(16)
         params = {
-            "MessageSid": sid, "SmsSid": sid, "SmsMessageSid": sid, "AccountSid": self.account_sid,
-            "From": from_, "To": to, "Body": body, "NumMedia": "0", "NumSegments": "1",
-            "SmsStatus": "received", "ApiVersion": API_VERSION,
+            "MessageSid": sid,
+            "SmsSid": sid,
+            "SmsMessageSid": sid,
+            "AccountSid": self.account_sid,
+            "From": from_,
+            "To": to,
+            "Body": body,
+            "NumMedia": "0",
+            "NumSegments": "1",
+            "SmsStatus": "received",
+            "ApiVersion": API_VERSION,
         }
         return self.signed_post(url, params)
 

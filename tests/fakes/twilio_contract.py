@@ -99,8 +99,12 @@ def spec_problems(request: SpecRequest) -> list[str]:
 def query_for_spec(query: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
     """Twilio documents `DateSent` filters as dates too, though the spec says date-time."""
     return [
-        (name, f"{value}T00:00:00Z" if name.startswith("DateSent") and BARE_DATE.match(value)
-         else value)
+        (
+            name,
+            f"{value}T00:00:00Z"
+            if name.startswith("DateSent") and BARE_DATE.match(value)
+            else value,
+        )
         for name, value in query
     ]
 
@@ -122,7 +126,8 @@ def _message_rule_error(fields: Mapping[str, str]) -> TwilioError | None:
         return TwilioError(400, 21603, "A 'From' phone number is required.")
     if sender is not None and not SENDER.match(sender):
         return TwilioError(
-            400, 21212,
+            400,
+            21212,
             f"The 'From' number {sender} is not a valid phone number, shortcode, "
             "or alphanumeric sender ID.",
         )
@@ -142,8 +147,10 @@ def _message_rule_error(fields: Mapping[str, str]) -> TwilioError | None:
 
 def _usable_callback(url: str) -> bool:
     parts = urlsplit(url)
-    return parts.scheme in ("http", "https") and bool(parts.hostname) and "_" not in (
-        parts.hostname or ""
+    return (
+        parts.scheme in ("http", "https")
+        and bool(parts.hostname)
+        and "_" not in (parts.hostname or "")
     )
 
 

@@ -37,13 +37,26 @@ class Sms:
         uri = f"/{API_VERSION}/Accounts/{self.account_sid}/Messages/{self.sid}"
         stamp = format_datetime(self.date_created, usegmt=True)
         return {
-            "account_sid": self.account_sid, "api_version": API_VERSION, "body": self.body,
-            "date_created": stamp, "date_sent": stamp, "date_updated": stamp,
-            "direction": "outbound-api", "error_code": None, "error_message": None,
-            "from": self.from_, "messaging_service_sid": self.messaging_service_sid,
-            "num_media": "0", "num_segments": "1", "price": None, "price_unit": "USD",
-            "sid": self.sid, "status": self.status, "to": self.to,
-            "subresource_uris": {"media": f"{uri}/Media.json"}, "uri": f"{uri}.json",
+            "account_sid": self.account_sid,
+            "api_version": API_VERSION,
+            "body": self.body,
+            "date_created": stamp,
+            "date_sent": stamp,
+            "date_updated": stamp,
+            "direction": "outbound-api",
+            "error_code": None,
+            "error_message": None,
+            "from": self.from_,
+            "messaging_service_sid": self.messaging_service_sid,
+            "num_media": "0",
+            "num_segments": "1",
+            "price": None,
+            "price_unit": "USD",
+            "sid": self.sid,
+            "status": self.status,
+            "to": self.to,
+            "subresource_uris": {"media": f"{uri}/Media.json"},
+            "uri": f"{uri}.json",
         }
 
 
@@ -75,13 +88,17 @@ def _parse_date(value: str, *, end_of_day: bool = False) -> datetime:
 def list_page(found: list[Sms], query: Mapping[str, str], path: str) -> dict[str, Any]:
     """One page of a list answer (`PageSize`, `Page`), with Twilio's paging fields."""
     size, page = int(query.get("PageSize", "50")), int(query.get("Page", "0"))
-    chunk = found[page * size:(page + 1) * size]
+    chunk = found[page * size : (page + 1) * size]
     following = {**dict(query.items()), "Page": str(page + 1), "PageToken": f"PA{page + 1}"}
     more = len(found) > (page + 1) * size
     return {
         "messages": [sms.resource() for sms in chunk],
-        "start": page * size, "end": page * size + max(len(chunk) - 1, 0),
-        "page": page, "page_size": size, "uri": path,
-        "first_page_uri": f"{path}?PageSize={size}&Page=0", "previous_page_uri": None,
+        "start": page * size,
+        "end": page * size + max(len(chunk) - 1, 0),
+        "page": page,
+        "page_size": size,
+        "uri": path,
+        "first_page_uri": f"{path}?PageSize={size}&Page=0",
+        "previous_page_uri": None,
         "next_page_uri": f"{path}?{urlencode(following)}" if more else None,
     }

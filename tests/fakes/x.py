@@ -52,8 +52,13 @@ from tests.fakes.x_contract import (
     signature_ok,
 )
 
-TITLES = {401: "Unauthorized", 403: "Forbidden", 429: "Too Many Requests",
-          500: "Internal Server Error", 503: "Service Unavailable"}
+TITLES = {
+    401: "Unauthorized",
+    403: "Forbidden",
+    429: "Too Many Requests",
+    500: "Internal Server Error",
+    503: "Service Unavailable",
+}
 
 
 class RedirectAdapter(HTTPAdapter):
@@ -71,7 +76,7 @@ class RedirectAdapter(HTTPAdapter):
     def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> Any:
         url = request.url or ""
         if url.startswith(X_API):
-            request.url = self.base_url + url[len(X_API):]
+            request.url = self.base_url + url[len(X_API) :]
         return super().send(request, *args, **kwargs)
 
 
@@ -105,8 +110,11 @@ class DmEvent:
     def to_json(self, fields: set[str]) -> dict[str, Any]:
         """The event with `id`, `event_type`, `text` and the requested `dm_event.fields`."""
         full = {
-            "id": self.id, "event_type": "MessageCreate", "text": self.text,
-            "sender_id": self.sender_id, "dm_conversation_id": self.dm_conversation_id,
+            "id": self.id,
+            "event_type": "MessageCreate",
+            "text": self.text,
+            "sender_id": self.sender_id,
+            "dm_conversation_id": self.dm_conversation_id,
             "participant_ids": list(self.participant_ids),
             "created_at": self.created_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z"),
         }
@@ -118,8 +126,9 @@ class FakeX(FakeProvider):
 
     send_target = "dm"
 
-    def __init__(self, *, user_id: str = "1500000000000000001",
-                 username: str = "carebot_hospital") -> None:
+    def __init__(
+        self, *, user_id: str = "1500000000000000001", username: str = "carebot_hospital"
+    ) -> None:
         super().__init__()
         self.user_id, self.username = user_id, username
         self.consumer_key = secrets.token_urlsafe(18)
@@ -139,9 +148,12 @@ class FakeX(FakeProvider):
 
     def credentials(self) -> dict[str, str]:
         """Keyword arguments for `tweepy.Client` that this fake accepts."""
-        return {"consumer_key": self.consumer_key, "consumer_secret": self.consumer_secret,
-                "access_token": self.access_token,
-                "access_token_secret": self.access_token_secret}
+        return {
+            "consumer_key": self.consumer_key,
+            "consumer_secret": self.consumer_secret,
+            "access_token": self.access_token,
+            "access_token_secret": self.access_token_secret,
+        }
 
     def routes(self) -> list[Route]:
         conversation = "/2/dm_conversations/with/{participant_id}"
@@ -155,8 +167,14 @@ class FakeX(FakeProvider):
     def not_found(self, request: Request) -> Response:
         return problem(404, "Not Found Error", f"Could not find {request.url.path}")
 
-    def fail_next(self, status: int = 500, *, reset_in: int = 60, detail: str | None = None,
-                  on: Literal["dm", "events"] = "dm") -> None:
+    def fail_next(
+        self,
+        status: int = 500,
+        *,
+        reset_in: int = 60,
+        detail: str | None = None,
+        on: Literal["dm", "events"] = "dm",
+    ) -> None:
         """Answer the next DM send (or events look-up) with this error; a 429 carries
         `x-rate-limit-reset`, `reset_in` seconds from now."""
         self.inject(Failure(status=status, retry_after=reset_in, description=detail, target=on))
@@ -184,8 +202,11 @@ class FakeX(FakeProvider):
             return client_forbidden(self.consumer_key[:8]) if self.unenrolled else None
         if request.headers.get("authorization", "").startswith("Bearer "):
             return self._reject(request, app_only_refused(), "app-only bearer token")
-        return self._reject(request, problem(401, "Unauthorized", "Unauthorized"),
-                            "OAuth 1.0a signature missing or wrong")
+        return self._reject(
+            request,
+            problem(401, "Unauthorized", "Unauthorized"),
+            "OAuth 1.0a signature missing or wrong",
+        )
 
     async def _send(self, request: Request) -> Response:
         unauthorized = self._unauthorized(request)
@@ -224,10 +245,13 @@ class FakeX(FakeProvider):
         query = request.query_params
         participant = request.path_params.get("participant_id")
         with self._lock:
-            found = [e for e in reversed(self.events)
-                     if participant is None or participant in e.participant_ids]
+            found = [
+                e
+                for e in reversed(self.events)
+                if participant is None or participant in e.participant_ids
+            ]
         start, size = int(query.get("pagination_token") or 0), int(query.get("max_results", 100))
-        page = found[start:start + size]
+        page = found[start : start + size]
         fields = set(filter(None, query.get("dm_event.fields", "").split(",")))
         meta: dict[str, Any] = {"result_count": len(page)}
         if start + size < len(found):
@@ -240,8 +264,9 @@ class FakeX(FakeProvider):
         refusal = self._unauthorized(request)
         if refusal is not None:
             return refusal
-        return JSONResponse({"data": {"id": self.user_id, "name": "Carebot",
-                                      "username": self.username}})
+        return JSONResponse(
+            {"data": {"id": self.user_id, "name": "Carebot", "username": self.username}}
+        )
 
 
 def _scripted(failure: Failure) -> Response:

@@ -29,12 +29,29 @@ from starlette.responses import JSONResponse
 X_API = "https://api.twitter.com"
 MAX_TEXT = 10_000
 USER_ID = re.compile(r"^[0-9]{1,19}$")
-DM_EVENT_FIELDS = {"id", "text", "event_type", "created_at", "dm_conversation_id", "sender_id",
-                   "participant_ids", "referenced_tweets", "attachments"}
+DM_EVENT_FIELDS = {
+    "id",
+    "text",
+    "event_type",
+    "created_at",
+    "dm_conversation_id",
+    "sender_id",
+    "participant_ids",
+    "referenced_tweets",
+    "attachments",
+}
 EVENT_TYPES = {"MessageCreate", "ParticipantsJoin", "ParticipantsLeave"}
 EXPANSIONS = {"attachments.media_keys", "referenced_tweets.id", "sender_id", "participant_ids"}
-EVENT_QUERY = {"dm_event.fields", "event_types", "expansions", "max_results", "media.fields",
-               "pagination_token", "tweet.fields", "user.fields"}
+EVENT_QUERY = {
+    "dm_event.fields",
+    "event_types",
+    "expansions",
+    "max_results",
+    "media.fields",
+    "pagination_token",
+    "tweet.fields",
+    "user.fields",
+}
 ENUMS = {"dm_event.fields": DM_EVENT_FIELDS, "event_types": EVENT_TYPES, "expansions": EXPANSIONS}
 
 
@@ -46,40 +63,49 @@ def problem(status: int, title: str, detail: str) -> JSONResponse:
 
 def app_only_refused() -> JSONResponse:
     """X's answer to an app-only bearer token on a DM endpoint (user context required)."""
-    return JSONResponse({
-        "title": "Unsupported Authentication",
-        "detail": "Authenticating with OAuth 2.0 Application-Only is forbidden for this endpoint."
-                  "  Supported authentication types are [OAuth 1.0a User Context,"
-                  " OAuth 2.0 User Context].",
-        "type": "https://api.twitter.com/2/problems/unsupported-authentication",
-        "status": 403,
-    }, status_code=403)
+    return JSONResponse(
+        {
+            "title": "Unsupported Authentication",
+            "detail": "Authenticating with OAuth 2.0 Application-Only is forbidden for this"
+            " endpoint.  Supported authentication types are [OAuth 1.0a User Context,"
+            " OAuth 2.0 User Context].",
+            "type": "https://api.twitter.com/2/problems/unsupported-authentication",
+            "status": 403,
+        },
+        status_code=403,
+    )
 
 
 def client_forbidden(client_id: str) -> JSONResponse:
     """X's answer to every v2 call when the app's keys are not from an app attached to a
     Project (or its access level does not include the endpoint): the account's problem."""
-    return JSONResponse({
-        "client_id": client_id,
-        "detail": "When authenticating requests to the Twitter API v2 endpoints, you must use"
-                  " keys and tokens from a Twitter developer App that is attached to a"
-                  " Project. You can create a project via the developer portal.",
-        "registration_url": "https://developer.twitter.com/en/docs/projects/overview",
-        "title": "Client Forbidden",
-        "required_enrollment": "Appropriate Level of API Access",
-        "reason": "client-not-enrolled",
-        "type": "https://api.twitter.com/2/problems/client-forbidden",
-    }, status_code=403)
+    return JSONResponse(
+        {
+            "client_id": client_id,
+            "detail": "When authenticating requests to the Twitter API v2 endpoints, you must use"
+            " keys and tokens from a Twitter developer App that is attached to a"
+            " Project. You can create a project via the developer portal.",
+            "registration_url": "https://developer.twitter.com/en/docs/projects/overview",
+            "title": "Client Forbidden",
+            "required_enrollment": "Appropriate Level of API Access",
+            "reason": "client-not-enrolled",
+            "type": "https://api.twitter.com/2/problems/client-forbidden",
+        },
+        status_code=403,
+    )
 
 
 def invalid_request(message: str) -> JSONResponse:
     """X's answer to a request with an invalid parameter or body."""
-    return JSONResponse({
-        "errors": [{"message": message}],
-        "title": "Invalid Request",
-        "detail": "One or more parameters to your request was invalid.",
-        "type": "https://api.twitter.com/2/problems/invalid-request",
-    }, status_code=400)
+    return JSONResponse(
+        {
+            "errors": [{"message": message}],
+            "title": "Invalid Request",
+            "detail": "One or more parameters to your request was invalid.",
+            "type": "https://api.twitter.com/2/problems/invalid-request",
+        },
+        status_code=400,
+    )
 
 
 def signature_ok(request: Request, credentials: Mapping[str, str]) -> bool:
@@ -88,15 +114,19 @@ def signature_ok(request: Request, credentials: Mapping[str, str]) -> bool:
     if not header.startswith("OAuth "):
         return False
     params = dict(parse_authorization_header(header))
-    if (params.get("oauth_consumer_key"), params.get("oauth_token"),
-            params.get("oauth_signature_method")) != (
-            credentials["consumer_key"], credentials["access_token"], "HMAC-SHA1"):
+    if (
+        params.get("oauth_consumer_key"),
+        params.get("oauth_token"),
+        params.get("oauth_signature_method"),
+    ) != (credentials["consumer_key"], credentials["access_token"], "HMAC-SHA1"):
         return False
     signer = OAuthClient(
-        credentials["consumer_key"], client_secret=credentials["consumer_secret"],
+        credentials["consumer_key"],
+        client_secret=credentials["consumer_secret"],
         resource_owner_key=credentials["access_token"],
         resource_owner_secret=credentials["access_token_secret"],
-        timestamp=params.get("oauth_timestamp"), nonce=params.get("oauth_nonce"),
+        timestamp=params.get("oauth_timestamp"),
+        nonce=params.get("oauth_nonce"),
     )
     query = f"?{request.url.query}" if request.url.query else ""
     _, headers, _ = signer.sign(X_API + request.url.path + query, http_method=request.method)
@@ -129,8 +159,12 @@ def dm_body_problem(participant: str, raw: bytes, content_type: str) -> str | No
 
 
 def _one_media(attachments: Any) -> bool:
-    return (isinstance(attachments, list) and len(attachments) == 1
-            and isinstance(attachments[0], dict) and set(attachments[0]) == {"media_id"})
+    return (
+        isinstance(attachments, list)
+        and len(attachments) == 1
+        and isinstance(attachments[0], dict)
+        and set(attachments[0]) == {"media_id"}
+    )
 
 
 def events_query_problem(items: Sequence[tuple[str, str]]) -> str | None:

@@ -19,8 +19,9 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     with op.batch_alter_table("reminder") as batch:
-        batch.add_column(sa.Column("claim_token", sqlmodel.sql.sqltypes.AutoString(),
-                                   nullable=True))
+        batch.add_column(
+            sa.Column("claim_token", sqlmodel.sql.sqltypes.AutoString(), nullable=True)
+        )
 
 
 def downgrade() -> None:
