@@ -29,6 +29,8 @@ test-postgres: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check bot tests benchmarks
+	$(BIN)/ruff format --check bot tests benchmarks
+	$(BIN)/lint-imports
 	$(BIN)/mypy bot
 
 bench: $(STAMP)

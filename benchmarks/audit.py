@@ -19,13 +19,16 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bot.store.store import open_store  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 from sqlmodel import col, select  # noqa: E402
 
-from bot import audit, audit_legacy  # noqa: E402
 from bot.config import Settings  # noqa: E402
-from bot.store import crypto  # noqa: E402
-from bot.store.keyring import open_store  # noqa: E402
+from bot.store import (  # noqa: E402
+    audit,
+    audit_legacy,
+    crypto,  # noqa: E402
+)
 from bot.store.models import AuditEvent  # noqa: E402
 
 

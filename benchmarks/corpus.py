@@ -26,7 +26,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.inbound.triage import FLAGS, Triage, classify  # noqa: E402
+from bot.triage.classify import FLAGS, Triage, classify  # noqa: E402
 
 LANGUAGES = ("nl", "fr", "en")
 READING_FIELDS = ("systolic", "diastolic", "glucose_mmol_l")

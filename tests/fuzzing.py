@@ -16,14 +16,14 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
+from bot.store.store import Store, open_store
 from pydantic import SecretStr
 from sqlalchemy import event, func, select
 from sqlmodel import SQLModel
 from twilio.request_validator import RequestValidator
 
-from bot import patients
 from bot.config import Settings
-from bot.store.keyring import Store, open_store
+from bot.patients import enrolment as patients
 from bot.store.models import DeliveryAttempt, Patient, Reminder
 
 TOKEN = "0123456789abcdef0123456789abcdef"

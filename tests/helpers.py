@@ -7,12 +7,12 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bot.store.store import Store, open_store
 from pydantic import SecretStr
 from sqlmodel import func, select
 
-from bot import patients
 from bot.config import REPO_ROOT, Settings
-from bot.store.keyring import Store, open_store
+from bot.patients import enrolment as patients
 from bot.store.models import ConsoleMessage, Reminder
 
 if TYPE_CHECKING:

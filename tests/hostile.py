@@ -8,10 +8,10 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from bot.store.store import Store
 from sqlmodel import select
 
-from bot import patients
-from bot.store.keyring import Store
+from bot.patients import enrolment as patients
 from bot.store.models import Contact, Patient, Reminder, Reply
 
 PROGRAM = "post-stroke-weekly"

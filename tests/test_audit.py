@@ -12,16 +12,15 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from bot.store.store import Store, open_store
 from sqlalchemy import text
 from sqlmodel import col, select
 
-from bot import audit, audit_heads, audit_legacy
 from bot.config import Settings
-from bot.keys import rotate
-from bot.store import crypto
+from bot.store import audit, audit_heads, audit_legacy, crypto
 from bot.store.db import make_engine
-from bot.store.keyring import Store, open_store
 from bot.store.models import AuditEvent
+from bot.store.rotation import rotate
 from tests.conftest import Cli
 from tests.test_crypto import replace_settings
 

@@ -12,11 +12,13 @@ import sqlcipher3
 from pydantic import SecretStr
 from sqlmodel import select
 
-from bot import backup, ledger, lifecycle
+from bot.admin import backup
 from bot.config import Settings
-from bot.store import crypto
-from bot.store.keyring import ErasedError, Store, open_store
+from bot.patients import lifecycle
+from bot.store import crypto, ledger
+from bot.store.keyring import ErasedError
 from bot.store.models import AuditEvent, Contact, Patient, Reply
+from bot.store.store import Store, open_store
 from tests.conftest import POSTGRES_ADMIN_URL
 from tests.inprocess import InProcess, carebot_fixture  # noqa: F401 (a fixture)
 from tests.test_erasure import _db_file, _enrol_with_history, _found

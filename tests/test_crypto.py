@@ -6,14 +6,16 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from bot.store.store import Store, open_store
 from sqlmodel import select
 
-from bot import lifecycle, patients
 from bot.config import Settings
-from bot.keys import rotate
+from bot.patients import enrolment as patients
+from bot.patients import lifecycle
 from bot.store import crypto
-from bot.store.keyring import ErasedError, Store, open_store
+from bot.store.keyring import ErasedError
 from bot.store.models import Contact, Patient
+from bot.store.rotation import rotate
 
 KEY = crypto.new_key()
 

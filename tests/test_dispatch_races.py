@@ -8,16 +8,16 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from bot.store.store import Store, open_store
 from sqlmodel import select
 
-from bot import patients
 from bot.channels.base import ChannelError, OutboundMessage
 from bot.channels.console import ConsoleChannel
 from bot.config import Settings
-from bot.dispatch import Dispatcher
 from bot.inbound import status as callbacks
-from bot.scheduling import tick
-from bot.store.keyring import Store, open_store
+from bot.outbound.dispatch import Dispatcher
+from bot.patients import enrolment as patients
+from bot.runtime import tick
 from bot.store.models import Contact, DeliveryAttempt, Reminder
 from tests.helpers import enrol_console, sent_count, settings_for, write_program
 
@@ -201,7 +201,7 @@ class TimedConsole(ConsoleChannel):
 def test_F5_a_full_slow_lane_does_not_throttle_the_others(
     tmp_path: Path, settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import bot.dispatch as dispatch
+    import bot.outbound.dispatch as dispatch
 
     monkeypatch.setattr(dispatch, "CLAIM_BATCH", 4)  # scaled down from 500
     write_program(tmp_path, sensitivity="public")

@@ -11,13 +11,14 @@ from pathlib import Path
 
 import pytest
 import sqlcipher3
+from bot.store.store import Store, open_store
 from sqlmodel import select
 
-from bot import lifecycle, patients
 from bot.config import Settings
 from bot.inbound.receive import receive
+from bot.patients import enrolment as patients
+from bot.patients import lifecycle
 from bot.store import crypto
-from bot.store.keyring import Store, open_store
 from bot.store.models import Contact, DataKey, Patient, Reply
 from tests import forensics
 from tests.conftest import POSTGRES_ADMIN_URL

@@ -1,4 +1,4 @@
-"""Warning signs in the patient's own words: concepts and their grammar (bot.inbound.grammar).
+"""Warning signs in the patient's own words: concepts and their grammar (bot.triage.grammar).
 
 The examples here are written for these tests, apart from both corpora: each names a kind of
 description the grammar must generalise to (a loss of function with no symptom word, speech
@@ -15,9 +15,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.inbound.normalise import normalise
-from bot.inbound.triage import classify
-from bot.inbound.warning_signs import warning_signs
+from bot.triage.classify import classify
+from bot.triage.normalise import normalise
+from bot.triage.warning_signs import warning_signs
 
 URGENT = {
     "function-loss": [
@@ -197,8 +197,8 @@ def test_the_new_signs_are_named() -> None:
 
 def test_every_lexicon_word_is_one_word_the_grammar_can_meet() -> None:
     # A word with a space, or two words run together by a missing comma, never matches.
-    from bot.inbound.concepts import IDIOMS, LEXICON
-    from bot.inbound.grammar import _TOKEN
+    from bot.triage.concepts import IDIOMS, LEXICON
+    from bot.triage.grammar import _TOKEN
 
     for concept, words in LEXICON.items():
         for word in words:

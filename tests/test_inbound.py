@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from bot.store.store import Store
 from sqlmodel import select
 
-from bot import lifecycle, patients
 from bot.inbound.receive import receive
-from bot.store.keyring import Store
+from bot.patients import enrolment as patients
+from bot.patients import lifecycle
 from bot.store.models import Consent, Reply
 
 NOW = datetime(2026, 11, 23, 12, tzinfo=UTC)

@@ -1,10 +1,10 @@
-"""One-word SMS and Telegram keywords (bot.inbound.keywords)."""
+"""One-word SMS and Telegram keywords (bot.triage.keywords)."""
 
 from __future__ import annotations
 
 import pytest
 
-from bot.inbound.keywords import keyword_of
+from bot.triage.keywords import keyword_of
 
 
 @pytest.mark.parametrize(

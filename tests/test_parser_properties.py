@@ -7,10 +7,10 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.inbound.keywords import keyword_of
-from bot.inbound.readings import Readings, find_readings, parse_readings
-from bot.inbound.triage import FLAGS, classify
-from bot.inbound.warning_signs import SIGNS, warning_signs
+from bot.triage.classify import FLAGS, classify
+from bot.triage.keywords import keyword_of
+from bot.triage.readings import Readings, find_readings, parse_readings
+from bot.triage.warning_signs import SIGNS, warning_signs
 
 WORDS = [
     "bloeddruk",

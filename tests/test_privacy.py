@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import inspect, text
 
-from bot.demo import PATIENTS, REPLIES
+from bot.cli.demo import PATIENTS, REPLIES
 from bot.logs import redact, setup_logging
 from bot.store import crypto
 from bot.store.db import make_engine

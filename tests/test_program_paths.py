@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.programs import ProgramError, load_program_file
+from bot.programs.model import ProgramError, load_program_file
 from tests.conftest import Cli
 from tests.helpers import write_program
 

@@ -11,8 +11,8 @@ from datetime import timedelta
 
 import pytest
 
-from bot import patients
-from bot.ratelimit import SLACK, Limits, Pacer
+from bot.channels.ratelimit import SLACK, Limits, Pacer
+from bot.patients import enrolment as patients
 from tests.conftest import Cli
 from tests.fakes.telegram import FakeTelegram
 from tests.helpers import cli_tick, first_due, store_for

@@ -1,10 +1,10 @@
-"""Reading blood pressure and glucose out of patients' free text (bot.inbound.readings)."""
+"""Reading blood pressure and glucose out of patients' free text (bot.triage.readings)."""
 
 from __future__ import annotations
 
 import pytest
 
-from bot.inbound.readings import Readings, find_readings, parse_readings
+from bot.triage.readings import Readings, find_readings, parse_readings
 
 
 def _pressure(text: str) -> tuple[int | None, int | None]:

@@ -12,15 +12,16 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from bot.store.store import Store, open_store
 
-from bot import catalog, patients
 from bot.channels.base import ChannelError, OutboundMessage
 from bot.channels.console import ConsoleChannel
 from bot.config import Settings
-from bot.dispatch import Dispatcher
-from bot.planning import local_slots
-from bot.scheduling import tick
-from bot.store.keyring import Store, open_store
+from bot.outbound.dispatch import Dispatcher
+from bot.outbound.planning import local_slots
+from bot.patients import enrolment as patients
+from bot.programs import catalog
+from bot.runtime import tick
 from tests.conftest import CAREBOT, Cli
 from tests.helpers import (
     enrol_console,

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 
 import pytest
 import uvicorn
+from bot.store.store import Store
 from pydantic import SecretStr
 from sqlalchemy import event
 from sqlmodel import select
@@ -25,7 +26,6 @@ from bot.config import Settings
 from bot.inbound import bodies, server
 from bot.inbound.webhooks import build_app
 from bot.store import db
-from bot.store.keyring import Store
 from bot.store.models import Reply
 from tests.fuzzing import (
     PHONE,

@@ -10,13 +10,13 @@ from datetime import UTC, datetime
 from urllib.parse import quote
 
 import pytest
+from bot.store.store import Store
 from pydantic import SecretStr
 from sqlmodel import select
 from starlette.testclient import TestClient
 
 from bot.config import Settings
 from bot.inbound.telegram import REFUSED
-from bot.store.keyring import Store
 from bot.store.models import AuditEvent
 from tests.fakes.telegram import FakeTelegram
 from tests.fuzzing import (
@@ -111,8 +111,8 @@ def test_texts_longer_than_the_provider_allows_are_cut_before_they_are_stored(
 
 
 def test_a_status_callback_never_moves_a_telegram_reminder(store: Store) -> None:
-    from bot import patients
     from bot.inbound import status
+    from bot.patients import enrolment as patients
     from bot.store.models import Reminder
 
     who = patients.enrol(
@@ -158,7 +158,7 @@ def test_a_status_callback_never_moves_a_telegram_reminder(store: Store) -> None
 
 @pytest.mark.parametrize("chat_type", ["group", "supergroup", "channel"])
 def test_start_from_a_group_binds_nothing(hooked: tuple[Store, TestClient], chat_type: str) -> None:
-    from bot import patients
+    from bot.patients import enrolment as patients
     from bot.store.models import Contact
 
     store, client = hooked
@@ -214,10 +214,11 @@ def test_start_from_a_group_by_polling_binds_nothing(
 ) -> None:
     import asyncio
 
-    from bot import patients
+    from bot.store.store import open_store
+
     from bot.channels.telegram import TelegramChannel
     from bot.inbound.telegram import poll
-    from bot.store.keyring import open_store
+    from bot.patients import enrolment as patients
     from bot.store.models import Contact
 
     configured = settings.model_copy(

@@ -1,4 +1,4 @@
-"""Triage flags of a reply, and the two labelled corpora (bot.inbound.triage).
+"""Triage flags of a reply, and the two labelled corpora (bot.triage.classify).
 
 Two corpora of realistic patient replies, labelled by hand with the flags a careful nurse
 would raise and the readings she would read, by the rules in the README:
@@ -21,8 +21,8 @@ from typing import Any
 
 import pytest
 
-from bot.inbound.readings import Readings
-from bot.inbound.triage import DEFAULT_THRESHOLDS, FLAGS, Thresholds, classify
+from bot.triage.classify import DEFAULT_THRESHOLDS, FLAGS, Thresholds, classify
+from bot.triage.readings import Readings
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = Path(__file__).resolve().parent / "corpus" / "replies.jsonl"

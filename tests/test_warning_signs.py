@@ -1,11 +1,11 @@
-"""Stroke warning signs and chest pain in nl, fr and en (bot.inbound.warning_signs)."""
+"""Stroke warning signs and chest pain in nl, fr and en (bot.triage.warning_signs)."""
 
 from __future__ import annotations
 
 import pytest
 
-from bot.inbound.typos import repair
-from bot.inbound.warning_signs import SIGNS, warning_signs
+from bot.triage.typos import repair
+from bot.triage.warning_signs import SIGNS, warning_signs
 
 EXAMPLES = {
     "balance": [

@@ -9,18 +9,18 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from bot.store.store import Store, open_store
 from pydantic import SecretStr
 from sqlmodel import select
 from starlette.testclient import TestClient
 from twilio.request_validator import RequestValidator
 
-from bot import patients
 from bot.channels.base import OutboundMessage
 from bot.config import Settings
-from bot.delivery import Delivery
-from bot.dispatch import Dispatcher
 from bot.inbound.webhooks import build_app
-from bot.store.keyring import Store, open_store
+from bot.outbound.delivery import Delivery
+from bot.outbound.dispatch import Dispatcher
+from bot.patients import enrolment as patients
 from bot.store.models import AuditEvent, DeliveryAttempt, Patient, Reminder, Reply
 from tests.helpers import settings_for, write_program
 

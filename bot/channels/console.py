@@ -15,8 +15,8 @@ from typing import ClassVar
 from sqlmodel import select
 
 from bot.channels.base import OutboundMessage
-from bot.store.keyring import Store
 from bot.store.models import ConsoleMessage
+from bot.store.store import Store
 
 
 class ConsoleChannel:

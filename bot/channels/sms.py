@@ -22,8 +22,8 @@ from twilio.http.response import Response
 from twilio.rest import Client
 
 from bot.channels.base import ChannelError, OutboundMessage, transport_error
+from bot.channels.ratelimit import Limits
 from bot.config import Settings
-from bot.ratelimit import Limits
 
 # Twilio error codes that concern the recipient: retrying cannot help.
 OPT_OUT = {21610}  # the recipient replied STOP: Twilio refuses to send until START

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import ClassVar
 
@@ -30,9 +31,8 @@ from telegram.error import (
 from telegram.request import HTTPXRequest
 
 from bot.channels.base import ChannelError, OutboundMessage
+from bot.channels.ratelimit import Limits
 from bot.config import Settings
-from bot.inbound.telegram import Incoming
-from bot.ratelimit import Limits
 
 GONE = ("chat not found", "user is deactivated", "peer_id_invalid")
 
@@ -58,6 +58,18 @@ def map_error(exc: TelegramError) -> ChannelError:
             return ChannelError("could not connect")
         return ChannelError("connection lost while sending", ambiguous=True)
     return ChannelError("provider error")  # an explicit error answer: nothing was sent
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """One Telegram message, from polling or the webhook; `chat_type` as Telegram gives it
+    ("private", "group", "supergroup", "channel")."""
+
+    update_id: int
+    chat_id: str
+    text: str
+    received_at: datetime
+    chat_type: str
 
 
 class TelegramChannel:

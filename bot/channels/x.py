@@ -18,8 +18,8 @@ import tweepy
 from requests.adapters import HTTPAdapter
 
 from bot.channels.base import ChannelError, InboundMessage, OutboundMessage, transport_error
+from bot.channels.ratelimit import Limits
 from bot.config import Settings
-from bot.ratelimit import Limits
 
 TWITTER = "https://api.twitter.com"
 

@@ -8,9 +8,9 @@ from datetime import UTC, datetime, timedelta
 import typer
 from sqlmodel import col, select
 
-from bot import audit, audit_heads
 from bot.cli.common import Format, FormatOption, console, emit, fail, iso, store
 from bot.cli.output import say
+from bot.store import audit, audit_heads
 from bot.store.models import AuditEvent, Reminder
 
 app = typer.Typer(help="Audit: what went out, and the tamper-evident log.", no_args_is_help=True)

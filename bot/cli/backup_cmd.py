@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from bot import backup as backups
+from bot.admin import backup as backups
 from bot.cli.common import actor, confirm, console, fail, store
 from bot.config import get_settings
 

@@ -19,10 +19,9 @@ from rich.table import Table
 from bot.cli.errors import print_error
 from bot.cli.output import cell, csv_cell, json_dumps
 from bot.config import get_settings
-from bot.store.keyring import Store, open_store
+from bot.store.store import Store, open_store
 
 console = Console()
-err_console = Console(stderr=True)
 
 
 class Format(StrEnum):

@@ -12,16 +12,17 @@ from typing import Any
 
 import typer
 from pydantic import ValidationError
+from rich.console import Console
 from typer import _click as click  # typer's own copy of click, whose errors it raises
 from typer.core import TyperGroup
 
-from bot.addresses import AddressError
-from bot.ledger import LedgerError
-from bot.patients import PatientError
-from bot.programs import ProgramError
+from bot.channels.addresses import AddressError
+from bot.patients.enrolment import PatientError
+from bot.programs.model import ProgramError
 from bot.store.crypto import DecryptionError, KeyError_
 from bot.store.db import StoreError
 from bot.store.keyring import ErasedError
+from bot.store.ledger import LedgerError
 from bot.text import visible
 
 # Refusals a user can cause: one line, exit 1, never a traceback.
@@ -37,10 +38,11 @@ USER_ERRORS = (
 )
 
 
+err_console = Console(stderr=True)
+
+
 def print_error(message: str) -> None:
     """`error: ...` on stderr, as plain text with unsafe characters made visible."""
-    from bot.cli.common import err_console
-
     err_console.print(
         f"error: {visible(message)}", markup=False, highlight=False, emoji=False, soft_wrap=True
     )

@@ -7,7 +7,7 @@ import typer
 from bot.cli.common import actor, confirm, console, fail
 from bot.cli.output import say
 from bot.config import get_settings
-from bot.keys import RotationError, rotate
+from bot.store.rotation import RotationError, rotate
 
 app = typer.Typer(help="Key management.", no_args_is_help=True)
 

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import typer
 
-from bot import catalog
 from bot.cli.common import actor, console, fail, parse_when, store
 from bot.cli.output import say
 from bot.config import get_settings
 from bot.inbound.receive import receive
-from bot.scheduling import run_forever, serve_in_background, tick
+from bot.programs import catalog
+from bot.runtime import run_forever, serve_in_background, tick
 from bot.store import crypto, db
 from bot.store.keyring import load_keys
 
@@ -40,7 +40,7 @@ def purge(
     wait: float = typer.Option(30.0, "--wait", min=0, help="seconds to wait for readers"),
 ) -> None:
     """Put erased rows' zeroed pages in the store file and empty its WAL (SQLite)."""
-    from bot.lifecycle import purge as purge_files
+    from bot.patients.lifecycle import purge as purge_files
 
     if not purge_files(store(), wait_seconds=wait):
         fail("another process keeps a read transaction open: try again when it has finished")
@@ -119,7 +119,7 @@ def reply_cmd(
         fail("only the console channel can be simulated; real channels reply through webhooks", 2)
     s = store()
     with s.session() as session:
-        from bot.patients import require
+        from bot.patients.enrolment import require
 
         who = require(session, pseudonym).pseudonym
     result = receive(s, channel=channel, text=text, received_at=parse_when(at), pseudonym=who)
@@ -154,7 +154,7 @@ def demo_cmd(
     ),
 ) -> None:
     """A simulated month for three synthetic patients, in a temporary store. No network."""
-    from bot.demo import run_demo
+    from bot.cli.demo import run_demo
 
     if keep is not None:
         if keep.exists() and any(keep.iterdir()):

@@ -7,7 +7,6 @@ import sys
 import typer
 from sqlmodel import col, func, select
 
-from bot import lifecycle, patients
 from bot.channels import CEILINGS
 from bot.cli.common import (
     Format,
@@ -22,6 +21,8 @@ from bot.cli.common import (
     store,
 )
 from bot.cli.output import json_dumps, say
+from bot.patients import enrolment as patients
+from bot.patients import lifecycle
 from bot.store.models import Contact, Patient, Reminder
 
 app = typer.Typer(help="Patients: enrolment, consent and their data.", no_args_is_help=True)

@@ -8,8 +8,6 @@ from pathlib import Path
 import typer
 from sqlmodel import col, select
 
-from bot import audit, catalog, render
-from bot import on_call as on_call_address
 from bot.cli.common import (
     Format,
     FormatOption,
@@ -22,7 +20,10 @@ from bot.cli.common import (
     store,
 )
 from bot.cli.output import say
-from bot.planning import local_slots
+from bot.outbound.planning import local_slots
+from bot.programs import catalog, render
+from bot.store import audit
+from bot.store import on_call as on_call_address
 from bot.store.models import Patient
 from bot.store.models import Program as ProgramRow
 

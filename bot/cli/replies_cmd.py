@@ -9,19 +9,9 @@ from datetime import UTC, datetime
 import typer
 from sqlmodel import col, select
 
-from bot import audit
-from bot.cli.common import (
-    Format,
-    FormatOption,
-    actor,
-    console,
-    emit,
-    emit_one,
-    fail,
-    iso,
-    store,
-)
+from bot.cli.common import Format, FormatOption, actor, console, emit, emit_one, fail, iso, store
 from bot.cli.output import as_text, json_dumps, say
+from bot.store import audit
 from bot.store.keyring import ErasedError
 from bot.store.models import Reply
 

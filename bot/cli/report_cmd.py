@@ -7,11 +7,11 @@ from pathlib import Path
 
 import typer
 
-from bot import audit
 from bot.cli.common import Format, FormatOption, actor, console, emit, fail, store
 from bot.cli.output import say
-from bot.report import as_rows, weekly
-from bot.report_html import render_html, write_private
+from bot.report.figures import as_rows, weekly
+from bot.report.html import render_html, write_private
+from bot.store import audit
 
 
 def report(

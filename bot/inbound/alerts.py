@@ -10,10 +10,10 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from bot import audit, on_call
 from bot.channels.base import ChannelError
-from bot.programs import Program
-from bot.store.keyring import Store
+from bot.programs.model import Program
+from bot.store import audit, on_call
+from bot.store.store import Store
 
 log = logging.getLogger("carebot.alerts")
 MAX_ANSWER_WAIT = 10.0  # seconds: longer, and the nurses' queue (urgent first) takes over

@@ -3,8 +3,8 @@ gives medical advice beyond telling a patient with warning signs to call the eme
 
 from __future__ import annotations
 
-from bot.inbound.triage import Triage
-from bot.programs import Program
+from bot.programs.model import Program
+from bot.triage.classify import Triage
 
 STOPPED = {
     "nl": "U krijgt geen berichten meer via dit kanaal. Stuur START om opnieuw te beginnen.",

@@ -13,12 +13,15 @@ from datetime import datetime
 
 from sqlmodel import Session, select
 
-from bot import audit, catalog, patients
 from bot.inbound import answers
 from bot.inbound.alerts import Notice, on_call_notice
-from bot.inbound.triage import DEFAULT_THRESHOLDS, Triage, classify
-from bot.store.keyring import INBOX_OWNER, Store
+from bot.patients import enrolment as patients
+from bot.programs import catalog
+from bot.store import audit
+from bot.store.keyring import INBOX_OWNER
 from bot.store.models import Contact, Patient, Reply
+from bot.store.store import Store
+from bot.triage.classify import DEFAULT_THRESHOLDS, Triage, classify
 
 PRIORITY = {"urgent": 0, "attention": 1, "opt-out": 2, "info": 2}
 

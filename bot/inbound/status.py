@@ -12,9 +12,10 @@ from datetime import datetime
 
 from sqlmodel import Session, select
 
-from bot import audit, patients
-from bot.store.keyring import Store
+from bot.patients import enrolment as patients
+from bot.store import audit
 from bot.store.models import DeliveryAttempt, Reminder
+from bot.store.store import Store
 
 # Twilio's MessageStatus -> carebot's reminder status. Anything else leaves it as it is.
 TWILIO = {"delivered": "delivered", "read": "read", "undelivered": "failed", "failed": "failed"}

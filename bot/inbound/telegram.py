@@ -17,12 +17,14 @@ from typing import Protocol
 
 from sqlmodel import select
 
-from bot import audit, patients
+from bot.channels.telegram import Incoming
 from bot.inbound.alerts import Notice, respond
 from bot.inbound.bodies import TELEGRAM_TEXT, usable_text
 from bot.inbound.receive import match, receive
-from bot.store.keyring import Store
+from bot.patients import enrolment as patients
+from bot.store import audit
 from bot.store.models import ChannelState, LinkCode, Patient
+from bot.store.store import Store
 
 START = re.compile(r"^/start(?:@\w+)?\s+([A-Za-z0-9_-]{8,64})\s*$")
 OFFSET = "telegram.offset"
@@ -48,18 +50,6 @@ REFUSED = {
     "unknown": "This link is not valid. Ask your nurse for a new one. / Deze link is niet "
     "geldig. / Ce lien n'est pas valide.",
 }
-
-
-@dataclass(frozen=True)
-class Incoming:
-    """One Telegram message, from polling or the webhook; `chat_type` as Telegram gives it
-    ("private", "group", "supergroup", "channel")."""
-
-    update_id: int
-    chat_id: str
-    text: str
-    received_at: datetime
-    chat_type: str
 
 
 def bind(store: Store, *, code: str, chat_id: str, now: datetime) -> tuple[str, str | None]:

@@ -12,7 +12,7 @@ import json
 from datetime import UTC, datetime
 from typing import Any, TypeGuard
 
-from bot.inbound.telegram import Incoming
+from bot.channels.telegram import Incoming
 
 MAX_ID = 2**53  # Telegram's ids fit in 52 bits (its own promise for chat ids)
 MAX_DATE = 4_102_444_800  # 2100-01-01: later than any real message

@@ -33,15 +33,14 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 from twilio.request_validator import RequestValidator
 
-from bot import audit
 from bot.inbound import status as delivery_status
 from bot.inbound.alerts import Notice, send_notice
 from bot.inbound.bodies import SMS_TEXT, BodyError, parse_form, read_body, usable_text
 from bot.inbound.receive import receive
 from bot.inbound.telegram import handle
 from bot.inbound.updates import parse_update
-from bot.store import db
-from bot.store.keyring import Store
+from bot.store import audit, db
+from bot.store.store import Store
 
 log = logging.getLogger("carebot.webhooks")
 T = TypeVar("T")

@@ -1,0 +1,244 @@
+"""Preparing one send: the checks made at the moment of sending, the channel chosen, the
+message rendered, and the attempt row saved before any provider is called."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session, select
+
+from bot.channels.base import Channel, ChannelError, OutboundMessage
+from bot.patients import enrolment as patients
+from bot.programs import catalog, render
+from bot.programs.model import Program
+from bot.store import audit
+from bot.store.models import Contact, DeliveryAttempt, Patient, Reminder
+from bot.store.models import Program as ProgramRow
+from bot.store.store import Store
+
+# (final status, reason, retry at): what prepare answers when nothing is to be sent now.
+Verdict = tuple[str, str, datetime | None]
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """A send about to happen: its attempt row is already committed."""
+
+    reminder_id: int
+    attempt_id: int
+    channel: str
+    message: OutboundMessage
+    provider_id: str | None = None  # known for an earlier attempt (a status callback)
+
+    def mark_unusable(
+        self, store: Store, session: Session, error: ChannelError, *, now: datetime
+    ) -> None:
+        """After a permanent error: withdraw consent (opt-out) or mark the address dead."""
+        pseudonym = self.message.pseudonym
+        if error.opt_out:
+            patients.record_consent(
+                session,
+                pseudonym=pseudonym,
+                channel=self.channel,
+                granted=False,
+                method="provider",
+                actor="dispatcher",
+                now=now,
+            )
+            return
+        contact = session.exec(
+            select(Contact).where(Contact.pseudonym == pseudonym, Contact.channel == self.channel)
+        ).first()
+        if contact is not None:
+            contact.reachable, contact.updated_at = False, now
+            session.add(contact)
+
+    @classmethod
+    def from_attempt(cls, store: Store, session: Session, attempt: DeliveryAttempt) -> Delivery:
+        """Rebuild the message of an attempt, to look it up at its provider."""
+        reminder = session.get(Reminder, attempt.reminder_id)
+        assert reminder is not None and attempt.id is not None
+        address = _address(store, session, reminder.pseudonym, attempt.channel)
+        body = (
+            store.decrypt(
+                session,
+                reminder.pseudonym,
+                attempt.body_enc,
+                table="delivery_attempt",
+                column="body",
+                row=attempt.id,
+            )
+            if attempt.body_enc
+            else ""
+        )
+        message = OutboundMessage(
+            attempt_id=attempt.id,
+            pseudonym=reminder.pseudonym,
+            address=address,
+            body=body,
+            created_at=attempt.started_at,
+        )
+        return cls(attempt.reminder_id, attempt.id, attempt.channel, message, attempt.provider_id)
+
+
+def _address(store: Store, session: Session, pseudonym: str, channel: str) -> str | None:
+    contact = session.exec(
+        select(Contact).where(Contact.pseudonym == pseudonym, Contact.channel == channel)
+    ).first()
+    if contact is None or not contact.reachable:
+        return None
+    return store.decrypt(
+        session,
+        pseudonym,
+        contact.address_enc,
+        table="contact",
+        column="address",
+        row=f"{pseudonym}:{channel}",
+    )
+
+
+def _quiet_until(program: Program, timezone: str, now: datetime) -> datetime | None:
+    """When quiet hours end, if `now` falls inside them in the patient's zone."""
+    if not program.quiet_start or not program.quiet_end:
+        return None
+    local = now.astimezone(ZoneInfo(timezone))
+    start, end = time.fromisoformat(program.quiet_start), time.fromisoformat(program.quiet_end)
+    clock = local.time()
+    inside = (start <= clock or clock < end) if start > end else (start <= clock < end)
+    if not inside:
+        return None
+    day = local.date() if clock < end else local.date() + timedelta(days=1)
+    return datetime.combine(day, end, tzinfo=ZoneInfo(timezone))
+
+
+def _blocked(
+    session: Session, reminder: Reminder, patient: Patient | None, program: Program, now: datetime
+) -> Verdict | None:
+    if patient is None or patient.status != "active":
+        return ("cancelled", f"patient {patient.status if patient else 'erased'}", None)
+    row = session.get(ProgramRow, program.name)
+    if row is not None and row.paused:
+        return ("cancelled", "program paused", None)
+    deadline = reminder.due_at + timedelta(hours=program.catch_up_grace_hours)
+    if now > deadline:
+        return ("missed", "past the catch-up grace", None)
+    quiet_end = _quiet_until(program, patient.timezone, now)
+    if quiet_end is not None:
+        if quiet_end > deadline:
+            return ("missed", "quiet hours until past the catch-up grace", None)
+        return ("planned", "quiet hours", quiet_end)
+    return None
+
+
+def _choose(
+    store: Store,
+    session: Session,
+    program: Program,
+    pseudonym: str,
+    channels: dict[str, Channel],
+    excluded: set[str],
+) -> tuple[str, str | None] | None:
+    """The first channel in the program's order that is consented, configured, reachable."""
+    consent = patients.consents(session, pseudonym)
+    for name in program.channels:
+        if name in excluded or not consent.get(name) or name not in channels:
+            continue
+        if not channels[name].needs_address:
+            return name, None
+        address = _address(store, session, pseudonym, name)
+        if address is not None:
+            return name, address
+    return None
+
+
+def likely_channel(
+    store: Store,
+    session: Session,
+    *,
+    reminder_id: int,
+    channels: dict[str, Channel],
+    excluded: set[str],
+) -> str | None:
+    """The channel a send would use now, without checking or saving anything else."""
+    reminder = session.get(Reminder, reminder_id)
+    if reminder is None or reminder.status != "sending":
+        return None
+    program = catalog.get(store, session, reminder.program)
+    chosen = _choose(store, session, program, reminder.pseudonym, channels, excluded)
+    return chosen[0] if chosen else None
+
+
+def prepare(
+    store: Store,
+    session: Session,
+    *,
+    reminder_id: int,
+    now: datetime,
+    channels: dict[str, Channel],
+    excluded: set[str],
+) -> Delivery | Verdict | None:
+    """Check, choose, render and save the attempt; or say why nothing is sent."""
+    reminder = session.get(Reminder, reminder_id)
+    if reminder is None or reminder.status != "sending":
+        return None
+    patient = session.get(Patient, reminder.pseudonym)
+    program = catalog.get(store, session, reminder.program)
+    blocked = _blocked(session, reminder, patient, program, now)
+    if blocked is not None or patient is None:
+        return blocked
+    chosen = _choose(store, session, program, patient.pseudonym, channels, excluded)
+    if chosen is None:
+        return ("undeliverable", "no consented, reachable channel", None)
+    channel, address = chosen
+    name = (
+        store.decrypt(
+            session,
+            patient.pseudonym,
+            patient.name_enc,
+            table="patient",
+            column="name",
+            row=patient.pseudonym,
+        )
+        if patient.name_enc
+        else ""
+    )
+    week = (reminder.due_at - patient.starts_at).days // 7 + 1
+    body = render.render_message(
+        program,
+        channel=channel,
+        language=patient.language,
+        name=name,
+        week=max(week, 1),
+        emergency_number=store.settings.carebot_emergency_number,
+        hospital=store.settings.carebot_hospital_contact,
+    )
+    attempt = DeliveryAttempt(reminder_id=reminder_id, channel=channel, started_at=now)
+    session.add(attempt)
+    session.flush()
+    assert attempt.id is not None
+    attempt.body_enc = store.encrypt(
+        session, patient.pseudonym, body, table="delivery_attempt", column="body", row=attempt.id
+    )
+    reminder.attempts += 1
+    reminder.channel = channel
+    session.add_all([attempt, reminder])
+    audit.record(
+        session,
+        action="send.attempt",
+        actor="dispatcher",
+        subject=patient.pseudonym,
+        reminder=reminder_id,
+        attempt=attempt.id,
+        channel=channel,
+        at=now,
+    )
+    message = OutboundMessage(
+        attempt_id=attempt.id,
+        pseudonym=patient.pseudonym,
+        address=address,
+        body=body,
+        created_at=now,
+    )
+    return Delivery(reminder_id, attempt.id, channel, message)

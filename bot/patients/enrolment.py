@@ -1,0 +1,327 @@
+"""Enrolment and the patient's life cycle: consent, pause, resume, erase, export.
+
+Every function validates everything before it writes anything, and writes in one
+transaction with its audit event, so a refused operation leaves no trace but its reason.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlmodel import Session, col, select, update
+
+from bot.channels import CEILINGS, addresses
+from bot.programs import catalog
+from bot.programs.render import MAX_NAME_LENGTH
+from bot.store import audit
+from bot.store.models import Consent, Contact, LinkCode, Patient, Reminder
+from bot.store.store import Store
+from bot.text import has_unsafe
+
+# What a pseudonym looks like (Crockford base32): only such a value is named in an error line.
+PSEUDONYM = re.compile(r"P-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}")
+
+
+class PatientError(Exception):
+    """A refused patient operation, with a one-line reason free of personal data."""
+
+
+@dataclass(frozen=True)
+class Enrolment:
+    pseudonym: str
+    telegram_link: str | None
+    created: bool
+
+
+def check_timezone(name: str) -> str:
+    """The zone name, or a refusal that does not repeat it: what was typed into `--tz` may
+    be anything, a patient's name included."""
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise PatientError(
+            "--tz is not a known time zone (use an IANA name such as Europe/Brussels)"
+        ) from exc
+    return name
+
+
+def check_name(name: str) -> str:
+    """The greeting name, stripped; refused when empty, too long, or holding control or
+    format characters (an escape sequence, a bidi override, a zero-width character), which
+    would reach the patient's message and the nurses' screens."""
+    if not name.strip() or len(name) > MAX_NAME_LENGTH:
+        raise PatientError(f"the greeting name must be 1 to {MAX_NAME_LENGTH} characters")
+    if has_unsafe(name):
+        raise PatientError("the greeting name may not hold control, bidi or zero-width characters")
+    return name.strip()
+
+
+def _check_enrolment(
+    program_channels: list[str],
+    languages: list[str],
+    *,
+    language: str,
+    name: str,
+    contacts: dict[str, str],
+    consent: list[str],
+) -> dict[str, str]:
+    if language not in languages:
+        raise PatientError(f"the language (--lang) is not offered; choose {', '.join(languages)}")
+    check_name(name)
+    for channel in consent:
+        if channel not in CEILINGS:
+            raise PatientError(f"--consent names an unknown channel; known: {', '.join(CEILINGS)}")
+        if channel not in program_channels:
+            raise PatientError(f"the program does not use channel {channel}")
+        if channel in ("sms", "x") and channel not in contacts:
+            raise PatientError(f"consent to {channel} needs its address (--{channel})")
+    try:
+        return {ch: addresses.normalise(ch, addr) for ch, addr in contacts.items()}
+    except addresses.AddressError as exc:
+        raise PatientError(str(exc)) from exc
+
+
+def _new_pseudonym(store: Store, session: Session, reference: str) -> str:
+    for attempt in range(16):
+        candidate = store.keys.pseudonym(reference, attempt=attempt)
+        if session.get(Patient, candidate) is None:
+            return candidate
+    raise PatientError("no free pseudonym could be derived for this reference")
+
+
+def enrol(
+    store: Store,
+    *,
+    reference: str,
+    program: str,
+    language: str,
+    timezone: str,
+    name: str,
+    contacts: dict[str, str],
+    consent: list[str],
+    actor: str,
+    now: datetime | None = None,
+) -> Enrolment:
+    """Enrol a patient, or find the existing enrolment of the same hospital reference."""
+    now = now or datetime.now(UTC)
+    if not reference.strip():
+        raise PatientError("the hospital reference is empty")
+    check_timezone(timezone)
+    with store.session() as session:
+        prog = catalog.get(store, session, program)
+        normalised = _check_enrolment(
+            prog.channels,
+            prog.languages,
+            language=language,
+            name=name,
+            contacts=contacts,
+            consent=consent,
+        )
+        existing = session.exec(
+            select(Patient).where(Patient.reference_index == store.keys.reference_index(reference))
+        ).first()
+        if existing is not None:
+            audit.record(
+                session, action="patient.enrol.repeat", actor=actor, subject=existing.pseudonym
+            )
+            link = (
+                _telegram_link(store, session, existing.pseudonym, now)
+                if "telegram" in consent
+                else None
+            )
+            return Enrolment(existing.pseudonym, link, created=False)
+        pseudonym = _new_pseudonym(store, session, reference)
+        starts = now + timedelta(days=prog.start_offset_days)
+        patient = Patient(
+            pseudonym=pseudonym,
+            reference_index=store.keys.reference_index(reference),
+            program=prog.name,
+            language=language,
+            timezone=timezone,
+            enrolled_at=now,
+            starts_at=starts,
+            plan_from=starts,
+            ends_at=starts + timedelta(weeks=prog.duration_weeks) if prog.duration_weeks else None,
+        )
+        session.add(patient)
+        store.create_data_key(session, pseudonym)
+        patient.name_enc = store.encrypt(
+            session, pseudonym, check_name(name), table="patient", column="name", row=pseudonym
+        )
+        for channel, address in normalised.items():
+            _set_contact(store, session, pseudonym, channel, address, now)
+        session.flush()
+        audit.record(
+            session,
+            action="patient.enrol",
+            actor=actor,
+            subject=pseudonym,
+            program=prog.name,
+            language=language,
+            channels=sorted(normalised),
+        )
+        for channel in consent:
+            record_consent(
+                session,
+                pseudonym=pseudonym,
+                channel=channel,
+                granted=True,
+                method="nurse-paper",
+                actor=actor,
+                now=now,
+            )
+        link = _telegram_link(store, session, pseudonym, now) if "telegram" in consent else None
+        return Enrolment(pseudonym, link, created=True)
+
+
+def _set_contact(
+    store: Store, session: Session, pseudonym: str, channel: str, address: str, now: datetime
+) -> None:
+    index = store.keys.address_index(channel, address)
+    for other in session.exec(
+        select(Contact.pseudonym).where(
+            Contact.channel == channel,
+            Contact.address_index == index,
+            Contact.pseudonym != pseudonym,
+        )
+    ):
+        owner = session.get(Patient, other)
+        if owner is not None and owner.status != "erased":
+            # A reply from a shared address could not be told apart: whose reading, whose
+            # STOP? Refused rather than guessed.
+            raise PatientError(
+                f"this {channel} address is already the contact of {other}; "
+                "use another channel for one of the two patients"
+            )
+    contact = session.exec(
+        select(Contact).where(Contact.pseudonym == pseudonym, Contact.channel == channel)
+    ).first()
+    if contact is None:
+        contact = Contact(
+            pseudonym=pseudonym, channel=channel, address_enc=b"", address_index="", updated_at=now
+        )
+    contact.address_enc = store.encrypt(
+        session, pseudonym, address, table="contact", column="address", row=f"{pseudonym}:{channel}"
+    )
+    contact.address_index = index
+    contact.reachable, contact.updated_at = True, now
+    session.add(contact)
+
+
+def set_contact(
+    store: Store, session: Session, *, pseudonym: str, channel: str, address: str, now: datetime
+) -> None:
+    """Store (or replace) a patient's address on a channel, e.g. a Telegram chat once bound."""
+    _set_contact(store, session, pseudonym, channel, addresses.normalise(channel, address), now)
+
+
+def _telegram_link(store: Store, session: Session, pseudonym: str, now: datetime) -> str:
+    code = secrets.token_urlsafe(18)
+    ttl = timedelta(hours=store.settings.carebot_telegram_link_ttl_hours)
+    session.add(
+        LinkCode(code_index=store.keys.code_index(code), pseudonym=pseudonym, expires_at=now + ttl)
+    )
+    audit.record(session, action="telegram.link.issue", actor="carebot", subject=pseudonym)
+    return f"https://t.me/{store.settings.telegram_bot_username}?start={code}"
+
+
+def record_consent(
+    session: Session,
+    *,
+    pseudonym: str,
+    channel: str,
+    granted: bool,
+    method: str,
+    actor: str,
+    now: datetime | None = None,
+) -> None:
+    """Append a consent event (the history is never edited) and audit it."""
+    when = now or datetime.now(UTC)
+    session.add(
+        Consent(
+            pseudonym=pseudonym,
+            channel=channel,
+            granted=granted,
+            method=method,
+            recorded_by=actor,
+            recorded_at=when,
+        )
+    )
+    audit.record(
+        session,
+        action="consent.grant" if granted else "consent.withdraw",
+        actor=actor,
+        subject=pseudonym,
+        channel=channel,
+        method=method,
+        at=when,
+    )
+
+
+def consents(session: Session, pseudonym: str) -> dict[str, bool]:
+    """The patient's current consent per channel: the last event recorded for each counts.
+
+    Recorded, not dated: a provider dates a message to the second by its own clock, so a STOP
+    sent just after enrolment could carry a time before the nurse's consent and be outvoted.
+    """
+    return consents_of(session, [pseudonym]).get(pseudonym, {})
+
+
+def consents_of(
+    session: Session,
+    pseudonyms: list[str] | None = None,
+) -> dict[str, dict[str, bool]]:
+    """`consents` for these patients (or every patient) in one query. An erased patient has
+    none: whatever they agreed to went with them."""
+    erased = select(Patient.pseudonym).where(Patient.status == "erased")
+    query = select(Consent).where(col(Consent.pseudonym).not_in(erased)).order_by(col(Consent.id))
+    if pseudonyms is not None:
+        query = query.where(col(Consent.pseudonym).in_(pseudonyms))
+    current: dict[str, dict[str, bool]] = {}
+    for row in session.exec(query):
+        current.setdefault(row.pseudonym, {})[row.channel] = row.granted
+    return current
+
+
+def withdrawn_by_patient(session: Session, pseudonym: str, channel: str) -> bool:
+    """Whether the channel's consent was last withdrawn by the patient themself (a STOP, a
+    blocked bot, an unsubscribed number): only that may a patient's START undo."""
+    last = session.exec(
+        select(Consent)
+        .where(
+            Consent.pseudonym == pseudonym,
+            Consent.channel == channel,
+        )
+        .order_by(col(Consent.id).desc())
+    ).first()
+    return last is not None and not last.granted and last.method in ("keyword", "provider")
+
+
+def require(session: Session, pseudonym: str, *, erased_ok: bool = False) -> Patient:
+    """The patient, or a PatientError naming the pseudonym (only if it looks like one: a
+    name typed in its place is not repeated; an erased patient only if asked)."""
+    wanted = pseudonym.strip().upper()
+    patient = session.get(Patient, wanted)
+    if patient is None:
+        shown = wanted if PSEUDONYM.fullmatch(wanted) else "with that pseudonym (P-XXXX-XXXX)"
+        raise PatientError(f"no patient {shown}")
+    if patient.status == "erased" and not erased_ok:
+        raise PatientError(f"patient {patient.pseudonym} was erased")
+    return patient
+
+
+def cancel_pending(session: Session, pseudonym: str, reason: str, now: datetime) -> int:
+    """Cancel every reminder of the patient that has not gone out yet."""
+    result = session.exec(
+        update(Reminder)
+        .where(
+            col(Reminder.pseudonym) == pseudonym,
+            col(Reminder.status) == "planned",
+        )
+        .values(status="cancelled", error=reason, updated_at=now)
+    )
+    return int(result.rowcount or 0)

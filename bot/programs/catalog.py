@@ -1,0 +1,104 @@
+"""The programs known to the store: added from `schedules/`, frozen in the database.
+
+A program's definition (templates included) is copied into the store when it is added, so
+that editing a file cannot change what patients receive until the file is added again and
+validated again.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlmodel import Session, col, select
+
+from bot.programs.model import Program, ProgramError, is_name, load_program_file
+from bot.store import audit, on_call
+from bot.store.models import Program as ProgramRow
+from bot.store.store import Store
+
+# Keyed by the definition itself: two stores may hold the same file under the same version,
+# each with its on-call address sealed under its own key.
+_cache: dict[tuple[str, int, str], Program] = {}
+
+
+def add(store: Store, session: Session, path: Path, *, actor: str) -> tuple[Program, bool]:
+    """Validate a program file and store it (a new version if it changed), its on-call
+    address encrypted. The program returned is the file's, its address in clear."""
+    program, digest = load_program_file(path, templates_dir=store.settings.carebot_templates_dir)
+    row = session.get(ProgramRow, program.name)
+    if (
+        row is not None
+        and row.source_sha256 == digest
+        and on_call.unseal_definition(store, session, row.name, row.definition) == program.to_json()
+    ):
+        return program, False
+    definition = on_call.seal_definition(store, session, program.name, program.to_json())
+    if row is None:
+        row = ProgramRow(
+            name=program.name,
+            definition=definition,
+            source_sha256=digest,
+            added_at=datetime.now(UTC),
+        )
+    else:
+        row.version += 1
+        row.definition, row.source_sha256 = definition, digest
+        row.added_at = datetime.now(UTC)
+    session.add(row)
+    session.flush()
+    audit.record(
+        session,
+        action="program.add",
+        actor=actor,
+        subject=program.name,
+        version=row.version,
+        sha256=digest,
+    )
+    return program, True
+
+
+def shipped_file(store: Store, name: str) -> Path | None:
+    """The program file of that name in the schedules directory, if there is one."""
+    if not is_name(name):  # a name is a slug: it cannot lead out of the schedules folder
+        return None
+    path = store.settings.carebot_schedules_dir / f"{name}.toml"
+    return path if path.is_file() else None
+
+
+def get(store: Store, session: Session, name: str) -> Program:
+    """A program by name, as stored (its on-call address sealed); a shipped program not yet
+    added is added on first use."""
+    row = session.get(ProgramRow, name)
+    if row is None:
+        path = shipped_file(store, name)
+        if path is None:
+            shown = repr(name) if is_name(name) else "of that name"
+            raise ProgramError(f"unknown program {shown}; see `carebot program list`")
+        add(store, session, path, actor="carebot")
+        row = session.get(ProgramRow, name)
+        assert row is not None
+    return from_row(row)
+
+
+def from_row(row: ProgramRow) -> Program:
+    """The parsed program of a stored row (cached per version)."""
+    key = (row.name, row.version, row.definition)
+    if key not in _cache:
+        _cache[key] = Program.from_json(row.definition)
+    return _cache[key]
+
+
+def rows(session: Session) -> list[ProgramRow]:
+    """Every stored program, by name."""
+    return list(session.exec(select(ProgramRow).order_by(col(ProgramRow.name))).all())
+
+
+def add_shipped(store: Store, session: Session, *, actor: str) -> list[str]:
+    """Add every program file in the schedules directory; names of those added or changed."""
+    changed = []
+    for path in sorted(store.settings.carebot_schedules_dir.glob("*.toml")):
+        program, was_changed = add(store, session, path, actor=actor)
+        if was_changed:
+            changed.append(program.name)
+    return changed

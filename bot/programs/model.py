@@ -1,0 +1,287 @@
+"""Program files: loading a TOML program with its templates, and refusing a bad one at once.
+
+A program is refused when it is loaded, with the reason, if a template is above a channel's
+sensitivity ceiling, uses a variable carebot does not provide, or is too long for SMS, or if
+its schedule cannot be computed. Nothing is checked for the first time at 10:00 on Monday.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import tomllib
+from dataclasses import asdict, dataclass, field
+from datetime import time
+from pathlib import Path
+from typing import Any
+
+from apscheduler.triggers.cron import CronTrigger
+from jinja2 import TemplateSyntaxError, meta
+
+from bot.channels import CEILINGS, addresses
+from bot.channels.base import SENSITIVITY, sensitivity_rank
+from bot.channels.sms_length import segments
+from bot.programs import render
+from bot.triage.classify import Thresholds
+
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+# A program's name names a folder (templates/<name>/) and a file (schedules/<name>.toml), so
+# it is a slug: no dot, slash, backslash or NUL can take either out of its folder.
+NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
+
+
+class ProgramError(Exception):
+    """A program file that carebot refuses, with a one-line reason."""
+
+
+@dataclass(frozen=True)
+class Template:
+    """One message template in every language the program speaks."""
+
+    sensitivity: str
+    text: dict[str, str]  # language -> Jinja2 source
+
+
+@dataclass(frozen=True)
+class Program:
+    """A validated program, as stored in the database."""
+
+    name: str
+    description: str
+    languages: list[str]
+    cron: str  # crontab fields: minute hour day month day_of_week
+    start_offset_days: int
+    duration_weeks: int | None
+    catch_up_grace_hours: float
+    quiet_start: str | None
+    quiet_end: str | None
+    channels: list[str]
+    channel_templates: dict[str, str]
+    templates: dict[str, Template]
+    emergency: dict[str, str]
+    thresholds: dict[str, float] = field(default_factory=dict)
+    max_sms_segments: int = 2
+    # Where an urgent reply is announced (a nurse's phone or Telegram chat): channel, address.
+    on_call: tuple[str, str] | None = None
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), sort_keys=True, ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, text: str) -> Program:
+        data = json.loads(text)
+        data["templates"] = {k: Template(**v) for k, v in data["templates"].items()}
+        if data.get("on_call"):
+            data["on_call"] = tuple(data["on_call"])
+        return cls(**data)
+
+    def trigger(self, timezone: str) -> CronTrigger:
+        """The cadence in one patient's zone (APScheduler does the calendar arithmetic)."""
+        return CronTrigger.from_crontab(self.cron, timezone=timezone)
+
+    def template_for(self, channel: str) -> Template:
+        return self.templates[self.channel_templates.get(channel, "reminder")]
+
+    def threshold_values(self) -> Thresholds:
+        return Thresholds(**self.thresholds)  # type: ignore[arg-type]
+
+
+def _cadence_cron(cadence: dict[str, Any]) -> str:
+    if "cron" in cadence:
+        cron = str(cadence["cron"])
+        try:
+            CronTrigger.from_crontab(cron, timezone="UTC")
+        except ValueError as exc:
+            raise ProgramError(f"cadence.cron is not a valid cron expression: {exc}") from exc
+        return cron
+    days = cadence.get("days", [])
+    if not days or any(day not in DAYS for day in days):
+        raise ProgramError(f"cadence.days must list days among {', '.join(DAYS)}")
+    at = _clock(cadence.get("time"), "cadence.time")
+    return f"{at.minute} {at.hour} * * {','.join(days)}"
+
+
+def _clock(value: Any, what: str) -> time:
+    try:
+        return time.fromisoformat(str(value))
+    except ValueError as exc:
+        raise ProgramError(f"{what} must be a local time such as 10:00") from exc
+
+
+def is_name(name: str) -> bool:
+    """Whether `name` may name a program (a slug such as post-stroke-weekly)."""
+    return NAME.fullmatch(name) is not None
+
+
+def _program_folder(templates_dir: Path, name: str) -> Path:
+    """templates/<name>/, resolved, and refused if it (a symlink) leads elsewhere."""
+    try:
+        root = templates_dir.resolve(strict=True)
+        folder = (templates_dir / name).resolve(strict=True)
+    except OSError as exc:
+        raise ProgramError(f"program {name}: no templates folder templates/{name}/") from exc
+    if folder.parent != root or not folder.is_dir():
+        raise ProgramError(f"program {name}: templates/{name}/ leads outside the templates folder")
+    return folder
+
+
+def _template_path(folder: Path, name: str, lang: str, file: str) -> Path:
+    """A template file, resolved (symlinks followed) and confined to its program's folder:
+    a program file must never be able to read the master key, or any file but its own."""
+    relative = Path(file.replace("{lang}", lang))
+    if relative.is_absolute() or "\0" in file or "\\" in file:
+        raise ProgramError(f"template {name}: file must be a path inside templates/{folder.name}/")
+    try:
+        path = (folder / relative).resolve(strict=True)
+    except (OSError, RuntimeError) as exc:  # missing, or a symlink loop
+        raise ProgramError(f"template {name}: no {lang} file ({relative.name})") from exc
+    if not path.is_relative_to(folder):
+        raise ProgramError(f"template {name}: file leads outside templates/{folder.name}/")
+    if not path.is_file():
+        raise ProgramError(f"template {name}: no {lang} file ({relative.name})")
+    return path
+
+
+def _read_templates(raw: dict[str, Any], languages: list[str], folder: Path) -> dict[str, Template]:
+    templates: dict[str, Template] = {}
+    for name, spec in raw.items():
+        level = spec.get("sensitivity")
+        if level not in SENSITIVITY:
+            raise ProgramError(f"template {name}: sensitivity must be one of {SENSITIVITY}")
+        file = spec.get("file", f"{name}.{{lang}}.j2")
+        if not isinstance(file, str) or not file:
+            raise ProgramError(f"template {name}: file must be a file name")
+        texts = {}
+        for lang in languages:
+            path = _template_path(folder, name, lang, file)
+            texts[lang] = path.read_text(encoding="utf-8").strip()
+        templates[name] = Template(sensitivity=level, text=texts)
+    if "reminder" not in templates:
+        raise ProgramError("a program needs a template named `reminder`")
+    return templates
+
+
+def _check_templates(program: Program) -> None:
+    for channel in program.channels:
+        if channel not in CEILINGS:
+            raise ProgramError(f"unknown channel {channel!r}; known: {', '.join(CEILINGS)}")
+        name = program.channel_templates.get(channel, "reminder")
+        template = program.templates.get(name)
+        if template is None:
+            raise ProgramError(f"channel {channel} uses template {name!r}, which is not defined")
+        if sensitivity_rank(template.sensitivity) > sensitivity_rank(CEILINGS[channel]):
+            raise ProgramError(
+                f"template {name} is {template.sensitivity} but channel {channel} "
+                f"carries {CEILINGS[channel]} at most"
+            )
+    for name, template in program.templates.items():
+        for lang, source in template.text.items():
+            _check_source(program, name, lang, source)
+
+
+def _check_source(program: Program, name: str, lang: str, source: str) -> None:
+    where = f"template {name} ({lang})"
+    try:
+        parsed = render.ENV.parse(source)
+    except TemplateSyntaxError as exc:
+        raise ProgramError(f"{where}: syntax error on line {exc.lineno}: {exc.message}") from exc
+    unknown = meta.find_undeclared_variables(parsed) - set(render.VARIABLES)
+    if unknown:
+        raise ProgramError(f"{where} uses unknown variable(s): {', '.join(sorted(unknown))}")
+    sms_channels = [
+        c
+        for c in program.channels
+        if program.channel_templates.get(c, "reminder") == name and c == "sms"
+    ]
+    if sms_channels:
+        longest = render.render_source(source, render.longest_sample(program, lang))
+        cost = segments(longest)
+        if cost > program.max_sms_segments:
+            raise ProgramError(
+                f"{where} is too long for SMS: {cost} segments, at most {program.max_sms_segments}"
+            )
+
+
+def _on_call(raw: Any) -> tuple[str, str] | None:
+    if not raw:
+        return None
+    channel = str(raw.get("channel", ""))
+    if channel not in ("sms", "telegram", "console"):
+        raise ProgramError("on_call.channel must be sms, telegram or console")
+    if channel == "console":
+        return channel, ""
+    try:
+        return channel, addresses.normalise(channel, str(raw.get("address", "")))
+    except addresses.AddressError as exc:
+        raise ProgramError(f"on_call: {exc}") from exc
+
+
+def parse_program(source: str, *, templates_dir: Path, origin: str = "program") -> Program:
+    """Parse and validate a program's TOML text; ProgramError says what is wrong."""
+    try:
+        raw = tomllib.loads(source)
+    except tomllib.TOMLDecodeError as exc:
+        raise ProgramError(f"{origin} is not valid TOML: {exc}") from exc
+    try:
+        return _build(raw, templates_dir)
+    except KeyError as exc:
+        raise ProgramError(f"{origin} misses the setting {exc.args[0]!r}") from exc
+    except (TypeError, ValueError) as exc:
+        raise ProgramError(f"{origin}: {exc}") from exc
+
+
+def _build(raw: dict[str, Any], templates_dir: Path) -> Program:
+    name = raw["name"]
+    if not isinstance(name, str) or not is_name(name):
+        raise ProgramError("name must be a slug: a-z, 0-9 and -, at most 63 characters")
+    languages = list(raw.get("languages", ["nl", "fr", "en"]))
+    cadence = raw["cadence"]
+    quiet = cadence.get("quiet_hours") or {}
+    thresholds = dict(raw.get("thresholds", {}))
+    unknown = set(thresholds) - set(Thresholds.__dataclass_fields__)
+    if unknown:
+        raise ProgramError(f"unknown threshold(s): {', '.join(sorted(unknown))}")
+    emergency = {lang: str(raw["emergency"][lang]) for lang in languages}
+    channels = raw["channels"]
+    program = Program(
+        name=name,
+        description=str(raw.get("description", "")),
+        languages=languages,
+        cron=_cadence_cron(cadence),
+        start_offset_days=int(cadence.get("start_offset_days", 0)),
+        duration_weeks=int(cadence["duration_weeks"]) if cadence.get("duration_weeks") else None,
+        catch_up_grace_hours=float(cadence.get("catch_up_grace_hours", 6)),
+        quiet_start=_clock(quiet["start"], "quiet_hours.start").isoformat("minutes")
+        if quiet
+        else None,
+        quiet_end=_clock(quiet["end"], "quiet_hours.end").isoformat("minutes") if quiet else None,
+        channels=list(channels["order"]),
+        channel_templates=dict(channels.get("templates", {})),
+        templates=_read_templates(
+            raw["templates"], languages, _program_folder(templates_dir, name)
+        ),
+        emergency=emergency,
+        thresholds=thresholds,
+        max_sms_segments=int(raw.get("max_sms_segments", 2)),
+        on_call=_on_call(raw.get("on_call")),
+    )
+    _check_templates(program)
+    return program
+
+
+def load_program_file(path: Path, *, templates_dir: Path) -> tuple[Program, str]:
+    """Read and validate a program file; returns it with the SHA-256 of its source."""
+    try:
+        resolved = path.resolve(strict=True)
+        if not resolved.is_file():  # a folder, a device or a pipe is no program file
+            raise ProgramError(f"{path.name} is not a program file")
+        source = resolved.read_text(encoding="utf-8")
+    except (OSError, RuntimeError) as exc:
+        raise ProgramError(
+            f"cannot read {path.name}: {getattr(exc, 'strerror', None) or 'not found'}"
+        ) from exc
+    except UnicodeDecodeError as exc:
+        raise ProgramError(f"{path.name} is not UTF-8 text") from exc
+    program = parse_program(source, templates_dir=templates_dir, origin=path.name)
+    return program, hashlib.sha256(source.encode()).hexdigest()

@@ -1,0 +1,186 @@
+"""One cycle (plan, then dispatch) for `carebot tick`, and the loop of `carebot run`.
+
+APScheduler drives `run` with a memory job store holding no arguments at all (so no personal
+data), `coalesce` so that a late cycle runs once, and no misfire grace limit, so that a
+cycle delayed by a busy machine runs late rather than being dropped: the reminders' own
+catch-up grace decides what is still sent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import logging
+import signal
+import threading
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from bot.channels.base import ChannelError
+from bot.channels.registry import configured
+from bot.channels.telegram import TelegramChannel
+from bot.channels.x import XChannel
+from bot.inbound.alerts import respond
+from bot.inbound.receive import receive
+from bot.inbound.telegram import poll
+from bot.outbound.dispatch import Dispatcher
+from bot.outbound.planning import plan
+from bot.patients import enrolment as patients
+from bot.store import audit
+from bot.store.store import Store
+
+log = logging.getLogger("carebot.scheduling")
+
+
+@dataclass(frozen=True)
+class TickResult:
+    planned: int
+    outcomes: Counter[str]
+
+
+def tick(
+    store: Store, *, now: datetime, echo: Callable[[str, str], None] | None = None
+) -> TickResult:
+    """Plan ahead, then send what is due, as if the clock read `now`."""
+    with store.session() as session:
+        planned = plan(
+            store.engine, session, now=now, horizon_days=store.settings.carebot_plan_horizon_days
+        )
+    channels = configured(store, echo=echo, on_migrate=_follow_migration(store))
+    dispatcher = Dispatcher(store=store, channels=channels, now=now)
+    with _no_long_collections():
+        asyncio.run(_cycle(store, dispatcher))
+    outcomes = dispatcher.outcomes
+    log.info("tick: %d planned, outcomes %s", planned, dict(outcomes))
+    return TickResult(planned, outcomes)
+
+
+async def _cycle(store: Store, dispatcher: Dispatcher) -> None:
+    telegram = dispatcher.channels.get("telegram")
+    if isinstance(telegram, TelegramChannel):
+        try:
+            await poll(store, telegram)
+        except Exception as exc:  # noqa: BLE001  inbound trouble must not stop the reminders
+            log.warning("telegram polling failed: %s", _reason(exc))
+    x = dispatcher.channels.get("x")
+    if isinstance(x, XChannel):
+        try:
+            for message in await x.fetch():
+                result = receive(
+                    store,
+                    channel="x",
+                    text=message.text,
+                    address=message.address,
+                    received_at=message.received_at,
+                    provider_message_id=message.provider_message_id,
+                )
+                if not result.duplicate:  # the newest DMs come back at every poll
+                    await respond(
+                        store,
+                        "x",
+                        x.send_text,
+                        message.address,
+                        result.answer,
+                        result.notice,
+                        subject=result.pseudonym,
+                    )
+        except Exception as exc:  # noqa: BLE001
+            log.warning("x polling failed: %s", _reason(exc))
+    await dispatcher.run_async()
+
+
+@contextmanager
+def _no_long_collections() -> Iterator[None]:
+    """Keep full garbage collections short while sends are paced.
+
+    A full collection scans every object the process holds (the SDKs, SQLAlchemy, the
+    settings): 50 to 80 ms here, during which nothing moves. A send granted just before
+    one leaves late and lands next to the following one, inside one provider second: a
+    429 (measured: the first seconds of a cycle on PostgreSQL). So what the process holds
+    at the start of the cycle is collected once and then set aside (`gc.freeze`), and the
+    collections during the cycle only look at what the cycle itself made. It is set back
+    afterwards, so a long-running `carebot run` still frees it when it becomes garbage.
+    """
+    gc.collect()
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
+def _reason(exc: Exception) -> str:
+    """Our own errors' text (written without personal data), or another's type only."""
+    return str(exc) if isinstance(exc, ChannelError) else type(exc).__name__
+
+
+def run_forever(
+    store: Store, *, interval_seconds: int = 60, echo: Callable[[str, str], None] | None = None
+) -> None:
+    """Tick every `interval_seconds` until stopped (Ctrl-C or SIGTERM)."""
+    from apscheduler.schedulers.blocking import BlockingScheduler
+
+    scheduler = BlockingScheduler(timezone=UTC)
+    in_cycle = threading.Lock()
+
+    def cycle() -> None:
+        with in_cycle:
+            try:
+                tick(store, now=datetime.now(UTC), echo=echo)
+            except Exception:  # keep the loop alive; the next cycle retries
+                log.exception("tick failed")
+
+    scheduler.add_job(
+        cycle,
+        "interval",
+        seconds=interval_seconds,
+        id="tick",
+        next_run_time=datetime.now(UTC),
+        coalesce=True,
+        max_instances=1,
+        misfire_grace_time=None,
+    )
+    # systemd stops a service with SIGTERM: finish the cycle in progress, then leave.
+    signal.signal(signal.SIGTERM, lambda *_: scheduler.shutdown(wait=False))
+    try:
+        scheduler.start()
+    except (KeyboardInterrupt, SystemExit):
+        scheduler.shutdown(wait=True)
+    # The scheduler stops without waiting (a signal handler cannot wait): the cycle in
+    # progress is waited for here, before the interpreter starts shutting down under it.
+    with in_cycle:
+        pass
+
+
+def serve_in_background(store: Store, *, host: str, port: int) -> threading.Thread:
+    """The webhook endpoints in a thread beside the scheduler (for `carebot run`)."""
+    import uvicorn
+
+    from bot.inbound import server as webhook_server
+    from bot.inbound.webhooks import build_app
+
+    server = uvicorn.Server(webhook_server.config(build_app(store), host=host, port=port))
+    thread = threading.Thread(target=server.run, name="webhooks", daemon=True)
+    thread.start()
+    return thread
+
+
+def _follow_migration(store: Store) -> Callable[[str, str], None]:
+    def follow(pseudonym: str, new_chat_id: str) -> None:
+        with store.session() as session:
+            patients.set_contact(
+                store,
+                session,
+                pseudonym=pseudonym,
+                channel="telegram",
+                address=new_chat_id,
+                now=datetime.now(UTC),
+            )
+            audit.record(
+                session, action="telegram.chat.migrated", actor="telegram", subject=pseudonym
+            )
+
+    return follow
