@@ -7,13 +7,15 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.store.store import Store, open_store
 from pydantic import SecretStr
 from sqlmodel import func, select
 
+from bot.channels.base import OutboundMessage
+from bot.channels.ratelimit import Limits
 from bot.config import REPO_ROOT, Settings
 from bot.patients import enrolment as patients
 from bot.store.models import ConsoleMessage, Reminder
+from bot.store.store import Store, open_store
 
 if TYPE_CHECKING:
     from tests.conftest import Cli
@@ -149,3 +151,20 @@ def store_for(cli: Cli) -> Store:
             **folders,
         )
     )
+
+
+class FakeChannel:
+    """A test channel's defaults: no pace, one send at a time, nothing to look up or close.
+    Subclasses set `name`, `ceiling` and `needs_address` and write `send`."""
+
+    limits: Limits | None = None
+    concurrency = 1
+
+    async def lookup(self, message: OutboundMessage) -> str | None:
+        return None
+
+    async def send_text(self, address: str, text: str) -> None:
+        raise NotImplementedError("a test channel sends reminders only")
+
+    async def close(self) -> None:
+        return None

@@ -8,10 +8,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from bot.store.store import Store, open_store
 from sqlmodel import select
 
-from bot.channels.base import ChannelError, OutboundMessage
+from bot.channels.base import ChannelError, ErrorKind, OutboundMessage
 from bot.channels.console import ConsoleChannel
 from bot.config import Settings
 from bot.inbound import status as callbacks
@@ -19,7 +18,8 @@ from bot.outbound.dispatch import Dispatcher
 from bot.patients import enrolment as patients
 from bot.runtime import tick
 from bot.store.models import Contact, DeliveryAttempt, Reminder
-from tests.helpers import enrol_console, sent_count, settings_for, write_program
+from bot.store.store import Store, open_store
+from tests.helpers import FakeChannel, enrol_console, sent_count, settings_for, write_program
 
 DUE = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 
@@ -50,7 +50,7 @@ def test_F1_a_send_landing_after_a_takeover_is_not_sent_again(weekly: Store) -> 
     assert sent_count(weekly) == 1, "reminder delivered twice"
 
 
-class SlowCreateSms:
+class SlowCreateSms(FakeChannel):
     """Twilio-like: the create answers 5xx (it did create the message), and list() lags."""
 
     name = "sms"
@@ -61,7 +61,7 @@ class SlowCreateSms:
 
     async def send(self, message: OutboundMessage) -> str:
         SlowCreateSms.sends += 1
-        raise ChannelError("provider error", ambiguous=True, code="500")
+        raise ChannelError("provider error", ErrorKind.AMBIGUOUS, code="500")
 
     async def lookup(self, message: OutboundMessage) -> str | None:
         return None  # e.g. list(limit=50) lags or misses it
@@ -171,7 +171,7 @@ def test_F4_with_no_channel_configured_the_cycle_ends(weekly: Store) -> None:
 TIMES: list[tuple[str, float]] = []
 
 
-class XLike:
+class XLike(FakeChannel):
     """An X-like channel with one worker and nothing to look up; subclasses send."""
 
     name = "x"
@@ -296,7 +296,9 @@ class UnenrolledX(XLike):
     """X refusing the hospital's app itself (403 client-forbidden), whoever the recipient."""
 
     async def send(self, message: OutboundMessage) -> str:
-        raise ChannelError("the X app may not send direct messages", code="403", account=True)
+        raise ChannelError(
+            "the X app may not send direct messages", code="403", kind=ErrorKind.ACCOUNT_REFUSED
+        )
 
 
 def test_an_account_refusal_falls_back_and_keeps_the_contact(

@@ -12,9 +12,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from bot.store.store import Store, open_store
 
-from bot.channels.base import ChannelError, OutboundMessage
+from bot.channels.base import ChannelError, ErrorKind, OutboundMessage
 from bot.channels.console import ConsoleChannel
 from bot.config import Settings
 from bot.outbound.dispatch import Dispatcher
@@ -22,8 +21,10 @@ from bot.outbound.planning import local_slots
 from bot.patients import enrolment as patients
 from bot.programs import catalog
 from bot.runtime import tick
+from bot.store.store import Store, open_store
 from tests.conftest import CAREBOT, Cli
 from tests.helpers import (
+    FakeChannel,
     enrol_console,
     sent_count,
     settings_for,
@@ -206,7 +207,7 @@ class SlowProviderConsole(ConsoleChannel):
 
     async def send(self, message: OutboundMessage) -> str:
         SlowProviderConsole.sends += 1
-        raise ChannelError("no answer after sending", ambiguous=True)
+        raise ChannelError("no answer after sending", ErrorKind.AMBIGUOUS)
 
     async def lookup(self, message: OutboundMessage) -> str | None:
         SlowProviderConsole.lookups += 1
@@ -238,7 +239,7 @@ class RecordingConsole(ConsoleChannel):
         return sent
 
 
-class SlowSms:
+class SlowSms(FakeChannel):
     """An SMS provider that answers nothing until every console reminder has gone (or 10 s
     have passed), one message at a time: any worker it held would hold the console up too."""
 

@@ -9,10 +9,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import ClassVar, Protocol
+from enum import StrEnum
+from typing import TYPE_CHECKING, ClassVar, Protocol
 
 # Sensitivity levels, lowest first: a template may go out on a channel whose ceiling is at
 # least its own level.
+if TYPE_CHECKING:
+    from bot.channels.ratelimit import Limits
+
 SENSITIVITY = ("public", "personal", "health")
 
 
@@ -21,37 +25,50 @@ def sensitivity_rank(level: str) -> int:
     return SENSITIVITY.index(level)
 
 
+class ErrorKind(StrEnum):
+    """What a failed send means for the reminder; each provider's answers map onto one."""
+
+    RETRY = "retry"
+    """Nothing was sent (rate limit, no connection, a refusal to fix): try again later."""
+    AMBIGUOUS = "ambiguous"
+    """The request may have reached the provider (a 5xx, a timeout after it left): the message
+    may have gone out, so it is looked up, never blindly sent again."""
+    RECIPIENT_REFUSED = "recipient-refused"
+    """The recipient withdrew consent at the provider (Twilio 21610, a blocked bot): the
+    channel's consent is withdrawn and the next consented channel is tried."""
+    UNREACHABLE = "unreachable"
+    """This address cannot receive on this channel (an invalid number, a deleted chat): the
+    contact is marked unusable and the next consented channel is tried."""
+    ACCOUNT_REFUSED = "account-refused"
+    """The provider refuses the hospital's account, not this recipient (an X app with no DM
+    access): the next consented channel is tried and the contact stays usable."""
+
+
 class ChannelError(Exception):
     """A send that did not go through.
 
-    permanent: retrying cannot help (blocked bot, unsubscribed or invalid number).
+    kind: what it means for the reminder (see ErrorKind).
     retry_after: seconds the provider asked us to wait (rate limit), if it said.
-    ambiguous: the request may have reached the provider (timeout after sending, Twilio 5xx):
-        the message may have gone out, so it must be looked up, never blindly resent.
-    opt_out: the provider says the recipient withdrew consent (Twilio 21610, blocked bot).
-    account: the provider refuses the hospital's account, not this recipient (an X app with no
-        DM access): the next consented channel is tried, and the contact stays usable.
     code: the provider's own error code, for the delivery log. Never personal data.
     """
 
     def __init__(
         self,
         message: str,
+        kind: ErrorKind = ErrorKind.RETRY,
         *,
-        permanent: bool = False,
         retry_after: float | None = None,
-        ambiguous: bool = False,
-        opt_out: bool = False,
-        account: bool = False,
         code: str | None = None,
     ) -> None:
         super().__init__(message)
-        self.permanent = permanent
+        self.kind = kind
         self.retry_after = retry_after
-        self.ambiguous = ambiguous
-        self.opt_out = opt_out
-        self.account = account
         self.code = code
+
+    @property
+    def recipient_cannot_receive(self) -> bool:
+        """Retrying on this channel cannot help this recipient."""
+        return self.kind in (ErrorKind.RECIPIENT_REFUSED, ErrorKind.UNREACHABLE)
 
 
 @dataclass(frozen=True)
@@ -89,6 +106,16 @@ class Channel(Protocol):
     ceiling: ClassVar[str]
     needs_address: ClassVar[bool]
 
+    @property
+    def limits(self) -> Limits | None:
+        """The provider's pace (overall and per recipient), or None for no limit."""
+        ...
+
+    @property
+    def concurrency(self) -> int:
+        """How many sends may be in flight at once."""
+        ...
+
     async def send(self, message: OutboundMessage) -> str:
         """Send one message; return the provider's id or raise ChannelError."""
         ...
@@ -99,6 +126,15 @@ class Channel(Protocol):
         Raise NotImplementedError where the provider offers no look-up; the reminder then
         becomes `unconfirmed` for an admin.
         """
+        ...
+
+    async def send_text(self, address: str, text: str) -> None:
+        """An immediate message outside the reminder outbox (an answer to a patient, a
+        notice to the on-call nurse), within the same limits; raise ChannelError."""
+        ...
+
+    async def close(self) -> None:
+        """Release the provider client's connections; the channel is not used again."""
         ...
 
 
@@ -112,5 +148,5 @@ def transport_error(exc: Exception) -> ChannelError | None:
     if isinstance(exc, requests.exceptions.ConnectionError) and "NewConnectionError" in repr(exc):
         return ChannelError("could not connect")
     if isinstance(exc, requests.exceptions.RequestException):
-        return ChannelError("no answer after sending", ambiguous=True)
+        return ChannelError("no answer after sending", ErrorKind.AMBIGUOUS)
     return None

@@ -15,6 +15,7 @@ from typing import ClassVar
 from sqlmodel import select
 
 from bot.channels.base import OutboundMessage
+from bot.channels.ratelimit import Limits
 from bot.store.models import ConsoleMessage
 from bot.store.store import Store
 
@@ -29,6 +30,8 @@ class ConsoleChannel:
     def __init__(self, store: Store, echo: Callable[[str, str], None] | None = None) -> None:
         self.store = store
         self.echo = echo
+        self.limits: Limits | None = None
+        self.concurrency = 4  # each send is a store transaction
 
     async def send(self, message: OutboundMessage) -> str:
         with self.store.session() as session:
@@ -64,3 +67,6 @@ class ConsoleChannel:
                 select(ConsoleMessage).where(ConsoleMessage.attempt_id == message.attempt_id)
             ).first()
             return f"console-{row.id}" if row is not None else None
+
+    async def close(self) -> None:
+        """Nothing to release: the store outlives the channel."""

@@ -21,7 +21,7 @@ from twilio.http.http_client import TwilioHttpClient
 from twilio.http.response import Response
 from twilio.rest import Client
 
-from bot.channels.base import ChannelError, OutboundMessage, transport_error
+from bot.channels.base import ChannelError, ErrorKind, OutboundMessage, transport_error
 from bot.channels.ratelimit import Limits
 from bot.config import Settings
 
@@ -42,18 +42,20 @@ def map_error(exc: Exception) -> ChannelError:
         code = exc.code or exc.status
         if code in OPT_OUT:
             return ChannelError(
-                "recipient unsubscribed", permanent=True, opt_out=True, code=str(code)
+                "recipient unsubscribed", ErrorKind.RECIPIENT_REFUSED, code=str(code)
             )
         if code in UNREACHABLE:
-            return ChannelError("number cannot receive SMS", permanent=True, code=str(code))
+            return ChannelError("number cannot receive SMS", ErrorKind.UNREACHABLE, code=str(code))
         if code in ACCOUNT:
             return ChannelError(
-                "the Twilio account may not send to this region", code=str(code), account=True
+                "the Twilio account may not send to this region",
+                ErrorKind.ACCOUNT_REFUSED,
+                code=str(code),
             )
         if exc.status == 429 or code == 20429:
             return ChannelError("rate limited", retry_after=1.0, code=str(code))
         if exc.status >= 500:
-            return ChannelError("provider error", ambiguous=True, code=str(code))
+            return ChannelError("provider error", ErrorKind.AMBIGUOUS, code=str(code))
         return ChannelError(f"refused ({exc.status})", code=str(code))  # config: retry, alert
     if isinstance(exc, TwilioException):  # e.g. a failed page of a list: nothing was sent
         return ChannelError("provider error")

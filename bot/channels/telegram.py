@@ -30,7 +30,7 @@ from telegram.error import (
 )
 from telegram.request import HTTPXRequest
 
-from bot.channels.base import ChannelError, OutboundMessage
+from bot.channels.base import ChannelError, ErrorKind, OutboundMessage
 from bot.channels.ratelimit import Limits
 from bot.config import Settings
 
@@ -40,23 +40,23 @@ GONE = ("chat not found", "user is deactivated", "peer_id_invalid")
 def map_error(exc: TelegramError) -> ChannelError:
     """One ChannelError for every way a Bot API call can fail. Never echoes the chat id."""
     if isinstance(exc, Forbidden):  # the patient blocked the bot: as good as /stop
-        return ChannelError("bot blocked by the user", permanent=True, opt_out=True, code="403")
+        return ChannelError("bot blocked by the user", ErrorKind.RECIPIENT_REFUSED, code="403")
     if isinstance(exc, RetryAfter):
         wait = exc.retry_after
         seconds = wait if isinstance(wait, int | float) else wait.total_seconds()
         return ChannelError("rate limited", retry_after=float(seconds), code="429")
     if isinstance(exc, TimedOut):
-        return ChannelError("no answer after sending", ambiguous=True)
+        return ChannelError("no answer after sending", ErrorKind.AMBIGUOUS)
     if isinstance(exc, BadRequest):
         if any(reason in exc.message.lower() for reason in GONE):
-            return ChannelError("chat cannot be reached", permanent=True, code="400")
+            return ChannelError("chat cannot be reached", ErrorKind.UNREACHABLE, code="400")
         return ChannelError("bad request", code="400")
     if isinstance(exc, NetworkError) and "httpx." in exc.message:
         # A transport failure: before the request left (connect) it is safe to retry;
         # after, the message may have been delivered.
         if "ConnectError" in exc.message or "ConnectTimeout" in exc.message:
             return ChannelError("could not connect")
-        return ChannelError("connection lost while sending", ambiguous=True)
+        return ChannelError("connection lost while sending", ErrorKind.AMBIGUOUS)
     return ChannelError("provider error")  # an explicit error answer: nothing was sent
 
 
@@ -109,8 +109,6 @@ class TelegramChannel:
                     raise ChannelError(
                         f"cannot reach Telegram: {mapped}",
                         code=mapped.code,
-                        permanent=False,
-                        ambiguous=False,
                     ) from None
                 self._initialised = True
         return self.bot

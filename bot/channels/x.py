@@ -17,7 +17,13 @@ import requests
 import tweepy
 from requests.adapters import HTTPAdapter
 
-from bot.channels.base import ChannelError, InboundMessage, OutboundMessage, transport_error
+from bot.channels.base import (
+    ChannelError,
+    ErrorKind,
+    InboundMessage,
+    OutboundMessage,
+    transport_error,
+)
 from bot.channels.ratelimit import Limits
 from bot.config import Settings
 
@@ -76,12 +82,16 @@ def map_error(exc: Exception) -> ChannelError:
                 "the X app may not send direct messages: check its project"
                 " and permissions in the developer portal",
                 code="403",
-                account=True,
+                kind=ErrorKind.ACCOUNT_REFUSED,
             )
         # the patient does not accept DMs from us
-        return ChannelError("recipient does not accept direct messages", permanent=True, code="403")
+        return ChannelError(
+            "recipient does not accept direct messages", ErrorKind.UNREACHABLE, code="403"
+        )
     if isinstance(exc, tweepy.TwitterServerError):
-        return ChannelError("provider error", ambiguous=True, code=str(exc.response.status_code))
+        return ChannelError(
+            "provider error", ErrorKind.AMBIGUOUS, code=str(exc.response.status_code)
+        )
     if isinstance(exc, tweepy.HTTPException):
         return ChannelError("refused", code=str(exc.response.status_code))
     transport = transport_error(exc)

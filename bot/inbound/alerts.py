@@ -63,19 +63,17 @@ async def send_notice(
     channel = None
     try:
         channel = configured(store, echo=echo).get(notice.channel)
-        sender = getattr(channel, "send_text", None)
-        if sender is not None:
-            await sender(_address(store, notice), notice.text)
+        if channel is not None:
+            await channel.send_text(_address(store, notice), notice.text)
             ok = True
     except ChannelError as exc:
         log.warning("on-call notice on %s failed: %s", notice.channel, exc)
     except Exception as exc:  # noqa: BLE001  a notice must never take the answer down with it
         log.warning("on-call notice on %s failed: %s", notice.channel, type(exc).__name__)
     finally:
-        close = getattr(channel, "close", None)
-        if close is not None:
+        if channel is not None:
             with contextlib.suppress(Exception):
-                await close()
+                await channel.close()
     with store.session() as session:
         audit.record(
             session,

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
 
-from bot.channels.base import Channel, ChannelError, OutboundMessage
+from bot.channels.base import Channel, ChannelError, ErrorKind, OutboundMessage
 from bot.patients import enrolment as patients
 from bot.programs import catalog, render
 from bot.programs.model import Program
@@ -37,7 +37,7 @@ class Delivery:
     ) -> None:
         """After a permanent error: withdraw consent (opt-out) or mark the address dead."""
         pseudonym = self.message.pseudonym
-        if error.opt_out:
+        if error.kind is ErrorKind.RECIPIENT_REFUSED:
             patients.record_consent(
                 session,
                 pseudonym=pseudonym,

@@ -21,8 +21,7 @@ from typing import Any, TypeVar
 
 from sqlmodel import Session, col, or_, select, update
 
-from bot.channels.base import Channel, ChannelError
-from bot.channels.ratelimit import Limits
+from bot.channels.base import Channel, ChannelError, ErrorKind
 from bot.outbound.delivery import Delivery, likely_channel, prepare
 from bot.programs import catalog
 from bot.store import audit
@@ -72,16 +71,14 @@ class Dispatcher:
         await self.reconcile_stale()
         self.expire_late()
         places = {
-            name: max(self.concurrency.get(name, getattr(channel, "concurrency", 4)), 1)
+            name: max(self.concurrency.get(name, channel.concurrency), 1)
             for name, channel in self.channels.items()
         }
         try:
             await self._deliver_all(places)
         finally:
             for channel in self.channels.values():
-                close = getattr(channel, "close", None)
-                if close is not None:
-                    await close()
+                await channel.close()
             self._store_thread.shutdown(wait=True)
 
     async def _deliver_all(self, places: dict[str, int]) -> None:
@@ -180,7 +177,7 @@ class Dispatcher:
     def _lane_cap(self, name: str, places: int) -> int:
         """How many reminders may wait in a channel's lane: what it can send in half a lease
         at its pace (claims further ahead would be taken over as stale)."""
-        limits: Limits | None = getattr(self.channels[name], "limits", None)
+        limits = self.channels[name].limits
         pacer = limits.overall if limits is not None else None
         if pacer is None:
             return CLAIM_BATCH
@@ -314,13 +311,13 @@ class Dispatcher:
         """Pace, send and record a prepared delivery; the channel that refused it for good,
         else None."""
         channel = self.channels[delivery.channel]
-        limits: Limits | None = getattr(channel, "limits", None)
+        limits = channel.limits
         if limits is not None:
             await limits.acquire(delivery.message.address)
         try:
             provider_id = await channel.send(delivery.message)
         except ChannelError as failure:
-            if failure.ambiguous:
+            if failure.kind is ErrorKind.AMBIGUOUS:
                 await self._resolve_ambiguous(delivery, failure)
                 return None
             permanent = await self._in_store(self._failed, delivery, failure)
@@ -415,7 +412,9 @@ class Dispatcher:
         with self.store.session() as session:
             reminder = self._attempt_done(session, delivery, "failed", error=reason[:200])
             now = self.clock()
-            if error.account:  # the provider refuses us, not this patient: keep the contact
+            if (
+                error.kind is ErrorKind.ACCOUNT_REFUSED
+            ):  # the provider refuses us, not this patient: keep the contact
                 audit.record(
                     session,
                     action="send.refused",
@@ -435,7 +434,7 @@ class Dispatcher:
                     excluded={delivery.channel},
                 ):
                     return True  # another consented channel can take it now
-            elif error.permanent:
+            elif error.recipient_cannot_receive:
                 delivery.mark_unusable(self.store, session, error, now=now)
                 audit.record(
                     session,
