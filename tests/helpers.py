@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from pydantic import SecretStr
 from sqlmodel import func, select
 
-from bot.channels.base import OutboundMessage
+from bot.channels.base import AddressKind, OutboundMessage
 from bot.channels.ratelimit import Limits
 from bot.config import REPO_ROOT, Settings
 from bot.patients import enrolment as patients
@@ -155,8 +155,9 @@ def store_for(cli: Cli) -> Store:
 
 class FakeChannel:
     """A test channel's defaults: no pace, one send at a time, nothing to look up or close.
-    Subclasses set `name`, `ceiling` and `needs_address` and write `send`."""
+    Subclasses set `name` and `ceiling` and write `send`."""
 
+    address = AddressKind.TYPED
     limits: Limits | None = None
     concurrency = 1
 

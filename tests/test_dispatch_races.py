@@ -55,7 +55,6 @@ class SlowCreateSms(FakeChannel):
 
     name = "sms"
     ceiling = "personal"
-    needs_address = True
     concurrency = 1
     sends = 0
 
@@ -176,7 +175,6 @@ class XLike(FakeChannel):
 
     name = "x"
     ceiling = "public"
-    needs_address = True
     concurrency = 1
 
     async def lookup(self, message: OutboundMessage) -> str | None:

@@ -245,7 +245,6 @@ class SlowSms(FakeChannel):
 
     name = "sms"
     ceiling = "personal"
-    needs_address = True
     concurrency = 1
 
     async def send(self, message: OutboundMessage) -> str:

@@ -1,4 +1,5 @@
-"""Checking and normalising contact addresses per channel, before anything is stored."""
+"""Checking and normalising contact addresses, before anything is stored. Each channel's
+`normalise` uses these; the messages name the kind of address, never the address."""
 
 from __future__ import annotations
 
@@ -9,28 +10,29 @@ class AddressError(Exception):
     """An address carebot cannot use. The message names the channel, never the address."""
 
 
-def normalise(channel: str, address: str, *, region: str = "BE") -> str:
-    """The canonical form of an address on a channel (E.164 for SMS)."""
-    if channel == "sms":
-        return _phone(address, region)
-    if channel in ("telegram", "x"):
-        text = address.strip()
-        if not text.lstrip("-").isdigit():
-            raise AddressError(f"a {channel} address must be a numeric id")
-        return text
-    raise AddressError(f"channel {channel} takes no address")
+def numeric_id(channel: str, address: str) -> str:
+    """A provider's numeric user or chat id (negative for a Telegram group)."""
+    text = address.strip()
+    if not text.lstrip("-").isdigit():
+        raise AddressError(f"a {channel} address must be a numeric id")
+    return text
 
 
-def _phone(address: str, region: str) -> str:
+def mobile_number(what: str, address: str, *, region: str) -> str:
+    """A mobile number in E.164, read as a number of `region` when it has no country code."""
     try:
         number = phonenumbers.parse(address, region)
     except phonenumbers.NumberParseException as exc:
-        raise AddressError("the SMS number cannot be read as a phone number") from exc
+        raise AddressError(f"the {what} number cannot be read as a phone number") from exc
     if not phonenumbers.is_valid_number(number):
-        raise AddressError("the SMS number is not a valid phone number")
+        raise AddressError(f"the {what} number is not a valid phone number")
     if phonenumbers.number_type(number) not in (
         phonenumbers.PhoneNumberType.MOBILE,
         phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
     ):
-        raise AddressError("the SMS number is not a mobile number")
+        raise AddressError(f"the {what} number is not a mobile number")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def no_address(channel: str, address: str) -> str:
+    raise AddressError(f"channel {channel} takes no address")

@@ -7,6 +7,7 @@ that dispatch decides retry, fallback and reconciliation without knowing the pro
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -16,6 +17,8 @@ from typing import TYPE_CHECKING, ClassVar, Protocol
 # least its own level.
 if TYPE_CHECKING:
     from bot.channels.ratelimit import Limits
+    from bot.config import Settings
+    from bot.store.store import Store
 
 SENSITIVITY = ("public", "personal", "health")
 
@@ -99,12 +102,63 @@ class InboundMessage:
     extra: dict[str, str] = field(default_factory=dict)
 
 
+class AddressKind(StrEnum):
+    """How a patient's address on a channel is given."""
+
+    TYPED = "typed"
+    """The nurse types it at enrolment (`--sms +32...`)."""
+    LINKED = "linked"
+    """The patient binds it by following a one-time deep link (Telegram's `/start CODE`)."""
+    NONE = "none"
+    """The channel needs no address (the console)."""
+
+
+@dataclass(frozen=True)
+class ChannelContext:
+    """What a channel may be given when it is opened: the store and settings, and hooks
+    into the layers above it, which a channel never imports."""
+
+    store: Store
+    echo: Callable[[str, str], None] | None = None
+    """Shows what the console channel sends (pseudonym, text), e.g. on `carebot tick`."""
+    on_migrate: Callable[[str, str], None] | None = None
+    """Called (pseudonym, new address) when a provider moves a patient to a new address."""
+
+    @property
+    def settings(self) -> Settings:
+        return self.store.settings
+
+
+class ChannelKind(Protocol):
+    """A channel class: what carebot knows of a channel before it opens one."""
+
+    name: ClassVar[str]
+    ceiling: ClassVar[str]
+    """The most sensitive template the channel may carry (see SENSITIVITY)."""
+    address: ClassVar[AddressKind]
+
+    @staticmethod
+    def configured(settings: Settings) -> bool:
+        """Whether the settings this channel needs are present."""
+        ...
+
+    @staticmethod
+    def normalise(address: str, *, region: str) -> str:
+        """The canonical form of an address (E.164 for a phone), or AddressError."""
+        ...
+
+    @classmethod
+    def open(cls, context: ChannelContext) -> Channel:
+        """A client for this channel; `close` it when done."""
+        ...
+
+
 class Channel(Protocol):
     """What dispatch needs from a channel."""
 
     name: ClassVar[str]
     ceiling: ClassVar[str]
-    needs_address: ClassVar[bool]
+    address: ClassVar[AddressKind]
 
     @property
     def limits(self) -> Limits | None:

@@ -14,8 +14,10 @@ from typing import ClassVar
 
 from sqlmodel import select
 
-from bot.channels.base import OutboundMessage
+from bot.channels.addresses import no_address
+from bot.channels.base import AddressKind, ChannelContext, OutboundMessage
 from bot.channels.ratelimit import Limits
+from bot.config import Settings
 from bot.store.models import ConsoleMessage
 from bot.store.store import Store
 
@@ -25,13 +27,25 @@ class ConsoleChannel:
 
     name: ClassVar[str] = "console"
     ceiling: ClassVar[str] = "health"
-    needs_address: ClassVar[bool] = False
+    address: ClassVar[AddressKind] = AddressKind.NONE
 
     def __init__(self, store: Store, echo: Callable[[str, str], None] | None = None) -> None:
         self.store = store
         self.echo = echo
         self.limits: Limits | None = None
         self.concurrency = 4  # each send is a store transaction
+
+    @staticmethod
+    def configured(settings: Settings) -> bool:
+        return True
+
+    @staticmethod
+    def normalise(address: str, *, region: str) -> str:
+        return no_address("console", address)
+
+    @classmethod
+    def open(cls, context: ChannelContext) -> ConsoleChannel:
+        return cls(context.store, context.echo)
 
     async def send(self, message: OutboundMessage) -> str:
         with self.store.session() as session:

@@ -21,7 +21,15 @@ from twilio.http.http_client import TwilioHttpClient
 from twilio.http.response import Response
 from twilio.rest import Client
 
-from bot.channels.base import ChannelError, ErrorKind, OutboundMessage, transport_error
+from bot.channels.addresses import mobile_number
+from bot.channels.base import (
+    AddressKind,
+    ChannelContext,
+    ChannelError,
+    ErrorKind,
+    OutboundMessage,
+    transport_error,
+)
 from bot.channels.ratelimit import Limits
 from bot.config import Settings
 
@@ -87,7 +95,7 @@ class SmsChannel:
 
     name: ClassVar[str] = "sms"
     ceiling: ClassVar[str] = "personal"
-    needs_address: ClassVar[bool] = True
+    address: ClassVar[AddressKind] = AddressKind.TYPED
 
     def __init__(self, settings: Settings) -> None:
         assert settings.twilio_account_sid and settings.twilio_auth_token
@@ -113,6 +121,14 @@ class SmsChannel:
         self.concurrency = 16
         public = settings.carebot_public_url
         self.status_callback = f"{public.rstrip('/')}/webhooks/twilio/status" if public else None
+
+    @classmethod
+    def open(cls, context: ChannelContext) -> SmsChannel:
+        return cls(context.settings)
+
+    @staticmethod
+    def normalise(address: str, *, region: str) -> str:
+        return mobile_number("SMS", address, region=region)
 
     @staticmethod
     def configured(settings: Settings) -> bool:

@@ -30,7 +30,8 @@ from telegram.error import (
 )
 from telegram.request import HTTPXRequest
 
-from bot.channels.base import ChannelError, ErrorKind, OutboundMessage
+from bot.channels.addresses import numeric_id
+from bot.channels.base import AddressKind, ChannelContext, ChannelError, ErrorKind, OutboundMessage
 from bot.channels.ratelimit import Limits
 from bot.config import Settings
 
@@ -77,7 +78,7 @@ class TelegramChannel:
 
     name: ClassVar[str] = "telegram"
     ceiling: ClassVar[str] = "personal"
-    needs_address: ClassVar[bool] = True
+    address: ClassVar[AddressKind] = AddressKind.LINKED
 
     def __init__(
         self, settings: Settings, on_migrate: Callable[[str, str], None] | None = None
@@ -94,6 +95,14 @@ class TelegramChannel:
         self.concurrency = 16
         self._ready = asyncio.Lock()
         self._initialised = False
+
+    @classmethod
+    def open(cls, context: ChannelContext) -> TelegramChannel:
+        return cls(context.settings, on_migrate=context.on_migrate)
+
+    @staticmethod
+    def normalise(address: str, *, region: str) -> str:
+        return numeric_id("telegram", address)
 
     @staticmethod
     def configured(settings: Settings) -> bool:

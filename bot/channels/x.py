@@ -17,7 +17,10 @@ import requests
 import tweepy
 from requests.adapters import HTTPAdapter
 
+from bot.channels.addresses import numeric_id
 from bot.channels.base import (
+    AddressKind,
+    ChannelContext,
     ChannelError,
     ErrorKind,
     InboundMessage,
@@ -105,7 +108,7 @@ class XChannel:
 
     name: ClassVar[str] = "x"
     ceiling: ClassVar[str] = "public"
-    needs_address: ClassVar[bool] = True
+    address: ClassVar[AddressKind] = AddressKind.TYPED
 
     def __init__(self, settings: Settings) -> None:
         secrets = [
@@ -128,6 +131,14 @@ class XChannel:
         self.concurrency = 2
         if settings.carebot_x_api_url.rstrip("/") != TWITTER:
             self.client.session.mount(TWITTER, RedirectAdapter(settings.carebot_x_api_url))
+
+    @classmethod
+    def open(cls, context: ChannelContext) -> XChannel:
+        return cls(context.settings)
+
+    @staticmethod
+    def normalise(address: str, *, region: str) -> str:
+        return numeric_id("x", address)
 
     @staticmethod
     def configured(settings: Settings) -> bool:

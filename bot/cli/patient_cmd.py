@@ -7,7 +7,7 @@ import sys
 import typer
 from sqlmodel import col, func, select
 
-from bot.channels import CEILINGS
+from bot.channels import registry
 from bot.cli.common import (
     Format,
     FormatOption,
@@ -157,8 +157,8 @@ def consent(
     fmt: Format = FormatOption,
 ) -> None:
     """Record consent given or withdrawn (on paper, by phone) and show the current state."""
-    if any(ch not in CEILINGS for ch in _channels(grant) + _channels(withdraw)):
-        fail(f"--grant and --withdraw take channel names: {', '.join(CEILINGS)}")
+    if any(not registry.known(ch) for ch in _channels(grant) + _channels(withdraw)):
+        fail(f"--grant and --withdraw take channel names: {', '.join(registry.NAMES)}")
     s = store()
     for channel in _channels(grant):
         lifecycle.change_consent(s, pseudonym, channel=channel, granted=True, actor=actor())

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
 
-from bot.channels.base import Channel, ChannelError, ErrorKind, OutboundMessage
+from bot.channels.base import AddressKind, Channel, ChannelError, ErrorKind, OutboundMessage
 from bot.patients import enrolment as patients
 from bot.programs import catalog, render
 from bot.programs.model import Program
@@ -145,7 +145,7 @@ def _choose(
     for name in program.channels:
         if name in excluded or not consent.get(name) or name not in channels:
             continue
-        if not channels[name].needs_address:
+        if channels[name].address is AddressKind.NONE:
             return name, None
         address = _address(store, session, pseudonym, name)
         if address is not None:

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlmodel import Session, col, select, update
 
-from bot.channels import CEILINGS, addresses
+from bot.channels import addresses, registry
 from bot.programs import catalog
 from bot.programs.render import MAX_NAME_LENGTH
 from bot.store import audit
@@ -73,14 +73,16 @@ def _check_enrolment(
         raise PatientError(f"the language (--lang) is not offered; choose {', '.join(languages)}")
     check_name(name)
     for channel in consent:
-        if channel not in CEILINGS:
-            raise PatientError(f"--consent names an unknown channel; known: {', '.join(CEILINGS)}")
+        if not registry.known(channel):
+            raise PatientError(
+                f"--consent names an unknown channel; known: {', '.join(registry.NAMES)}"
+            )
         if channel not in program_channels:
             raise PatientError(f"the program does not use channel {channel}")
-        if channel in ("sms", "x") and channel not in contacts:
+        if registry.typed_address(channel) and channel not in contacts:
             raise PatientError(f"consent to {channel} needs its address (--{channel})")
     try:
-        return {ch: addresses.normalise(ch, addr) for ch, addr in contacts.items()}
+        return {ch: registry.normalise(ch, addr) for ch, addr in contacts.items()}
     except addresses.AddressError as exc:
         raise PatientError(str(exc)) from exc
 
@@ -216,7 +218,7 @@ def set_contact(
     store: Store, session: Session, *, pseudonym: str, channel: str, address: str, now: datetime
 ) -> None:
     """Store (or replace) a patient's address on a channel, e.g. a Telegram chat once bound."""
-    _set_contact(store, session, pseudonym, channel, addresses.normalise(channel, address), now)
+    _set_contact(store, session, pseudonym, channel, registry.normalise(channel, address), now)
 
 
 def _telegram_link(store: Store, session: Session, pseudonym: str, now: datetime) -> str:

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlmodel import col, delete, select, update
 
-from bot.channels import CEILINGS
+from bot.channels import registry
 from bot.patients.enrolment import PatientError, cancel_pending, consents, record_consent, require
 from bot.store import audit, db, ledger
 from bot.store.models import (
@@ -71,8 +71,8 @@ def change_consent(
     now: datetime | None = None,
 ) -> None:
     """A nurse records consent given or withdrawn (e.g. on paper) for one channel."""
-    if channel not in CEILINGS:
-        raise PatientError(f"unknown channel; known: {', '.join(CEILINGS)}")
+    if not registry.known(channel):
+        raise PatientError(f"unknown channel; known: {', '.join(registry.NAMES)}")
     with store.session() as session:
         patient = require(session, pseudonym)
         has_contact = session.exec(
@@ -80,7 +80,7 @@ def change_consent(
                 Contact.pseudonym == patient.pseudonym, Contact.channel == channel
             )
         ).first()
-        if granted and channel in ("sms", "x") and has_contact is None:
+        if granted and registry.typed_address(channel) and has_contact is None:
             raise PatientError(f"patient {patient.pseudonym} has no {channel} address")
         record_consent(
             session,

@@ -19,7 +19,7 @@ from typing import Any
 from apscheduler.triggers.cron import CronTrigger
 from jinja2 import TemplateSyntaxError, meta
 
-from bot.channels import CEILINGS, addresses
+from bot.channels import addresses, registry
 from bot.channels.base import SENSITIVITY, sensitivity_rank
 from bot.channels.sms_length import segments
 from bot.programs import render
@@ -164,16 +164,16 @@ def _read_templates(raw: dict[str, Any], languages: list[str], folder: Path) -> 
 
 def _check_templates(program: Program) -> None:
     for channel in program.channels:
-        if channel not in CEILINGS:
-            raise ProgramError(f"unknown channel {channel!r}; known: {', '.join(CEILINGS)}")
+        if not registry.known(channel):
+            raise ProgramError(f"unknown channel {channel!r}; known: {', '.join(registry.NAMES)}")
         name = program.channel_templates.get(channel, "reminder")
         template = program.templates.get(name)
         if template is None:
             raise ProgramError(f"channel {channel} uses template {name!r}, which is not defined")
-        if sensitivity_rank(template.sensitivity) > sensitivity_rank(CEILINGS[channel]):
+        if sensitivity_rank(template.sensitivity) > sensitivity_rank(registry.ceiling(channel)):
             raise ProgramError(
                 f"template {name} is {template.sensitivity} but channel {channel} "
-                f"carries {CEILINGS[channel]} at most"
+                f"carries {registry.ceiling(channel)} at most"
             )
     for name, template in program.templates.items():
         for lang, source in template.text.items():
@@ -212,7 +212,7 @@ def _on_call(raw: Any) -> tuple[str, str] | None:
     if channel == "console":
         return channel, ""
     try:
-        return channel, addresses.normalise(channel, str(raw.get("address", "")))
+        return channel, registry.normalise(channel, str(raw.get("address", "")))
     except addresses.AddressError as exc:
         raise ProgramError(f"on_call: {exc}") from exc
 
