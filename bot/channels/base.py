@@ -7,11 +7,11 @@ that dispatch decides retry, fallback and reconciliation without knowing the pro
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import TYPE_CHECKING, ClassVar, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 # Sensitivity levels, lowest first: a template may go out on a channel whose ceiling is at
 # least its own level.
@@ -88,6 +88,14 @@ class OutboundMessage:
     body: str
     created_at: datetime
     status_callback: str | None = None
+    language: str = ""
+    """The patient's language (a voice reads the body in it)."""
+    template: str = ""
+    """The program's template the body was rendered from (e.g. `reminder`)."""
+    options: Mapping[str, Any] = field(default_factory=dict)
+    """The program's options for this channel (`[channels.options.<name>]`), as written."""
+    last_reply_at: datetime | None = None
+    """When the patient last wrote on this channel, if ever (a session window opens then)."""
 
 
 @dataclass(frozen=True)

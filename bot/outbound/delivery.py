@@ -7,14 +7,14 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlmodel import Session, select
+from sqlmodel import Session, func, select
 
 from bot.channels.base import AddressKind, Channel, ChannelError, ErrorKind, OutboundMessage
 from bot.patients import enrolment as patients
 from bot.programs import catalog, render
 from bot.programs.model import Program
 from bot.store import audit
-from bot.store.models import Contact, DeliveryAttempt, Patient, Reminder
+from bot.store.models import Contact, DeliveryAttempt, Patient, Reminder, Reply
 from bot.store.models import Program as ProgramRow
 from bot.store.store import Store
 
@@ -170,6 +170,15 @@ def likely_channel(
     return chosen[0] if chosen else None
 
 
+def _last_reply(session: Session, pseudonym: str, channel: str) -> datetime | None:
+    """When the patient last wrote on this channel."""
+    return session.exec(
+        select(func.max(Reply.received_at)).where(
+            Reply.pseudonym == pseudonym, Reply.channel == channel
+        )
+    ).first()
+
+
 def prepare(
     store: Store,
     session: Session,
@@ -240,5 +249,9 @@ def prepare(
         address=address,
         body=body,
         created_at=now,
+        language=patient.language,
+        template=program.channel_templates.get(channel, "reminder"),
+        options=program.channel_options.get(channel, {}),
+        last_reply_at=_last_reply(session, patient.pseudonym, channel),
     )
     return Delivery(reminder_id, attempt.id, channel, message)

@@ -64,6 +64,9 @@ class Program:
     max_sms_segments: int = 2
     # Where an urgent reply is announced (a nurse's phone or Telegram chat): channel, address.
     on_call: tuple[str, str] | None = None
+    # `[channels.options.<channel>]`: what a channel needs from the program (e.g. a provider's
+    # approved template ids), handed to the channel as written.
+    channel_options: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True, ensure_ascii=False)
@@ -217,6 +220,15 @@ def _on_call(raw: Any) -> tuple[str, str] | None:
         raise ProgramError(f"on_call: {exc}") from exc
 
 
+def _channel_options(raw: Any, channels: list[str]) -> dict[str, dict[str, Any]]:
+    if not isinstance(raw, dict) or not all(isinstance(v, dict) for v in raw.values()):
+        raise ProgramError("channels.options must hold one table per channel")
+    unused = sorted(set(raw) - set(channels))
+    if unused:
+        raise ProgramError(f"channels.options names channel(s) not in channels.order: {unused}")
+    return {str(name): dict(options) for name, options in raw.items()}
+
+
 def parse_program(source: str, *, templates_dir: Path, origin: str = "program") -> Program:
     """Parse and validate a program's TOML text; ProgramError says what is wrong."""
     try:
@@ -265,6 +277,7 @@ def _build(raw: dict[str, Any], templates_dir: Path) -> Program:
         thresholds=thresholds,
         max_sms_segments=int(raw.get("max_sms_segments", 2)),
         on_call=_on_call(raw.get("on_call")),
+        channel_options=_channel_options(channels.get("options", {}), list(channels["order"])),
     )
     _check_templates(program)
     return program
