@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import asyncio
 import hmac
+import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import ClassVar
 
 import pytest
+from pydantic import SecretStr
 from sqlmodel import select
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -26,14 +28,17 @@ from bot.channels.base import (
     OutboundMessage,
     StatusUpdate,
 )
+from bot.channels.telegram import TelegramChannel
 from bot.config import Settings
 from bot.inbound import status
+from bot.inbound.inbox import StoreInbox
 from bot.inbound.webhooks import build_app
 from bot.patients import enrolment as patients
 from bot.programs import catalog
 from bot.runtime import tick
 from bot.store.models import AuditEvent, Patient, Reminder, Reply
 from bot.store.store import Store, open_store
+from tests.fakes.telegram import FakeTelegram
 from tests.helpers import FakeChannel, settings_for, write_program
 
 KEY = "pager-key-0123456789"
@@ -204,3 +209,36 @@ def test_a_notice_with_no_channels_handed_in_opens_only_its_own_channel(paged: S
         send_notice(paged, notice, subject=None, echo=lambda *shown_: shown.append(shown_))
     )
     assert shown == [("on-call", "urgent reply waiting")] and Pager.opened == 0
+
+
+def test_polling_moves_past_an_update_it_cannot_read_and_audits_it(
+    settings: Settings, fake_telegram: FakeTelegram
+) -> None:
+    """One parser for an update, polled or posted: one it cannot read (here a chat with no
+    type, which PTB's own parser refuses) is audited and passed, never re-fetched for ever."""
+    configured = settings.model_copy(
+        update={
+            "telegram_bot_token": SecretStr(fake_telegram.token),
+            "carebot_telegram_api_url": f"{fake_telegram.url}/bot",
+        }
+    )
+    store = open_store(configured)
+    broken = fake_telegram.updates.message_update(4242, "hallo", date=int(NOW.timestamp()))
+    del broken["message"]["chat"]["type"]
+    fake_telegram.updates.push(broken)
+    fake_telegram.updates.push_message(4243, "hallo", date=int(NOW.timestamp()))
+
+    async def poll() -> int:
+        channel = TelegramChannel(configured)
+        try:
+            return await channel.poll(StoreInbox(store, channels={}))
+        finally:
+            await channel.close()
+
+    assert asyncio.run(poll()) == 2
+    assert asyncio.run(poll()) == 0
+    with store.session() as session:
+        assert [r.channel for r in session.exec(select(Reply)).all()] == ["telegram"]
+        ignored = session.exec(select(AuditEvent).where(AuditEvent.action == "telegram.ignored"))
+        assert [json.loads(event.detail)["reason"] for event in ignored] == ["no chat"]
+    store.engine.dispose()
