@@ -1,4 +1,5 @@
-"""Binding an address by deep link, for any channel whose address is LINKED (a chat app whose bot cannot write first).
+"""Binding an address by deep link, for any channel whose address is LINKED (a chat app
+whose bot cannot write first).
 
 The channel finds the one-time code in the message (`/start CODE` from the link printed at
 enrolment); binding it here records the address and the patient's consent. A used, expired
