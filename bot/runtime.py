@@ -19,13 +19,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from bot.channels.base import ChannelError
+from bot.channels.base import ChannelError, Polls
 from bot.channels.registry import configured
-from bot.channels.telegram import TelegramChannel
-from bot.channels.x import XChannel
-from bot.inbound.alerts import respond
-from bot.inbound.receive import receive
-from bot.inbound.telegram import poll
+from bot.inbound.inbox import StoreInbox
 from bot.outbound.dispatch import Dispatcher
 from bot.outbound.planning import plan
 from bot.patients import enrolment as patients
@@ -59,36 +55,15 @@ def tick(
 
 
 async def _cycle(store: Store, dispatcher: Dispatcher) -> None:
-    telegram = dispatcher.channels.get("telegram")
-    if isinstance(telegram, TelegramChannel):
-        try:
-            await poll(store, telegram)
-        except Exception as exc:  # noqa: BLE001  inbound trouble must not stop the reminders
-            log.warning("telegram polling failed: %s", _reason(exc))
-    x = dispatcher.channels.get("x")
-    if isinstance(x, XChannel):
-        try:
-            for message in await x.fetch():
-                result = receive(
-                    store,
-                    channel="x",
-                    text=message.text,
-                    address=message.address,
-                    received_at=message.received_at,
-                    provider_message_id=message.provider_message_id,
-                )
-                if not result.duplicate:  # the newest DMs come back at every poll
-                    await respond(
-                        store,
-                        "x",
-                        x.send_text,
-                        message.address,
-                        result.answer,
-                        result.notice,
-                        subject=result.pseudonym,
-                    )
-        except Exception as exc:  # noqa: BLE001
-            log.warning("x polling failed: %s", _reason(exc))
+    """Collect what the polling channels hold (answers and on-call notices go out on the
+    cycle's own open channels), then send what is due."""
+    inbox = StoreInbox(store, channels=dispatcher.channels)
+    for name, channel in dispatcher.channels.items():
+        if isinstance(channel, Polls):
+            try:
+                await channel.poll(inbox)
+            except Exception as exc:  # noqa: BLE001  inbound trouble must not stop the reminders
+                log.warning("%s polling failed: %s", name, _reason(exc))
     await dispatcher.run_async()
 
 
@@ -168,19 +143,19 @@ def serve_in_background(store: Store, *, host: str, port: int) -> threading.Thre
     return thread
 
 
-def _follow_migration(store: Store) -> Callable[[str, str], None]:
-    def follow(pseudonym: str, new_chat_id: str) -> None:
+def _follow_migration(store: Store) -> Callable[[str, str, str], None]:
+    def follow(channel: str, pseudonym: str, address: str) -> None:
         with store.session() as session:
             patients.set_contact(
                 store,
                 session,
                 pseudonym=pseudonym,
-                channel="telegram",
-                address=new_chat_id,
+                channel=channel,
+                address=address,
                 now=datetime.now(UTC),
             )
             audit.record(
-                session, action="telegram.chat.migrated", actor="telegram", subject=pseudonym
+                session, action=f"{channel}.chat.migrated", actor=channel, subject=pseudonym
             )
 
     return follow

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from bot.channels.base import ChannelError, ErrorKind, OutboundMessage
+from bot.channels.base import ChannelError, ErrorKind, OutboundMessage, StatusUpdate
 from bot.channels.console import ConsoleChannel
 from bot.config import Settings
 from bot.inbound import status as callbacks
@@ -98,14 +98,10 @@ def test_F2_a_delivered_callback_settles_an_unfound_send(
         [att] = s.exec(select(DeliveryAttempt)).all()
         assert att.outcome == "not-found"
     # Twilio's signed status callback for that very attempt: delivered.
-    assert callbacks.apply(
-        store,
-        provider_id="SM123",
-        status="delivered",
-        error_code=None,
-        now=DUE + timedelta(seconds=5),
-        attempt=str(att.id),
+    delivered = StatusUpdate(
+        channel="sms", provider_id="SM123", status="delivered", attempt=str(att.id)
     )
+    assert callbacks.apply(store, delivered, now=DUE + timedelta(seconds=5))
     Dispatcher(
         store=store,
         channels={"sms": sms},  # type: ignore[dict-item]

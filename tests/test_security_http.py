@@ -15,18 +15,19 @@ from collections.abc import Iterator
 
 import pytest
 import uvicorn
-from bot.store.store import Store
 from pydantic import SecretStr
 from sqlalchemy import event
 from sqlmodel import select
 from starlette.requests import Request
 from starlette.testclient import TestClient
 
+from bot.channels import webhook as bodies
 from bot.config import Settings
-from bot.inbound import bodies, server
+from bot.inbound import server
 from bot.inbound.webhooks import build_app
 from bot.store import db
 from bot.store.models import Reply
+from bot.store.store import Store
 from tests.fuzzing import (
     PHONE,
     PUBLIC,

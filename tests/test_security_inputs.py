@@ -10,14 +10,14 @@ from datetime import UTC, datetime
 from urllib.parse import quote
 
 import pytest
-from bot.store.store import Store
 from pydantic import SecretStr
 from sqlmodel import select
 from starlette.testclient import TestClient
 
 from bot.config import Settings
-from bot.inbound.telegram import REFUSED
+from bot.inbound.link import REFUSED
 from bot.store.models import AuditEvent
+from bot.store.store import Store
 from tests.fakes.telegram import FakeTelegram
 from tests.fuzzing import (
     SMS_PATH,
@@ -111,6 +111,7 @@ def test_texts_longer_than_the_provider_allows_are_cut_before_they_are_stored(
 
 
 def test_a_status_callback_never_moves_a_telegram_reminder(store: Store) -> None:
+    from bot.channels.base import ErrorKind, StatusUpdate
     from bot.inbound import status
     from bot.patients import enrolment as patients
     from bot.store.models import Reminder
@@ -150,7 +151,14 @@ def test_a_status_callback_never_moves_a_telegram_reminder(store: Store) -> None
                 updated_at=now,
             )
         )
-    assert not status.apply(store, provider_id="tg-5", status="failed", error_code="21610", now=now)
+    sms_says = StatusUpdate(
+        channel="sms",
+        provider_id="tg-5",
+        status="failed",
+        error_code="21610",
+        kind=ErrorKind.RECIPIENT_REFUSED,
+    )
+    assert not status.apply(store, sms_says, now=now)
     with store.session() as session:
         assert session.exec(select(Reminder.status)).one() == "sent"
         assert patients.consents(session, who)["telegram"] is True
@@ -214,12 +222,12 @@ def test_start_from_a_group_by_polling_binds_nothing(
 ) -> None:
     import asyncio
 
-    from bot.store.store import open_store
-
     from bot.channels.telegram import TelegramChannel
-    from bot.inbound.telegram import poll
+    from bot.inbound.alerts import OnDemand
+    from bot.inbound.inbox import StoreInbox
     from bot.patients import enrolment as patients
     from bot.store.models import Contact
+    from bot.store.store import open_store
 
     configured = settings.model_copy(
         update={
@@ -249,7 +257,7 @@ def test_start_from_a_group_by_polling_binds_nothing(
     async def once() -> int:
         channel = TelegramChannel(configured)
         try:
-            return await poll(store, channel)
+            return await channel.poll(StoreInbox(store, channels=OnDemand(store)))
         finally:
             await channel.close()
 

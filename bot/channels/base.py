@@ -7,15 +7,17 @@ that dispatch decides retry, fallback and reconciliation without knowing the pro
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any, ClassVar, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, runtime_checkable
 
 # Sensitivity levels, lowest first: a template may go out on a channel whose ceiling is at
 # least its own level.
 if TYPE_CHECKING:
+    from starlette.routing import BaseRoute
+
     from bot.channels.ratelimit import Limits
     from bot.config import Settings
     from bot.store.store import Store
@@ -100,14 +102,23 @@ class OutboundMessage:
 
 @dataclass(frozen=True)
 class InboundMessage:
-    """A patient's message as a channel received it, before it is matched or stored."""
+    """A patient's message as a channel received it (by webhook or by polling, parsed once by
+    the channel), before it is matched or stored.
+
+    `provider_message_id` is unique per message at the provider (a replay of it changes
+    nothing). `link_code` is the one-time code of an enrolment deep link the message carries
+    (Telegram's `/start CODE`): on a LINKED channel it binds the address instead of being
+    stored as a reply. `group` says the message came from a conversation of several people,
+    whose link codes bind nothing (its members' messages would become the patient's replies).
+    """
 
     channel: str
     address: str
     text: str
     received_at: datetime
     provider_message_id: str | None = None
-    extra: dict[str, str] = field(default_factory=dict)
+    link_code: str | None = None
+    group: bool = False
 
 
 class AddressKind(StrEnum):
@@ -129,8 +140,9 @@ class ChannelContext:
     store: Store
     echo: Callable[[str, str], None] | None = None
     """Shows what the console channel sends (pseudonym, text), e.g. on `carebot tick`."""
-    on_migrate: Callable[[str, str], None] | None = None
-    """Called (pseudonym, new address) when a provider moves a patient to a new address."""
+    on_migrate: Callable[[str, str, str], None] | None = None
+    """Called (channel, pseudonym, new address) when a provider moves a patient to a new
+    address (a Telegram group that became a supergroup)."""
 
     @property
     def settings(self) -> Settings:
@@ -138,7 +150,11 @@ class ChannelContext:
 
 
 class ChannelKind(Protocol):
-    """A channel class: what carebot knows of a channel before it opens one."""
+    """A channel class: what carebot knows of a channel before it opens one.
+
+    Optional: `routes(inbox)`, the webhook routes of a channel that receives by webhook
+    (see `Routed`); carebot serves them whether or not the channel is configured.
+    """
 
     name: ClassVar[str]
     ceiling: ClassVar[str]
@@ -162,7 +178,11 @@ class ChannelKind(Protocol):
 
 
 class Channel(Protocol):
-    """What dispatch needs from a channel."""
+    """What dispatch needs from a channel.
+
+    Optional: `poll(inbox)`, for a channel that fetches its own messages (see `Polls`);
+    `carebot tick` calls it on every configured channel that has it.
+    """
 
     name: ClassVar[str]
     ceiling: ClassVar[str]
@@ -212,3 +232,97 @@ def transport_error(exc: Exception) -> ChannelError | None:
     if isinstance(exc, requests.exceptions.RequestException):
         return ChannelError("no answer after sending", ErrorKind.AMBIGUOUS)
     return None
+
+
+# --- the inbound side, as a channel sees it ------------------------------------------------
+# A channel never imports bot/inbound (it is the layer above): its webhook handlers and its
+# `poll` are handed an `Inbox`, which bot/inbound implements.
+
+Sender = Callable[[str, str], Awaitable[None]]
+"""`send_text(address, text)` of an open channel."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What carebot made of one inbound message, for the channel to act on."""
+
+    answer: str | None
+    """The text to give the patient at once (a webhook puts it in its response), if any; None
+    for a replay."""
+    keyword: str | None = None
+    """A one-word keyword the message was (`stop`, `start`, `help`), if any."""
+    urgent: bool = False
+    duplicate: bool = False
+    after: Callable[[], Awaitable[object]] | None = None
+    """What must follow the answer (the on-call nurse's notice of an urgent reply): a webhook
+    runs it once its response has gone back, so that it can never hold the answer up."""
+
+
+@dataclass(frozen=True)
+class StatusUpdate:
+    """A provider's word on a message sent earlier, parsed by the channel that sent it."""
+
+    channel: str
+    provider_id: str
+    status: str
+    """carebot's reminder status it means: `delivered`, `read` or `failed`; anything else
+    (the provider's `queued`, `sent`...) changes nothing."""
+    error_code: str | None = None
+    """The provider's error code, for the delivery log. Never personal data."""
+    kind: ErrorKind | None = None
+    """What the failure means (RECIPIENT_REFUSED, e.g. Twilio 21610: consent withdrawn)."""
+    attempt: str | None = None
+    """The delivery attempt named in the callback URL, unchecked (the inbox checks it)."""
+
+
+class Inbox(Protocol):
+    """What a channel's webhook handler or `poll` is handed. Each call does its store work on
+    the store's worker thread, so an event loop never waits for the store's lock."""
+
+    @property
+    def settings(self) -> Settings:
+        """The settings, for a handler's secrets and public URL (no store work)."""
+        ...
+
+    async def receive(self, message: InboundMessage, *, send: Sender | None = None) -> Outcome:
+        """Store and act on one message, or bind its link code. With `send` (a polled
+        message: no response carries the answer), the answer goes out through it and what
+        follows is done before this returns."""
+        ...
+
+    async def status(self, update: StatusUpdate) -> bool:
+        """Apply a status update; True if a reminder changed."""
+        ...
+
+    async def ignore(self, *, channel: str, reason: str) -> None:
+        """Audit an input acknowledged but not stored; `reason` is carebot's own words."""
+        ...
+
+    async def state(self, name: str) -> str | None:
+        """A value the channel keeps in the store (a polling offset), if set."""
+        ...
+
+    async def keep_state(self, name: str, value: str) -> None:
+        """Keep a value in the store for the next poll."""
+        ...
+
+
+@runtime_checkable
+class Polls(Protocol):
+    """An open channel that fetches its own messages (long polling, an events API)."""
+
+    async def poll(self, inbox: Inbox) -> int:
+        """Hand the inbox what arrived since the last poll; returns how many there were."""
+        ...
+
+
+@runtime_checkable
+class Routed(Protocol):
+    """A channel class that receives by webhook: it declares its routes, authenticates each
+    request before any store work, and answers 4xx, never 5xx, to bad input."""
+
+    @classmethod
+    def routes(cls, inbox: Inbox) -> Sequence[BaseRoute]:
+        """Its Starlette routes (paths under /webhooks/), handing what they receive to
+        `inbox`; an unconfigured channel's routes answer 403."""
+        ...

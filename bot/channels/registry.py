@@ -60,10 +60,10 @@ def configured(
     store: Store,
     *,
     echo: Callable[[str, str], None] | None = None,
-    on_migrate: Callable[[str, str], None] | None = None,
+    on_migrate: Callable[[str, str, str], None] | None = None,
 ) -> dict[str, Channel]:
-    """A client for each channel whose settings are present, by name. `on_migrate(pseudonym,
-    address)` is called when a provider moves a patient to a new address."""
+    """A client for each channel whose settings are present, by name. `on_migrate(channel,
+    pseudonym, address)` is called when a provider moves a patient to a new address."""
     context = ChannelContext(store=store, echo=echo, on_migrate=on_migrate)
     return {
         name: kind(name).open(context) for name in NAMES if kind(name).configured(store.settings)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import urlsplit
 
 from twilio.base.exceptions import TwilioException, TwilioRestException
@@ -21,13 +21,19 @@ from twilio.http.http_client import TwilioHttpClient
 from twilio.http.response import Response
 from twilio.rest import Client
 
+if TYPE_CHECKING:
+    from starlette.routing import BaseRoute
+
+from bot.channels import twilio_webhooks as hooks
 from bot.channels.addresses import mobile_number
 from bot.channels.base import (
     AddressKind,
     ChannelContext,
     ChannelError,
     ErrorKind,
+    Inbox,
     OutboundMessage,
+    Outcome,
     transport_error,
 )
 from bot.channels.ratelimit import Limits
@@ -42,6 +48,7 @@ UNREACHABLE = {21211, 21214, 21217, 21612, 21614, 30003, 30005, 30006}
 ACCOUNT = {21408}
 TIMEOUT_SECONDS = 15
 TWILIO = "https://api.twilio.com"
+SMS_TEXT = 1600  # characters: Twilio's limit for one (concatenated) SMS
 
 
 def map_error(exc: Exception) -> ChannelError:
@@ -192,3 +199,30 @@ class SmsChannel:
         if not message.address or not message.body:
             raise NotImplementedError("nothing to look the message up by")
         return await asyncio.to_thread(self._find, message)
+
+    @classmethod
+    def routes(cls, inbox: Inbox) -> list[BaseRoute]:
+        return webhook_routes(cls.name, inbox)
+
+
+def _answer(outcome: Outcome) -> str | None:
+    """Twilio answers a one-word STOP itself (and blocks further sends); carebot answers the
+    rest, a request in words to stop included (Twilio does not read those), and an urgent
+    reply always."""
+    stopping = outcome.keyword == "stop" and not outcome.urgent
+    return None if stopping else outcome.answer
+
+
+def webhook_routes(channel: str, inbox: Inbox) -> list[BaseRoute]:
+    """Incoming SMS and the status callbacks of those carebot sent (the URL every send
+    names: see `status_callback`)."""
+    return [
+        hooks.message_route(
+            "/webhooks/twilio/sms",
+            channel=channel,
+            inbox=inbox,
+            text_limit=SMS_TEXT,
+            answer=_answer,
+        ),
+        hooks.status_route("/webhooks/twilio/status", channel=channel, inbox=inbox),
+    ]

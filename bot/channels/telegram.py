@@ -1,7 +1,7 @@
 """Telegram through python-telegram-bot, its base URL from `CAREBOT_TELEGRAM_API_URL`.
 
 Bots cannot write first: a patient binds their chat with `/start CODE` from the deep link
-printed at enrolment (see bot/inbound/telegram_link.py). Telegram offers no way to look a
+printed at enrolment (bot/inbound/link.py binds it). Telegram offers no way to look a
 message up, so a send whose outcome is unknown (a timeout after the request left) becomes
 `unconfirmed` for an admin instead of being sent twice.
 """
@@ -9,15 +9,22 @@ message up, so a send whose outcome is unknown (a timeout after the request left
 from __future__ import annotations
 
 import asyncio
+import hmac
+import json
+import logging
 import os
+import re
+import warnings
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import ClassVar
+from typing import Any, ClassVar, TypeGuard
 
 # RetryAfter.retry_after as a timedelta, PTB's coming default, without its warning.
 os.environ.setdefault("PTB_TIMEDELTA", "true")
 
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
 from telegram import Bot  # noqa: E402
 from telegram.error import (
     BadRequest,
@@ -29,9 +36,19 @@ from telegram.error import (
     TimedOut,
 )
 from telegram.request import HTTPXRequest
+from telegram.warnings import PTBUserWarning
 
+from bot.channels import webhook
 from bot.channels.addresses import numeric_id
-from bot.channels.base import AddressKind, ChannelContext, ChannelError, ErrorKind, OutboundMessage
+from bot.channels.base import (
+    AddressKind,
+    ChannelContext,
+    ChannelError,
+    ErrorKind,
+    InboundMessage,
+    Inbox,
+    OutboundMessage,
+)
 from bot.channels.ratelimit import Limits
 from bot.config import Settings
 
@@ -61,18 +78,6 @@ def map_error(exc: TelegramError) -> ChannelError:
     return ChannelError("provider error")  # an explicit error answer: nothing was sent
 
 
-@dataclass(frozen=True)
-class Incoming:
-    """One Telegram message, from polling or the webhook; `chat_type` as Telegram gives it
-    ("private", "group", "supergroup", "channel")."""
-
-    update_id: int
-    chat_id: str
-    text: str
-    received_at: datetime
-    chat_type: str
-
-
 class TelegramChannel:
     """Sends one message per reminder to the chat bound to the patient."""
 
@@ -81,7 +86,7 @@ class TelegramChannel:
     address: ClassVar[AddressKind] = AddressKind.LINKED
 
     def __init__(
-        self, settings: Settings, on_migrate: Callable[[str, str], None] | None = None
+        self, settings: Settings, on_migrate: Callable[[str, str, str], None] | None = None
     ) -> None:
         assert settings.telegram_bot_token is not None
         self.bot = Bot(
@@ -130,7 +135,7 @@ class TelegramChannel:
         except ChatMigrated as exc:  # a group became a supergroup: follow it, once
             new_chat = str(exc.new_chat_id)
             if self.on_migrate is not None:
-                self.on_migrate(message.pseudonym, new_chat)
+                self.on_migrate(self.name, message.pseudonym, new_chat)
             try:
                 sent = await bot.send_message(chat_id=exc.new_chat_id, text=message.body)
             except TelegramError as again:
@@ -148,29 +153,9 @@ class TelegramChannel:
         except TelegramError as exc:
             raise map_error(exc) from None
 
-    async def fetch(self, offset: int | None) -> list[Incoming]:
-        """New text messages since `offset` (long polling with no wait: one round trip)."""
-        bot = await self._bot()
-        try:
-            updates = await bot.get_updates(offset=offset, timeout=0, allowed_updates=["message"])
-        except TelegramError as exc:
-            raise map_error(exc) from None
-        incoming = []
-        for update in updates:
-            msg = update.message
-            if msg is not None and msg.text is not None:
-                incoming.append(
-                    Incoming(
-                        update.update_id,
-                        str(msg.chat.id),
-                        msg.text,
-                        msg.date,
-                        chat_type=msg.chat.type,
-                    )
-                )
-            else:  # stickers, photos, edits: acknowledged, not stored
-                incoming.append(Incoming(update.update_id, "", "", datetime.now(UTC), chat_type=""))
-        return incoming
+    async def poll(self, inbox: Inbox) -> int:
+        """Hand the inbox what Telegram holds for us; returns how many updates there were."""
+        return await _poll(self, inbox)
 
     async def lookup(self, message: OutboundMessage) -> str | None:
         raise NotImplementedError("the Bot API cannot look a sent message up")
@@ -179,3 +164,129 @@ class TelegramChannel:
         if self._initialised:
             await self.bot.shutdown()
             self._initialised = False
+
+    @classmethod
+    def routes(cls, inbox: Inbox) -> list[BaseRoute]:
+        return webhook_routes(cls.name, inbox)
+
+
+# --- inbound: one parser for an update, whether it came by polling or by webhook ----------
+
+log = logging.getLogger("carebot.telegram")
+START = re.compile(r"^/start(?:@\w+)?\s+([A-Za-z0-9_-]{8,64})\s*$")  # a deep link's code
+TEXT_LIMIT = 4096  # characters: the Bot API's limit for a message's text
+MAX_ID = 2**53  # Telegram's ids fit in 52 bits (its own promise for chat ids)
+MAX_DATE = 4_102_444_800  # 2100-01-01: later than any real message
+SECRET_LENGTH = 16
+OFFSET = "telegram.offset"  # the polling offset, kept in the store
+
+
+def _is_id(value: Any) -> TypeGuard[int]:
+    return isinstance(value, int) and not isinstance(value, bool) and abs(value) < MAX_ID
+
+
+def parse_update(update: object) -> InboundMessage | str:
+    """An update (decoded JSON) as the message it carries, or the reason it is ignored, in
+    carebot's own words (no personal data). Checked field by field, never trusted."""
+    if not isinstance(update, dict) or not _is_id(update.get("update_id")):
+        return "not an update"
+    message = update.get("message")
+    if not isinstance(message, dict):
+        return "not a message"
+    chat, text, date = message.get("chat"), message.get("text"), message.get("date")
+    if (
+        not isinstance(chat, dict)
+        or not _is_id(chat.get("id"))
+        or not isinstance(chat.get("type"), str)
+    ):
+        return "no chat"
+    if not isinstance(text, str):
+        return "not a text message"  # stickers, photos, edits: acknowledged, not stored
+    if not _is_id(date) or not 0 <= date < MAX_DATE:
+        return "bad date"
+    text = webhook.usable_text(text, limit=TEXT_LIMIT)
+    start = START.match(text.strip())
+    return InboundMessage(
+        channel=TelegramChannel.name,
+        address=str(chat["id"]),
+        text=text,
+        received_at=datetime.fromtimestamp(date, UTC),
+        provider_message_id=f"telegram:{update['update_id']}",
+        link_code=start.group(1) if start else None,
+        group=chat["type"] != "private",
+    )
+
+
+def decode_update(body: bytes) -> InboundMessage | str:
+    """A webhook's body as `parse_update` reads it."""
+    try:
+        update = json.loads(body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        return "not JSON"
+    return parse_update(update)
+
+
+async def _poll(channel: TelegramChannel, inbox: Inbox) -> int:
+    """New updates since the kept offset (long polling with no wait: one round trip), each
+    answered through `send_text`; the offset moves past them once they are handled, and a
+    replay after a crash changes nothing (replies are keyed by update id)."""
+    kept = await inbox.state(OFFSET)
+    updates = await _get_updates(channel, int(kept) if kept else None)
+    for update in updates:
+        parsed = parse_update(update)
+        if isinstance(parsed, str):
+            await inbox.ignore(channel=channel.name, reason=parsed)
+        else:
+            await inbox.receive(parsed, send=channel.send_text)
+    ids = [u["update_id"] for u in updates if isinstance(u, dict) and _is_id(u.get("update_id"))]
+    if ids:
+        await inbox.keep_state(OFFSET, str(max(ids) + 1))
+    return len(updates)
+
+
+async def _get_updates(channel: TelegramChannel, offset: int | None) -> list[object]:
+    """getUpdates' raw JSON, so that `parse_update` is the one parser of an update (PTB's own
+    would raise on one it cannot read, and the offset would never move past it)."""
+    bot = await channel._bot()
+    kwargs: dict[str, object] = {"timeout": 0, "allowed_updates": ["message"]}
+    if offset is not None:
+        kwargs["offset"] = offset
+    try:
+        with warnings.catch_warnings():  # "use Bot.get_updates": it would parse the updates
+            warnings.simplefilter("ignore", PTBUserWarning)
+            result = await bot.do_api_request("getUpdates", api_kwargs=kwargs)
+    except TelegramError as exc:
+        raise map_error(exc) from None
+    return list(result) if isinstance(result, list) else []
+
+
+def webhook_routes(channel: str, inbox: Inbox) -> list[BaseRoute]:
+    """`POST /webhooks/telegram`: the secret token compared in constant time before anything
+    else; an update carebot cannot use is logged, audited and answered 200 (an error status
+    would only make Telegram send it again and hold back every update behind it)."""
+
+    async def update(request: Request) -> Response:
+        secret = webhook.secret(
+            inbox.settings, "carebot_telegram_webhook_secret", minimum=SECRET_LENGTH
+        )
+        given = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")
+        if secret is None or not hmac.compare_digest(given.encode(), secret.encode()):
+            return webhook.forbidden()
+        try:
+            parsed = decode_update(await webhook.read_body(request))
+        except webhook.BodyError as exc:
+            parsed = f"body refused ({exc})"
+        if isinstance(parsed, str):
+            log.warning("a telegram update was ignored: %s", parsed)
+            await inbox.ignore(channel=channel, reason=parsed)
+            return JSONResponse({})
+        outcome = await inbox.receive(parsed)
+        # Answer inside the webhook response: one round trip, no extra API call.
+        answer = (
+            {"method": "sendMessage", "chat_id": int(parsed.address), "text": outcome.answer}
+            if outcome.answer is not None
+            else {}
+        )
+        return JSONResponse(answer, background=webhook.after(outcome))
+
+    return [Route("/webhooks/telegram", update, methods=["POST"])]

@@ -17,6 +17,7 @@ import requests
 import tweepy
 from requests.adapters import HTTPAdapter
 
+from bot.channels import webhook
 from bot.channels.addresses import numeric_id
 from bot.channels.base import (
     AddressKind,
@@ -24,6 +25,7 @@ from bot.channels.base import (
     ChannelError,
     ErrorKind,
     InboundMessage,
+    Inbox,
     OutboundMessage,
     transport_error,
 )
@@ -31,6 +33,7 @@ from bot.channels.ratelimit import Limits
 from bot.config import Settings
 
 TWITTER = "https://api.twitter.com"
+TEXT_LIMIT = 10_000  # characters: X's limit for a direct message
 
 
 class RedirectAdapter(HTTPAdapter):
@@ -172,31 +175,9 @@ class XChannel:
         )
         return str(response.data["dm_event_id"])
 
-    async def fetch(self) -> list[InboundMessage]:
-        """Recent DMs written to us (newest 100); replays are dropped by the store."""
-
-        def read() -> list[InboundMessage]:
-            if self._me is None:
-                self._me = str(self._call("get_me").data["id"])
-            events = self._call(
-                "get_direct_message_events",
-                event_types="MessageCreate",
-                dm_event_fields=["id", "text", "sender_id", "created_at"],
-                max_results=100,
-            )
-            return [
-                InboundMessage(
-                    channel="x",
-                    address=str(e.sender_id),
-                    text=e.text or "",
-                    received_at=e.created_at or datetime.now(UTC),
-                    provider_message_id=f"x:{e.id}",
-                )
-                for e in events.data or []
-                if str(e.sender_id) != self._me
-            ]
-
-        return await asyncio.to_thread(read)
+    async def poll(self, inbox: Inbox) -> int:
+        """Hand the inbox the recent DMs written to us; returns how many."""
+        return await _poll(self, inbox)
 
     async def close(self) -> None:
         """Close tweepy's HTTP session (a new channel is made for each cycle)."""
@@ -219,3 +200,38 @@ class XChannel:
             ):
                 return str(event.id)
         return None
+
+
+# --- inbound: DMs collected by polling `GET /2/dm_events` -----------------------------------
+
+
+def _read_dms(channel: XChannel) -> list[InboundMessage]:
+    """The newest 100 DM events written to us (not by us)."""
+    if channel._me is None:
+        channel._me = str(channel._call("get_me").data["id"])
+    events = channel._call(
+        "get_direct_message_events",
+        event_types="MessageCreate",
+        dm_event_fields=["id", "text", "sender_id", "created_at"],
+        max_results=100,
+    )
+    return [
+        InboundMessage(
+            channel=channel.name,
+            address=str(e.sender_id),
+            text=webhook.usable_text(e.text or "", limit=TEXT_LIMIT),
+            received_at=e.created_at or datetime.now(UTC),
+            provider_message_id=f"x:{e.id}",
+        )
+        for e in events.data or []
+        if str(e.sender_id) != channel._me
+    ]
+
+
+async def _poll(channel: XChannel, inbox: Inbox) -> int:
+    """The newest DMs come back at every poll: the inbox drops the replays (same event id)
+    and answers none of them twice."""
+    messages = await asyncio.to_thread(_read_dms, channel)
+    for message in messages:
+        await inbox.receive(message, send=channel.send_text)
+    return len(messages)

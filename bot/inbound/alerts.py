@@ -7,10 +7,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
-from bot.channels.base import ChannelError
+from bot.channels import registry
+from bot.channels.base import Channel, ChannelContext, ChannelError, Sender
 from bot.programs.model import Program
 from bot.store import audit, on_call
 from bot.store.store import Store
@@ -49,31 +51,74 @@ def _address(store: Store, notice: Notice) -> str:
         return on_call.unseal(store, session, notice.program, notice.address)
 
 
+class ChannelSource(Protocol):
+    """Where a notice finds its channel, open: the cycle's channels (a dict), or the webhook
+    server's `OnDemand`."""
+
+    def get(self, name: str, /) -> Channel | None: ...
+
+
+def open_channel(
+    store: Store, name: str, *, echo: Callable[[str, str], None] | None = None
+) -> Channel | None:
+    """A client for one channel, if it is known and configured; `close` it when done."""
+    if not registry.known(name) or not registry.kind(name).configured(store.settings):
+        return None
+    return registry.kind(name).open(ChannelContext(store=store, echo=echo))
+
+
+class OnDemand:
+    """Channels opened when a notice first needs one and kept for the next, for the webhook
+    server, which has no cycle whose channels it could use; `close` them once, at shutdown."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._open: dict[str, Channel | None] = {}
+
+    def get(self, name: str, /) -> Channel | None:
+        if name not in self._open:
+            self._open[name] = open_channel(self.store, name)
+        return self._open[name]
+
+    async def close(self) -> None:
+        for channel in self._open.values():
+            if channel is not None:
+                with contextlib.suppress(Exception):
+                    await channel.close()
+        self._open.clear()
+
+
 async def send_notice(
     store: Store,
     notice: Notice,
     *,
     subject: str | None,
+    channels: ChannelSource | None = None,
     echo: Callable[[str, str], None] | None = None,
 ) -> bool:
-    """Send a notice on its channel; the outcome is audited, a failure logged, never raised."""
-    from bot.channels.registry import configured  # the channels import the inbound side
-
+    """Send a notice on its channel, taken from `channels` (open already) or, when none are
+    handed in (`carebot reply`), opened for this notice alone. The outcome is audited, a
+    failure logged, never raised."""
     ok = False
-    channel = None
+    opened = None
     try:
-        channel = configured(store, echo=echo).get(notice.channel)
+        if channels is None:
+            channel = opened = open_channel(store, notice.channel, echo=echo)
+        else:
+            channel = channels.get(notice.channel)
         if channel is not None:
             await channel.send_text(_address(store, notice), notice.text)
             ok = True
+        else:
+            log.warning("on-call notice on %s: the channel is not configured", notice.channel)
     except ChannelError as exc:
         log.warning("on-call notice on %s failed: %s", notice.channel, exc)
     except Exception as exc:  # noqa: BLE001  a notice must never take the answer down with it
         log.warning("on-call notice on %s failed: %s", notice.channel, type(exc).__name__)
     finally:
-        if channel is not None:
+        if opened is not None:
             with contextlib.suppress(Exception):
-                await channel.close()
+                await opened.close()
     with store.session() as session:
         audit.record(
             session,
@@ -86,38 +131,11 @@ async def send_notice(
     return ok
 
 
-async def respond(
-    store: Store,
-    channel: str,
-    send_text: Callable[[str, str], Awaitable[None]],
-    address: str,
-    answer: str | None,
-    notice: Notice | None,
-    *,
-    subject: str | None,
-) -> None:
-    """After a polled message: answer the patient on their channel (best effort, logged
-    without the address), then alert the on-call nurse if the reply was urgent."""
-    if answer is not None and not await _answer(send_text, address, answer, channel):
-        with store.session() as session:  # the audit already holds `reply.answer`
-            audit.record(
-                session,
-                action="reply.answer-failed",
-                actor="carebot",
-                subject=subject,
-                channel=channel,
-            )
-    if notice is not None:
-        await send_notice(store, notice, subject=subject)
-
-
-async def _answer(
-    send_text: Callable[[str, str], Awaitable[None]], address: str, text: str, channel: str
-) -> bool:
+async def answer_at_once(send: Sender, address: str, text: str, *, channel: str) -> bool:
     """Send an immediate answer; a short rate-limit wait is sat out once, not given up on."""
     for attempt in (1, 2):
         try:
-            await send_text(address, text)
+            await send(address, text)
             return True
         except ChannelError as exc:
             wait = exc.retry_after

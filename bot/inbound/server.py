@@ -3,7 +3,7 @@ greedy clients.
 
 uvicorn by itself waits for ever for a request's headers and body, and takes any number of
 connections. carebot gives a request's headers 10 s (a protocol of its own, below), its body
-10 s and 64 KiB (bot/inbound/bodies.py), headers at most 16 KiB, an idle keep-alive connection
+10 s and 64 KiB (bot/channels/webhook.py), headers at most 16 KiB, an idle keep-alive connection
 5 s, and answers 503 beyond 64 requests or connections at once.
 """
 

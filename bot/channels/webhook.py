@@ -1,5 +1,6 @@
-"""What a webhook may cost before it is authenticated: a bounded body, read in bounded time,
-parsed by carebot itself.
+"""What every channel's webhook handler shares: a bounded body, read in bounded time and
+parsed by carebot itself, a secret that can never be matched when it is empty, and the
+refusals (403 for a forged request, 400 for a malformed one, before any store work).
 
 Twilio's signature covers the form's parameters, so the form has to be parsed before it can be
 checked; it is parsed here from at most 64 KiB of raw body (never by Starlette's multipart
@@ -14,14 +15,17 @@ import asyncio
 import re
 from urllib.parse import parse_qsl
 
+from starlette.background import BackgroundTask
 from starlette.datastructures import ImmutableMultiDict
 from starlette.requests import ClientDisconnect, Request
+from starlette.responses import PlainTextResponse, Response
+
+from bot.channels.base import Outcome
+from bot.config import Settings
 
 MAX_BODY = 64 * 1024  # bytes; Telegram's and Twilio's largest real requests are a few KiB
 BODY_TIMEOUT = 10.0  # seconds for the whole body, however slowly it trickles in
 MAX_FIELDS = 64  # a Twilio SMS webhook has about 20
-SMS_TEXT = 1600  # characters: Twilio's limit for one (concatenated) SMS
-TELEGRAM_TEXT = 4096  # characters: the Bot API's limit for a message's text
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
@@ -81,3 +85,38 @@ def usable_text(text: str, *, limit: int) -> str:
     """A patient's text as the provider could have delivered it: at most `limit` characters,
     lone surrogates replaced by U+FFFD (the message is kept: it may be urgent)."""
     return _SURROGATE.sub("\ufffd", text[:limit])
+
+
+def forbidden() -> Response:
+    """A forged or unauthenticated request (or one to a channel that is not configured)."""
+    return PlainTextResponse("forbidden", status_code=403)
+
+
+def bad_request() -> Response:
+    """An authenticated request carebot cannot use."""
+    return PlainTextResponse("bad request", status_code=400)
+
+
+def refused(exc: BodyError) -> Response:
+    return PlainTextResponse(str(exc), status_code=exc.status)
+
+
+def secret(settings: Settings, name: str, *, minimum: int) -> str | None:
+    """A configured secret, or None: an empty or short one (possible only if the settings
+    were built without validation) counts as none, so that it can never be matched."""
+    value = getattr(settings, name)
+    text = value.get_secret_value() if value is not None else ""
+    return text if len(text) >= minimum else None
+
+
+def public_url(settings: Settings, request: Request) -> str:
+    """The URL the provider called, as it saw it: behind a reverse proxy the request's own
+    URL differs, so `CAREBOT_PUBLIC_URL` gives the origin when set."""
+    base = (settings.carebot_public_url or str(request.base_url)).rstrip("/")
+    query = f"?{request.url.query}" if request.url.query else ""
+    return f"{base}{request.url.path}{query}"
+
+
+def after(outcome: Outcome) -> BackgroundTask | None:
+    """What follows the answer, as a task Starlette runs once the response has gone back."""
+    return BackgroundTask(outcome.after) if outcome.after is not None else None
