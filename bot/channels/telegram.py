@@ -12,7 +12,7 @@ import asyncio
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import ClassVar
 
 # RetryAfter.retry_after as a timedelta, PTB's coming default, without its warning.
@@ -31,7 +31,14 @@ from telegram.error import (
 from telegram.request import HTTPXRequest
 
 from bot.channels.addresses import numeric_id
-from bot.channels.base import AddressKind, ChannelContext, ChannelError, ErrorKind, OutboundMessage
+from bot.channels.base import (
+    AddressKind,
+    ChannelContext,
+    ChannelDefaults,
+    ChannelError,
+    ErrorKind,
+    OutboundMessage,
+)
 from bot.channels.ratelimit import Limits
 from bot.config import Settings
 
@@ -73,12 +80,23 @@ class Incoming:
     chat_type: str
 
 
-class TelegramChannel:
+class TelegramChannel(ChannelDefaults):
     """Sends one message per reminder to the chat bound to the patient."""
 
     name: ClassVar[str] = "telegram"
     ceiling: ClassVar[str] = "personal"
     address: ClassVar[AddressKind] = AddressKind.LINKED
+    title: ClassVar[str] = "Telegram"
+    address_help: ClassVar[str] = "Telegram chat id, if known"
+    notices: ClassVar[bool] = True
+    needs: ClassVar[tuple[str, ...]] = (
+        "telegram_bot_token",
+        "telegram_bot_username",
+        "carebot_telegram_api_url",
+        "carebot_telegram_link_ttl_hours",
+        "carebot_telegram_rate",
+        "carebot_telegram_webhook_secret",
+    )
 
     def __init__(
         self, settings: Settings, on_migrate: Callable[[str, str], None] | None = None
@@ -107,6 +125,15 @@ class TelegramChannel:
     @staticmethod
     def configured(settings: Settings) -> bool:
         return settings.telegram_bot_token is not None
+
+    @staticmethod
+    def link(settings: Settings, code: str) -> str:
+        """`https://t.me/<bot>?start=<code>`: Telegram opens the bot and sends `/start <code>`."""
+        return f"https://t.me/{settings.telegram_bot_username}?start={code}"
+
+    @staticmethod
+    def link_lifetime(settings: Settings) -> timedelta:
+        return timedelta(hours=settings.carebot_telegram_link_ttl_hours)
 
     async def _bot(self) -> Bot:
         async with self._ready:
