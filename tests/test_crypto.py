@@ -126,5 +126,5 @@ def test_a_key_file_readable_by_others_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "k"
     path.write_text(crypto.encode_key(crypto.new_key()))
     path.chmod(0o644)
-    with pytest.raises(crypto.KeyError_, match="chmod 600"):
+    with pytest.raises(crypto.KeyringError, match="chmod 600"):
         crypto.read_key_file(path)

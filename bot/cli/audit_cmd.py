@@ -119,10 +119,7 @@ def head(
     with store().session() as session:
         seq, token = audit.head_token(session)
     if to is not None:
-        try:
-            audit_heads.keep(audit_heads.line(seq, token), to=to)
-        except audit_heads.HeadError as exc:
-            fail(str(exc))
+        audit_heads.keep(audit_heads.line(seq, token), to=to)  # or a one-line HeadError
     say(console, token)
 
 

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlmodel import Session, col, select, update
 
 from bot.channels import addresses, registry
+from bot.errors import CarebotError
 from bot.programs import catalog
 from bot.programs.render import MAX_NAME_LENGTH
 from bot.store import audit
@@ -26,7 +27,7 @@ from bot.text import has_unsafe
 PSEUDONYM = re.compile(r"P-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}")
 
 
-class PatientError(Exception):
+class PatientError(CarebotError):
     """A refused patient operation, with a one-line reason free of personal data."""
 
 

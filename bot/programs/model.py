@@ -22,6 +22,7 @@ from jinja2 import TemplateSyntaxError, meta
 
 from bot.channels import addresses, registry
 from bot.channels.base import SENSITIVITY, sensitivity_rank
+from bot.errors import CarebotError
 from bot.programs import render
 from bot.triage.classify import Thresholds
 
@@ -46,7 +47,7 @@ KEYS = (
 )
 
 
-class ProgramError(Exception):
+class ProgramError(CarebotError):
     """A program file that carebot refuses, with a one-line reason."""
 
 
