@@ -53,6 +53,9 @@ class RedactingFormatter(logging.Formatter):
         return _visible_lines(redact(super().formatStack(stack_info)))
 
 
+OWN_LOGGERS = ("carebot", "uvicorn")
+
+
 def setup_logging(level: str) -> None:
     """Log to stderr at `level`, every handler behind the redacting filter."""
     handler = logging.StreamHandler()
@@ -60,9 +63,12 @@ def setup_logging(level: str) -> None:
     handler.setFormatter(RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()
     root.handlers[:] = [handler]
-    # These SDKs log request bodies (message texts, phone numbers) at DEBUG or INFO: they stay
-    # at WARNING whatever carebot's own level is.
-    # uvicorn (carebot serve / run) logs through these same handlers: it is given no config.
-    for chatty in ("twilio", "tweepy", "httpx", "httpcore", "telegram", "urllib3", "requests"):
-        logging.getLogger(chatty).setLevel(logging.WARNING)
-    root.setLevel(level.upper() if level.upper() in logging.getLevelNamesMapping() else "WARNING")
+    # Libraries stay at WARNING whatever carebot's own level is: a provider's SDK (and the
+    # HTTP clients under it) logs request bodies, message texts and phone numbers, at DEBUG
+    # or INFO, and a channel added later brings an SDK this module cannot list. Only carebot's
+    # own loggers follow the setting, and uvicorn's (`carebot serve` / `run` log through
+    # these same handlers: it is given no config), which log no bodies.
+    wanted = level.upper() if level.upper() in logging.getLevelNamesMapping() else "WARNING"
+    root.setLevel(logging.WARNING)
+    for own in OWN_LOGGERS:
+        logging.getLogger(own).setLevel(wanted)

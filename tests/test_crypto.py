@@ -6,7 +6,6 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from bot.store.store import Store, open_store
 from sqlmodel import select
 
 from bot.config import Settings
@@ -16,6 +15,7 @@ from bot.store import crypto
 from bot.store.keyring import ErasedError
 from bot.store.models import Contact, Patient
 from bot.store.rotation import rotate
+from bot.store.store import Store, open_store
 
 KEY = crypto.new_key()
 
@@ -126,5 +126,5 @@ def test_a_key_file_readable_by_others_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "k"
     path.write_text(crypto.encode_key(crypto.new_key()))
     path.chmod(0o644)
-    with pytest.raises(crypto.KeyError_, match="chmod 600"):
+    with pytest.raises(crypto.KeyringError, match="chmod 600"):
         crypto.read_key_file(path)

@@ -110,3 +110,22 @@ def test_a_logged_traceback_is_redacted_too(capsys: pytest.CaptureFixture[str]) 
     err = capsys.readouterr().err
     assert "tick failed" in err and "RuntimeError" in err
     assert "AAAAbbbb" not in err and "987654321" not in err
+
+
+def test_a_library_stays_quiet_at_debug_and_carebot_does_not(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """An SDK's debug line (a channel added later brings its own) never reaches the log."""
+    root, own = logging.getLogger(), logging.getLogger("carebot")
+    saved = root.handlers[:], root.level, own.level
+    setup_logging("DEBUG")
+    try:
+        logging.getLogger("some_provider_sdk.http").debug("POST body=Hello Jan")
+        logging.getLogger("carebot.test").debug("cycle started")
+    finally:
+        root.handlers[:], level, own_level = saved
+        root.setLevel(level)
+        own.setLevel(own_level)
+    err = capsys.readouterr().err
+    assert "cycle started" in err
+    assert "Hello Jan" not in err

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.config import Settings
 from bot.programs.model import ProgramError, load_program_file
 from tests.conftest import Cli
 from tests.helpers import write_program
@@ -33,7 +34,7 @@ def secret(tmp_path: Path) -> Path:
 
 def _refused(path: Path, folder: Path) -> str:
     with pytest.raises(ProgramError) as caught:
-        load_program_file(path, templates_dir=folder / "templates")
+        load_program_file(path, templates_dir=folder / "templates", settings=Settings())
     message = str(caught.value)
     assert "\n" not in message and KEY_TEXT not in message
     return message
@@ -103,7 +104,7 @@ def test_templates_inside_the_folder_still_load_through_a_subfolder_and_a_link(
     (folder / "texts" / "reminder.en.j2").rename(folder / "texts" / "real.en.j2")
     (folder / "texts" / "reminder.en.j2").symlink_to(folder / "texts" / "real.en.j2")
     _with_template_file(path, "texts/../texts/reminder.{lang}.j2")
-    program, _ = load_program_file(path, templates_dir=tmp_path / "templates")
+    program, _ = load_program_file(path, templates_dir=tmp_path / "templates", settings=Settings())
     assert set(program.templates["reminder"].text) == {"nl", "fr", "en"}
 
 

@@ -50,7 +50,7 @@ def weekly(tmp_path: Path, settings: Settings) -> Iterator[Store]:
 
 def _program(store: Store, name: str = "test-weekly"):  # type: ignore[no-untyped-def]
     with store.session() as session:
-        return catalog.get(store, session, name)
+        return catalog.ensure(store, session, name, actor="test")
 
 
 @pytest.mark.parametrize(

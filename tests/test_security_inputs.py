@@ -180,7 +180,7 @@ def test_start_from_a_group_binds_nothing(hooked: tuple[Store, TestClient], chat
         contacts={},
         consent=["telegram"],
         actor="test",
-    ).telegram_link
+    ).links.get("telegram")
     assert link is not None
     start = f"/start {link.split('start=')[1]}"
     group = client.post(TG_PATH, json=_update(start, chat_type=chat_type), headers=TG)
@@ -246,7 +246,7 @@ def test_start_from_a_group_by_polling_binds_nothing(
         contacts={},
         consent=["telegram"],
         actor="test",
-    ).telegram_link
+    ).links.get("telegram")
     assert link is not None
     update = fake_telegram.updates.message_update(
         -100777, f"/start {link.split('start=')[1]}", date=int(time.time())

@@ -25,6 +25,7 @@ from sqlalchemy import make_url
 from sqlmodel import col, select
 
 from bot.config import Settings
+from bot.errors import CarebotError
 from bot.patients import lifecycle
 from bot.store import audit, crypto, db, ledger
 from bot.store.keyring import load_keys
@@ -32,7 +33,7 @@ from bot.store.models import Patient
 from bot.store.store import Store, open_store
 
 
-class BackupError(Exception):
+class BackupError(CarebotError):
     """A backup or restore was refused; nothing was changed."""
 
 

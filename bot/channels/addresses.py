@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import phonenumbers
 
+from bot.errors import CarebotError
 
-class AddressError(Exception):
+
+class AddressError(CarebotError):
     """An address carebot cannot use. The message names the channel, never the address."""
 
 

@@ -7,9 +7,9 @@ that dispatch decides retry, fallback and reconciliation without knowing the pro
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol, runtime_checkable
 
@@ -150,7 +150,8 @@ class ChannelContext:
 
 
 class ChannelKind(Protocol):
-    """A channel class: what carebot knows of a channel before it opens one.
+    """A channel class: what carebot knows of a channel before it opens one. The members
+    after `open` have defaults in `ChannelDefaults`, which each channel class inherits.
 
     Optional: `routes(inbox)`, the webhook routes of a channel that receives by webhook
     (see `Routed`); carebot serves them whether or not the channel is configured.
@@ -160,6 +161,17 @@ class ChannelKind(Protocol):
     ceiling: ClassVar[str]
     """The most sensitive template the channel may carry (see SENSITIVITY)."""
     address: ClassVar[AddressKind]
+    title: ClassVar[str]
+    """The channel's name for people (`Telegram`, `SMS`), in CLI lines and help."""
+    address_help: ClassVar[str]
+    """Help for the address option `carebot patient enrol --<name>`, e.g. "mobile number
+    for SMS"; a channel whose address is NONE has no such option."""
+    notices: ClassVar[bool]
+    """Whether an urgent notice may go to a nurse's address on this channel (a program's
+    `[on_call]`): not where sending costs per message or a notice would leave the hospital's
+    control."""
+    needs: ClassVar[tuple[str, ...]]
+    """The `Settings` fields the channel reads (its credentials, base URL, pace)."""
 
     @staticmethod
     def configured(settings: Settings) -> bool:
@@ -175,6 +187,57 @@ class ChannelKind(Protocol):
     def open(cls, context: ChannelContext) -> Channel:
         """A client for this channel; `close` it when done."""
         ...
+
+    @classmethod
+    def check_options(cls, options: Mapping[str, Any], *, templates: Collection[str]) -> list[str]:
+        """What is wrong with the program's `[channels.options.<name>]` table (one line each),
+        checked when the program is loaded; `templates` names the program's templates."""
+        ...
+
+    @staticmethod
+    def check_text(text: str, *, options: Mapping[str, Any]) -> str | None:
+        """Why this text (a template rendered with the longest values carebot allows) cannot
+        go out on the channel, e.g. too many SMS segments; None when it can. Checked when the
+        program is loaded, with the program's options for the channel."""
+        ...
+
+    @staticmethod
+    def link(settings: Settings, code: str) -> str:
+        """For a LINKED channel: the deep link that binds the patient's address to the
+        one-time `code` issued at enrolment."""
+        ...
+
+    @staticmethod
+    def link_lifetime(settings: Settings) -> timedelta:
+        """For a LINKED channel: how long an enrolment's link stays usable."""
+        ...
+
+
+class ChannelDefaults:
+    """The defaults of `ChannelKind`'s optional members: a channel class inherits them and
+    overrides what it needs."""
+
+    name: ClassVar[str]
+    address_help: ClassVar[str] = ""
+    notices: ClassVar[bool] = False
+    needs: ClassVar[tuple[str, ...]] = ()
+
+    @classmethod
+    def check_options(cls, options: Mapping[str, Any], *, templates: Collection[str]) -> list[str]:
+        """No option is accepted unless the channel says what it does with it."""
+        return [f"channel {cls.name} takes no option {key!r}" for key in sorted(options)]
+
+    @staticmethod
+    def check_text(text: str, *, options: Mapping[str, Any]) -> str | None:
+        return None
+
+    @staticmethod
+    def link(settings: Settings, code: str) -> str:
+        raise NotImplementedError("the channel's address is not linked")
+
+    @staticmethod
+    def link_lifetime(settings: Settings) -> timedelta:
+        raise NotImplementedError("the channel's address is not linked")
 
 
 class Channel(Protocol):

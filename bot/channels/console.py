@@ -15,19 +15,21 @@ from typing import ClassVar
 from sqlmodel import select
 
 from bot.channels.addresses import no_address
-from bot.channels.base import AddressKind, ChannelContext, OutboundMessage
+from bot.channels.base import AddressKind, ChannelContext, ChannelDefaults, OutboundMessage
 from bot.channels.ratelimit import Limits
 from bot.config import Settings
 from bot.store.models import ConsoleMessage
 from bot.store.store import Store
 
 
-class ConsoleChannel:
+class ConsoleChannel(ChannelDefaults):
     """Delivers to the local log (and to `echo`, e.g. the terminal running `carebot tick`)."""
 
     name: ClassVar[str] = "console"
     ceiling: ClassVar[str] = "health"
     address: ClassVar[AddressKind] = AddressKind.NONE
+    title: ClassVar[str] = "console"
+    notices: ClassVar[bool] = True  # printed at the terminal that runs carebot
 
     def __init__(self, store: Store, echo: Callable[[str, str], None] | None = None) -> None:
         self.store = store

@@ -49,6 +49,22 @@ def typed_address(name: str) -> bool:
     return kind(name).address is AddressKind.TYPED
 
 
+def linked(name: str) -> bool:
+    """Whether the patient binds this channel's address by a deep link issued at enrolment."""
+    return kind(name).address is AddressKind.LINKED
+
+
+def takes_address(name: str) -> bool:
+    """Whether a patient has an address on this channel (typed, or linked and then known)."""
+    return kind(name).address is not AddressKind.NONE
+
+
+def local() -> str:
+    """The channel that needs no provider and no address (the console): the one whose
+    replies `carebot reply` simulates. Only the channels listed before it are imported."""
+    return next(name for name in NAMES if kind(name).address is AddressKind.NONE)
+
+
 def normalise(name: str, address: str, *, region: str = "BE") -> str:
     """The canonical form of an address on a channel; AddressError if it cannot be used."""
     if not known(name):

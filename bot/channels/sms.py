@@ -12,6 +12,7 @@ before anything is sent again.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Collection, Mapping
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import urlsplit
@@ -29,6 +30,7 @@ from bot.channels.addresses import mobile_number
 from bot.channels.base import (
     AddressKind,
     ChannelContext,
+    ChannelDefaults,
     ChannelError,
     ErrorKind,
     Inbox,
@@ -37,6 +39,7 @@ from bot.channels.base import (
     transport_error,
 )
 from bot.channels.ratelimit import Limits
+from bot.channels.sms_length import segments
 from bot.config import Settings
 
 # Twilio error codes that concern the recipient: retrying cannot help.
@@ -49,6 +52,9 @@ ACCOUNT = {21408}
 TIMEOUT_SECONDS = 15
 TWILIO = "https://api.twilio.com"
 SMS_TEXT = 1600  # characters: Twilio's limit for one (concatenated) SMS
+# How many segments a reminder may cost, unless the program's `[channels.options.sms]` says
+# `max_segments`: each one is billed.
+MAX_SEGMENTS = 2
 
 
 def map_error(exc: Exception) -> ChannelError:
@@ -97,12 +103,23 @@ class RedirectedHttpClient(TwilioHttpClient):  # type: ignore[misc]  # twilio is
         return super().request(method, url, *args, **kwargs)
 
 
-class SmsChannel:
+class SmsChannel(ChannelDefaults):
     """Sends one SMS per reminder and finds it again after an ambiguous failure."""
 
     name: ClassVar[str] = "sms"
     ceiling: ClassVar[str] = "personal"
     address: ClassVar[AddressKind] = AddressKind.TYPED
+    title: ClassVar[str] = "SMS"
+    address_help: ClassVar[str] = "mobile number for SMS"
+    notices: ClassVar[bool] = True
+    needs: ClassVar[tuple[str, ...]] = (
+        "twilio_account_sid",
+        "twilio_auth_token",
+        "twilio_from",
+        "twilio_messaging_service_sid",
+        "carebot_twilio_api_url",
+        "carebot_twilio_rate",
+    )
 
     def __init__(self, settings: Settings) -> None:
         assert settings.twilio_account_sid and settings.twilio_auth_token
@@ -144,6 +161,28 @@ class SmsChannel:
             and settings.twilio_auth_token
             and (settings.twilio_from or settings.twilio_messaging_service_sid)
         )
+
+    @classmethod
+    def check_options(cls, options: Mapping[str, Any], *, templates: Collection[str]) -> list[str]:
+        """`max_segments`: how many segments a message may cost (whole number, 1 or more)."""
+        problems = [
+            f"channel sms takes no option {key!r}"
+            for key in sorted(options)
+            if key != "max_segments"
+        ]
+        limit = options.get("max_segments", MAX_SEGMENTS)
+        if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+            problems.append("channels.options.sms.max_segments must be a whole number, 1 or more")
+        return problems
+
+    @staticmethod
+    def check_text(text: str, *, options: Mapping[str, Any]) -> str | None:
+        """Too many segments for the program's limit (one non-GSM character halves the room)."""
+        limit = int(options.get("max_segments", MAX_SEGMENTS))
+        cost = segments(text)
+        if cost > limit:
+            return f"is too long for SMS: {cost} segments, at most {limit}"
+        return None
 
     def _create(self, message: OutboundMessage) -> str:
         # The attempt in the URL (signed by Twilio with the rest) lets a callback that

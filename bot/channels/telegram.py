@@ -16,7 +16,7 @@ import os
 import re
 import warnings
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar, TypeGuard
 
 # RetryAfter.retry_after as a timedelta, PTB's coming default, without its warning.
@@ -43,6 +43,7 @@ from bot.channels.addresses import numeric_id
 from bot.channels.base import (
     AddressKind,
     ChannelContext,
+    ChannelDefaults,
     ChannelError,
     ErrorKind,
     InboundMessage,
@@ -78,12 +79,23 @@ def map_error(exc: TelegramError) -> ChannelError:
     return ChannelError("provider error")  # an explicit error answer: nothing was sent
 
 
-class TelegramChannel:
+class TelegramChannel(ChannelDefaults):
     """Sends one message per reminder to the chat bound to the patient."""
 
     name: ClassVar[str] = "telegram"
     ceiling: ClassVar[str] = "personal"
     address: ClassVar[AddressKind] = AddressKind.LINKED
+    title: ClassVar[str] = "Telegram"
+    address_help: ClassVar[str] = "Telegram chat id, if known"
+    notices: ClassVar[bool] = True
+    needs: ClassVar[tuple[str, ...]] = (
+        "telegram_bot_token",
+        "telegram_bot_username",
+        "carebot_telegram_api_url",
+        "carebot_telegram_link_ttl_hours",
+        "carebot_telegram_rate",
+        "carebot_telegram_webhook_secret",
+    )
 
     def __init__(
         self, settings: Settings, on_migrate: Callable[[str, str, str], None] | None = None
@@ -112,6 +124,15 @@ class TelegramChannel:
     @staticmethod
     def configured(settings: Settings) -> bool:
         return settings.telegram_bot_token is not None
+
+    @staticmethod
+    def link(settings: Settings, code: str) -> str:
+        """`https://t.me/<bot>?start=<code>`: Telegram opens the bot and sends `/start <code>`."""
+        return f"https://t.me/{settings.telegram_bot_username}?start={code}"
+
+    @staticmethod
+    def link_lifetime(settings: Settings) -> timedelta:
+        return timedelta(hours=settings.carebot_telegram_link_ttl_hours)
 
     async def _bot(self) -> Bot:
         async with self._ready:

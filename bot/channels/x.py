@@ -22,6 +22,7 @@ from bot.channels.addresses import numeric_id
 from bot.channels.base import (
     AddressKind,
     ChannelContext,
+    ChannelDefaults,
     ChannelError,
     ErrorKind,
     InboundMessage,
@@ -106,12 +107,23 @@ def map_error(exc: Exception) -> ChannelError:
     raise exc
 
 
-class XChannel:
+class XChannel(ChannelDefaults):
     """Sends one direct message per reminder; finds it again among recent DM events."""
 
     name: ClassVar[str] = "x"
     ceiling: ClassVar[str] = "public"
     address: ClassVar[AddressKind] = AddressKind.TYPED
+    title: ClassVar[str] = "X"
+    address_help: ClassVar[str] = "X user id for direct messages"
+    # An urgent notice holds health data; X DMs carry `public` templates only.
+    notices: ClassVar[bool] = False
+    needs: ClassVar[tuple[str, ...]] = (
+        "x_consumer_key",
+        "x_consumer_secret",
+        "x_access_token",
+        "x_access_token_secret",
+        "carebot_x_api_url",
+    )
 
     def __init__(self, settings: Settings) -> None:
         secrets = [

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import typer
 from sqlmodel import col, select
 
+from bot.channels import registry
 from bot.cli.common import Format, FormatOption, console, emit, fail, iso, store
 from bot.cli.output import say
 from bot.store import audit, audit_heads
@@ -34,7 +35,9 @@ def _since(value: str | None) -> datetime | None:
 def deliveries(
     since: str | None = typer.Option(None, "--since", help="e.g. 7d, 12h, or an ISO time"),
     status: str | None = typer.Option(None, "--status", help="e.g. failed, sent, unconfirmed"),
-    channel: str | None = typer.Option(None, "--channel", help="e.g. sms"),
+    channel: str | None = typer.Option(
+        None, "--channel", help=f"one of {', '.join(registry.NAMES)}"
+    ),
     pseudonym: str | None = typer.Option(None, "--patient", help="one patient's pseudonym"),
     limit: int = typer.Option(10000, help="at most this many rows"),
     fmt: Format = FormatOption,
@@ -116,10 +119,7 @@ def head(
     with store().session() as session:
         seq, token = audit.head_token(session)
     if to is not None:
-        try:
-            audit_heads.keep(audit_heads.line(seq, token), to=to)
-        except audit_heads.HeadError as exc:
-            fail(str(exc))
+        audit_heads.keep(audit_heads.line(seq, token), to=to)  # or a one-line HeadError
     say(console, token)
 
 

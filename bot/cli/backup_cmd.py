@@ -17,10 +17,7 @@ def backup(
     force: bool = typer.Option(False, "--force", help="replace FILE if it exists"),
 ) -> None:
     """An encrypted online copy of the store (SQLCipher, keyed like the store)."""
-    try:
-        written = backups.backup(store(), file, force=force, actor=actor())
-    except backups.BackupError as exc:
-        fail(str(exc))
+    written = backups.backup(store(), file, force=force, actor=actor())  # or a CarebotError
     console.print(f"backup written to {written}", markup=False, highlight=False)
 
 
@@ -47,10 +44,7 @@ def restore(
     if file is None:
         fail("restore needs the backup FILE (or --erasures-only)", 2)
     confirm("Replace the store with this backup? What was recorded since is lost.", yes)
-    try:
-        result = backups.restore(get_settings(), file, actor=actor())
-    except backups.BackupError as exc:
-        fail(str(exc))
+    result = backups.restore(get_settings(), file, actor=actor())
     console.print(
         f"restored {file}; {len(result.reerased)} patient(s) erased since the "
         "backup were erased again",

@@ -14,6 +14,7 @@ from pydantic import SecretStr
 from rich.progress import track
 from sqlmodel import col, select
 
+from bot.channels import registry
 from bot.cli.common import Format, console, emit, iso
 from bot.cli.output import say
 from bot.config import Settings
@@ -57,6 +58,7 @@ def run_demo(days: int = 30, keep: Path | None = None) -> None:
     with tempfile.TemporaryDirectory(prefix="carebot-demo-") as folder:
         store = _store(keep or Path(folder))
         pseudonyms = []
+        local = registry.local()  # the console: no provider, no network
         for ref, lang, zone, name in PATIENTS:
             enrolment = patients.enrol(
                 store,
@@ -66,12 +68,12 @@ def run_demo(days: int = 30, keep: Path | None = None) -> None:
                 timezone=zone,
                 name=name,
                 contacts={},
-                consent=["console"],
+                consent=[local],
                 actor="demo",
                 now=start,
             )
             pseudonyms.append(enrolment.pseudonym)
-            say(console, f"enrolled {enrolment.pseudonym} ({lang}, {zone}) on the console")
+            say(console, f"enrolled {enrolment.pseudonym} ({lang}, {zone}) on the {local}")
         midnight = start.replace(hour=0)
         replies = sorted(
             (midnight + timedelta(days=day, hours=hour), who, text)
@@ -83,7 +85,7 @@ def run_demo(days: int = 30, keep: Path | None = None) -> None:
             while replies and replies[0][0] <= now:
                 when, who, text = replies.pop(0)
                 result = receive(
-                    store, channel="console", text=text, received_at=when, pseudonym=pseudonyms[who]
+                    store, channel=local, text=text, received_at=when, pseudonym=pseudonyms[who]
                 )
                 # The answer is the program's own text, never the patient's: safe to show.
                 note = f"; answered at once: {result.answer}" if result.answer else ""

@@ -16,26 +16,12 @@ from rich.console import Console
 from typer import _click as click  # typer's own copy of click, whose errors it raises
 from typer.core import TyperGroup
 
-from bot.channels.addresses import AddressError
-from bot.patients.enrolment import PatientError
-from bot.programs.model import ProgramError
-from bot.store.crypto import DecryptionError, KeyError_
-from bot.store.db import StoreError
-from bot.store.keyring import ErasedError
-from bot.store.ledger import LedgerError
+from bot.errors import CarebotError
 from bot.text import visible
 
-# Refusals a user can cause: one line, exit 1, never a traceback.
-USER_ERRORS = (
-    PatientError,
-    ProgramError,
-    AddressError,
-    KeyError_,
-    StoreError,
-    ErasedError,
-    DecryptionError,
-    LedgerError,
-)
+# Refusals a user can cause (a bad program, an unknown patient, a wrong key, a refused
+# backup...): one line, exit 1, never a traceback. They all derive from CarebotError.
+USER_ERRORS: tuple[type[Exception], ...] = (CarebotError,)
 
 
 err_console = Console(stderr=True)

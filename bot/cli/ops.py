@@ -7,6 +7,7 @@ from pathlib import Path
 
 import typer
 
+from bot.channels import registry
 from bot.cli.common import actor, console, fail, parse_when, store
 from bot.cli.output import say
 from bot.config import get_settings
@@ -111,12 +112,18 @@ def run_cmd(
 def reply_cmd(
     pseudonym: str = typer.Argument(..., help="the patient's pseudonym"),
     text: str = typer.Argument(..., help="what the patient wrote"),
-    channel: str = typer.Option("console", "--channel", help="only console is simulated"),
+    channel: str | None = typer.Option(
+        None,
+        "--channel",
+        help="the channel that needs no provider: the only one simulated, and the default",
+    ),
     at: str | None = typer.Option(None, "--at", help="when it was received (ISO 8601)"),
 ) -> None:
     """Simulate an inbound message from a patient, as if it came on the console channel."""
-    if channel != "console":
-        fail("only the console channel can be simulated; real channels reply through webhooks", 2)
+    local = registry.local()
+    if channel not in (None, local):
+        fail(f"only the {local} channel can be simulated; real channels reply through webhooks", 2)
+    channel = local
     s = store()
     with s.session() as session:
         from bot.patients.enrolment import require

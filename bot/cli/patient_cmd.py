@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import inspect
 import sys
+from typing import Any
 
 import typer
 from sqlmodel import col, func, select
+from typer import _click as click  # typer's own copy of click
+from typer.core import TyperCommand
 
 from bot.channels import registry
 from bot.cli.common import (
@@ -32,25 +36,69 @@ def _channels(value: str | None) -> list[str]:
     return [c.strip() for c in (value or "").split(",") if c.strip()]
 
 
-@app.command("enrol")
+ADDRESS = "address_"  # the parameter of `--<channel>` is `address_<channel>`
+
+
+def _address_options() -> list[click.Parameter]:
+    """One `--<name>` option per channel that takes an address (`--sms +32...`), its help
+    from the channel's class; Typer builds them from a generated signature, as it builds
+    every other option."""
+    parameters = [
+        inspect.Parameter(
+            f"{ADDRESS}{name}",
+            inspect.Parameter.KEYWORD_ONLY,
+            default=typer.Option(None, f"--{name}", help=registry.kind(name).address_help),
+            annotation=str | None,
+        )
+        for name in registry.NAMES
+        if registry.takes_address(name)
+    ]
+
+    def take(**_: Any) -> None:
+        """The options' holder: never run."""
+
+    take.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
+    take.__annotations__ = {p.name: p.annotation for p in parameters}
+    holder = typer.Typer(add_completion=False)
+    holder.command()(take)
+    return list(typer.main.get_command(holder).params)
+
+
+class EnrolCommand(TyperCommand):
+    """`patient enrol`, with its channels' address options added when it is run or its help
+    shown: reading them imports each channel's class (and SDK), which no other command pays.
+    The addresses given reach the command as `ctx.meta[ADDRESS]`, by channel."""
+
+    def get_params(self, ctx: click.Context) -> list[click.Parameter]:
+        if not any((p.name or "").startswith(ADDRESS) for p in self.params):
+            at = next(i for i, p in enumerate(self.params) if p.name == "consent")
+            self.params[at:at] = _address_options()  # where --sms always stood
+        return super().get_params(ctx)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        given = {k: ctx.params.pop(k) for k in list(ctx.params) if k.startswith(ADDRESS)}
+        ctx.meta[ADDRESS] = {k.removeprefix(ADDRESS): v for k, v in given.items() if v}
+        return super().invoke(ctx)
+
+
+@app.command("enrol", cls=EnrolCommand)
 def enrol(
+    ctx: typer.Context,
     ref: str = typer.Option(..., "--ref", help="the hospital's patient reference (never stored)"),
     program: str = typer.Option(..., "--program", help="program name, e.g. post-stroke-weekly"),
     lang: str = typer.Option(..., "--lang", help="nl, fr or en"),
     tz: str = typer.Option(..., "--tz", help="IANA time zone, e.g. Europe/Brussels"),
     name: str = typer.Option(..., "--name", help="the name to greet the patient by"),
-    sms: str | None = typer.Option(None, "--sms", help="mobile number for SMS"),
-    telegram: str | None = typer.Option(None, "--telegram", help="Telegram chat id, if known"),
-    x: str | None = typer.Option(None, "--x", help="X user id for direct messages"),
     consent: str = typer.Option(
         "",
         "--consent",
-        help="channels the patient agreed to, comma-separated: sms,telegram,x,console",
+        help=f"channels the patient agreed to, comma-separated: {','.join(registry.NAMES)}",
     ),
     fmt: Format = FormatOption,
 ) -> None:
-    """Enrol a patient with their consent; prints the pseudonym (and the Telegram link)."""
-    contacts = {ch: v for ch, v in (("sms", sms), ("telegram", telegram), ("x", x)) if v}
+    """Enrol a patient with their consent; prints the pseudonym (and, for a channel the
+    patient links, such as Telegram, the one-time link)."""
+    contacts: dict[str, str] = ctx.meta[ADDRESS]
     result = patients.enrol(
         store(),
         reference=ref,
@@ -62,13 +110,14 @@ def enrol(
         consent=_channels(consent),
         actor=actor(),
     )
-    data = {"pseudonym": result.pseudonym, "telegram_link": result.telegram_link}
+    linked = [name for name in registry.NAMES if registry.linked(name)]
+    data = {"pseudonym": result.pseudonym} | {f"{n}_link": result.links.get(n) for n in linked}
     if fmt is Format.json:
         sys.stdout.write(json_dumps(data, indent=None) + "\n")
         return
     say(console, f"{'enrolled' if result.created else 'already enrolled'}: {result.pseudonym}")
-    if result.telegram_link:
-        say(console, f"Telegram link (single use): {result.telegram_link}")
+    for channel, link in result.links.items():
+        say(console, f"{registry.kind(channel).title} link (single use): {link}")
 
 
 @app.command("list")
@@ -152,8 +201,12 @@ def resume(pseudonym: str) -> None:
 @app.command("consent")
 def consent(
     pseudonym: str,
-    grant: str = typer.Option("", "--grant", help="channels to grant, comma-separated"),
-    withdraw: str = typer.Option("", "--withdraw", help="channels to withdraw, comma-separated"),
+    grant: str = typer.Option(
+        "", "--grant", help=f"channels to grant, comma-separated: {','.join(registry.NAMES)}"
+    ),
+    withdraw: str = typer.Option(
+        "", "--withdraw", help=f"channels to withdraw, comma-separated: {','.join(registry.NAMES)}"
+    ),
     fmt: Format = FormatOption,
 ) -> None:
     """Record consent given or withdrawn (on paper, by phone) and show the current state."""

@@ -65,7 +65,7 @@ def show(name: str, fmt: Format = FormatOption) -> None:
     channel with its address masked."""
     s = store()
     with s.session() as session:
-        program = catalog.get(s, session, name)
+        program = catalog.ensure(s, session, name, actor=actor())
         on_call = (
             None
             if program.on_call is None
@@ -102,7 +102,7 @@ def pause(name: str, resume: bool = typer.Option(False, "--resume", help="resume
     """Pause a program: nothing of it is planned or sent until it is resumed."""
     s = store()
     with s.session() as session:
-        catalog.get(s, session, name)
+        catalog.ensure(s, session, name, actor=actor())
         row = session.get(ProgramRow, name)
         assert row is not None
         row.paused = not resume
@@ -128,7 +128,7 @@ def preview(
     s = store()
     rows = []
     with s.session() as session:
-        program = catalog.get(s, session, name)
+        program = catalog.ensure(s, session, name, actor=actor())
         patients = session.exec(
             select(Patient)
             .where(Patient.program == name, Patient.status == "active")

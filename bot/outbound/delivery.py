@@ -18,8 +18,9 @@ from bot.store.models import Contact, DeliveryAttempt, Patient, Reminder, Reply
 from bot.store.models import Program as ProgramRow
 from bot.store.store import Store
 
-# (final status, reason, retry at): what prepare answers when nothing is to be sent now.
-Verdict = tuple[str, str, datetime | None]
+# Why a reminder is not sent now: (final or new status, reason, retry at), what `prepare`
+# answers instead of a Delivery.
+Withheld = tuple[str, str, datetime | None]
 
 
 @dataclass(frozen=True)
@@ -115,7 +116,7 @@ def _quiet_until(program: Program, timezone: str, now: datetime) -> datetime | N
 
 def _blocked(
     session: Session, reminder: Reminder, patient: Patient | None, program: Program, now: datetime
-) -> Verdict | None:
+) -> Withheld | None:
     if patient is None or patient.status != "active":
         return ("cancelled", f"patient {patient.status if patient else 'erased'}", None)
     row = session.get(ProgramRow, program.name)
@@ -187,7 +188,7 @@ def prepare(
     now: datetime,
     channels: dict[str, Channel],
     excluded: set[str],
-) -> Delivery | Verdict | None:
+) -> Delivery | Withheld | None:
     """Check, choose, render and save the attempt; or say why nothing is sent."""
     reminder = session.get(Reminder, reminder_id)
     if reminder is None or reminder.status != "sending":

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlmodel import Session, col, select, update
 
 from bot.channels import addresses, registry
+from bot.errors import CarebotError
 from bot.programs import catalog
 from bot.programs.render import MAX_NAME_LENGTH
 from bot.store import audit
@@ -26,14 +27,15 @@ from bot.text import has_unsafe
 PSEUDONYM = re.compile(r"P-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}")
 
 
-class PatientError(Exception):
+class PatientError(CarebotError):
     """A refused patient operation, with a one-line reason free of personal data."""
 
 
 @dataclass(frozen=True)
 class Enrolment:
     pseudonym: str
-    telegram_link: str | None
+    links: dict[str, str]
+    """Per consented LINKED channel, the one-time deep link that binds the patient's address."""
     created: bool
 
 
@@ -114,7 +116,7 @@ def enrol(
         raise PatientError("the hospital reference is empty")
     check_timezone(timezone)
     with store.session() as session:
-        prog = catalog.get(store, session, program)
+        prog = catalog.ensure(store, session, program, actor="carebot")
         normalised = _check_enrolment(
             prog.channels,
             prog.languages,
@@ -130,12 +132,8 @@ def enrol(
             audit.record(
                 session, action="patient.enrol.repeat", actor=actor, subject=existing.pseudonym
             )
-            link = (
-                _telegram_link(store, session, existing.pseudonym, now)
-                if "telegram" in consent
-                else None
-            )
-            return Enrolment(existing.pseudonym, link, created=False)
+            links = _issue_links(store, session, existing.pseudonym, consent, now)
+            return Enrolment(existing.pseudonym, links, created=False)
         pseudonym = _new_pseudonym(store, session, reference)
         starts = now + timedelta(days=prog.start_offset_days)
         patient = Patient(
@@ -176,8 +174,7 @@ def enrol(
                 actor=actor,
                 now=now,
             )
-        link = _telegram_link(store, session, pseudonym, now) if "telegram" in consent else None
-        return Enrolment(pseudonym, link, created=True)
+        return Enrolment(pseudonym, _issue_links(store, session, pseudonym, consent, now), True)
 
 
 def _set_contact(
@@ -221,14 +218,26 @@ def set_contact(
     _set_contact(store, session, pseudonym, channel, registry.normalise(channel, address), now)
 
 
-def _telegram_link(store: Store, session: Session, pseudonym: str, now: datetime) -> str:
-    code = secrets.token_urlsafe(18)
-    ttl = timedelta(hours=store.settings.carebot_telegram_link_ttl_hours)
-    session.add(
-        LinkCode(code_index=store.keys.code_index(code), pseudonym=pseudonym, expires_at=now + ttl)
-    )
-    audit.record(session, action="telegram.link.issue", actor="carebot", subject=pseudonym)
-    return f"https://t.me/{store.settings.telegram_bot_username}?start={code}"
+def _issue_links(
+    store: Store, session: Session, pseudonym: str, consent: list[str], now: datetime
+) -> dict[str, str]:
+    """A one-time code for each consented channel whose address the patient links, kept
+    as a keyed index only, and the channel's deep link that carries it."""
+    links = {}
+    for channel in consent:
+        if not registry.linked(channel):
+            continue
+        kind = registry.kind(channel)
+        code = secrets.token_urlsafe(18)
+        expires = now + kind.link_lifetime(store.settings)
+        session.add(
+            LinkCode(
+                code_index=store.keys.code_index(code), pseudonym=pseudonym, expires_at=expires
+            )
+        )
+        audit.record(session, action=f"{channel}.link.issue", actor="carebot", subject=pseudonym)
+        links[channel] = kind.link(store.settings, code)
+    return links
 
 
 def record_consent(

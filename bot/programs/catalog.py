@@ -25,7 +25,9 @@ _cache: dict[tuple[str, int, str], Program] = {}
 def add(store: Store, session: Session, path: Path, *, actor: str) -> tuple[Program, bool]:
     """Validate a program file and store it (a new version if it changed), its on-call
     address encrypted. The program returned is the file's, its address in clear."""
-    program, digest = load_program_file(path, templates_dir=store.settings.carebot_templates_dir)
+    program, digest = load_program_file(
+        path, templates_dir=store.settings.carebot_templates_dir, settings=store.settings
+    )
     row = session.get(ProgramRow, program.name)
     if (
         row is not None
@@ -66,19 +68,31 @@ def shipped_file(store: Store, name: str) -> Path | None:
     return path if path.is_file() else None
 
 
+def _unknown(name: str) -> ProgramError:
+    shown = repr(name) if is_name(name) else "of that name"
+    return ProgramError(f"unknown program {shown}; see `carebot program list`")
+
+
 def get(store: Store, session: Session, name: str) -> Program:
-    """A program by name, as stored (its on-call address sealed); a shipped program not yet
-    added is added on first use."""
+    """A stored program by name (its on-call address sealed): a read, nothing more. A
+    program is in the store once added (`add`, `ensure`), and a reminder or a patient names
+    only a stored one. (`store` is unused: kept while the dispatcher and inbound callers
+    are being rewritten.)"""
     row = session.get(ProgramRow, name)
     if row is None:
+        raise _unknown(name)
+    return from_row(row)
+
+
+def ensure(store: Store, session: Session, name: str, *, actor: str) -> Program:
+    """A program by name, adding the shipped file of that name (validated, audited) first
+    if the store does not hold it yet: what enrolling in a shipped program needs."""
+    if session.get(ProgramRow, name) is None:
         path = shipped_file(store, name)
         if path is None:
-            shown = repr(name) if is_name(name) else "of that name"
-            raise ProgramError(f"unknown program {shown}; see `carebot program list`")
-        add(store, session, path, actor="carebot")
-        row = session.get(ProgramRow, name)
-        assert row is not None
-    return from_row(row)
+            raise _unknown(name)
+        add(store, session, path, actor=actor)
+    return get(store, session, name)
 
 
 def from_row(row: ProgramRow) -> Program:

@@ -1,8 +1,9 @@
 """Program files: loading a TOML program with its templates, and refusing a bad one at once.
 
 A program is refused when it is loaded, with the reason, if a template is above a channel's
-sensitivity ceiling, uses a variable carebot does not provide, or is too long for SMS, or if
-its schedule cannot be computed. Nothing is checked for the first time at 10:00 on Monday.
+sensitivity ceiling, uses a variable carebot does not provide, or fails a channel's own check
+of its text (too long for SMS) or of its options, or if its schedule cannot be computed.
+Nothing is checked for the first time at 10:00 on Monday.
 """
 
 from __future__ import annotations
@@ -14,24 +15,39 @@ import tomllib
 from dataclasses import asdict, dataclass, field
 from datetime import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from apscheduler.triggers.cron import CronTrigger
 from jinja2 import TemplateSyntaxError, meta
 
 from bot.channels import addresses, registry
 from bot.channels.base import SENSITIVITY, sensitivity_rank
-from bot.channels.sms_length import segments
+from bot.errors import CarebotError
 from bot.programs import render
 from bot.triage.classify import Thresholds
+
+if TYPE_CHECKING:
+    from bot.config import Settings
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 # A program's name names a folder (templates/<name>/) and a file (schedules/<name>.toml), so
 # it is a slug: no dot, slash, backslash or NUL can take either out of its folder.
 NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
+# The top-level settings of a program file.
+KEYS = (
+    "name",
+    "description",
+    "languages",
+    "cadence",
+    "channels",
+    "templates",
+    "emergency",
+    "thresholds",
+    "on_call",
+)
 
 
-class ProgramError(Exception):
+class ProgramError(CarebotError):
     """A program file that carebot refuses, with a one-line reason."""
 
 
@@ -61,11 +77,11 @@ class Program:
     templates: dict[str, Template]
     emergency: dict[str, str]
     thresholds: dict[str, float] = field(default_factory=dict)
-    max_sms_segments: int = 2
     # Where an urgent reply is announced (a nurse's phone or Telegram chat): channel, address.
     on_call: tuple[str, str] | None = None
     # `[channels.options.<channel>]`: what a channel needs from the program (e.g. a provider's
-    # approved template ids), handed to the channel as written.
+    # approved template ids, the SMS segment limit), checked by the channel's class when the
+    # program is loaded and handed to the channel as written.
     channel_options: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def to_json(self) -> str:
@@ -73,7 +89,11 @@ class Program:
 
     @classmethod
     def from_json(cls, text: str) -> Program:
+        """A stored definition. One stored by an older carebot may hold a field since moved
+        (the SMS segment limit is now a channel option): it was checked when it was added,
+        and is not needed to send."""
         data = json.loads(text)
+        data = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
         data["templates"] = {k: Template(**v) for k, v in data["templates"].items()}
         if data.get("on_call"):
             data["on_call"] = tuple(data["on_call"])
@@ -165,7 +185,7 @@ def _read_templates(raw: dict[str, Any], languages: list[str], folder: Path) -> 
     return templates
 
 
-def _check_templates(program: Program) -> None:
+def _check_templates(program: Program, settings: Settings) -> None:
     for channel in program.channels:
         if not registry.known(channel):
             raise ProgramError(f"unknown channel {channel!r}; known: {', '.join(registry.NAMES)}")
@@ -178,12 +198,24 @@ def _check_templates(program: Program) -> None:
                 f"template {name} is {template.sensitivity} but channel {channel} "
                 f"carries {registry.ceiling(channel)} at most"
             )
+        problems = registry.kind(channel).check_options(
+            program.channel_options.get(channel, {}), templates=list(program.templates)
+        )
+        if problems:
+            raise ProgramError(f"channels.options.{channel}: {'; '.join(problems)}")
+    sample = render.longest_sample(
+        program,
+        emergency_number=settings.carebot_emergency_number,
+        hospital=settings.carebot_hospital_contact,
+    )
     for name, template in program.templates.items():
         for lang, source in template.text.items():
-            _check_source(program, name, lang, source)
+            _check_source(program, name, lang, source, sample)
 
 
-def _check_source(program: Program, name: str, lang: str, source: str) -> None:
+def _check_source(
+    program: Program, name: str, lang: str, source: str, sample: dict[str, object]
+) -> None:
     where = f"template {name} ({lang})"
     try:
         parsed = render.ENV.parse(source)
@@ -192,27 +224,28 @@ def _check_source(program: Program, name: str, lang: str, source: str) -> None:
     unknown = meta.find_undeclared_variables(parsed) - set(render.VARIABLES)
     if unknown:
         raise ProgramError(f"{where} uses unknown variable(s): {', '.join(sorted(unknown))}")
-    sms_channels = [
-        c
-        for c in program.channels
-        if program.channel_templates.get(c, "reminder") == name and c == "sms"
-    ]
-    if sms_channels:
-        longest = render.render_source(source, render.longest_sample(program, lang))
-        cost = segments(longest)
-        if cost > program.max_sms_segments:
-            raise ProgramError(
-                f"{where} is too long for SMS: {cost} segments, at most {program.max_sms_segments}"
-            )
+    longest: str | None = None
+    for channel in program.channels:
+        if program.channel_templates.get(channel, "reminder") != name:
+            continue
+        longest = longest or render.render_source(source, sample)
+        problem = registry.kind(channel).check_text(
+            longest, options=program.channel_options.get(channel, {})
+        )
+        if problem:
+            raise ProgramError(f"{where} {problem}")
 
 
 def _on_call(raw: Any) -> tuple[str, str] | None:
+    """The `[on_call]` channel and address: a channel whose class allows notices, and an
+    address it accepts ("" for a channel that takes none, the console)."""
     if not raw:
         return None
     channel = str(raw.get("channel", ""))
-    if channel not in ("sms", "telegram", "console"):
-        raise ProgramError("on_call.channel must be sms, telegram or console")
-    if channel == "console":
+    if not registry.known(channel) or not registry.kind(channel).notices:
+        able = [name for name in registry.NAMES if registry.kind(name).notices]
+        raise ProgramError(f"on_call.channel must be one of {', '.join(able)}")
+    if not registry.takes_address(channel):
         return channel, ""
     try:
         return channel, registry.normalise(channel, str(raw.get("address", "")))
@@ -229,21 +262,29 @@ def _channel_options(raw: Any, channels: list[str]) -> dict[str, dict[str, Any]]
     return {str(name): dict(options) for name, options in raw.items()}
 
 
-def parse_program(source: str, *, templates_dir: Path, origin: str = "program") -> Program:
-    """Parse and validate a program's TOML text; ProgramError says what is wrong."""
+def parse_program(
+    source: str, *, templates_dir: Path, settings: Settings, origin: str = "program"
+) -> Program:
+    """Parse and validate a program's TOML text; ProgramError says what is wrong. The
+    settings give the values a template is sized with (emergency number, hospital contact)."""
     try:
         raw = tomllib.loads(source)
     except tomllib.TOMLDecodeError as exc:
         raise ProgramError(f"{origin} is not valid TOML: {exc}") from exc
     try:
-        return _build(raw, templates_dir)
+        return _build(raw, templates_dir, settings)
     except KeyError as exc:
         raise ProgramError(f"{origin} misses the setting {exc.args[0]!r}") from exc
     except (TypeError, ValueError) as exc:
         raise ProgramError(f"{origin}: {exc}") from exc
 
 
-def _build(raw: dict[str, Any], templates_dir: Path) -> Program:
+def _build(raw: dict[str, Any], templates_dir: Path, settings: Settings) -> Program:
+    unknown_keys = sorted(set(raw) - set(KEYS))
+    if unknown_keys:
+        # A setting carebot would ignore is refused: `max_sms_segments`, for one, is now
+        # `max_segments` in the channel's `[channels.options.<name>]`.
+        raise ProgramError(f"unknown setting(s): {', '.join(unknown_keys)}; known: {KEYS}")
     name = raw["name"]
     if not isinstance(name, str) or not is_name(name):
         raise ProgramError("name must be a slug: a-z, 0-9 and -, at most 63 characters")
@@ -275,15 +316,16 @@ def _build(raw: dict[str, Any], templates_dir: Path) -> Program:
         ),
         emergency=emergency,
         thresholds=thresholds,
-        max_sms_segments=int(raw.get("max_sms_segments", 2)),
         on_call=_on_call(raw.get("on_call")),
         channel_options=_channel_options(channels.get("options", {}), list(channels["order"])),
     )
-    _check_templates(program)
+    _check_templates(program, settings)
     return program
 
 
-def load_program_file(path: Path, *, templates_dir: Path) -> tuple[Program, str]:
+def load_program_file(
+    path: Path, *, templates_dir: Path, settings: Settings
+) -> tuple[Program, str]:
     """Read and validate a program file; returns it with the SHA-256 of its source."""
     try:
         resolved = path.resolve(strict=True)
@@ -296,5 +338,7 @@ def load_program_file(path: Path, *, templates_dir: Path) -> tuple[Program, str]
         ) from exc
     except UnicodeDecodeError as exc:
         raise ProgramError(f"{path.name} is not UTF-8 text") from exc
-    program = parse_program(source, templates_dir=templates_dir, origin=path.name)
+    program = parse_program(
+        source, templates_dir=templates_dir, settings=settings, origin=path.name
+    )
     return program, hashlib.sha256(source.encode()).hexdigest()

@@ -34,16 +34,14 @@ def render_source(source: str, values: dict[str, object]) -> str:
     return ENV.from_string(source).render(**values).strip()
 
 
-def longest_sample(program: Program, lang: str) -> dict[str, object]:
-    """Values as long as carebot allows, to size a template for SMS."""
-    from bot.config import get_settings
-
-    settings = get_settings()
+def longest_sample(program: Program, *, emergency_number: str, hospital: str) -> dict[str, object]:
+    """Values as long as carebot allows, to size a template for a channel's length check;
+    the emergency number and hospital contact are the operator's settings, passed in."""
     return {
         "name": "W" * MAX_NAME_LENGTH,
         "week": 520,
-        "emergency_number": settings.carebot_emergency_number,
-        "hospital": settings.carebot_hospital_contact,
+        "emergency_number": emergency_number,
+        "hospital": hospital,
         "program": program.name,
     }
 

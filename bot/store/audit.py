@@ -143,7 +143,7 @@ def iter_events(session: Session, *, batch: int = 1000) -> Iterator[AuditEvent]:
 
 
 @dataclass(frozen=True)
-class Verdict:
+class ChainCheck:
     """What `verify` found: the count checked, the first broken event if any, and what
     became of the head given (None: no head given; found; unknown: not carebot's; cut)."""
 
@@ -173,7 +173,7 @@ def _tag(keys: AuditKeys, seq: int, digest: str) -> str:
     return hmac.new(keys.head, f"head:{seq}:{digest}".encode(), hashlib.sha256).hexdigest()[:32]
 
 
-def verify(session: Session, *, head: str | None = None) -> Verdict:
+def verify(session: Session, *, head: str | None = None) -> ChainCheck:
     """Recompute the keyed chain; with `head` (a token or a bare hash), also check that the
     chain still holds it."""
     key = keys_of(session).chain
@@ -181,16 +181,16 @@ def verify(session: Session, *, head: str | None = None) -> Verdict:
     prev_hash, expected_seq, checked, at_wanted = GENESIS, 1, 0, None
     for event in iter_events(session):
         if event.seq != expected_seq:
-            return Verdict(checked, expected_seq, "event missing from the chain")
+            return ChainCheck(checked, expected_seq, "event missing from the chain")
         if event.prev_hash != prev_hash or event.hash != seal(key, prev_hash, event_payload(event)):
-            return Verdict(checked, event.seq, "hash does not match the event")
+            return ChainCheck(checked, event.seq, "hash does not match the event")
         if wanted is not None and (
             event.seq == wanted[0] or (wanted[0] is None and event.hash == wanted[1])
         ):
             at_wanted = (event.seq, event.hash)
         prev_hash, expected_seq, checked = event.hash, expected_seq + 1, checked + 1
     if wanted is None:
-        return Verdict(checked)
+        return ChainCheck(checked)
     return _judge_head(checked, wanted, at_wanted)
 
 
@@ -208,34 +208,34 @@ def _parse_head(session: Session, head: str | None) -> tuple[int | None, str, bo
 
 def _judge_head(
     checked: int, wanted: tuple[int | None, str, bool], at_wanted: tuple[int, str] | None
-) -> Verdict:
+) -> ChainCheck:
     seq, digest, genuine = wanted
     if seq is None:  # a bare hash: found, or unknown (a cut cannot be told from a typo)
         if at_wanted is not None or digest == GENESIS:
-            return Verdict(checked, head="found", head_seq=at_wanted[0] if at_wanted else 0)
-        return Verdict(
+            return ChainCheck(checked, head="found", head_seq=at_wanted[0] if at_wanted else 0)
+        return ChainCheck(
             checked,
             reason="this hash is not in the chain (a typo or a forged "
             "head; keep the SEQ:HASH:TAG line of `audit head` to tell a cut)",
             head="unknown",
         )
     if not genuine:
-        return Verdict(
+        return ChainCheck(
             checked,
             reason="this head is not one carebot gave out for this audit "
             "log (a typo or a forged head)",
             head="unknown",
         )
     if seq == 0 or (at_wanted is not None and at_wanted[1] == digest):
-        return Verdict(checked, head="found", head_seq=seq)
+        return ChainCheck(checked, head="found", head_seq=seq)
     if at_wanted is None:
-        return Verdict(
+        return ChainCheck(
             checked,
             reason=f"the head kept is event {seq}, the chain now ends at event {checked}",
             head="cut",
             head_seq=seq,
         )
-    return Verdict(
+    return ChainCheck(
         checked,
         reason=f"event {seq} is no longer the one this head was kept for: "
         "the events from there on were cut and others written since",

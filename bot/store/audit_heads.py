@@ -13,10 +13,12 @@ from datetime import UTC, datetime
 from logging.handlers import SysLogHandler
 from pathlib import Path
 
+from bot.errors import CarebotError
+
 SYSLOG_SOCKET = "/dev/log"
 
 
-class HeadError(Exception):
+class HeadError(CarebotError):
     """The head could not be kept where it was asked to go (one line, no traceback)."""
 
 

@@ -27,6 +27,8 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from bot.errors import CarebotError
+
 KEY_BYTES = 32
 NONCE_BYTES = 12
 FORMAT_VERSION = b"\x01"
@@ -34,11 +36,14 @@ FORMAT_VERSION = b"\x01"
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
 
-class KeyError_(Exception):
+class KeyringError(CarebotError):
     """A key is missing, malformed or wrong. The message never contains key material."""
 
 
-class DecryptionError(Exception):
+KeyError_ = KeyringError  # its former name, for callers not yet renamed
+
+
+class DecryptionError(CarebotError):
     """A ciphertext cannot be decrypted: wrong key, wrong row or column, or erased owner."""
 
 
@@ -57,9 +62,9 @@ def decode_key(text: str, *, what: str) -> bytes:
     try:
         key = base64.urlsafe_b64decode(text.strip().encode("ascii"))
     except (ValueError, UnicodeEncodeError) as exc:
-        raise KeyError_(f"{what} is not valid base64") from exc
+        raise KeyringError(f"{what} is not valid base64") from exc
     if len(key) != KEY_BYTES:
-        raise KeyError_(f"{what} must be {KEY_BYTES} bytes, base64-encoded")
+        raise KeyringError(f"{what} must be {KEY_BYTES} bytes, base64-encoded")
     return key
 
 
@@ -68,9 +73,9 @@ def read_key_file(path: Path) -> bytes:
     try:
         mode = path.stat().st_mode
     except FileNotFoundError as exc:
-        raise KeyError_(f"key file {path} does not exist") from exc
+        raise KeyringError(f"key file {path} does not exist") from exc
     if mode & (stat.S_IRWXG | stat.S_IRWXO):
-        raise KeyError_(f"key file {path} is readable by others: chmod 600 it")
+        raise KeyringError(f"key file {path} is readable by others: chmod 600 it")
     return decode_key(path.read_text(encoding="ascii"), what=f"key file {path}")
 
 
@@ -171,7 +176,7 @@ class Keys:
         for candidate in (self.master, *self.fallbacks):
             if key_id(candidate) == kek_id:
                 return candidate
-        raise KeyError_("no available master key wraps this data key")
+        raise KeyringError("no available master key wraps this data key")
 
     def _mac(self, label: str, value: str) -> bytes:
         return hmac.new(self.pseudonym_secret, f"{label}\x00{value}".encode(), "sha256").digest()

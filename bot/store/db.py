@@ -23,12 +23,13 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import QueuePool
 from sqlmodel import Session
 
+from bot.errors import CarebotError
 from bot.store import crypto
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
-class StoreError(Exception):
+class StoreError(CarebotError):
     """The store cannot be opened (wrong key, not a carebot store, unsupported URL)."""
 
 

@@ -6,6 +6,7 @@ The opened store that uses them is `bot.store.store.Store`.
 from __future__ import annotations
 
 from bot.config import Settings
+from bot.errors import CarebotError
 from bot.store import crypto
 
 INBOX_OWNER = "_inbox"  # the data key for messages from unknown senders
@@ -13,7 +14,7 @@ INBOX_OWNER = "_inbox"  # the data key for messages from unknown senders
 AUDIT_OWNER = "_audit"
 
 
-class ErasedError(Exception):
+class ErasedError(CarebotError):
     """The owner's data key was destroyed: their data is gone for good."""
 
 
@@ -30,11 +31,11 @@ def load_keys(settings: Settings) -> crypto.Keys:
         if pending.exists():  # a rotation was interrupted: both keys may be in use
             fallbacks = (crypto.read_key_file(pending),)
     else:
-        raise crypto.KeyError_(
+        raise crypto.KeyringError(
             "no master key: set CAREBOT_MASTER_KEY or CAREBOT_KEY_FILE, or run `carebot init`"
         )
     if settings.carebot_pseudonym_secret is None:
-        raise crypto.KeyError_(
+        raise crypto.KeyringError(
             "no pseudonym secret: set CAREBOT_PSEUDONYM_SECRET, or run `carebot init`"
         )
     secret = crypto.decode_key(

@@ -23,6 +23,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy import make_url
 
 from bot.config import Settings
+from bot.errors import CarebotError
 from bot.store import crypto
 
 FILE_NAME = "carebot.erasures"
@@ -31,7 +32,7 @@ GENESIS = "0" * 64
 PSEUDONYM = re.compile(r"P-[0-9A-Z]{4}-[0-9A-Z]{4}")
 
 
-class LedgerError(Exception):
+class LedgerError(CarebotError):
     """The ledger cannot be written, or fails its check (one line, no personal data)."""
 
 

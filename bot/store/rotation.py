@@ -16,13 +16,14 @@ from sqlalchemy import text
 from sqlmodel import select
 
 from bot.config import Settings
+from bot.errors import CarebotError
 from bot.store import audit, crypto, db
 from bot.store.keyring import load_keys
 from bot.store.models import DataKey
 from bot.store.store import open_store
 
 
-class RotationError(Exception):
+class RotationError(CarebotError):
     """Rotation could not start; nothing was changed."""
 
 
