@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from pydantic import SecretStr
 from sqlmodel import func, select
 
-from bot.channels.base import AddressKind, OutboundMessage
+from bot.channels.base import AddressKind, ChannelDefaults, OutboundMessage
 from bot.channels.ratelimit import Limits
 from bot.config import REPO_ROOT, Settings
 from bot.patients import enrolment as patients
@@ -153,7 +153,7 @@ def store_for(cli: Cli) -> Store:
     )
 
 
-class FakeChannel:
+class FakeChannel(ChannelDefaults):
     """A test channel's defaults: no pace, one send at a time, nothing to look up or close.
     Subclasses set `name` and `ceiling` and write `send`."""
 
