@@ -60,9 +60,21 @@ def test_a_channel_refuses_options_it_does_not_take(options: str, refusal: str) 
         _parse(_with_sms_options(options))
 
 
-def test_the_old_top_level_sms_limit_is_refused_not_ignored() -> None:
-    with pytest.raises(ProgramError, match="unknown setting.*max_sms_segments"):
+def test_the_old_top_level_sms_limit_still_holds() -> None:
+    """Program files written for an older carebot keep their limit: it is neither refused
+    (the file would stop loading) nor ignored (a stricter limit would quietly loosen)."""
+    assert _parse("max_sms_segments = 3\n" + _with_sms_options("")).channel_options["sms"] == {
+        "max_segments": 3
+    }
+    with pytest.raises(ProgramError, match="too long for SMS: 2 segments, at most 1"):
+        _parse("max_sms_segments = 1\n" + _with_sms_options(""))
+    with pytest.raises(ProgramError, match="not both"):
         _parse("max_sms_segments = 1\n" + SHIPPED)
+
+
+def test_an_unknown_top_level_setting_is_refused() -> None:
+    with pytest.raises(ProgramError, match="unknown setting.*max_sms_segmnets"):
+        _parse("max_sms_segmnets = 1\n" + SHIPPED)
 
 
 def test_a_definition_stored_with_the_old_sms_limit_still_loads() -> None:

@@ -171,6 +171,9 @@ class ChannelKind(Protocol):
     `[on_call]`): not where sending costs per message or a notice would leave the hospital's
     control."""
     needs: ClassVar[tuple[str, ...]]
+    program_keys: ClassVar[Mapping[str, str]]
+    """Top-level program settings that older programs used for one of this channel's
+    options (program key -> option): still read, into `[channels.options.<name>]`."""
     """The `Settings` fields the channel reads (its credentials, base URL, pace)."""
 
     @staticmethod
@@ -221,6 +224,7 @@ class ChannelDefaults:
     address_help: ClassVar[str] = ""
     notices: ClassVar[bool] = False
     needs: ClassVar[tuple[str, ...]] = ()
+    program_keys: ClassVar[Mapping[str, str]] = {}
 
     @classmethod
     def check_options(cls, options: Mapping[str, Any], *, templates: Collection[str]) -> list[str]:

@@ -162,6 +162,8 @@ class SmsChannel(ChannelDefaults):
             and (settings.twilio_from or settings.twilio_messaging_service_sid)
         )
 
+    program_keys: ClassVar[Mapping[str, str]] = {"max_sms_segments": "max_segments"}
+
     @classmethod
     def check_options(cls, options: Mapping[str, Any], *, templates: Collection[str]) -> list[str]:
         """`max_segments`: how many segments a message may cost (whole number, 1 or more)."""

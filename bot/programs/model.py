@@ -253,13 +253,30 @@ def _on_call(raw: Any) -> tuple[str, str] | None:
         raise ProgramError(f"on_call: {exc}") from exc
 
 
-def _channel_options(raw: Any, channels: list[str]) -> dict[str, dict[str, Any]]:
+def _legacy_keys() -> dict[str, tuple[str, str]]:
+    """Older top-level program settings each channel still reads: key -> (channel, option)."""
+    return {
+        key: (name, option)
+        for name in registry.NAMES
+        for key, option in registry.kind(name).program_keys.items()
+    }
+
+
+def _channel_options(program: dict[str, Any], channels: list[str]) -> dict[str, dict[str, Any]]:
+    raw = program["channels"].get("options", {})
     if not isinstance(raw, dict) or not all(isinstance(v, dict) for v in raw.values()):
         raise ProgramError("channels.options must hold one table per channel")
     unused = sorted(set(raw) - set(channels))
     if unused:
         raise ProgramError(f"channels.options names channel(s) not in channels.order: {unused}")
-    return {str(name): dict(options) for name, options in raw.items()}
+    options = {str(name): dict(table) for name, table in raw.items()}
+    for key, (channel, option) in _legacy_keys().items():
+        if key not in program or channel not in channels:
+            continue  # an older key for a channel the program does not use changes nothing
+        if option in options.get(channel, {}):
+            raise ProgramError(f"set {key} or channels.options.{channel}.{option}, not both")
+        options.setdefault(channel, {})[option] = program[key]
+    return options
 
 
 def parse_program(
@@ -280,10 +297,8 @@ def parse_program(
 
 
 def _build(raw: dict[str, Any], templates_dir: Path, settings: Settings) -> Program:
-    unknown_keys = sorted(set(raw) - set(KEYS))
-    if unknown_keys:
-        # A setting carebot would ignore is refused: `max_sms_segments`, for one, is now
-        # `max_segments` in the channel's `[channels.options.<name>]`.
+    unknown_keys = sorted(set(raw) - set(KEYS) - set(_legacy_keys()))
+    if unknown_keys:  # a setting carebot would ignore is refused
         raise ProgramError(f"unknown setting(s): {', '.join(unknown_keys)}; known: {KEYS}")
     name = raw["name"]
     if not isinstance(name, str) or not is_name(name):
@@ -317,7 +332,7 @@ def _build(raw: dict[str, Any], templates_dir: Path, settings: Settings) -> Prog
         emergency=emergency,
         thresholds=thresholds,
         on_call=_on_call(raw.get("on_call")),
-        channel_options=_channel_options(channels.get("options", {}), list(channels["order"])),
+        channel_options=_channel_options(raw, list(channels["order"])),
     )
     _check_templates(program, settings)
     return program
