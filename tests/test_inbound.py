@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlmodel import select
 
 from bot.inbound.receive import receive
@@ -150,3 +151,24 @@ def test_a_stop_with_a_warning_sign_gets_the_emergency_answer_first_then_the_opt
     emergency, _, confirmation = result.answer.partition("\n\n")
     assert "112" in emergency and "plus de messages" in confirmation
     assert _consent(store, who)["sms"] is False
+
+
+def test_a_flag_the_channel_gives_joins_the_reply_and_puts_it_in_the_queue(store: Store) -> None:
+    """A keypress "2" (talk to a nurse) says nothing to triage as text; the channel knows."""
+    who = _enrol(store)
+    plain = receive(store, channel="sms", text="2", received_at=NOW, address="+32470000001")
+    asked = receive(
+        store,
+        channel="sms",
+        text="2",
+        received_at=NOW,
+        address="+32470000001",
+        flags=("attention",),
+    )
+    assert plain.flags == () and asked.flags == ("attention",)
+    with store.session() as session:
+        reply = session.get(Reply, asked.reply_id)
+        assert reply is not None and reply.pseudonym == who
+        assert reply.flags == "attention" and reply.priority == 1
+    with pytest.raises(ValueError, match="unknown flag"):
+        receive(store, channel="sms", text="2", received_at=NOW, flags=("nurse",))

@@ -110,6 +110,8 @@ class InboundMessage:
     (Telegram's `/start CODE`): on a LINKED channel it binds the address instead of being
     stored as a reply. `group` says the message came from a conversation of several people,
     whose link codes bind nothing (its members' messages would become the patient's replies).
+    `flags` are what the channel itself knows of the message beyond its text (a keypress
+    that asks for a nurse: `attention`); they join the flags triage finds.
     """
 
     channel: str
@@ -119,6 +121,7 @@ class InboundMessage:
     provider_message_id: str | None = None
     link_code: str | None = None
     group: bool = False
+    flags: tuple[str, ...] = ()
 
 
 class AddressKind(StrEnum):

@@ -57,6 +57,7 @@ def _take(store: Store, message: InboundMessage) -> _Taken:
         address=message.address,
         received_at=message.received_at,
         provider_message_id=message.provider_message_id,
+        flags=message.flags,
     )
     return _Taken(
         result.answer,

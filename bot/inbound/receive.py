@@ -21,7 +21,7 @@ from bot.store import audit
 from bot.store.keyring import INBOX_OWNER
 from bot.store.models import Contact, Patient, Reply
 from bot.store.store import Store
-from bot.triage.classify import DEFAULT_THRESHOLDS, Triage, classify
+from bot.triage.classify import DEFAULT_THRESHOLDS, Triage, classify, with_flags
 
 PRIORITY = {"urgent": 0, "attention": 1, "opt-out": 2, "info": 2}
 
@@ -93,8 +93,11 @@ def receive(
     pseudonym: str | None = None,
     address: str | None = None,
     provider_message_id: str | None = None,
+    flags: tuple[str, ...] = (),
 ) -> Received:
-    """Store and act on one inbound message; a replay of a seen provider id changes nothing."""
+    """Store and act on one inbound message; a replay of a seen provider id changes nothing.
+    `flags` from the channel (e.g. `attention` for a keypress asking for a nurse) join those
+    triage finds; a flag carebot does not know is a bug, and raises."""
     with store.session() as session:
         if provider_message_id is not None:
             seen = session.exec(
@@ -123,6 +126,8 @@ def receive(
             program.threshold_values() if program else DEFAULT_THRESHOLDS,
             language=patient.language if patient else None,
         )
+        if flags:
+            triage = with_flags(triage, flags)
         owner = patient.pseudonym if patient else INBOX_OWNER
         reply = Reply(
             pseudonym=patient.pseudonym if patient else None,

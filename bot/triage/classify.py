@@ -22,6 +22,7 @@ the program file; the field names of `Thresholds` are those of its `[thresholds]
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 from bot.triage import grammar
@@ -108,3 +109,12 @@ def _any_attention(found: AllReadings, limits: Thresholds) -> bool:
         glucose < limits.attention_glucose_low or glucose > limits.attention_glucose_high
         for glucose in found.glucoses
     )
+
+
+def with_flags(triage: Triage, extra: tuple[str, ...]) -> Triage:
+    """The same triage with more flags (from the channel, not the text), in FLAGS order."""
+    unknown = set(extra) - set(FLAGS)
+    if unknown:
+        raise ValueError(f"unknown flag(s): {', '.join(sorted(unknown))}")
+    flags = tuple(flag for flag in FLAGS if flag in triage.flags or flag in extra)
+    return dataclasses.replace(triage, flags=flags)
