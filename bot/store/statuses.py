@@ -39,13 +39,3 @@ class AttemptOutcome(StrEnum):
 CALLBACK_STATUSES = frozenset(
     {ReminderStatus.DELIVERED, ReminderStatus.READ, ReminderStatus.FAILED}
 )
-# Reminders that left carebot, and those that ended without reaching the patient.
-GONE_OUT = frozenset({ReminderStatus.SENT, ReminderStatus.DELIVERED, ReminderStatus.READ})
-NOT_SENT = frozenset(
-    {
-        ReminderStatus.FAILED,
-        ReminderStatus.UNDELIVERABLE,
-        ReminderStatus.MISSED,
-        ReminderStatus.UNCONFIRMED,
-    }
-)
