@@ -4,6 +4,7 @@ slow channels. Each case was first written as a failing probe of an earlier disp
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -25,7 +26,7 @@ DUE = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def weekly(tmp_path: Path, settings: Settings):
+def weekly(tmp_path: Path, settings: Settings) -> Iterator[Store]:
     write_program(tmp_path)
     store = open_store(settings_for(tmp_path, settings))
     yield store
@@ -34,18 +35,18 @@ def weekly(tmp_path: Path, settings: Settings):
 
 def test_F1_a_send_landing_after_a_takeover_is_not_sent_again(weekly: Store) -> None:
     """A's send is slow (> lease). B reconciles: pending attempt, lookup not there yet ->
-    planned. A's send then lands; _succeeded sees 'planned' and keeps it. C sends again."""
+    planned. A's send then lands; recording it sees 'planned' and keeps it. C sends again."""
     enrol_console(weekly, now=datetime(2026, 11, 20, tzinfo=UTC))
     tick(weekly, now=DUE - timedelta(days=1))
     console = ConsoleChannel(weekly)
     a = Dispatcher(store=weekly, channels={"console": console}, now=DUE)
-    [rid] = a.claim()
-    delivery = a._prepare(rid, set())
+    [rid] = a.claims.claim()
+    delivery = a.sender.prepare(rid, set())
     assert delivery is not None  # attempt saved, A now waits on the provider
     b = Dispatcher(store=weekly, channels={"console": console}, now=DUE + timedelta(minutes=6))
-    asyncio.run(b.reconcile_stale())  # lookup: not there yet -> not-found -> planned
+    asyncio.run(b.reconcile.stale())  # lookup: not there yet -> not-found -> planned
     provider_id = asyncio.run(console.send(delivery.message))  # A's send lands
-    a._succeeded(delivery, provider_id)
+    a.record.sent(delivery, provider_id)
     Dispatcher(store=weekly, channels={"console": console}, now=DUE + timedelta(minutes=8)).run()
     assert sent_count(weekly) == 1, "reminder delivered twice"
 
@@ -56,10 +57,12 @@ class SlowCreateSms(FakeChannel):
     name = "sms"
     ceiling = "personal"
     concurrency = 1
-    sends = 0
+
+    def __init__(self) -> None:
+        self.sends = 0
 
     async def send(self, message: OutboundMessage) -> str:
-        SlowCreateSms.sends += 1
+        self.sends += 1
         raise ChannelError("provider error", ErrorKind.AMBIGUOUS, code="500")
 
     async def lookup(self, message: OutboundMessage) -> str | None:
@@ -110,15 +113,18 @@ def test_F2_a_delivered_callback_settles_an_unfound_send(
     with store.session() as s:
         assert s.get(Reminder, att.reminder_id).status == "delivered"  # type: ignore[union-attr]
     store.engine.dispose()
-    assert SlowCreateSms.sends == 1, "sent again although Twilio called back 'delivered'"
-
-
-IN_FLIGHT: list[int] = []
+    assert sms.sends == 1, "sent again although Twilio called back 'delivered'"
 
 
 class SlowConsole(ConsoleChannel):
+    """Each send takes half a second; `in_flight` lists the sends that have begun."""
+
+    def __init__(self, store: Store, in_flight: list[int]) -> None:
+        super().__init__(store)
+        self.in_flight = in_flight
+
     async def send(self, message: OutboundMessage) -> str:
-        IN_FLIGHT.append(message.attempt_id)
+        self.in_flight.append(message.attempt_id)
         await asyncio.sleep(0.5)
         return await super().send(message)
 
@@ -129,16 +135,16 @@ def test_F3_a_store_error_on_one_reminder_leaves_the_others_going(
     for i in range(12):
         enrol_console(weekly, ref=f"AZ-{i}", now=datetime(2026, 11, 20, tzinfo=UTC))
     tick(weekly, now=DUE - timedelta(days=1))
-    d = Dispatcher(store=weekly, channels={"console": SlowConsole(weekly)}, now=DUE)
-    real, calls = d._peek, []
+    in_flight: list[int] = []
+    d = Dispatcher(store=weekly, channels={"console": SlowConsole(weekly, in_flight)}, now=DUE)
+    real = d.sender.peek
 
-    def peek(rid: int, excluded: set[str]):
-        calls.append(rid)
-        if IN_FLIGHT:  # e.g. sqlite3.OperationalError: database is locked
+    def peek(rid: int, excluded: set[str]) -> str | None:
+        if in_flight:  # e.g. sqlite3.OperationalError: database is locked
             raise RuntimeError("store hiccup on one reminder")
         return real(rid, excluded)
 
-    monkeypatch.setattr(d, "_peek", peek)
+    monkeypatch.setattr(d.sender, "peek", peek)
     d.run()
     with weekly.session() as s:
         rows = [
@@ -158,12 +164,10 @@ def test_F4_with_no_channel_configured_the_cycle_ends(weekly: Store) -> None:
     d = Dispatcher(store=weekly, channels={}, now=DUE)
 
     async def go() -> None:
-        await asyncio.wait_for(d._deliver_all({}), timeout=5)
+        await asyncio.wait_for(d.run_async(), timeout=5)
 
     asyncio.run(go())  # no TimeoutError: nothing to wait for
-
-
-TIMES: list[tuple[str, float]] = []
+    assert d.outcomes == {"undeliverable": 1}
 
 
 class XLike(FakeChannel):
@@ -178,26 +182,30 @@ class XLike(FakeChannel):
 
 
 class PacedX(XLike):
-    """One send per 0.3 s."""
+    """One send per 0.3 s; `times` gets each send's channel and time."""
+
+    def __init__(self, times: list[tuple[str, float]]) -> None:
+        self.times = times
 
     async def send(self, message: OutboundMessage) -> str:
         await asyncio.sleep(0.3)
-        TIMES.append(("x", asyncio.get_running_loop().time()))
+        self.times.append(("x", asyncio.get_running_loop().time()))
         return f"x-{message.attempt_id}"
 
 
 class TimedConsole(ConsoleChannel):
+    def __init__(self, store: Store, times: list[tuple[str, float]]) -> None:
+        super().__init__(store)
+        self.times = times
+
     async def send(self, message: OutboundMessage) -> str:
-        TIMES.append(("console", asyncio.get_running_loop().time()))
+        self.times.append(("console", asyncio.get_running_loop().time()))
         return await super().send(message)
 
 
 def test_F5_a_full_slow_lane_does_not_throttle_the_others(
-    tmp_path: Path, settings: Settings, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, settings: Settings
 ) -> None:
-    import bot.outbound.dispatch as dispatch
-
-    monkeypatch.setattr(dispatch, "CLAIM_BATCH", 4)  # scaled down from 500
     write_program(tmp_path, sensitivity="public")
     p = tmp_path / "schedules" / "test-weekly.toml"
     p.write_text(p.read_text().replace('order = ["console"]', 'order = ["x", "console"]'))
@@ -219,10 +227,12 @@ def test_F5_a_full_slow_lane_does_not_throttle_the_others(
     for i in range(8):
         enrol_console(store, ref=f"AZ-{i}", now=enrolled)
     tick(store, now=DUE - timedelta(days=1))
-    TIMES.clear()
-    Dispatcher(store=store, channels={"x": PacedX(), "console": TimedConsole(store)}, now=DUE).run()  # type: ignore[dict-item]
-    t0 = min(t for _, t in TIMES)
-    first_console = min(t for k, t in TIMES if k == "console") - t0
+    times: list[tuple[str, float]] = []
+    channels = {"x": PacedX(times), "console": TimedConsole(store, times)}
+    batch = 4  # claims scaled down from 500
+    Dispatcher(store=store, channels=channels, now=DUE, batch=batch).run()  # type: ignore[arg-type]
+    t0 = min(t for _, t in times)
+    first_console = min(t for k, t in times if k == "console") - t0
     store.engine.dispose()
     assert first_console < 0.2, f"console waited {first_console:.2f}s behind the X lane"
 
@@ -230,12 +240,12 @@ def test_F5_a_full_slow_lane_does_not_throttle_the_others(
 def test_F7_a_consent_given_between_peek_and_prepare_is_sent(
     weekly: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """_peek ran just before a consent or contact was recorded by another process: the
-    delivery that _prepare then saved is sent, not dropped."""
+    """The peek ran just before a consent or contact was recorded by another process: the
+    delivery that prepare then saved is sent, not dropped."""
     enrol_console(weekly, now=datetime(2026, 11, 20, tzinfo=UTC))
     tick(weekly, now=DUE - timedelta(days=1))
     d = Dispatcher(store=weekly, channels={"console": ConsoleChannel(weekly)}, now=DUE)
-    monkeypatch.setattr(d, "_peek", lambda rid, excluded: None)  # the stale answer
+    monkeypatch.setattr(d.sender, "peek", lambda rid, excluded: None)  # the stale answer
     d.run()
     with weekly.session() as s:
         rows = [r.status for r in s.exec(select(Reminder)) if r.local_slot.startswith("2026-11-23")]
@@ -246,7 +256,9 @@ def test_F7_a_consent_given_between_peek_and_prepare_is_sent(
 class UnreachableLookupSms(SlowCreateSms):
     """As SlowCreateSms: not found at first; the next look-up cannot reach the provider."""
 
-    lookups = 0
+    def __init__(self) -> None:
+        super().__init__()
+        self.lookups = 0
 
     async def lookup(self, message: OutboundMessage) -> str | None:
         self.lookups += 1
@@ -269,15 +281,15 @@ def test_F8_a_failed_look_up_leaves_a_claim_taken_over_meanwhile_alone(
         channels=channels,  # type: ignore[arg-type]
         now=DUE + timedelta(minutes=2),
     )
-    [rid] = a.claim()
-    earlier = a._unsettled(rid, "sms")
+    [rid] = a.claims.claim()
+    earlier = a.reconcile.unsettled(rid, "sms")
     assert earlier is not None
     with store.session() as s:  # B's takeover, while A waits on the look-up
         reminder = s.get(Reminder, rid)
         assert reminder is not None
         reminder.claim_token = "cycle-b"
         s.add(reminder)
-    assert asyncio.run(a._settle(earlier)) is True
+    assert asyncio.run(a.reconcile.settle(earlier)) is True
     with store.session() as s:
         reminder = s.get(Reminder, rid)
         assert reminder is not None

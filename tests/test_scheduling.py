@@ -7,6 +7,7 @@ import gc
 import subprocess
 from collections import Counter
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -112,7 +113,7 @@ def test_the_grace_is_judged_when_the_reminder_is_sent_not_when_the_cycle_began(
         channels={"console": ConsoleChannel(weekly)},
         now=due + grace - timedelta(seconds=1),
     )
-    late._started -= 5  # the cycle began 5 s ago: its reminder waited in a lane meanwhile
+    late.lease.started -= 5  # the cycle began 5 s ago: its reminder waited in a lane meanwhile
     assert late.run() == {"missed": 1}
     assert sent_count(weekly) == 0
 
@@ -187,55 +188,68 @@ def test_a_claim_taken_over_as_stale_is_never_sent_by_the_cycle_that_lost_it(wee
     due = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
     tick(weekly, now=due - timedelta(days=1))
     a = Dispatcher(store=weekly, channels={"console": ConsoleChannel(weekly)}, now=due)
-    [claimed] = a.claim()
+    [claimed] = a.claims.claim()
     b = Dispatcher(
         store=weekly, channels={"console": ConsoleChannel(weekly)}, now=due + timedelta(minutes=6)
     )
-    asyncio.run(b.reconcile_stale())  # claimed, never sent, past the lease: planned again
-    assert b.claim() == [claimed]
-    assert a._prepare(claimed, set()) is None  # A lost it: no attempt, nothing sent
-    assert asyncio.run(b._send_on(claimed, "console", set())) is None  # B sends it
+    asyncio.run(b.reconcile.stale())  # claimed, never sent, past the lease: planned again
+    assert b.claims.claim() == [claimed]
+    assert a.sender.prepare(claimed, set()) is None  # A lost it: no attempt, nothing sent
+    assert asyncio.run(b.sender.send_on(claimed, "console", set())) is None  # B sends it
     assert sent_count(weekly) == 1
     assert ("2026-11-23T10:00", "sent") in statuses(weekly)
+
+
+@dataclass
+class Provider:
+    """What one test's fake provider has seen, whichever channel client asked it."""
+
+    sends: int = 0
+    lookups: int = 0
 
 
 class SlowProviderConsole(ConsoleChannel):
     """Its answer is lost, and the message shows up at the provider only after a while."""
 
-    sends = 0
-    lookups = 0
+    def __init__(self, store: Store, provider: Provider) -> None:
+        super().__init__(store)
+        self.provider = provider
 
     async def send(self, message: OutboundMessage) -> str:
-        SlowProviderConsole.sends += 1
+        self.provider.sends += 1
         raise ChannelError("no answer after sending", ErrorKind.AMBIGUOUS)
 
     async def lookup(self, message: OutboundMessage) -> str | None:
-        SlowProviderConsole.lookups += 1
-        return None if SlowProviderConsole.lookups == 1 else "late-1"
+        self.provider.lookups += 1
+        return None if self.provider.lookups == 1 else "late-1"
 
 
 def test_a_send_not_found_at_once_is_looked_up_again_before_any_retry(weekly: Store) -> None:
     enrol_console(weekly, now=datetime(2026, 11, 20, tzinfo=UTC))
     due = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
     tick(weekly, now=due - timedelta(days=1))
+    provider = Provider()  # one provider, seen by each cycle's channel client
     for minutes in (0, 2):  # the retry comes 15 to 30 s after the first try
         Dispatcher(
             store=weekly,
-            channels={"console": SlowProviderConsole(weekly)},
+            channels={"console": SlowProviderConsole(weekly, provider)},
             now=due + timedelta(minutes=minutes),
         ).run()
-    assert (SlowProviderConsole.sends, SlowProviderConsole.lookups) == (1, 2)  # never resent
+    assert (provider.sends, provider.lookups) == (1, 2)  # never resent
     assert ("2026-11-23T10:00", "sent") in statuses(weekly)
 
 
-EVENTS: list[str] = []
 CONSOLE_PATIENTS = 20
 
 
 class RecordingConsole(ConsoleChannel):
+    def __init__(self, store: Store, events: list[str]) -> None:
+        super().__init__(store)
+        self.events = events
+
     async def send(self, message: OutboundMessage) -> str:
         sent = await super().send(message)
-        EVENTS.append("console")
+        self.events.append("console")
         return sent
 
 
@@ -247,12 +261,15 @@ class SlowSms(FakeChannel):
     ceiling = "personal"
     concurrency = 1
 
+    def __init__(self, events: list[str]) -> None:
+        self.events = events
+
     async def send(self, message: OutboundMessage) -> str:
         for _ in range(200):  # not a timing: the console lane's progress decides
-            if EVENTS.count("console") >= CONSOLE_PATIENTS:
+            if self.events.count("console") >= CONSOLE_PATIENTS:
                 break
             await asyncio.sleep(0.05)
-        EVENTS.append("sms")
+        self.events.append("sms")
         return f"SM{message.attempt_id}"
 
     async def lookup(self, message: OutboundMessage) -> str | None:
@@ -282,18 +299,19 @@ def test_a_slow_channel_does_not_hold_up_the_others(tmp_path: Path, settings: Se
         enrol_console(store, ref=f"AZ-{i}", now=enrolled)
     due = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
     tick(store, now=due - timedelta(days=1))
-    EVENTS.clear()
-    Dispatcher(
-        store=store, channels={"sms": SlowSms(), "console": RecordingConsole(store)}, now=due
-    ).run()  # type: ignore[dict-item]
-    assert EVENTS == ["console"] * CONSOLE_PATIENTS + ["sms"] * 5
+    events: list[str] = []
+    channels = {"sms": SlowSms(events), "console": RecordingConsole(store, events)}
+    Dispatcher(store=store, channels=channels, now=due).run()  # type: ignore[arg-type]
+    assert events == ["console"] * CONSOLE_PATIENTS + ["sms"] * 5
     store.engine.dispose()
 
 
 class BuggyConsole(ConsoleChannel):
     """Fails with an error no channel maps (a bug) on its first send."""
 
-    failed = False
+    def __init__(self, store: Store) -> None:
+        super().__init__(store)
+        self.failed = False
 
     async def send(self, message: OutboundMessage) -> str:
         if not self.failed:

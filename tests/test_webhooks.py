@@ -181,7 +181,7 @@ def test_a_failure_callback_that_overtakes_the_dispatcher_is_kept(
     form = {"MessageSid": sid, "MessageStatus": "undelivered", "ErrorCode": "30003"}
     path = f"/webhooks/twilio/status?attempt={delivery.attempt_id}"
     assert client.post(path, data=form, headers=_signed(path, form)).status_code == 204
-    Dispatcher(store=store, channels={}, now=now)._succeeded(delivery, sid)
+    Dispatcher(store=store, channels={}, now=now).record.sent(delivery, sid)
     with store.session() as session:
         row = session.exec(select(Reminder)).one()
         assert (row.status, row.provider_id) == ("failed", sid)

@@ -13,6 +13,7 @@ from bot.cli.common import Format, FormatOption, console, emit, fail, iso, store
 from bot.cli.output import say
 from bot.store import audit, audit_heads
 from bot.store.models import AuditEvent, Reminder
+from bot.store.statuses import ReminderStatus
 
 app = typer.Typer(help="Audit: what went out, and the tamper-evident log.", no_args_is_help=True)
 
@@ -34,7 +35,9 @@ def _since(value: str | None) -> datetime | None:
 @app.command("deliveries")
 def deliveries(
     since: str | None = typer.Option(None, "--since", help="e.g. 7d, 12h, or an ISO time"),
-    status: str | None = typer.Option(None, "--status", help="e.g. failed, sent, unconfirmed"),
+    status: ReminderStatus | None = typer.Option(
+        None, "--status", help="e.g. failed, sent, unconfirmed"
+    ),
     channel: str | None = typer.Option(
         None, "--channel", help=f"one of {', '.join(registry.NAMES)}"
     ),

@@ -16,11 +16,12 @@ from bot.programs.model import Program
 from bot.store import audit
 from bot.store.models import Contact, DeliveryAttempt, Patient, Reminder, Reply
 from bot.store.models import Program as ProgramRow
+from bot.store.statuses import ReminderStatus
 from bot.store.store import Store
 
 # Why a reminder is not sent now: (final or new status, reason, retry at), what `prepare`
 # answers instead of a Delivery.
-Withheld = tuple[str, str, datetime | None]
+Withheld = tuple[ReminderStatus, str, datetime | None]
 
 
 @dataclass(frozen=True)
@@ -118,18 +119,22 @@ def _blocked(
     session: Session, reminder: Reminder, patient: Patient | None, program: Program, now: datetime
 ) -> Withheld | None:
     if patient is None or patient.status != "active":
-        return ("cancelled", f"patient {patient.status if patient else 'erased'}", None)
+        return (
+            ReminderStatus.CANCELLED,
+            f"patient {patient.status if patient else 'erased'}",
+            None,
+        )
     row = session.get(ProgramRow, program.name)
     if row is not None and row.paused:
-        return ("cancelled", "program paused", None)
+        return (ReminderStatus.CANCELLED, "program paused", None)
     deadline = reminder.due_at + timedelta(hours=program.catch_up_grace_hours)
     if now > deadline:
-        return ("missed", "past the catch-up grace", None)
+        return (ReminderStatus.MISSED, "past the catch-up grace", None)
     quiet_end = _quiet_until(program, patient.timezone, now)
     if quiet_end is not None:
         if quiet_end > deadline:
-            return ("missed", "quiet hours until past the catch-up grace", None)
-        return ("planned", "quiet hours", quiet_end)
+            return (ReminderStatus.MISSED, "quiet hours until past the catch-up grace", None)
+        return (ReminderStatus.PLANNED, "quiet hours", quiet_end)
     return None
 
 
@@ -164,7 +169,7 @@ def likely_channel(
 ) -> str | None:
     """The channel a send would use now, without checking or saving anything else."""
     reminder = session.get(Reminder, reminder_id)
-    if reminder is None or reminder.status != "sending":
+    if reminder is None or reminder.status != ReminderStatus.SENDING:
         return None
     program = catalog.get(store, session, reminder.program)
     chosen = _choose(store, session, program, reminder.pseudonym, channels, excluded)
@@ -180,28 +185,15 @@ def _last_reply(session: Session, pseudonym: str, channel: str) -> datetime | No
     ).first()
 
 
-def prepare(
+def _render(
     store: Store,
     session: Session,
-    *,
-    reminder_id: int,
-    now: datetime,
-    channels: dict[str, Channel],
-    excluded: set[str],
-) -> Delivery | Withheld | None:
-    """Check, choose, render and save the attempt; or say why nothing is sent."""
-    reminder = session.get(Reminder, reminder_id)
-    if reminder is None or reminder.status != "sending":
-        return None
-    patient = session.get(Patient, reminder.pseudonym)
-    program = catalog.get(store, session, reminder.program)
-    blocked = _blocked(session, reminder, patient, program, now)
-    if blocked is not None or patient is None:
-        return blocked
-    chosen = _choose(store, session, program, patient.pseudonym, channels, excluded)
-    if chosen is None:
-        return ("undeliverable", "no consented, reachable channel", None)
-    channel, address = chosen
+    program: Program,
+    patient: Patient,
+    reminder: Reminder,
+    channel: str,
+) -> str:
+    """The reminder's text for this patient on this channel, in their language."""
     name = (
         store.decrypt(
             session,
@@ -215,7 +207,7 @@ def prepare(
         else ""
     )
     week = (reminder.due_at - patient.starts_at).days // 7 + 1
-    body = render.render_message(
+    return render.render_message(
         program,
         channel=channel,
         language=patient.language,
@@ -224,12 +216,20 @@ def prepare(
         emergency_number=store.settings.carebot_emergency_number,
         hospital=store.settings.carebot_hospital_contact,
     )
-    attempt = DeliveryAttempt(reminder_id=reminder_id, channel=channel, started_at=now)
+
+
+def _save_attempt(
+    store: Store, session: Session, reminder: Reminder, channel: str, body: str, *, now: datetime
+) -> DeliveryAttempt:
+    """The attempt row, its body encrypted, saved (and audited) before the provider is
+    called."""
+    assert reminder.id is not None
+    attempt = DeliveryAttempt(reminder_id=reminder.id, channel=channel, started_at=now)
     session.add(attempt)
     session.flush()
     assert attempt.id is not None
     attempt.body_enc = store.encrypt(
-        session, patient.pseudonym, body, table="delivery_attempt", column="body", row=attempt.id
+        session, reminder.pseudonym, body, table="delivery_attempt", column="body", row=attempt.id
     )
     reminder.attempts += 1
     reminder.channel = channel
@@ -238,12 +238,40 @@ def prepare(
         session,
         action="send.attempt",
         actor="dispatcher",
-        subject=patient.pseudonym,
-        reminder=reminder_id,
+        subject=reminder.pseudonym,
+        reminder=reminder.id,
         attempt=attempt.id,
         channel=channel,
         at=now,
     )
+    return attempt
+
+
+def prepare(
+    store: Store,
+    session: Session,
+    *,
+    reminder_id: int,
+    now: datetime,
+    channels: dict[str, Channel],
+    excluded: set[str],
+) -> Delivery | Withheld | None:
+    """Check, choose, render and save the attempt; or say why nothing is sent."""
+    reminder = session.get(Reminder, reminder_id)
+    if reminder is None or reminder.status != ReminderStatus.SENDING:
+        return None
+    patient = session.get(Patient, reminder.pseudonym)
+    program = catalog.get(store, session, reminder.program)
+    blocked = _blocked(session, reminder, patient, program, now)
+    if blocked is not None or patient is None:
+        return blocked
+    chosen = _choose(store, session, program, patient.pseudonym, channels, excluded)
+    if chosen is None:
+        return (ReminderStatus.UNDELIVERABLE, "no consented, reachable channel", None)
+    channel, address = chosen
+    body = _render(store, session, program, patient, reminder, channel)
+    attempt = _save_attempt(store, session, reminder, channel, body, now=now)
+    assert attempt.id is not None
     message = OutboundMessage(
         attempt_id=attempt.id,
         pseudonym=patient.pseudonym,

@@ -22,6 +22,7 @@ from bot.programs.model import Program
 from bot.store import audit
 from bot.store.models import Patient, Reminder
 from bot.store.models import Program as ProgramRow
+from bot.store.statuses import ReminderStatus
 
 BATCH = 5000
 
@@ -104,7 +105,7 @@ def plan(engine: Engine, session: Session, *, now: datetime, horizon_days: int) 
                     "program": program_name,
                     "local_slot": label,
                     "due_at": slot,
-                    "status": "planned",
+                    "status": ReminderStatus.PLANNED,
                     "attempts": 0,
                     "updated_at": now,
                 }

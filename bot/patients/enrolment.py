@@ -20,6 +20,7 @@ from bot.programs import catalog
 from bot.programs.render import MAX_NAME_LENGTH
 from bot.store import audit
 from bot.store.models import Consent, Contact, LinkCode, Patient, Reminder
+from bot.store.statuses import ReminderStatus
 from bot.store.store import Store
 from bot.text import has_unsafe
 
@@ -331,8 +332,8 @@ def cancel_pending(session: Session, pseudonym: str, reason: str, now: datetime)
         update(Reminder)
         .where(
             col(Reminder.pseudonym) == pseudonym,
-            col(Reminder.status) == "planned",
+            col(Reminder.status) == ReminderStatus.PLANNED,
         )
-        .values(status="cancelled", error=reason, updated_at=now)
+        .values(status=ReminderStatus.CANCELLED, error=reason, updated_at=now)
     )
     return int(result.rowcount or 0)

@@ -10,9 +10,10 @@ from datetime import UTC, date, datetime, timedelta
 from sqlmodel import Session, col, select
 
 from bot.store.models import Consent, Reminder, Reply
+from bot.store.statuses import ReminderStatus as S
 
-SENT = {"sent", "delivered", "read"}
-FAILED = {"failed", "undeliverable", "missed", "unconfirmed"}
+SENT = {S.SENT, S.DELIVERED, S.READ}
+FAILED = {S.FAILED, S.UNDELIVERABLE, S.MISSED, S.UNCONFIRMED}
 
 
 @dataclass
@@ -47,7 +48,7 @@ def weekly(session: Session, *, weeks: int, now: datetime) -> list[Week]:
         row = table[_monday(due)]
         row.reminders += 1
         row.sent += status in SENT
-        row.delivered += status in ("delivered", "read")
+        row.delivered += status in (S.DELIVERED, S.READ)
         row.failed += status in FAILED
     for received, flags in session.exec(
         select(Reply.received_at, Reply.flags).where(col(Reply.received_at) >= since)

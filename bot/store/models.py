@@ -9,6 +9,8 @@ from datetime import datetime
 from sqlalchemy import Column, LargeBinary, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from bot.store.statuses import AttemptOutcome, ReminderStatus
+
 
 class Program(SQLModel, table=True):
     """A loaded program file: its validated definition, frozen as JSON when it was added."""
@@ -93,7 +95,7 @@ class Reminder(SQLModel, table=True):
     program: str
     local_slot: str  # e.g. 2026-11-23T10:00 in the patient's zone
     due_at: datetime = Field(index=True)
-    status: str = Field(default="planned", index=True)
+    status: str = Field(default=ReminderStatus.PLANNED, index=True)  # see statuses.py
     channel: str | None = None
     attempts: int = 0
     next_attempt_at: datetime | None = None
@@ -113,9 +115,7 @@ class DeliveryAttempt(SQLModel, table=True):
     channel: str
     started_at: datetime
     finished_at: datetime | None = None
-    # pending | sent | failed | unknown | not-found (looked up at once, not there yet: looked
-    # up again before any retry) | absent (not there the second time either)
-    outcome: str = "pending"
+    outcome: str = AttemptOutcome.PENDING  # see statuses.py
     provider_id: str | None = Field(default=None, index=True)
     error: str | None = None
     body_enc: bytes | None = Field(default=None, sa_column=Column(LargeBinary))

@@ -1,0 +1,125 @@
+"""Claims: which due reminders a cycle takes, gives back, renews, and lets expire.
+
+A claim is a reminder moved to `sending` under the cycle's token. Claiming is atomic
+(BEGIN IMMEDIATE on SQLite, FOR UPDATE SKIP LOCKED on PostgreSQL), so two dispatchers never
+take the same reminder, and every later write checks that the claim is still the cycle's own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlmodel import Session, col, or_, select, update
+
+from bot.outbound.lease import Lease
+from bot.outbound.outcomes import Outcomes
+from bot.programs import catalog
+from bot.store.models import Reminder
+from bot.store.statuses import ReminderStatus
+
+CLAIM_BATCH = 500
+
+
+@dataclass
+class Claims:
+    """The cycle's claims, `batch` reminders at a time."""
+
+    lease: Lease
+    record: Outcomes
+    batch: int = CLAIM_BATCH
+
+    def ours(self, reminder: Reminder | None) -> bool:
+        """Whether the reminder is still claimed by this cycle (not taken over as stale)."""
+        return (
+            reminder is not None
+            and reminder.status == ReminderStatus.SENDING
+            and reminder.claim_token == self.lease.token
+        )
+
+    def claim(self) -> list[int]:
+        """Move a batch of due reminders to `sending`, atomically (BEGIN IMMEDIATE or
+        FOR UPDATE SKIP LOCKED), so that two dispatchers never take the same one."""
+        now = self.lease.now
+        with self.lease.store.session() as session:
+            query = (
+                select(Reminder.id)
+                .where(
+                    Reminder.status == ReminderStatus.PLANNED,
+                    col(Reminder.due_at) <= now,
+                    or_(
+                        col(Reminder.next_attempt_at).is_(None),
+                        col(Reminder.next_attempt_at) <= now,
+                    ),
+                )
+                .order_by(col(Reminder.due_at))
+                .limit(self.batch)
+            )
+            if session.get_bind().dialect.name == "postgresql":
+                query = query.with_for_update(skip_locked=True)
+            ids = [rid for rid in session.exec(query).all() if rid is not None]
+            if ids:
+                session.exec(
+                    update(Reminder)
+                    .where(col(Reminder.id).in_(ids))
+                    .values(
+                        status=ReminderStatus.SENDING,
+                        claimed_at=self.lease.clock(),
+                        claim_token=self.lease.token,
+                        updated_at=now,
+                    )
+                )
+            return ids
+
+    def give_back(self, reminder_id: int) -> None:
+        """Release a claim this cycle cannot send in time; the next cycle takes it."""
+        now = self.lease.now
+        with self.lease.store.session() as session:
+            session.exec(
+                update(Reminder)
+                .where(
+                    col(Reminder.id) == reminder_id,
+                    col(Reminder.status) == ReminderStatus.SENDING,
+                    col(Reminder.claim_token) == self.lease.token,
+                )
+                .values(
+                    status=ReminderStatus.PLANNED,
+                    claim_token=None,
+                    updated_at=now,
+                    next_attempt_at=now + timedelta(seconds=1),
+                )
+            )
+
+    def renew(self, session: Session, reminder_id: int) -> bool:
+        """Renew the claim just before a send; False when it is no longer ours.
+
+        Another cycle may have taken it over as stale. The same statement renews the lease
+        and, on PostgreSQL, locks the row until the attempt is saved.
+        """
+        renewed = session.exec(
+            update(Reminder)
+            .where(
+                col(Reminder.id) == reminder_id,
+                col(Reminder.status) == ReminderStatus.SENDING,
+                col(Reminder.claim_token) == self.lease.token,
+            )
+            .values(claimed_at=self.lease.clock())
+        )
+        return bool(renewed.rowcount)
+
+    def expire_late(self) -> None:
+        """Planned reminders past their catch-up grace become `missed`."""
+        with self.lease.store.session() as session:
+            for row in catalog.rows(session):
+                grace = timedelta(hours=catalog.from_row(row).catch_up_grace_hours)
+                late = session.exec(
+                    select(Reminder).where(
+                        Reminder.program == row.name,
+                        Reminder.status == ReminderStatus.PLANNED,
+                        col(Reminder.due_at) < self.lease.now - grace,
+                    )
+                ).all()
+                for reminder in late:
+                    self.record.finish(
+                        session, reminder, ReminderStatus.MISSED, "past the catch-up grace"
+                    )

@@ -1,0 +1,125 @@
+"""Send: one claimed reminder, checked, saved and sent once its channel has a free place.
+
+Consent, grace and quiet hours are judged just before the send, not when the reminder was
+claimed (it may have waited in its lane). The attempt row is committed before the provider
+is called; the answer goes to `Outcomes`, an ambiguous failure to `Reconcile`.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from bot.channels.base import Channel, ChannelError, ErrorKind
+from bot.outbound.claims import Claims
+from bot.outbound.delivery import Delivery, likely_channel, prepare
+from bot.outbound.lease import Lease
+from bot.outbound.outcomes import Outcomes
+from bot.outbound.reconcile import Reconcile
+from bot.store.models import Reminder
+
+log = logging.getLogger("carebot.dispatch")
+
+
+@dataclass
+class Sender:
+    """The steps the lanes are handed: route a reminder, send it, or give it up."""
+
+    lease: Lease
+    channels: dict[str, Channel]
+    claims: Claims
+    record: Outcomes
+    reconcile: Reconcile
+
+    async def route(
+        self, reminder_id: int, excluded: frozenset[str]
+    ) -> tuple[str, Delivery | None] | None:
+        """The channel a reminder would go by now; None when nothing is to be sent (and
+        `prepare` recorded why), unless consent came back in between: then it is prepared
+        here, its attempt saved, and handed on with it."""
+        likely = await self.lease.in_store(self.peek, reminder_id, set(excluded))
+        if likely is not None:
+            return likely, None
+        prepared = await self.lease.in_store(self.prepare, reminder_id, set(excluded))
+        return (prepared.channel, prepared) if prepared is not None else None
+
+    async def send(
+        self, reminder_id: int, channel: str, excluded: frozenset[str], prepared: Delivery | None
+    ) -> str | None:
+        """Send on `channel` (or the delivery already prepared); returns the channel that
+        refused it for good, to fall back from, else None."""
+        if prepared is not None:
+            return await self.send_delivery(prepared)
+        return await self.send_on(reminder_id, channel, set(excluded))
+
+    async def failed(self, reminder_id: int, exc: Exception) -> None:
+        """An unexpected error ends that reminder (`unconfirmed` or retried), not the cycle."""
+        # Logged by type only: an exception's text may carry personal data.
+        log.error("reminder %s: unexpected %s", reminder_id, type(exc).__name__)
+        await self.lease.in_store(self.record.unexpected, reminder_id, type(exc).__name__)
+
+    def peek(self, reminder_id: int, excluded: set[str]) -> str | None:
+        """The channel a send would use now, without checking or saving anything else."""
+        with self.lease.store.session() as session:
+            return likely_channel(
+                self.lease.store,
+                session,
+                reminder_id=reminder_id,
+                channels=self.channels,
+                excluded=excluded,
+            )
+
+    def prepare(self, reminder_id: int, excluded: set[str]) -> Delivery | None:
+        """Renew the claim, check, render and save the attempt; or record why not."""
+        with self.lease.store.session() as session:
+            if not self.claims.renew(session, reminder_id):
+                return None
+            # judged now, not at the cycle's start: a reminder may have waited in its lane
+            result = prepare(
+                self.lease.store,
+                session,
+                reminder_id=reminder_id,
+                now=self.lease.clock(),
+                channels=self.channels,
+                excluded=excluded,
+            )
+            if isinstance(result, Delivery):
+                return result
+            if result is not None:
+                reminder = session.get(Reminder, reminder_id)
+                assert reminder is not None
+                status, reason, retry_at = result
+                if retry_at is not None:
+                    self.record.retry_at(session, reminder, retry_at, reason)
+                else:
+                    self.record.finish(session, reminder, status, reason)
+            return None
+
+    async def send_on(self, reminder_id: int, likely: str, excluded: set[str]) -> str | None:
+        """Check, save and send one claimed reminder, now that its channel has a free place.
+        Returns the channel that refused it for good (to fall back from), else None."""
+        earlier = await self.lease.in_store(self.reconcile.unsettled, reminder_id, likely)
+        if earlier is not None and await self.reconcile.settle(earlier):
+            return None
+        delivery = await self.lease.in_store(self.prepare, reminder_id, excluded)
+        if delivery is None:
+            return None
+        return await self.send_delivery(delivery)
+
+    async def send_delivery(self, delivery: Delivery) -> str | None:
+        """Pace, send and record a prepared delivery; the channel that refused it for good,
+        else None."""
+        channel = self.channels[delivery.channel]
+        limits = channel.limits
+        if limits is not None:
+            await limits.acquire(delivery.message.address)
+        try:
+            provider_id = await channel.send(delivery.message)
+        except ChannelError as failure:
+            if failure.kind is ErrorKind.AMBIGUOUS:
+                await self.reconcile.ambiguous(delivery, failure)
+                return None
+            permanent = await self.lease.in_store(self.record.failed, delivery, failure)
+            return delivery.channel if permanent else None
+        await self.lease.in_store(self.record.sent, delivery, provider_id)
+        return None
