@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from bot.store.store import Store, open_store
 
 from bot.config import Settings
 from bot.store import crypto
+from bot.store.store import Store, open_store
 from tests.fakes.telegram import FakeTelegram
 from tests.fakes.twilio import FakeTwilio
 

@@ -7,11 +7,11 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from bot.store.store import Store, open_store
 from typer.testing import CliRunner
 
 from bot.cli import app, common
 from bot.config import Settings, get_settings
+from bot.store.store import Store, open_store
 from tests.conftest import Result
 
 Run = Callable[..., Result]

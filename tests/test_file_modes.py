@@ -7,9 +7,9 @@ import stat
 from pathlib import Path
 
 import pytest
-from bot.store.store import open_store
 
 from bot.config import Settings
+from bot.store.store import open_store
 from tests.conftest import POSTGRES_ADMIN_URL, Cli
 from tests.inprocess import InProcess, carebot_fixture  # noqa: F401 (a fixture)
 

@@ -12,11 +12,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from bot.store.store import Store
 
 from bot.cli.output import json_dumps
 from bot.config import Settings
 from bot.logs import setup_logging
+from bot.store.store import Store
 from bot.text import is_unsafe
 from tests.conftest import Cli
 from tests.helpers import first_due, store_for

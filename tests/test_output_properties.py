@@ -13,12 +13,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from bot.store.store import Store
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.cli.output import FORMULA_START
 from bot.config import Settings
+from bot.store.store import Store
 from bot.text import is_unsafe
 from tests.conftest import Result
 from tests.hostile import PROGRAM, Seeded, seed
