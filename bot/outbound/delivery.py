@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlmodel import Session, func, select
+from sqlmodel import Session, col, func, select
 
 from bot.channels.base import AddressKind, Channel, ChannelError, ErrorKind, OutboundMessage
 from bot.patients import enrolment as patients
@@ -59,9 +59,11 @@ class Delivery:
 
     @classmethod
     def from_attempt(cls, store: Store, session: Session, attempt: DeliveryAttempt) -> Delivery:
-        """Rebuild the message of an attempt, to look it up at its provider."""
+        """Rebuild the message of an attempt as it was sent, to look it up at its provider."""
         reminder = session.get(Reminder, attempt.reminder_id)
         assert reminder is not None and attempt.id is not None
+        patient = session.get(Patient, reminder.pseudonym)
+        program = catalog.get(store, session, reminder.program)
         address = _address(store, session, reminder.pseudonym, attempt.channel)
         body = (
             store.decrypt(
@@ -81,6 +83,12 @@ class Delivery:
             address=address,
             body=body,
             created_at=attempt.started_at,
+            language=patient.language if patient is not None else "",
+            template=program.channel_templates.get(attempt.channel, "reminder"),
+            options=program.channel_options.get(attempt.channel, {}),
+            last_reply_at=_last_reply(
+                session, reminder.pseudonym, attempt.channel, before=attempt.started_at
+            ),
         )
         return cls(attempt.reminder_id, attempt.id, attempt.channel, message, attempt.provider_id)
 
@@ -176,13 +184,16 @@ def likely_channel(
     return chosen[0] if chosen else None
 
 
-def _last_reply(session: Session, pseudonym: str, channel: str) -> datetime | None:
-    """When the patient last wrote on this channel."""
-    return session.exec(
-        select(func.max(Reply.received_at)).where(
-            Reply.pseudonym == pseudonym, Reply.channel == channel
-        )
-    ).first()
+def _last_reply(
+    session: Session, pseudonym: str, channel: str, *, before: datetime | None = None
+) -> datetime | None:
+    """When the patient last wrote on this channel (before a time, if given)."""
+    query = select(func.max(Reply.received_at)).where(
+        Reply.pseudonym == pseudonym, Reply.channel == channel
+    )
+    if before is not None:
+        query = query.where(col(Reply.received_at) <= before)
+    return session.exec(query).first()
 
 
 def _render(
