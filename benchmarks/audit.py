@@ -19,7 +19,6 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.store.store import open_store  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 from sqlmodel import col, select  # noqa: E402
 
@@ -30,6 +29,7 @@ from bot.store import (  # noqa: E402
     crypto,  # noqa: E402
 )
 from bot.store.models import AuditEvent  # noqa: E402
+from bot.store.store import open_store  # noqa: E402
 
 
 def _append(store, n: int) -> float:  # type: ignore[no-untyped-def]

@@ -23,13 +23,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.store.store import open_store  # noqa: E402
 from pydantic import SecretStr  # noqa: E402
 
 from bot.config import Settings  # noqa: E402
 from bot.patients import enrolment as patients  # noqa: E402
 from bot.runtime import tick  # noqa: E402
 from bot.store import crypto  # noqa: E402
+from bot.store.store import open_store  # noqa: E402
 from tests.fakes.telegram import FakeTelegram  # noqa: E402
 
 

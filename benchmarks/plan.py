@@ -22,7 +22,6 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.store.store import open_store  # noqa: E402
 from sqlalchemy import delete, insert  # noqa: E402
 
 from bot.config import Settings  # noqa: E402
@@ -30,6 +29,7 @@ from bot.outbound.planning import plan  # noqa: E402
 from bot.programs import catalog  # noqa: E402
 from bot.store import crypto  # noqa: E402
 from bot.store.models import Patient, Reminder  # noqa: E402
+from bot.store.store import open_store  # noqa: E402
 
 ZONES = ["Europe/Brussels", "Europe/Paris", "Europe/London", "Europe/Amsterdam", "UTC"]
 

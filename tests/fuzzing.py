@@ -16,7 +16,6 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
-from bot.store.store import Store, open_store
 from pydantic import SecretStr
 from sqlalchemy import event, func, select
 from sqlmodel import SQLModel
@@ -25,6 +24,7 @@ from twilio.request_validator import RequestValidator
 from bot.config import Settings
 from bot.patients import enrolment as patients
 from bot.store.models import DeliveryAttempt, Patient, Reminder
+from bot.store.store import Store, open_store
 
 TOKEN = "0123456789abcdef0123456789abcdef"
 TG_SECRET = "tg-secret-0123456789"

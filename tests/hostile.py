@@ -8,11 +8,11 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from bot.store.store import Store
 from sqlmodel import select
 
 from bot.patients import enrolment as patients
 from bot.store.models import Contact, Patient, Reminder, Reply
+from bot.store.store import Store
 
 PROGRAM = "post-stroke-weekly"
 

@@ -12,7 +12,6 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from bot.store.store import Store, open_store
 from sqlalchemy import text
 from sqlmodel import col, select
 
@@ -21,6 +20,7 @@ from bot.store import audit, audit_heads, audit_legacy, crypto
 from bot.store.db import make_engine
 from bot.store.models import AuditEvent
 from bot.store.rotation import rotate
+from bot.store.store import Store, open_store
 from tests.conftest import Cli
 from tests.test_crypto import replace_settings
 

@@ -6,7 +6,6 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from bot.store.store import Store, open_store
 from sqlmodel import select
 
 from bot.config import Settings
@@ -16,6 +15,7 @@ from bot.store import crypto
 from bot.store.keyring import ErasedError
 from bot.store.models import Contact, Patient
 from bot.store.rotation import rotate
+from bot.store.store import Store, open_store
 
 KEY = crypto.new_key()
 

@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 import sqlcipher3
-from bot.store.store import Store, open_store
 from sqlmodel import select
 
 from bot.config import Settings
@@ -20,6 +19,7 @@ from bot.patients import enrolment as patients
 from bot.patients import lifecycle
 from bot.store import crypto
 from bot.store.models import Contact, DataKey, Patient, Reply
+from bot.store.store import Store, open_store
 from tests import forensics
 from tests.conftest import POSTGRES_ADMIN_URL
 from tests.inprocess import InProcess, carebot_fixture  # noqa: F401 (a fixture)

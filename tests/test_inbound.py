@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from bot.store.store import Store
 from sqlmodel import select
 
 from bot.inbound.receive import receive
 from bot.patients import enrolment as patients
 from bot.patients import lifecycle
 from bot.store.models import Consent, Reply
+from bot.store.store import Store
 
 NOW = datetime(2026, 11, 23, 12, tzinfo=UTC)
 

@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from bot.store.store import Store, open_store
 from sqlmodel import SQLModel
 
 from bot.config import Settings
 from bot.patients import lifecycle
 from bot.runtime import tick
+from bot.store.store import Store, open_store
 from tests.helpers import enrol_console, sent_count, settings_for, statuses, write_program
 
 MONDAY = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # 10:00 in Brussels

@@ -7,7 +7,6 @@ import asyncio
 import json
 from pathlib import Path
 
-from bot.store.store import open_store
 from pydantic import SecretStr
 from sqlalchemy import make_url, text
 
@@ -16,6 +15,7 @@ from bot.inbound.alerts import on_call_notice, send_notice
 from bot.programs import catalog
 from bot.store import crypto, on_call
 from bot.store.db import make_engine
+from bot.store.store import open_store
 from tests.conftest import Cli
 from tests.fakes.twilio import FakeTwilio
 from tests.helpers import settings_for, write_program

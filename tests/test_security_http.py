@@ -15,7 +15,6 @@ from collections.abc import Iterator
 
 import pytest
 import uvicorn
-from bot.store.store import Store
 from pydantic import SecretStr
 from sqlalchemy import event
 from sqlmodel import select
@@ -27,6 +26,7 @@ from bot.inbound import bodies, server
 from bot.inbound.webhooks import build_app
 from bot.store import db
 from bot.store.models import Reply
+from bot.store.store import Store
 from tests.fuzzing import (
     PHONE,
     PUBLIC,

@@ -10,7 +10,6 @@ from datetime import UTC, datetime
 from urllib.parse import quote
 
 import pytest
-from bot.store.store import Store
 from pydantic import SecretStr
 from sqlmodel import select
 from starlette.testclient import TestClient
@@ -18,6 +17,7 @@ from starlette.testclient import TestClient
 from bot.config import Settings
 from bot.inbound.telegram import REFUSED
 from bot.store.models import AuditEvent
+from bot.store.store import Store
 from tests.fakes.telegram import FakeTelegram
 from tests.fuzzing import (
     SMS_PATH,
@@ -214,12 +214,11 @@ def test_start_from_a_group_by_polling_binds_nothing(
 ) -> None:
     import asyncio
 
-    from bot.store.store import open_store
-
     from bot.channels.telegram import TelegramChannel
     from bot.inbound.telegram import poll
     from bot.patients import enrolment as patients
     from bot.store.models import Contact
+    from bot.store.store import open_store
 
     configured = settings.model_copy(
         update={

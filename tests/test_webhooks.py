@@ -9,7 +9,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from bot.store.store import Store, open_store
 from pydantic import SecretStr
 from sqlmodel import select
 from starlette.testclient import TestClient
@@ -22,6 +21,7 @@ from bot.outbound.delivery import Delivery
 from bot.outbound.dispatch import Dispatcher
 from bot.patients import enrolment as patients
 from bot.store.models import AuditEvent, DeliveryAttempt, Patient, Reminder, Reply
+from bot.store.store import Store, open_store
 from tests.helpers import settings_for, write_program
 
 TOKEN = "0123456789abcdef0123456789abcdef"  # 32 hex digits, as Twilio's
