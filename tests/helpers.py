@@ -169,3 +169,18 @@ class FakeChannel:
 
     async def close(self) -> None:
         return None
+
+
+def cli_on(cli: Cli, settings: Settings, *, columns: int = 1000) -> Cli:
+    """The `carebot` command opening the store of the `store` fixture (its keys), its tables
+    `columns` wide so that a long cell stays on one line."""
+    assert settings.carebot_master_key and settings.carebot_pseudonym_secret
+    cli.env.update(
+        {
+            "CAREBOT_DATABASE_URL": settings.carebot_database_url,
+            "CAREBOT_MASTER_KEY": settings.carebot_master_key.get_secret_value(),
+            "CAREBOT_PSEUDONYM_SECRET": settings.carebot_pseudonym_secret.get_secret_value(),
+            "COLUMNS": str(columns),
+        }
+    )
+    return cli

@@ -120,6 +120,7 @@ def test_sms_reaches_the_configured_api_url_with_a_twilio_region_and_edge_set(
     assert _deliveries(wired)[0]["status"] == "sent"
 
 
+@pytest.mark.subprocess  # one flow through the installed script: enrol, a reply, a tick
 def test_a_signed_stop_opts_out_and_nothing_more_is_sent(
     wired: Cli, served: str, fake_twilio: FakeTwilio
 ) -> None:
