@@ -87,14 +87,14 @@ def _text(data: bytes) -> str:
 
 
 def _fresh_consoles(patch: pytest.MonkeyPatch) -> None:
-    """Every module-level Rich console of carebot made again, as a new process makes them:
+    """Every module-level Rich console of the CLI made again, as a new process makes them:
     sized by COLUMNS, writing to the captured streams, no colour for a non-terminal."""
-    for module in list(sys.modules.values()):
-        if module is None or not module.__name__.startswith("bot."):
+    for name, module in list(sys.modules.items()):
+        if module is None or not name.startswith("bot.cli"):
             continue
-        for name, value in list(vars(module).items()):
+        for attribute, value in list(vars(module).items()):
             if isinstance(value, Console):
-                patch.setattr(module, name, Console(stderr=value.stderr))
+                patch.setattr(module, attribute, Console(stderr=value.stderr))
 
 
 @contextmanager
@@ -114,8 +114,9 @@ def _kept_logging() -> Iterator[None]:
         root.handlers[:] = handlers
         root.setLevel(level)
         for name, logger in list(logging.Logger.manager.loggerDict.items()):
-            if isinstance(logger, logging.Logger):
-                logger.setLevel(levels.get(name, logging.NOTSET))
+            kept = levels.get(name, logging.NOTSET)
+            if isinstance(logger, logging.Logger) and logger.level != kept:
+                logger.setLevel(kept)  # only those changed: each setLevel clears every cache
 
 
 @contextmanager

@@ -11,7 +11,7 @@ import pytest
 
 from tests.conftest import Cli
 
-ENROL = [
+ENROL = (
     "patient",
     "enrol",
     "--ref",
@@ -28,7 +28,7 @@ ENROL = [
     "+32470123456",
     "--consent",
     "sms,telegram",
-]
+)
 
 
 def _audit_count(cli: Cli) -> int:

@@ -100,7 +100,7 @@ def test_tick_prints_a_console_message_with_the_name_made_visible(run: Cli, stor
     assert raw_unsafe(result.out) == []
 
 
-ENROL = [
+ENROL = (
     "patient",
     "enrol",
     "--ref",
@@ -114,7 +114,14 @@ ENROL = [
     "--consent",
     "console",
     "--name",
-]
+)
+
+
+def _enrol_with(option: str, value: str) -> list[str]:
+    """The enrolment (named Jo) with one option's value replaced."""
+    args = [*ENROL, "Jo"]
+    args[args.index(option) + 1] = value
+    return args
 
 
 @pytest.mark.parametrize(
@@ -139,19 +146,10 @@ def test_a_name_with_control_or_bidi_characters_is_refused_and_nothing_is_writte
 @pytest.mark.parametrize(
     "args",
     [
-        ENROL[: ENROL.index("--tz") + 1]
-        + ["Jan Janssens"]
-        + ENROL[ENROL.index("--tz") + 2 :]
-        + ["Jo"],
-        ENROL[: ENROL.index("--lang") + 1]
-        + ["Jan Janssens"]
-        + ENROL[ENROL.index("--lang") + 2 :]
-        + ["Jo"],
-        ENROL[:-3] + ["--consent", "Jan Janssens", "--name", "Jo"],
-        ENROL[: ENROL.index("--program") + 1]
-        + ["Jan Janssens"]
-        + ENROL[ENROL.index("--program") + 2 :]
-        + ["Jo"],
+        _enrol_with("--tz", "Jan Janssens"),
+        _enrol_with("--lang", "Jan Janssens"),
+        _enrol_with("--consent", "Jan Janssens"),
+        _enrol_with("--program", "Jan Janssens"),
         ["tick", "--at", "Jan Janssens"],
         ["audit", "deliveries", "--since", "Jan Janssens"],
         ["patient", "show", "Jan Janssens"],
@@ -168,9 +166,7 @@ def test_an_error_line_never_repeats_the_value_that_was_typed(run: Cli, args: li
 
 
 def test_a_mistyped_time_zone_says_so_without_repeating_it(run: Cli) -> None:
-    result = run(
-        *ENROL[: ENROL.index("--tz") + 1], "Jan Janssens", *ENROL[ENROL.index("--tz") + 2 :], "Jo"
-    )
+    result = run(*_enrol_with("--tz", "Jan Janssens"))
     assert result.code == 1
     assert result.err.strip() == (
         "error: --tz is not a known time zone (use an IANA name such as Europe/Brussels)"
