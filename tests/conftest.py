@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from pydantic import SecretStr
 
 from bot.config import Settings
 from bot.store import crypto
@@ -54,8 +55,8 @@ def settings(database_url: str) -> Settings:
     return Settings(
         _env_file=None,  # type: ignore[call-arg]
         carebot_database_url=database_url,
-        carebot_master_key=crypto.encode_key(crypto.new_key()),
-        carebot_pseudonym_secret=crypto.encode_key(crypto.new_key()),
+        carebot_master_key=SecretStr(crypto.encode_key(crypto.new_key())),
+        carebot_pseudonym_secret=SecretStr(crypto.encode_key(crypto.new_key())),
     )
 
 

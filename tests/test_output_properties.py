@@ -18,12 +18,13 @@ from bot.cli.output import FORMULA_START
 from bot.config import Settings
 from bot.store.store import Store
 from bot.text import is_unsafe
-from tests.conftest import Cli, Result
+from tests.conftest import Cli
 from tests.helpers import cli_on
 from tests.hostile import PROGRAM, Seeded, seed
+from tests.incli import Result
 
 # Every category but lone surrogates, which no store can hold (its fields are UTF-8).
-CHARS = st.characters(exclude_categories=("Cs",))
+CHARS = st.characters(exclude_categories=["Cs"])
 FRAGMENTS = st.sampled_from(
     [
         "[/bold]",
