@@ -31,7 +31,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check bot tests benchmarks
 	$(BIN)/ruff format --check bot tests benchmarks
 	$(BIN)/lint-imports
-	$(BIN)/mypy bot
+	$(BIN)/mypy bot tests
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/plan.py

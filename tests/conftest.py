@@ -11,12 +11,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from pydantic import SecretStr
 
 from bot.config import Settings
 from bot.store import crypto
 from bot.store.store import Store, open_store
 from tests.fakes.telegram import FakeTelegram
 from tests.fakes.twilio import FakeTwilio
+from tests.incli import PREFIXES, Result, run_in_process
 
 pytest_plugins = ["tests.fakes.fixtures"]  # fake_twilio, fake_telegram, fake_x
 
@@ -53,8 +55,8 @@ def settings(database_url: str) -> Settings:
     return Settings(
         _env_file=None,  # type: ignore[call-arg]
         carebot_database_url=database_url,
-        carebot_master_key=crypto.encode_key(crypto.new_key()),
-        carebot_pseudonym_secret=crypto.encode_key(crypto.new_key()),
+        carebot_master_key=SecretStr(crypto.encode_key(crypto.new_key())),
+        carebot_pseudonym_secret=SecretStr(crypto.encode_key(crypto.new_key())),
     )
 
 
@@ -66,25 +68,24 @@ def store(settings: Settings) -> Iterator[Store]:
 
 
 @dataclass
-class Result:
-    code: int
-    out: str
-    err: str
-
-
-@dataclass
 class Cli:
-    """Runs the installed `carebot` console script in a temp dir with its own keys."""
+    """The `carebot` command in a temp dir with its own keys: `cli("patient", "list")` gives
+    Result(code, out, err). Run in the test's process (tests/incli.py) unless the test is
+    marked `subprocess`, for the few end-to-end tests that run the installed console script."""
 
     cwd: Path
     env: dict[str, str]
+    subprocess: bool = False
 
     def __call__(self, *args: str, input: str | None = None) -> Result:
+        if not self.subprocess:
+            return run_in_process(args, cwd=self.cwd, env=self.env, input=input)
         proc = subprocess.run(
             [CAREBOT, *args],
             cwd=self.cwd,
             env=self.env,
             input=input,
+            stdin=None if input is not None else subprocess.DEVNULL,  # never a terminal
             capture_output=True,
             text=True,
             timeout=120,
@@ -93,12 +94,8 @@ class Cli:
 
 
 @pytest.fixture
-def cli(tmp_path: Path, database_url: str) -> Cli:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("CAREBOT_", "TWILIO_", "TELEGRAM_", "X_"))
-    }
+def cli(request: pytest.FixtureRequest, tmp_path: Path, database_url: str) -> Cli:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(PREFIXES)}
     env.update(
         {
             "CAREBOT_DATABASE_URL": database_url,
@@ -108,7 +105,8 @@ def cli(tmp_path: Path, database_url: str) -> Cli:
             "COLUMNS": "200",
         }
     )
-    return Cli(cwd=tmp_path, env=env)
+    marked = request.node.get_closest_marker("subprocess") is not None
+    return Cli(cwd=tmp_path, env=env, subprocess=marked)
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from urllib.parse import urlencode
 
 from pydantic import SecretStr
 from sqlalchemy import event, func, select
-from sqlmodel import SQLModel
+from sqlmodel import SQLModel, col
 from twilio.request_validator import RequestValidator
 
 from bot.config import Settings
@@ -102,7 +102,7 @@ def secured(settings: Settings) -> Store:
     )
     now = datetime.now(UTC)
     with store.session() as session:
-        who = session.execute(select(Patient.pseudonym)).scalar_one()
+        who = session.execute(select(col(Patient.pseudonym))).scalar_one()
         reminder = Reminder(
             occurrence_key="k",
             pseudonym=who,

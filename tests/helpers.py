@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pydantic import SecretStr
-from sqlmodel import func, select
+from sqlmodel import col, func, select
 
 from bot.channels.base import AddressKind, ChannelDefaults, OutboundMessage
 from bot.channels.ratelimit import Limits
@@ -112,8 +112,8 @@ def statuses(store: Store) -> list[tuple[str, str]]:
     with store.session() as session:
         return [
             (r.local_slot, r.status)
-            for r in session.exec(select(Reminder).order_by(Reminder.due_at))
-        ]  # type: ignore[arg-type]
+            for r in session.exec(select(Reminder).order_by(col(Reminder.due_at)))
+        ]
 
 
 def first_due() -> datetime:
@@ -142,15 +142,13 @@ def store_for(cli: Cli) -> Store:
         for setting in ("carebot_schedules_dir", "carebot_templates_dir")
         if setting.upper() in cli.env
     }
-    return open_store(
-        Settings(
-            _env_file=None,  # type: ignore[call-arg]
-            carebot_database_url=cli.env["CAREBOT_DATABASE_URL"],
-            carebot_master_key=SecretStr(cli.env["CAREBOT_MASTER_KEY"]),
-            carebot_pseudonym_secret=SecretStr(cli.env["CAREBOT_PSEUDONYM_SECRET"]),
-            **folders,
-        )
+    settings = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        carebot_database_url=cli.env["CAREBOT_DATABASE_URL"],
+        carebot_master_key=SecretStr(cli.env["CAREBOT_MASTER_KEY"]),
+        carebot_pseudonym_secret=SecretStr(cli.env["CAREBOT_PSEUDONYM_SECRET"]),
     )
+    return open_store(settings.model_copy(update=folders))
 
 
 class FakeChannel(ChannelDefaults):
@@ -169,3 +167,18 @@ class FakeChannel(ChannelDefaults):
 
     async def close(self) -> None:
         return None
+
+
+def cli_on(cli: Cli, settings: Settings, *, columns: int = 1000) -> Cli:
+    """The `carebot` command opening the store of the `store` fixture (its keys), its tables
+    `columns` wide so that a long cell stays on one line."""
+    assert settings.carebot_master_key and settings.carebot_pseudonym_secret
+    cli.env.update(
+        {
+            "CAREBOT_DATABASE_URL": settings.carebot_database_url,
+            "CAREBOT_MASTER_KEY": settings.carebot_master_key.get_secret_value(),
+            "CAREBOT_PSEUDONYM_SECRET": settings.carebot_pseudonym_secret.get_secret_value(),
+            "COLUMNS": str(columns),
+        }
+    )
+    return cli

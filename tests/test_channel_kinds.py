@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import timedelta
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import pytest
 
@@ -19,10 +19,13 @@ from bot.programs.model import Program, ProgramError, parse_program
 SHIPPED = (REPO_ROOT / "schedules" / "post-stroke-weekly.toml").read_text(encoding="utf-8")
 
 
+def _bare(**values: Any) -> Settings:
+    """Settings from these values alone, no `.env`."""
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
 def _parse(source: str) -> Program:
-    return parse_program(
-        source, templates_dir=REPO_ROOT / "templates", settings=Settings(_env_file=None)
-    )
+    return parse_program(source, templates_dir=REPO_ROOT / "templates", settings=_bare())
 
 
 def _with_sms_options(options: str) -> str:
@@ -37,7 +40,7 @@ def test_each_channel_names_the_settings_it_needs_and_is_off_without_them(name: 
     assert kind.title
     assert bool(kind.address_help) == (kind.address is not AddressKind.NONE)
     if kind.needs:
-        assert not kind.configured(Settings(_env_file=None))
+        assert not kind.configured(_bare())
 
 
 def test_the_sms_limit_is_the_programs_own_sms_option() -> None:
@@ -106,7 +109,7 @@ def test_x_carries_no_urgent_notice() -> None:
 
 def test_a_linked_channel_builds_its_own_link() -> None:
     kind = registry.kind("telegram")
-    settings = Settings(_env_file=None, telegram_bot_username="ward_bot")
+    settings = _bare(telegram_bot_username="ward_bot")
     assert kind.link(settings, "CODE") == "https://t.me/ward_bot?start=CODE"
     assert kind.link_lifetime(settings) == timedelta(hours=settings.carebot_telegram_link_ttl_hours)
     with pytest.raises(NotImplementedError):
@@ -134,7 +137,9 @@ def with_pager(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 @pytest.mark.usefixtures("with_pager")
 def test_enrolment_offers_an_address_option_for_each_channel_that_takes_one() -> None:
-    options = {opt: p.help for p in patient_cmd._address_options() for opt in p.opts}
+    options = {
+        opt: getattr(p, "help", None) for p in patient_cmd._address_options() for opt in p.opts
+    }
     assert options == {
         "--sms": "mobile number for SMS",
         "--telegram": "Telegram chat id, if known",

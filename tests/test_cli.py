@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -10,7 +11,7 @@ import pytest
 
 from tests.conftest import Cli
 
-ENROL = [
+ENROL = (
     "patient",
     "enrol",
     "--ref",
@@ -27,7 +28,7 @@ ENROL = [
     "+32470123456",
     "--consent",
     "sms,telegram",
-]
+)
 
 
 def _audit_count(cli: Cli) -> int:
@@ -93,6 +94,28 @@ def test_a_number_already_used_by_another_patient_is_refused(cli: Cli) -> None:
     assert "+32470123456" not in result.err
     assert len(json.loads(cli("patient", "list", "--format", "json").out)) == 1
     assert _audit_count(cli) == events
+
+
+@pytest.mark.subprocess
+def test_the_installed_carebot_script_starts_and_lists_every_command(cli: Cli) -> None:
+    result = cli("--help")
+    assert result.code == 0, result.err
+    for command in ("program", "patient", "replies", "audit", "keys", "db", "tick", "run"):
+        assert command in result.out
+
+
+def test_a_command_run_in_process_answers_as_the_installed_script_does(cli: Cli) -> None:
+    """The in-process runner (tests/incli.py) that most CLI tests use gives the exit code,
+    stdout and stderr of a real `carebot` process: a listing, a refusal, a usage error."""
+    real = dataclasses.replace(cli, subprocess=True)
+    bad_zone = list(ENROL)
+    bad_zone[bad_zone.index("--tz") + 1] = "Europe/Bruges"
+    for args in (
+        ["patient", "list", "--format", "json"],
+        bad_zone,
+        ["patient", "enrol", "--ref", "AZ-1"],
+    ):
+        assert cli(*args) == real(*args), args
 
 
 def test_a_missing_option_is_a_usage_error(cli: Cli) -> None:

@@ -6,6 +6,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from pydantic import SecretStr
 from sqlmodel import select
 
 from bot.config import Settings
@@ -117,7 +118,7 @@ def replace_settings(settings: Settings, key_file: Path, master: str | None = No
         _env_file=None,  # type: ignore[call-arg]
         carebot_database_url=settings.carebot_database_url,
         carebot_key_file=None if master else key_file,
-        carebot_master_key=master,
+        carebot_master_key=SecretStr(master) if master else None,
         carebot_pseudonym_secret=settings.carebot_pseudonym_secret,
     )
 

@@ -11,7 +11,6 @@ import pytest
 from bot.config import Settings
 from bot.store.store import open_store
 from tests.conftest import POSTGRES_ADMIN_URL, Cli
-from tests.inprocess import InProcess, carebot_fixture  # noqa: F401 (a fixture)
 
 
 def _mode(path: Path) -> int:
@@ -47,16 +46,16 @@ def test_init_writes_env_0600(cli: Cli) -> None:
     assert _mode(cli.cwd / "carebot.key") == 0o600
 
 
-def test_an_html_report_and_a_backup_are_0600(carebot: InProcess, tmp_path: Path) -> None:
+def test_an_html_report_and_a_backup_are_0600(cli: Cli, tmp_path: Path) -> None:
     page = tmp_path / "report.html"
     page.write_text("old")
     page.chmod(0o644)
     old = os.umask(0o022)
     try:
-        assert carebot("report", "--html", str(page)).code == 0
+        assert cli("report", "--html", str(page)).code == 0
         assert _mode(page) == 0o600 and "<html" in page.read_text().lower()
         if not POSTGRES_ADMIN_URL:
-            assert carebot("backup", str(tmp_path / "b.db")).code == 0
+            assert cli("backup", str(tmp_path / "b.db")).code == 0
             assert _mode(tmp_path / "b.db") == 0o600
     finally:
         os.umask(old)

@@ -130,8 +130,8 @@ def test_an_address_an_older_carebot_stored_in_clear_is_sealed_when_the_store_op
     reopened = open_store(configured)
     with reopened.session() as session:
         row = catalog.rows(session)[0]
-        assert (
-            on_call.unseal(reopened, session, row.name, catalog.from_row(row).on_call[1]) == NURSE
-        )  # type: ignore[index]
+        sealed = catalog.from_row(row).on_call
+        assert sealed is not None
+        assert on_call.unseal(reopened, session, row.name, sealed[1]) == NURSE
     reopened.engine.dispose()
     assert NURSE not in _program_rows(settings.carebot_database_url, master)

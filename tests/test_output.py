@@ -8,7 +8,6 @@ import io
 import json
 import logging
 import stat
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -19,14 +18,14 @@ from bot.logs import setup_logging
 from bot.store.store import Store
 from bot.text import is_unsafe
 from tests.conftest import Cli
-from tests.helpers import first_due, store_for
+from tests.helpers import cli_on, first_due, store_for
 from tests.hostile import seed
-from tests.incli import Run, in_process
 
 
 @pytest.fixture
-def run(settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Run]:
-    yield from in_process(settings, tmp_path, monkeypatch)
+def run(cli: Cli, settings: Settings) -> Cli:
+    """The `carebot` command (in process) on the test's store."""
+    return cli_on(cli, settings)
 
 
 MARKUP = "[/bold] see [link=https://evil.example]here[/link] :warning: [/]"
@@ -39,7 +38,7 @@ def raw_unsafe(text: str) -> list[str]:
 
 
 def test_a_reply_with_markup_and_escapes_is_shown_as_typed_and_never_interpreted(
-    run: Run, store: Store
+    run: Cli, store: Store
 ) -> None:
     seeded = seed(store, MARKUP + TERMINAL, ref="AZ-1")
     result = run("replies", "show", str(seeded.reply_id))
@@ -49,7 +48,7 @@ def test_a_reply_with_markup_and_escapes_is_shown_as_typed_and_never_interpreted
     assert raw_unsafe(result.out) == []
 
 
-def test_a_name_with_markup_does_not_break_program_preview(run: Run, store: Store) -> None:
+def test_a_name_with_markup_does_not_break_program_preview(run: Cli, store: Store) -> None:
     seed(store, "[/]Jan\u202e[link=x]", ref="AZ-1")
     result = run("program", "preview", "post-stroke-weekly")
     assert result.code == 0, result.err
@@ -58,7 +57,7 @@ def test_a_name_with_markup_does_not_break_program_preview(run: Run, store: Stor
 
 
 def test_json_escapes_what_a_terminal_would_act_on_and_parses_back_the_same(
-    run: Run, store: Store
+    run: Cli, store: Store
 ) -> None:
     text = "Hélène " + TERMINAL + "\U000e0001 \u2028"
     seeded = seed(store, text, ref="AZ-1")
@@ -81,7 +80,7 @@ def test_json_escapes_what_a_terminal_would_act_on_and_parses_back_the_same(
 @pytest.mark.parametrize(
     "text", ['=HYPERLINK("https://evil.example","x")', "+1+2", "-2+3", "@SUM(A1)", "\tA1", "\r=1"]
 )
-def test_csv_cells_never_start_a_formula(run: Run, store: Store, text: str) -> None:
+def test_csv_cells_never_start_a_formula(run: Cli, store: Store, text: str) -> None:
     seeded = seed(store, text, ref="AZ-1")
     result = run("audit", "deliveries", "--format", "csv", "--patient", seeded.pseudonym)
     assert result.code == 0, result.err
@@ -93,7 +92,7 @@ def test_csv_cells_never_start_a_formula(run: Run, store: Store, text: str) -> N
     assert raw_unsafe(result.out) == []
 
 
-def test_tick_prints_a_console_message_with_the_name_made_visible(run: Run, store: Store) -> None:
+def test_tick_prints_a_console_message_with_the_name_made_visible(run: Cli, store: Store) -> None:
     seed(store, "Jan\x1b[2J\u202e", ref="AZ-1")
     result = run("tick", "--at", first_due().isoformat())
     assert result.code == 0, result.err
@@ -101,7 +100,7 @@ def test_tick_prints_a_console_message_with_the_name_made_visible(run: Run, stor
     assert raw_unsafe(result.out) == []
 
 
-ENROL = [
+ENROL = (
     "patient",
     "enrol",
     "--ref",
@@ -115,7 +114,14 @@ ENROL = [
     "--consent",
     "console",
     "--name",
-]
+)
+
+
+def _enrol_with(option: str, value: str) -> list[str]:
+    """The enrolment (named Jo) with one option's value replaced."""
+    args = [*ENROL, "Jo"]
+    args[args.index(option) + 1] = value
+    return args
 
 
 @pytest.mark.parametrize(
@@ -123,7 +129,7 @@ ENROL = [
     ["Jan\x1b[2J", "Jan\u202enaJ", "Ja\u200bn", "Jan\x85", "Jan\u2066", "Jan\x7f", "Jan\nJanssens"],
 )
 def test_a_name_with_control_or_bidi_characters_is_refused_and_nothing_is_written(
-    run: Run, name: str
+    run: Cli, name: str
 ) -> None:
     assert run("patient", "list").code == 0
     events = run("audit", "verify").out
@@ -140,19 +146,10 @@ def test_a_name_with_control_or_bidi_characters_is_refused_and_nothing_is_writte
 @pytest.mark.parametrize(
     "args",
     [
-        ENROL[: ENROL.index("--tz") + 1]
-        + ["Jan Janssens"]
-        + ENROL[ENROL.index("--tz") + 2 :]
-        + ["Jo"],
-        ENROL[: ENROL.index("--lang") + 1]
-        + ["Jan Janssens"]
-        + ENROL[ENROL.index("--lang") + 2 :]
-        + ["Jo"],
-        ENROL[:-3] + ["--consent", "Jan Janssens", "--name", "Jo"],
-        ENROL[: ENROL.index("--program") + 1]
-        + ["Jan Janssens"]
-        + ENROL[ENROL.index("--program") + 2 :]
-        + ["Jo"],
+        _enrol_with("--tz", "Jan Janssens"),
+        _enrol_with("--lang", "Jan Janssens"),
+        _enrol_with("--consent", "Jan Janssens"),
+        _enrol_with("--program", "Jan Janssens"),
         ["tick", "--at", "Jan Janssens"],
         ["audit", "deliveries", "--since", "Jan Janssens"],
         ["patient", "show", "Jan Janssens"],
@@ -161,24 +158,22 @@ def test_a_name_with_control_or_bidi_characters_is_refused_and_nothing_is_writte
         ["patient", "show", "P-0000-0000", "Jan Janssens"],
     ],
 )
-def test_an_error_line_never_repeats_the_value_that_was_typed(run: Run, args: list[str]) -> None:
+def test_an_error_line_never_repeats_the_value_that_was_typed(run: Cli, args: list[str]) -> None:
     result = run(*args)
     assert result.code in (1, 2)
     assert "Jan Janssens" not in result.err + result.out
     assert "Janssens" not in result.err + result.out
 
 
-def test_a_mistyped_time_zone_says_so_without_repeating_it(run: Run) -> None:
-    result = run(
-        *ENROL[: ENROL.index("--tz") + 1], "Jan Janssens", *ENROL[ENROL.index("--tz") + 2 :], "Jo"
-    )
+def test_a_mistyped_time_zone_says_so_without_repeating_it(run: Cli) -> None:
+    result = run(*_enrol_with("--tz", "Jan Janssens"))
     assert result.code == 1
     assert result.err.strip() == (
         "error: --tz is not a known time zone (use an IANA name such as Europe/Brussels)"
     )
 
 
-def test_the_html_report_is_written_readable_by_its_owner_only(run: Run, tmp_path: Path) -> None:
+def test_the_html_report_is_written_readable_by_its_owner_only(run: Cli, tmp_path: Path) -> None:
     page = tmp_path / "report.html"
     page.write_text("old")
     page.chmod(0o644)  # an older, more open file is tightened too
@@ -191,6 +186,7 @@ def test_the_html_report_is_written_readable_by_its_owner_only(run: Run, tmp_pat
     assert stat.S_IMODE(fresh.stat().st_mode) == 0o600
 
 
+@pytest.mark.subprocess
 def test_the_real_command_shows_a_hostile_reply_as_data(cli: Cli) -> None:
     """One real subprocess: what reaches a terminal through the `carebot` script itself."""
     assert cli("patient", "list").code == 0

@@ -6,10 +6,8 @@ from __future__ import annotations
 
 import csv
 import io
-import itertools
 import json
-from collections.abc import Iterator
-from pathlib import Path
+import uuid
 from typing import Any
 
 import pytest
@@ -20,12 +18,13 @@ from bot.cli.output import FORMULA_START
 from bot.config import Settings
 from bot.store.store import Store
 from bot.text import is_unsafe
-from tests.conftest import Result
+from tests.conftest import Cli
+from tests.helpers import cli_on
 from tests.hostile import PROGRAM, Seeded, seed
-from tests.incli import Run, in_process
+from tests.incli import Result
 
 # Every category but lone surrogates, which no store can hold (its fields are UTF-8).
-CHARS = st.characters(exclude_categories=("Cs",))
+CHARS = st.characters(exclude_categories=["Cs"])
 FRAGMENTS = st.sampled_from(
     [
         "[/bold]",
@@ -69,12 +68,12 @@ FORMATS = ("table", "json", "csv")
 PROPERTY = settings(
     max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
-REFS = itertools.count()
 
 
 @pytest.fixture
-def run(settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Run]:
-    yield from in_process(settings, tmp_path, monkeypatch)
+def run(cli: Cli, settings: Settings) -> Cli:
+    """The `carebot` command (in process) on the test's store."""
+    return cli_on(cli, settings)
 
 
 def shown(result: Result, fmt: str) -> Any:
@@ -92,12 +91,12 @@ def shown(result: Result, fmt: str) -> Any:
 
 
 def planted(store: Store, text: str) -> Seeded:
-    return seed(store, text, ref=f"PROP-{next(REFS)}")
+    return seed(store, text, ref=f"PROP-{uuid.uuid4().hex[:12]}")
 
 
 @PROPERTY
 @given(text=HOSTILE)
-def test_replies_show(run: Run, store: Store, text: str) -> None:
+def test_replies_show(run: Cli, store: Store, text: str) -> None:
     seeded = planted(store, text)
     for fmt in FORMATS:
         data = shown(run("replies", "show", str(seeded.reply_id), "--format", fmt), fmt)
@@ -107,7 +106,7 @@ def test_replies_show(run: Run, store: Store, text: str) -> None:
 
 @PROPERTY
 @given(text=HOSTILE)
-def test_patient_show(run: Run, store: Store, text: str) -> None:
+def test_patient_show(run: Cli, store: Store, text: str) -> None:
     seeded = planted(store, text)
     for fmt in FORMATS:
         data = shown(run("patient", "show", seeded.pseudonym, "--format", fmt), fmt)
@@ -118,7 +117,7 @@ def test_patient_show(run: Run, store: Store, text: str) -> None:
 
 @PROPERTY
 @given(text=HOSTILE)
-def test_program_preview(run: Run, store: Store, text: str) -> None:
+def test_program_preview(run: Cli, store: Store, text: str) -> None:
     planted(store, text)
     for fmt in FORMATS:
         data = shown(run("program", "preview", PROGRAM, "--format", fmt), fmt)
@@ -128,7 +127,7 @@ def test_program_preview(run: Run, store: Store, text: str) -> None:
 
 @PROPERTY
 @given(text=HOSTILE)
-def test_audit_deliveries(run: Run, store: Store, text: str) -> None:
+def test_audit_deliveries(run: Cli, store: Store, text: str) -> None:
     seeded = planted(store, text)
     for fmt in FORMATS:
         data = shown(
@@ -142,7 +141,7 @@ def test_audit_deliveries(run: Run, store: Store, text: str) -> None:
 
 @PROPERTY
 @given(text=HOSTILE)
-def test_report(run: Run, store: Store, text: str) -> None:
+def test_report(run: Cli, store: Store, text: str) -> None:
     planted(store, text)
     for fmt in FORMATS:
         data = shown(run("report", "--weeks", "2", "--format", fmt), fmt)

@@ -17,9 +17,9 @@ from bot.store.db import make_engine
 from tests.conftest import Cli
 
 SECRETS = (
-    [name for _, _, _, name in PATIENTS]
-    + [ref for ref, _, _, _ in PATIENTS]
-    + [text for *_, text in REPLIES if len(text) > 6]
+    *(name for _, _, _, name in PATIENTS),
+    *(ref for ref, _, _, _ in PATIENTS),
+    *(text for *_, text in REPLIES if len(text) > 6),
 )
 
 

@@ -71,6 +71,7 @@ def test_an_empty_or_short_secret_is_refused_without_echoing_it(name: str, kind:
     assert ("empty" in message) == (kind == "empty")
 
 
+@pytest.mark.subprocess  # the installed script's own exit code on a bad setting
 def test_a_command_refuses_to_start_on_an_empty_twilio_token(cli: Cli) -> None:
     cli.env["TWILIO_AUTH_TOKEN"] = ""
     result = cli("serve", "--port", "1")

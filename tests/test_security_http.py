@@ -78,7 +78,7 @@ def _sms(body: str = "bloeddruk 150 op 95", sid: str = "SM" + "a" * 32) -> dict[
 
 def _post_form(client: TestClient, path: str, form: dict[str, str]) -> int:
     headers = {"X-Twilio-Signature": sign(PUBLIC + path, form)}
-    return client.post(path, data=form, headers=headers).status_code
+    return int(client.post(path, data=form, headers=headers).status_code)
 
 
 def _update(text: str, *, chat_type: str = "private", update_id: int = 7) -> dict[str, object]:

@@ -203,9 +203,11 @@ def test_a_fuzz_of_every_endpoint_gives_no_5xx_and_no_unauthenticated_write(
     client = TestClient(app_client.app, raise_server_exceptions=False)
 
     def send(case: Case) -> int:
-        return client.request(
-            case.method, case.path, content=case.body, headers=case.headers
-        ).status_code
+        return int(
+            client.request(
+                case.method, case.path, content=case.body, headers=case.headers
+            ).status_code
+        )
 
     tally = run(send, store, cases(seed=9, count=FUZZ_CASES))
     assert (tally.server_errors, tally.unauthenticated_writes, tally.failures[:5]) == (0, 0, [])

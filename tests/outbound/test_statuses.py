@@ -3,22 +3,21 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from bot.config import Settings
 from bot.store.statuses import AttemptOutcome, ReminderStatus
 from bot.store.store import Store
-from tests.helpers import first_due
+from tests.conftest import Cli
+from tests.helpers import cli_on, first_due
 from tests.hostile import seed
-from tests.incli import Run, in_process
 
 
 @pytest.fixture
-def run(settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Run]:
-    yield from in_process(settings, tmp_path, monkeypatch)
+def run(cli: Cli, settings: Settings) -> Cli:
+    """The `carebot` command (in process) on the test's store."""
+    return cli_on(cli, settings)
 
 
 def test_the_values_are_the_strings_already_in_every_store() -> None:
@@ -46,7 +45,7 @@ def test_the_values_are_the_strings_already_in_every_store() -> None:
 
 
 def test_audit_deliveries_filters_by_status_and_refuses_one_that_does_not_exist(
-    run: Run, store: Store
+    run: Cli, store: Store
 ) -> None:
     seed(store, "Jan", ref="AZ-1")
     assert run("tick", "--at", first_due().isoformat()).code == 0
