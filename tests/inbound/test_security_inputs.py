@@ -28,7 +28,7 @@ from tests.fuzzing import (
     row_counts,
     run,
 )
-from tests.test_security_http import TG, _post_form, _reply_texts, _sms, _update, hooked
+from tests.inbound.test_security_http import TG, _post_form, _reply_texts, _sms, _update, hooked
 
 __all__ = ["hooked"]  # the fixture, shared with the HTTP tests
 

@@ -162,7 +162,7 @@ SIGNS_AND_NEGATIONS = [
 
 
 def _neutral() -> list[str]:
-    corpus = Path(__file__).resolve().parent / "corpus" / "replies.jsonl"
+    corpus = Path(__file__).resolve().parent.parent / "corpus" / "replies.jsonl"
     rows = [json.loads(line) for line in corpus.read_text(encoding="utf-8").splitlines()]
     return [
         r["text"]

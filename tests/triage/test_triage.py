@@ -24,9 +24,9 @@ import pytest
 from bot.triage.classify import DEFAULT_THRESHOLDS, FLAGS, Thresholds, classify
 from bot.triage.readings import Readings
 
-ROOT = Path(__file__).resolve().parent.parent
-CORPUS = Path(__file__).resolve().parent / "corpus" / "replies.jsonl"
-HELDOUT = Path(__file__).resolve().parent / "corpus" / "heldout.jsonl"
+ROOT = Path(__file__).resolve().parent.parent.parent
+CORPUS = Path(__file__).resolve().parent.parent / "corpus" / "replies.jsonl"
+HELDOUT = Path(__file__).resolve().parent.parent / "corpus" / "heldout.jsonl"
 CORPORA = pytest.mark.parametrize("path", [CORPUS, HELDOUT], ids=["development", "held-out"])
 
 

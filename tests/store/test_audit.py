@@ -22,7 +22,7 @@ from bot.store.models import AuditEvent
 from bot.store.rotation import rotate
 from bot.store.store import Store, open_store
 from tests.conftest import Cli
-from tests.test_crypto import replace_settings
+from tests.store.test_crypto import replace_settings
 
 
 def _log(store: Store, n: int) -> None:

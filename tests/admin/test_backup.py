@@ -21,7 +21,7 @@ from bot.store.models import AuditEvent, Contact, Patient, Reply
 from bot.store.store import Store, open_store
 from tests.conftest import POSTGRES_ADMIN_URL
 from tests.inprocess import InProcess, carebot_fixture  # noqa: F401 (a fixture)
-from tests.test_erasure import _db_file, _enrol_with_history, _found
+from tests.store.test_erasure import _db_file, _enrol_with_history, _found
 
 sqlite_only = pytest.mark.skipif(bool(POSTGRES_ADMIN_URL), reason="SQLCipher files only")
 
