@@ -12,6 +12,7 @@ import asyncio
 import logging
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from pydantic import SecretStr
@@ -31,7 +32,7 @@ X_USER = "1234567890123"
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
-def _bare(**values: object) -> Settings:
+def _bare(**values: Any) -> Settings:
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
 
 
