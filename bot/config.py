@@ -77,6 +77,11 @@ class Settings(BaseSettings):
     carebot_twilio_api_url: str = "https://api.twilio.com"
     carebot_twilio_rate: int = 10  # messages per second from the sender
 
+    # WhatsApp through the same Twilio account: its own approved sender (E.164, no prefix).
+    twilio_whatsapp_from: str | None = None
+    twilio_whatsapp_messaging_service_sid: str | None = None
+    carebot_whatsapp_rate: int = 20  # messages per second from the WhatsApp sender
+
     x_consumer_key: SecretStr | None = None
     x_consumer_secret: SecretStr | None = None
     x_access_token: SecretStr | None = None

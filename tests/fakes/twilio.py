@@ -2,8 +2,9 @@
 
 Endpoints: create a message, list messages (`To`, `From`, `DateSent`, `DateSent<`, `DateSent>`
 filters, for reconciliation look-ups) and fetch one. Every request is checked: HTTP Basic auth
-(401/20003 otherwise), then the OpenAPI spec and Twilio's own rules (`twilio_contract`); a
-request Twilio would reject gets Twilio's error answer and is recorded as a violation.
+(401/20003 otherwise), then the OpenAPI spec and Twilio's own rules (`twilio_contract`, and
+`twilio_whatsapp` for `whatsapp:` messages and their 24-hour session); a request Twilio would
+reject gets Twilio's error answer and is recorded as a violation.
 
 Scripting, for tests:
     fake.fail_next(429)                   # 429 / 20429, a refusal that was never processed
@@ -16,6 +17,8 @@ Scripting, for tests:
     fake.latency = 0.2; fake.clock = lambda: simulated_now
     fake.deliver(sid)                     # signed status callback to the StatusCallback URL
     fake.inbound(url, from_=..., to=..., body="STOP")   # signed incoming-SMS webhook
+    sid = fake.approve_template("Hello from {{1}}")      # a WhatsApp Content SID
+    fake.open_session("whatsapp:+32...")  # the patient wrote: free-form bodies for 24 hours
 
 Point the SDK at the fake with carebot's own `Client(sid, token,
 http_client=bot.channels.sms.RedirectedHttpClient(fake.url))`.
@@ -25,7 +28,7 @@ from __future__ import annotations
 
 import base64
 import secrets
-from datetime import UTC
+from datetime import UTC, datetime
 from typing import Literal
 from urllib.parse import parse_qs
 
@@ -45,6 +48,7 @@ from tests.fakes.twilio_contract import (
     unknown_fields,
 )
 from tests.fakes.twilio_messages import API_VERSION, Sms, list_page, matches
+from tests.fakes.twilio_whatsapp import PREFIX, WhatsAppState, rendered_body, whatsapp_error
 
 KNOWN_ERRORS = {
     20003: "Authenticate",
@@ -71,6 +75,7 @@ class FakeTwilio(FakeProvider):
         self.messages: list[Sms] = []
         self.rate_limit: int | None = None
         self.rate_limited: list[str] = []
+        self.whatsapp = WhatsAppState()
         self._window: RateWindow | None = None
 
     def routes(self) -> list[Route]:
@@ -97,6 +102,18 @@ class FakeTwilio(FakeProvider):
             status, 20500 if status >= 500 else 70002
         )
         self.inject(Failure(status=status, code=code, description=message, target=on))
+
+    def approve_template(self, text: str) -> str:
+        """A WhatsApp template approved for this account; returns its Content SID."""
+        sid = "HX" + secrets.token_hex(16)
+        with self._lock:
+            self.whatsapp.templates[sid] = text
+        return sid
+
+    def open_session(self, address: str, at: datetime | None = None) -> None:
+        """Record that `address` (`whatsapp:+...`) wrote to the sender at `at` (default now)."""
+        with self._lock:
+            self.whatsapp.last_inbound[address] = at or self.clock()
 
     async def _messages(self, request: Request) -> Response:
         error = self._auth_error(request)
@@ -142,6 +159,13 @@ class FakeTwilio(FakeProvider):
         error = create_error(problems, form)
         if error is not None:
             return self._reject(request, error, problems)
+        fields = {name: values[-1] for name, values in form.items()}
+        if fields["To"].startswith(PREFIX):
+            error = whatsapp_error(fields, self.whatsapp, self.clock())
+            if error is not None:
+                return self._reject(request, error, [])
+            if fields.get("ContentSid") and fields.get("Body"):
+                self.violation(f"POST {request.url.path}: Body beside ContentSid (Twilio ignores)")
         for name in unknown_fields(form):
             self.violation(f"POST {request.url.path}: unknown parameter {name!r} (Twilio ignores)")
         failure = self.next_failure("create")
@@ -150,7 +174,7 @@ class FakeTwilio(FakeProvider):
         if not self._within_rate_limit():
             self.rate_limited.append(form["To"][-1])
             return TwilioError(429, 20429, "Too Many Requests").response()
-        sms = self._accept({name: values[-1] for name, values in form.items()})
+        sms = self._accept(fields)
         if failure is not None:
             await self.misbehave(request, failure)
         return JSONResponse(sms.resource(), status_code=201)
@@ -173,7 +197,7 @@ class FakeTwilio(FakeProvider):
             sid="SM" + secrets.token_hex(16),
             account_sid=self.account_sid,
             to=fields["To"],
-            body=fields.get("Body", ""),
+            body=rendered_body(fields, self.whatsapp),
             date_created=self.clock().astimezone(UTC).replace(microsecond=0),
             from_=fields.get("From"),
             messaging_service_sid=fields.get("MessagingServiceSid"),
@@ -235,8 +259,12 @@ class FakeTwilio(FakeProvider):
         return self.signed_post(sms.status_callback, params)
 
     def inbound(self, url: str, *, from_: str, to: str, body: str) -> httpx.Response:
-        """POST a signed incoming-SMS webhook, as Twilio does when a patient replies."""
+        """POST a signed incoming-SMS webhook, as Twilio does when a patient replies; a
+        `whatsapp:` sender opens WhatsApp's 24-hour session for messages to it."""
         sid = "SM" + secrets.token_hex(16)
+        if from_.startswith(PREFIX):
+            with self._lock:
+                self.whatsapp.last_inbound[from_] = self.clock()
         params = {
             "MessageSid": sid,
             "SmsSid": sid,
