@@ -82,6 +82,10 @@ class Settings(BaseSettings):
     twilio_whatsapp_messaging_service_sid: str | None = None
     carebot_whatsapp_rate: int = 20  # messages per second from the WhatsApp sender
 
+    # Voice calls through the same Twilio account: a voice-capable number to call from.
+    twilio_voice_from: str | None = None
+    carebot_voice_rate: int = 1  # calls started per second (Twilio's default for an account)
+
     x_consumer_key: SecretStr | None = None
     x_consumer_secret: SecretStr | None = None
     x_access_token: SecretStr | None = None

@@ -21,6 +21,7 @@ TABLE: dict[str, str] = {
     "console": "bot.channels.console:ConsoleChannel",
     "sms": "bot.channels.sms:SmsChannel",
     "telegram": "bot.channels.telegram:TelegramChannel",
+    "voice": "bot.channels.voice:VoiceChannel",
     "whatsapp": "bot.channels.whatsapp:WhatsAppChannel",
     "x": "bot.channels.x:XChannel",
 }

@@ -1,10 +1,12 @@
-"""A fake Twilio REST API (2010-04-01 Messages) that the real `twilio` SDK talks to over HTTP.
+"""A fake Twilio REST API (2010-04-01 Messages and Calls) that the real `twilio` SDK talks to
+over HTTP.
 
 Endpoints: create a message, list messages (`To`, `From`, `DateSent`, `DateSent<`, `DateSent>`
-filters, for reconciliation look-ups) and fetch one. Every request is checked: HTTP Basic auth
-(401/20003 otherwise), then the OpenAPI spec and Twilio's own rules (`twilio_contract`, and
-`twilio_whatsapp` for `whatsapp:` messages and their 24-hour session); a request Twilio would
-reject gets Twilio's error answer and is recorded as a violation.
+filters, for reconciliation look-ups) and fetch one; the same for calls (`fake.voice`, see
+`twilio_calls`). Every request is checked: HTTP Basic auth (401/20003 otherwise), then the
+OpenAPI spec and Twilio's own rules (`twilio_contract`, `twilio_whatsapp` for `whatsapp:`
+messages and their 24-hour session, `twilio_calls` for a call and its TwiML); a request Twilio
+would reject gets Twilio's error answer and is recorded as a violation.
 
 Scripting, for tests:
     fake.fail_next(429)                   # 429 / 20429, a refusal that was never processed
@@ -19,6 +21,9 @@ Scripting, for tests:
     fake.inbound(url, from_=..., to=..., body="STOP")   # signed incoming-SMS webhook
     sid = fake.approve_template("Hello from {{1}}")      # a WhatsApp Content SID
     fake.open_session("whatsapp:+32...")  # the patient wrote: free-form bodies for 24 hours
+    fake.fail_next(500, on="call")        # the same for a call (`on="call-list"`: its look-up)
+    fake.voice.answer(call_sid, answered_by="machine_start")  # signed call status callback
+    fake.voice.press(call_sid, "1")       # signed Gather callback; answered with TwiML
 
 Point the SDK at the fake with carebot's own `Client(sid, token,
 http_client=bot.channels.sms.RedirectedHttpClient(fake.url))`.
@@ -39,6 +44,7 @@ from starlette.routing import Route
 from twilio.request_validator import RequestValidator
 
 from tests.fakes.base import Failure, FakeProvider, RateWindow
+from tests.fakes.twilio_calls import CallsApi
 from tests.fakes.twilio_contract import (
     SpecRequest,
     TwilioError,
@@ -76,6 +82,7 @@ class FakeTwilio(FakeProvider):
         self.rate_limit: int | None = None
         self.rate_limited: list[str] = []
         self.whatsapp = WhatsAppState()
+        self.voice = CallsApi(self)
         self._window: RateWindow | None = None
 
     def routes(self) -> list[Route]:
@@ -83,6 +90,7 @@ class FakeTwilio(FakeProvider):
         return [
             Route(f"{base}/Messages.json", self.guarded(self._messages), methods=["GET", "POST"]),
             Route(f"{base}/Messages/{{sid}}.json", self.guarded(self._fetch), methods=["GET"]),
+            *self.voice.routes(base),
         ]
 
     def not_found(self, request: Request) -> Response:
@@ -95,7 +103,7 @@ class FakeTwilio(FakeProvider):
         *,
         code: int | None = None,
         message: str | None = None,
-        on: Literal["create", "list", "fetch"] = "create",
+        on: Literal["create", "list", "fetch", "call", "call-list"] = "create",
     ) -> None:
         """Answer the next create-message request (or list or fetch) with this Twilio error."""
         code = code or {401: 20003, 404: 20404, 429: 20429, 503: 20503}.get(

@@ -1,0 +1,231 @@
+"""The voice channel's client: one call per reminder through the official `twilio` SDK, and
+the call found again after an ambiguous failure (see the package docstring)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Collection, Mapping
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any, ClassVar
+from urllib.parse import urlencode
+
+import phonenumbers
+from twilio.base.exceptions import TwilioException, TwilioRestException
+from twilio.http.http_client import TwilioHttpClient
+from twilio.rest import Client
+
+if TYPE_CHECKING:
+    from starlette.routing import BaseRoute
+
+from bot.channels.addresses import AddressError
+from bot.channels.base import (
+    AddressKind,
+    ChannelContext,
+    ChannelDefaults,
+    ChannelError,
+    ErrorKind,
+    Inbox,
+    OutboundMessage,
+    transport_error,
+)
+from bot.channels.ratelimit import Limits
+from bot.channels.sms import TIMEOUT_SECONDS, TWILIO, RedirectedHttpClient
+from bot.channels.voice import callbacks, twiml
+from bot.channels.voice.callbacks import GATHER_PATH, STATUS_PATH
+from bot.config import Settings
+
+# Twilio's codes for a call that cannot be made; the message never names the number.
+ERRORS: dict[int, tuple[ErrorKind, str]] = {
+    21211: (ErrorKind.UNREACHABLE, "not a valid phone number"),
+    21217: (ErrorKind.UNREACHABLE, "not a valid phone number"),
+    21214: (ErrorKind.UNREACHABLE, "the number cannot be reached"),
+    13224: (ErrorKind.UNREACHABLE, "Twilio cannot call this number"),
+    21216: (ErrorKind.UNREACHABLE, "Twilio blocks calls to this number"),
+    21215: (ErrorKind.ACCOUNT_REFUSED, "the account may not call this region"),
+    13227: (ErrorKind.ACCOUNT_REFUSED, "the account may not call abroad"),
+    21210: (ErrorKind.ACCOUNT_REFUSED, "the caller id is not verified"),
+    21212: (ErrorKind.ACCOUNT_REFUSED, "the caller id is not valid"),
+    21219: (ErrorKind.ACCOUNT_REFUSED, "a trial account calls verified numbers only"),
+}
+# The longest Gather action a call names (a public URL, an attempt id, a language).
+LONGEST_ACTION = "https://" + "h" * 60 + GATHER_PATH + "?attempt=2147483647&lang=nl"
+# A phone that rings: a landline too, for a patient with no mobile.
+CALLABLE = {
+    phonenumbers.PhoneNumberType.FIXED_LINE,
+    phonenumbers.PhoneNumberType.MOBILE,
+    phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
+}
+
+
+def map_error(exc: Exception) -> ChannelError:
+    """One ChannelError for every way a Twilio call can fail. Never echoes the number."""
+    if isinstance(exc, TwilioRestException):
+        code = exc.code or exc.status
+        if code in ERRORS:
+            kind, text = ERRORS[code]
+            return ChannelError(text, kind, code=str(code))
+        if exc.status == 429 or code == 20429:
+            return ChannelError("rate limited", retry_after=1.0, code=str(code))
+        if exc.status >= 500:
+            return ChannelError("provider error", ErrorKind.AMBIGUOUS, code=str(code))
+        return ChannelError(f"refused ({exc.status})", code=str(code))
+    if isinstance(exc, TwilioException):
+        return ChannelError("provider error")
+    transport = transport_error(exc)
+    if transport is not None:
+        return transport
+    raise exc
+
+
+def phone_number(address: str, *, region: str) -> str:
+    """A number a call can ring, in E.164; AddressError names the kind, never the number."""
+    try:
+        number = phonenumbers.parse(address, region)
+    except phonenumbers.NumberParseException as exc:
+        raise AddressError("the voice number cannot be read as a phone number") from exc
+    if not phonenumbers.is_valid_number(number) or phonenumbers.number_type(number) not in CALLABLE:
+        raise AddressError("the voice number is not a phone a call can ring")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+class VoiceChannel(ChannelDefaults):
+    """Calls the patient and reads the reminder; the keypress comes back as a reply."""
+
+    name: ClassVar[str] = "voice"
+    ceiling: ClassVar[str] = "personal"
+    address: ClassVar[AddressKind] = AddressKind.TYPED
+    title: ClassVar[str] = "voice call"
+    address_help: ClassVar[str] = "phone number to call (a landline too)"
+    # A call is read in the patient's language, which a notice to a nurse is not given.
+    notices: ClassVar[bool] = False
+    needs: ClassVar[tuple[str, ...]] = (
+        "twilio_account_sid",
+        "twilio_auth_token",
+        "twilio_voice_from",
+        "carebot_twilio_api_url",
+        "carebot_voice_rate",
+        "carebot_public_url",
+    )
+
+    def __init__(self, settings: Settings) -> None:
+        assert settings.twilio_account_sid and settings.twilio_auth_token
+        assert settings.carebot_public_url
+        base_url = settings.carebot_twilio_api_url.rstrip("/")
+        http_client = (
+            TwilioHttpClient(timeout=TIMEOUT_SECONDS)
+            if base_url == TWILIO
+            else RedirectedHttpClient(base_url, timeout=TIMEOUT_SECONDS)
+        )
+        self.client = Client(
+            settings.twilio_account_sid,
+            settings.twilio_auth_token.get_secret_value(),
+            http_client=http_client,
+        )
+        self.sender = str(settings.twilio_voice_from)
+        # Twilio starts one call per second per account unless it raised the limit.
+        self.limits = Limits(settings.carebot_voice_rate)
+        self.concurrency = 4
+        self.public = settings.carebot_public_url.rstrip("/")
+
+    @classmethod
+    def open(cls, context: ChannelContext) -> VoiceChannel:
+        return cls(context.settings)
+
+    @staticmethod
+    def normalise(address: str, *, region: str) -> str:
+        return phone_number(address, region=region)
+
+    @staticmethod
+    def configured(settings: Settings) -> bool:
+        """Twilio's account, a number to call from, and a public URL for the keypress."""
+        return bool(
+            settings.twilio_account_sid
+            and settings.twilio_auth_token
+            and settings.twilio_voice_from
+            and settings.carebot_public_url
+        )
+
+    @classmethod
+    def check_options(cls, options: Mapping[str, Any], *, templates: Collection[str]) -> list[str]:
+        """`voices`: the voice per language (`{ nl = "Polly.Lisa-Neural" }`), each a Polly or
+        Google voice name, for a language carebot speaks."""
+        problems = [f"channel voice takes no option {key!r}" for key in options if key != "voices"]
+        voices = options.get("voices", {})
+        if not isinstance(voices, dict):
+            return [*problems, "voices must be a table by language"]
+        for language in sorted(voices):
+            try:
+                twiml.voice_for(language, options)
+            except ChannelError as exc:
+                problems.append(f"voices.{language}: {exc}")
+        return problems
+
+    @staticmethod
+    def check_text(text: str, *, options: Mapping[str, Any]) -> str | None:
+        """Too long for one call's TwiML, in the wordiest language carebot speaks."""
+        for language in twiml.LOCALES:
+            try:
+                twiml.reminder_call(body=text, language=language, action=LONGEST_ACTION, options={})
+            except ChannelError:
+                return f"is too long for a call: its TwiML exceeds {twiml.TWIML_LIMIT} characters"
+        return None
+
+    def _call(self, to: str, document: str, **extra: Any) -> str:
+        try:
+            created = self.client.calls.create(
+                to=to, from_=self.sender, twiml=document, machine_detection="Enable", **extra
+            )
+        except Exception as exc:  # noqa: BLE001  (mapped, or re-raised when not Twilio's)
+            raise map_error(exc) from None
+        return str(created.sid)
+
+    def _create(self, message: OutboundMessage) -> str:
+        assert message.address
+        # The attempt (and the language of the answer) ride in URLs that Twilio signs.
+        query = urlencode({"attempt": message.attempt_id, "lang": message.language})
+        document = twiml.reminder_call(
+            body=message.body,
+            language=message.language,
+            action=f"{self.public}{GATHER_PATH}?{query}",
+            options=message.options,
+        )
+        callback = f"{self.public}{STATUS_PATH}?attempt={message.attempt_id}"
+        return self._call(message.address, document, status_callback=callback)
+
+    async def send(self, message: OutboundMessage) -> str:
+        return await asyncio.to_thread(self._create, message)
+
+    async def send_text(self, address: str, text: str) -> None:
+        """Refused: a call must be read in the patient's language, which `send_text` is not
+        given, and the wrong voice reading "call 112" could not be understood. The caller
+        tries its next channel."""
+        raise ChannelError("a call needs the patient's language", ErrorKind.ACCOUNT_REFUSED)
+
+    def _find(self, message: OutboundMessage) -> str | None:
+        assert message.address
+        since = message.created_at - timedelta(minutes=2)
+        try:
+            recent = self.client.calls.list(to=message.address, limit=20)
+        except Exception as exc:  # noqa: BLE001
+            raise map_error(exc) from None
+        ours = [c for c in recent if c.date_created is not None and c.date_created >= since]
+        if len(ours) > 1:  # a call carries no body to match: never guess which
+            raise NotImplementedError("several calls to this patient at that time")
+        return str(ours[0].sid) if ours else None
+
+    async def lookup(self, message: OutboundMessage) -> str | None:
+        """The SID of the call to this patient made at the attempt's time, if Twilio has one."""
+        if not message.address:
+            raise NotImplementedError("nothing to look the call up by")
+        return await asyncio.to_thread(self._find, message)
+
+    async def close(self) -> None:
+        """Close the SDK's pooled HTTP connections."""
+        session = getattr(self.client.http_client, "session", None)
+        if session is not None:
+            session.close()
+
+    @classmethod
+    def routes(cls, inbox: Inbox) -> list[BaseRoute]:
+        """The keypress and the call's status callback (see `callbacks`)."""
+        return callbacks.routes(cls.name, inbox)
