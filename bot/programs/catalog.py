@@ -12,7 +12,8 @@ from pathlib import Path
 
 from sqlmodel import Session, col, select
 
-from bot.programs.model import Program, ProgramError, is_name, load_program_file
+from bot.programs.model import Program, ProgramError, is_name
+from bot.programs.parse import load_program_file
 from bot.store import audit, on_call
 from bot.store.models import Program as ProgramRow
 from bot.store.store import Store

@@ -14,7 +14,8 @@ from bot.channels import registry
 from bot.channels.base import AddressKind, ChannelDefaults
 from bot.cli import patient_cmd
 from bot.config import REPO_ROOT, Settings
-from bot.programs.model import Program, ProgramError, parse_program
+from bot.programs.model import Program, ProgramError
+from bot.programs.parse import parse_program
 
 SHIPPED = (REPO_ROOT / "schedules" / "post-stroke-weekly.toml").read_text(encoding="utf-8")
 

@@ -31,7 +31,8 @@ from bot.config import REPO_ROOT, Settings
 from bot.inbound.webhooks import build_app
 from bot.patients import enrolment as patients
 from bot.programs import render
-from bot.programs.model import Program, ProgramError, parse_program
+from bot.programs.model import Program, ProgramError
+from bot.programs.parse import parse_program
 from bot.store.models import Reminder, Reply
 from bot.store.store import Store, open_store
 from tests.conftest import Cli

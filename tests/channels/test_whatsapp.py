@@ -29,7 +29,8 @@ from bot.channels.whatsapp import WhatsAppChannel, option_problems, template_fie
 from bot.config import REPO_ROOT, Settings
 from bot.inbound.webhooks import build_app
 from bot.patients import enrolment as patients
-from bot.programs.model import ProgramError, parse_program
+from bot.programs.model import ProgramError
+from bot.programs.parse import parse_program
 from bot.store.models import Contact, Reminder, Reply
 from bot.store.store import Store, open_store
 from tests.conftest import Cli

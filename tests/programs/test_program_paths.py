@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from bot.config import Settings
-from bot.programs.model import ProgramError, load_program_file
+from bot.programs.model import ProgramError
+from bot.programs.parse import load_program_file
 from tests.conftest import Cli
 from tests.helpers import write_program
 
