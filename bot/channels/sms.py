@@ -1,8 +1,7 @@
 """SMS through Twilio's official SDK.
 
-The API base URL is a setting (`CAREBOT_TWILIO_API_URL`), so the same code talks to Twilio or
-to a local fake: the SDK's own HTTP client sends there what it addressed to `*.twilio.com`,
-whatever TWILIO_REGION or TWILIO_EDGE made of the host.
+The client is the one the Twilio channels share (`bot/channels/twilio_client.py`), talking to
+Twilio or to a local fake by `CAREBOT_TWILIO_API_URL`.
 
 Creating a message is not idempotent at Twilio: a timeout after the request left, or a 5xx,
 may have sent the SMS, so those are `ambiguous` and looked up by recipient, body and time
@@ -15,16 +14,13 @@ import asyncio
 from collections.abc import Collection, Mapping
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, ClassVar
-from urllib.parse import urlsplit
 
 from twilio.base.exceptions import TwilioException, TwilioRestException
-from twilio.http.http_client import TwilioHttpClient
-from twilio.http.response import Response
-from twilio.rest import Client
 
 if TYPE_CHECKING:
     from starlette.routing import BaseRoute
 
+from bot.channels import twilio_client as twilio
 from bot.channels import twilio_webhooks as hooks
 from bot.channels.addresses import mobile_number
 from bot.channels.base import (
@@ -49,8 +45,6 @@ UNREACHABLE = {21211, 21214, 21217, 21612, 21614, 30003, 30005, 30006}
 # to send an SMS has not been enabled for the region" of the number. The next consented channel
 # is tried (or the reminder retried within its grace), for an admin to fix.
 ACCOUNT = {21408}
-TIMEOUT_SECONDS = 15
-TWILIO = "https://api.twilio.com"
 SMS_TEXT = 1600  # characters: Twilio's limit for one (concatenated) SMS
 # How many segments a reminder may cost, unless the program's `[channels.options.sms]` says
 # `max_segments`: each one is billed.
@@ -86,23 +80,6 @@ def map_error(exc: Exception) -> ChannelError:
     raise exc
 
 
-class RedirectedHttpClient(TwilioHttpClient):  # type: ignore[misc]  # twilio is untyped
-    """Twilio's HTTP client, sending what the SDK meant for `https://*.twilio.com` to
-    `base_url`: `Client(..., http_client=...)` is the SDK's documented hook, and only the
-    origin changes, after the SDK has applied any region or edge to the host."""
-
-    def __init__(self, base_url: str, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.base_url = base_url.rstrip("/")
-
-    def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Response:
-        parts = urlsplit(url)
-        host = parts.hostname or ""
-        if host == "twilio.com" or host.endswith(".twilio.com"):
-            url = self.base_url + parts.path + (f"?{parts.query}" if parts.query else "")
-        return super().request(method, url, *args, **kwargs)
-
-
 class SmsChannel(ChannelDefaults):
     """Sends one SMS per reminder and finds it again after an ambiguous failure."""
 
@@ -123,17 +100,7 @@ class SmsChannel(ChannelDefaults):
 
     def __init__(self, settings: Settings) -> None:
         assert settings.twilio_account_sid and settings.twilio_auth_token
-        base_url = settings.carebot_twilio_api_url.rstrip("/")
-        http_client = (
-            TwilioHttpClient(timeout=TIMEOUT_SECONDS)
-            if base_url == TWILIO
-            else RedirectedHttpClient(base_url, timeout=TIMEOUT_SECONDS)
-        )
-        self.client = Client(
-            settings.twilio_account_sid,
-            settings.twilio_auth_token.get_secret_value(),
-            http_client=http_client,
-        )
+        self.client = twilio.client(settings)
         self.sender: dict[str, Any] = (
             {"messaging_service_sid": settings.twilio_messaging_service_sid}
             if settings.twilio_messaging_service_sid
@@ -231,9 +198,7 @@ class SmsChannel(ChannelDefaults):
 
     async def close(self) -> None:
         """Close the SDK's pooled HTTP connections (a new channel is made for each cycle)."""
-        session = getattr(self.client.http_client, "session", None)
-        if session is not None:
-            session.close()
+        twilio.close(self.client)
 
     async def lookup(self, message: OutboundMessage) -> str | None:
         """The SID of this message if Twilio has it: same recipient, same body, same time."""

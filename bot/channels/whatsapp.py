@@ -36,12 +36,11 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from twilio.base.exceptions import TwilioException, TwilioRestException
-from twilio.http.http_client import TwilioHttpClient
-from twilio.rest import Client
 
 if TYPE_CHECKING:
     from starlette.routing import BaseRoute
 
+from bot.channels import twilio_client as twilio
 from bot.channels import twilio_webhooks as hooks
 from bot.channels.addresses import mobile_number
 from bot.channels.base import (
@@ -55,7 +54,6 @@ from bot.channels.base import (
     transport_error,
 )
 from bot.channels.ratelimit import Limits
-from bot.channels.sms import TIMEOUT_SECONDS, TWILIO, RedirectedHttpClient
 from bot.config import Settings
 
 PREFIX = "whatsapp:"
@@ -183,17 +181,7 @@ class WhatsAppChannel(ChannelDefaults):
 
     def __init__(self, settings: Settings) -> None:
         assert settings.twilio_account_sid and settings.twilio_auth_token
-        base_url = settings.carebot_twilio_api_url.rstrip("/")
-        http_client = (
-            TwilioHttpClient(timeout=TIMEOUT_SECONDS)
-            if base_url == TWILIO
-            else RedirectedHttpClient(base_url, timeout=TIMEOUT_SECONDS)
-        )
-        self.client = Client(
-            settings.twilio_account_sid,
-            settings.twilio_auth_token.get_secret_value(),
-            http_client=http_client,
-        )
+        self.client = twilio.client(settings)
         self.sender: dict[str, Any] = (
             {"messaging_service_sid": settings.twilio_whatsapp_messaging_service_sid}
             if settings.twilio_whatsapp_messaging_service_sid
@@ -298,9 +286,7 @@ class WhatsAppChannel(ChannelDefaults):
 
     async def close(self) -> None:
         """Close the SDK's pooled HTTP connections."""
-        session = getattr(self.client.http_client, "session", None)
-        if session is not None:
-            session.close()
+        twilio.close(self.client)
 
     @classmethod
     def routes(cls, inbox: Inbox) -> list[BaseRoute]:

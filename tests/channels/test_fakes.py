@@ -30,7 +30,7 @@ from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 from werkzeug.datastructures import Headers
 
-from bot.channels.sms import RedirectedHttpClient
+from bot.channels.twilio_client import RedirectedHttpClient
 from tests.fakes import contracts
 from tests.fakes.fixtures import check_no_violations
 from tests.fakes.server import BackgroundServer

@@ -26,7 +26,7 @@ Scripting, for tests:
     fake.voice.press(call_sid, "1")       # signed Gather callback; answered with TwiML
 
 Point the SDK at the fake with carebot's own `Client(sid, token,
-http_client=bot.channels.sms.RedirectedHttpClient(fake.url))`.
+http_client=bot.channels.twilio_client.RedirectedHttpClient(fake.url))`.
 """
 
 from __future__ import annotations

@@ -11,12 +11,11 @@ from urllib.parse import urlencode
 
 import phonenumbers
 from twilio.base.exceptions import TwilioException, TwilioRestException
-from twilio.http.http_client import TwilioHttpClient
-from twilio.rest import Client
 
 if TYPE_CHECKING:
     from starlette.routing import BaseRoute
 
+from bot.channels import twilio_client as twilio
 from bot.channels.addresses import AddressError
 from bot.channels.base import (
     AddressKind,
@@ -29,7 +28,6 @@ from bot.channels.base import (
     transport_error,
 )
 from bot.channels.ratelimit import Limits
-from bot.channels.sms import TIMEOUT_SECONDS, TWILIO, RedirectedHttpClient
 from bot.channels.voice import callbacks, twiml
 from bot.channels.voice.callbacks import GATHER_PATH, STATUS_PATH
 from bot.config import Settings
@@ -110,17 +108,7 @@ class VoiceChannel(ChannelDefaults):
     def __init__(self, settings: Settings) -> None:
         assert settings.twilio_account_sid and settings.twilio_auth_token
         assert settings.carebot_public_url
-        base_url = settings.carebot_twilio_api_url.rstrip("/")
-        http_client = (
-            TwilioHttpClient(timeout=TIMEOUT_SECONDS)
-            if base_url == TWILIO
-            else RedirectedHttpClient(base_url, timeout=TIMEOUT_SECONDS)
-        )
-        self.client = Client(
-            settings.twilio_account_sid,
-            settings.twilio_auth_token.get_secret_value(),
-            http_client=http_client,
-        )
+        self.client = twilio.client(settings)
         self.sender = str(settings.twilio_voice_from)
         # Twilio starts one call per second per account unless it raised the limit.
         self.limits = Limits(settings.carebot_voice_rate)
@@ -221,9 +209,7 @@ class VoiceChannel(ChannelDefaults):
 
     async def close(self) -> None:
         """Close the SDK's pooled HTTP connections."""
-        session = getattr(self.client.http_client, "session", None)
-        if session is not None:
-            session.close()
+        twilio.close(self.client)
 
     @classmethod
     def routes(cls, inbox: Inbox) -> list[BaseRoute]:

@@ -1,0 +1,60 @@
+"""The Twilio SDK client that the Twilio channels (SMS, WhatsApp, voice) share.
+
+The API base URL is a setting (`CAREBOT_TWILIO_API_URL`), so the same code talks to Twilio or
+to a local fake: the SDK's own HTTP client sends there what it addressed to `*.twilio.com`,
+whatever TWILIO_REGION or TWILIO_EDGE made of the host.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from twilio.http.http_client import TwilioHttpClient
+from twilio.http.response import Response
+from twilio.rest import Client
+
+from bot.config import Settings
+
+TIMEOUT_SECONDS = 15
+TWILIO = "https://api.twilio.com"
+
+
+class RedirectedHttpClient(TwilioHttpClient):  # type: ignore[misc]  # twilio is untyped
+    """Twilio's HTTP client, sending what the SDK meant for `https://*.twilio.com` to
+    `base_url`: `Client(..., http_client=...)` is the SDK's documented hook, and only the
+    origin changes, after the SDK has applied any region or edge to the host."""
+
+    def __init__(self, base_url: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.base_url = base_url.rstrip("/")
+
+    def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Response:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        if host == "twilio.com" or host.endswith(".twilio.com"):
+            url = self.base_url + parts.path + (f"?{parts.query}" if parts.query else "")
+        return super().request(method, url, *args, **kwargs)
+
+
+def client(settings: Settings) -> Client:
+    """A client of the account in the settings, talking to their base URL."""
+    assert settings.twilio_account_sid and settings.twilio_auth_token
+    base_url = settings.carebot_twilio_api_url.rstrip("/")
+    http_client = (
+        TwilioHttpClient(timeout=TIMEOUT_SECONDS)
+        if base_url == TWILIO
+        else RedirectedHttpClient(base_url, timeout=TIMEOUT_SECONDS)
+    )
+    return Client(
+        settings.twilio_account_sid,
+        settings.twilio_auth_token.get_secret_value(),
+        http_client=http_client,
+    )
+
+
+def close(made: Client) -> None:
+    """Close the SDK's pooled HTTP connections (a new client is made for each cycle)."""
+    session = getattr(made.http_client, "session", None)
+    if session is not None:
+        session.close()
