@@ -15,8 +15,6 @@ from collections.abc import Collection, Mapping
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from twilio.base.exceptions import TwilioException, TwilioRestException
-
 if TYPE_CHECKING:
     from starlette.routing import BaseRoute
 
@@ -32,19 +30,24 @@ from bot.channels.base import (
     Inbox,
     OutboundMessage,
     Outcome,
-    transport_error,
 )
 from bot.channels.ratelimit import Limits
 from bot.channels.sms_length import segments
 from bot.config import Settings
 
-# Twilio error codes that concern the recipient: retrying cannot help.
-OPT_OUT = {21610}  # the recipient replied STOP: Twilio refuses to send until START
-UNREACHABLE = {21211, 21214, 21217, 21612, 21614, 30003, 30005, 30006}
-# Twilio error codes that concern the hospital's account, not the recipient: 21408, "permission
-# to send an SMS has not been enabled for the region" of the number. The next consented channel
-# is tried (or the reminder retried within its grace), for an admin to fix.
-ACCOUNT = {21408}
+# Twilio's error codes for an SMS. 21610: the recipient replied STOP, and Twilio refuses to
+# send until START. The unreachable ones concern the number: retrying cannot help. 21408,
+# "permission to send an SMS has not been enabled for the region" of the number, concerns the
+# hospital's account: the next consented channel is tried (or the reminder retried within its
+# grace), for an admin to fix.
+ERRORS: twilio.Errors = {
+    21610: (ErrorKind.RECIPIENT_REFUSED, "recipient unsubscribed"),
+    **dict.fromkeys(
+        (21211, 21214, 21217, 21612, 21614, 30003, 30005, 30006),
+        (ErrorKind.UNREACHABLE, "number cannot receive SMS"),
+    ),
+    21408: (ErrorKind.ACCOUNT_REFUSED, "the Twilio account may not send to this region"),
+}
 SMS_TEXT = 1600  # characters: Twilio's limit for one (concatenated) SMS
 # How many segments a reminder may cost, unless the program's `[channels.options.sms]` says
 # `max_segments`: each one is billed.
@@ -53,31 +56,7 @@ MAX_SEGMENTS = 2
 
 def map_error(exc: Exception) -> ChannelError:
     """One ChannelError for every way a Twilio call can fail. Never echoes the number."""
-    if isinstance(exc, TwilioRestException):
-        code = exc.code or exc.status
-        if code in OPT_OUT:
-            return ChannelError(
-                "recipient unsubscribed", ErrorKind.RECIPIENT_REFUSED, code=str(code)
-            )
-        if code in UNREACHABLE:
-            return ChannelError("number cannot receive SMS", ErrorKind.UNREACHABLE, code=str(code))
-        if code in ACCOUNT:
-            return ChannelError(
-                "the Twilio account may not send to this region",
-                ErrorKind.ACCOUNT_REFUSED,
-                code=str(code),
-            )
-        if exc.status == 429 or code == 20429:
-            return ChannelError("rate limited", retry_after=1.0, code=str(code))
-        if exc.status >= 500:
-            return ChannelError("provider error", ErrorKind.AMBIGUOUS, code=str(code))
-        return ChannelError(f"refused ({exc.status})", code=str(code))  # config: retry, alert
-    if isinstance(exc, TwilioException):  # e.g. a failed page of a list: nothing was sent
-        return ChannelError("provider error")
-    transport = transport_error(exc)
-    if transport is not None:
-        return transport
-    raise exc
+    return twilio.map_error(exc, ERRORS)
 
 
 class SmsChannel(ChannelDefaults):

@@ -7,17 +7,25 @@ whatever TWILIO_REGION or TWILIO_EDGE made of the host.
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
+from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.http.response import Response
 from twilio.rest import Client
 
+from bot.channels.base import ChannelError, ErrorKind, transport_error
 from bot.config import Settings
 
 TIMEOUT_SECONDS = 15
 TWILIO = "https://api.twilio.com"
+# Twilio's own "too many requests" code, beside HTTP 429.
+RATE_LIMITED = frozenset({20429})
+
+Errors = Mapping[int, tuple[ErrorKind, str]]
+"""A channel's Twilio error codes: code -> (what it means, carebot's words for the log)."""
 
 
 class RedirectedHttpClient(TwilioHttpClient):  # type: ignore[misc]  # twilio is untyped
@@ -58,3 +66,27 @@ def close(made: Client) -> None:
     session = getattr(made.http_client, "session", None)
     if session is not None:
         session.close()
+
+
+def map_error(
+    exc: Exception, errors: Errors, *, rate: Collection[int] = RATE_LIMITED
+) -> ChannelError:
+    """One ChannelError for every way a Twilio call can fail, the channel's own codes first
+    (`errors`, and `rate` for its rate limits); never echoes the number. An exception that
+    is neither Twilio's nor a transport failure is raised again: it is carebot's bug."""
+    if isinstance(exc, TwilioRestException):
+        code = exc.code or exc.status
+        if code in errors:
+            kind, text = errors[code]
+            return ChannelError(text, kind, code=str(code))
+        if exc.status == 429 or code in rate:
+            return ChannelError("rate limited", retry_after=1.0, code=str(code))
+        if exc.status >= 500:
+            return ChannelError("provider error", ErrorKind.AMBIGUOUS, code=str(code))
+        return ChannelError(f"refused ({exc.status})", code=str(code))  # config: retry, alert
+    if isinstance(exc, TwilioException):  # e.g. a failed page of a list: nothing was sent
+        return ChannelError("provider error")
+    transport = transport_error(exc)
+    if transport is not None:
+        return transport
+    raise exc

@@ -35,8 +35,6 @@ from collections.abc import Collection, Mapping
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from twilio.base.exceptions import TwilioException, TwilioRestException
-
 if TYPE_CHECKING:
     from starlette.routing import BaseRoute
 
@@ -51,7 +49,6 @@ from bot.channels.base import (
     ErrorKind,
     Inbox,
     OutboundMessage,
-    transport_error,
 )
 from bot.channels.ratelimit import Limits
 from bot.config import Settings
@@ -89,22 +86,7 @@ RATE = {63018, 20429}  # the sender's WhatsApp messaging limit, Twilio's own
 
 def map_error(exc: Exception) -> ChannelError:
     """One ChannelError for every way a Twilio call can fail. Never echoes the number."""
-    if isinstance(exc, TwilioRestException):
-        code = exc.code or exc.status
-        if code in ERRORS:
-            kind, text = ERRORS[code]
-            return ChannelError(text, kind, code=str(code))
-        if exc.status == 429 or code in RATE:
-            return ChannelError("rate limited", retry_after=1.0, code=str(code))
-        if exc.status >= 500:
-            return ChannelError("provider error", ErrorKind.AMBIGUOUS, code=str(code))
-        return ChannelError(f"refused ({exc.status})", code=str(code))
-    if isinstance(exc, TwilioException):  # a failed page of a list: nothing was sent
-        return ChannelError("provider error")
-    transport = transport_error(exc)
-    if transport is not None:
-        return transport
-    raise exc
+    return twilio.map_error(exc, ERRORS, rate=RATE)
 
 
 def option_problems(options: Mapping[str, Any], *, templates: Collection[str] = ()) -> list[str]:

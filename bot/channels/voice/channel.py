@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import urlencode
 
 import phonenumbers
-from twilio.base.exceptions import TwilioException, TwilioRestException
 
 if TYPE_CHECKING:
     from starlette.routing import BaseRoute
@@ -25,7 +24,6 @@ from bot.channels.base import (
     ErrorKind,
     Inbox,
     OutboundMessage,
-    transport_error,
 )
 from bot.channels.ratelimit import Limits
 from bot.channels.voice import callbacks, twiml
@@ -57,22 +55,7 @@ CALLABLE = {
 
 def map_error(exc: Exception) -> ChannelError:
     """One ChannelError for every way a Twilio call can fail. Never echoes the number."""
-    if isinstance(exc, TwilioRestException):
-        code = exc.code or exc.status
-        if code in ERRORS:
-            kind, text = ERRORS[code]
-            return ChannelError(text, kind, code=str(code))
-        if exc.status == 429 or code == 20429:
-            return ChannelError("rate limited", retry_after=1.0, code=str(code))
-        if exc.status >= 500:
-            return ChannelError("provider error", ErrorKind.AMBIGUOUS, code=str(code))
-        return ChannelError(f"refused ({exc.status})", code=str(code))
-    if isinstance(exc, TwilioException):
-        return ChannelError("provider error")
-    transport = transport_error(exc)
-    if transport is not None:
-        return transport
-    raise exc
+    return twilio.map_error(exc, ERRORS)
 
 
 def phone_number(address: str, *, region: str) -> str:
