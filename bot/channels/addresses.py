@@ -20,20 +20,36 @@ def numeric_id(channel: str, address: str) -> str:
     return text
 
 
-def mobile_number(what: str, address: str, *, region: str) -> str:
-    """A mobile number in E.164, read as a number of `region` when it has no country code."""
+MOBILE = frozenset(
+    {phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE}
+)
+CALLABLE = MOBILE | {phonenumbers.PhoneNumberType.FIXED_LINE}
+
+
+def phone_number(
+    what: str,
+    address: str,
+    *,
+    region: str,
+    types: frozenset[int] = MOBILE,
+    refusal: str = "is not a mobile number",
+) -> str:
+    """A number of one of `types` in E.164, read as a number of `region` when it has no
+    country code; AddressError names `what` ("the SMS number ..."), never the number."""
     try:
         number = phonenumbers.parse(address, region)
     except phonenumbers.NumberParseException as exc:
         raise AddressError(f"the {what} number cannot be read as a phone number") from exc
     if not phonenumbers.is_valid_number(number):
         raise AddressError(f"the {what} number is not a valid phone number")
-    if phonenumbers.number_type(number) not in (
-        phonenumbers.PhoneNumberType.MOBILE,
-        phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
-    ):
-        raise AddressError(f"the {what} number is not a mobile number")
+    if phonenumbers.number_type(number) not in types:
+        raise AddressError(f"the {what} number {refusal}")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def mobile_number(what: str, address: str, *, region: str) -> str:
+    """A mobile number in E.164 (see `phone_number`)."""
+    return phone_number(what, address, region=region)
 
 
 def no_address(channel: str, address: str) -> str:

@@ -9,13 +9,11 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import urlencode
 
-import phonenumbers
-
 if TYPE_CHECKING:
     from starlette.routing import BaseRoute
 
 from bot.channels import twilio_client as twilio
-from bot.channels.addresses import AddressError
+from bot.channels.addresses import CALLABLE, phone_number
 from bot.channels.base import (
     AddressKind,
     ChannelContext,
@@ -46,27 +44,11 @@ ERRORS: dict[int, tuple[ErrorKind, str]] = {
 # The longest Gather action a call names (a public URL, an attempt id, a language).
 LONGEST_ACTION = "https://" + "h" * 60 + GATHER_PATH + "?attempt=2147483647&lang=nl"
 # A phone that rings: a landline too, for a patient with no mobile.
-CALLABLE = {
-    phonenumbers.PhoneNumberType.FIXED_LINE,
-    phonenumbers.PhoneNumberType.MOBILE,
-    phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
-}
 
 
 def map_error(exc: Exception) -> ChannelError:
     """One ChannelError for every way a Twilio call can fail. Never echoes the number."""
     return twilio.map_error(exc, ERRORS)
-
-
-def phone_number(address: str, *, region: str) -> str:
-    """A number a call can ring, in E.164; AddressError names the kind, never the number."""
-    try:
-        number = phonenumbers.parse(address, region)
-    except phonenumbers.NumberParseException as exc:
-        raise AddressError("the voice number cannot be read as a phone number") from exc
-    if not phonenumbers.is_valid_number(number) or phonenumbers.number_type(number) not in CALLABLE:
-        raise AddressError("the voice number is not a phone a call can ring")
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
 class VoiceChannel(ChannelDefaults):
@@ -104,7 +86,13 @@ class VoiceChannel(ChannelDefaults):
 
     @staticmethod
     def normalise(address: str, *, region: str) -> str:
-        return phone_number(address, region=region)
+        return phone_number(
+            "voice",
+            address,
+            region=region,
+            types=CALLABLE,
+            refusal="is not a phone a call can ring",
+        )
 
     @staticmethod
     def configured(settings: Settings) -> bool:
