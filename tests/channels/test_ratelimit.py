@@ -64,9 +64,12 @@ def test_starts_are_evenly_spaced_and_any_limit_plus_one_span_the_window() -> No
 
 @pytest.mark.usefixtures("no_collections")
 def test_a_stalled_event_loop_does_not_release_the_waiters_in_a_burst() -> None:
+    """After the stall every slot has passed: a pacer that let the waiters go at once would
+    start them microseconds apart. Half an interval tells that from a wake-up a few
+    milliseconds late on a busy machine (the even spacing itself is the test above)."""
     pacer = Pacer(limit=50)
     starts = asyncio.run(_starts(pacer, 12, stall=0.15))
-    assert min(_gaps(starts)) >= pacer.interval - SLACK
+    assert min(_gaps(starts)) >= pacer.interval / 2
 
 
 def test_each_key_is_paced_on_its_own() -> None:
