@@ -205,9 +205,9 @@ def test_opt_outs_in_words_are_found_and_stops_about_something_else_are_not(path
 )
 def test_a_longest_telegram_message_of_repeats_is_classified_quickly(unit: str) -> None:
     # A guard against work that grows faster than the text (a quadratic rule took 5 s here;
-    # linear work takes 40-110 ms on a quiet machine), not a performance goal: the corpus's
-    # speed is measured in benchmarks/corpus.py.
+    # linear work takes 40-110 ms on a quiet machine, 1.2 s once on a loaded one), not a
+    # performance goal: the corpus's speed is measured in benchmarks/corpus.py.
     text = (unit * (4096 // len(unit) + 1))[:4096]
     started = time.perf_counter()
     classify(text)
-    assert time.perf_counter() - started < 1.0
+    assert time.perf_counter() - started < 2.5
