@@ -1,8 +1,10 @@
 """Find and load the provider contracts that the fakes check every request against.
 
-The directory is `$CAREBOT_CONTRACTS_DIR`, else `<repo>/tests/contracts` (the repo being the
-directory that holds `pyproject.toml`): a copy kept in the repository, so that a fresh clone
-with nothing beside it passes `make test`. Each file is parsed once per process: the Twilio OpenAPI
+The directory is `$CAREBOT_CONTRACTS_DIR`; else `../shared/contracts` beside the repository
+(the repo being the directory that holds `pyproject.toml`) when it is there; else
+`<repo>/tests/contracts`, the copy kept in the repository, so that a fresh clone with nothing
+beside it passes `make test`. `tests/test_contracts.py` fails when the kept copy and the one
+beside the repository disagree, so the copy cannot fall behind unnoticed. Each file is parsed once per process: the Twilio OpenAPI
 spec is 1.9 MB, and building its openapi-core validator is worth doing only once too.
 """
 
@@ -34,10 +36,25 @@ def repo_root() -> Path:
     raise FileNotFoundError("no pyproject.toml above tests/fakes")
 
 
+def kept_dir() -> Path:
+    """The copy of the contracts kept in the repository."""
+    return repo_root() / "tests" / "contracts"
+
+
+def beside_dir() -> Path:
+    """Where the project's contracts live beside the repository, when they do."""
+    return repo_root().parent / "shared" / "contracts"
+
+
 def contracts_dir() -> Path:
     """Where the contract files live; raises a clear error when they are missing."""
     configured = os.environ.get("CAREBOT_CONTRACTS_DIR")
-    path = Path(configured) if configured else repo_root() / "tests" / "contracts"
+    if configured:
+        path = Path(configured)
+    elif (beside_dir() / TWILIO_FILE).is_file():
+        path = beside_dir()
+    else:
+        path = kept_dir()
     if not (path / TWILIO_FILE).is_file() or not (path / TELEGRAM_FILE).is_file():
         raise FileNotFoundError(
             f"provider contracts not found in {path}; set CAREBOT_CONTRACTS_DIR"
