@@ -162,9 +162,6 @@ def _choose(
     why: dict[str, str] = {}
     waiting: list[str] = []
     for name in program.channels:
-        if name in excluded:
-            why[name] = "refused"
-            continue
         if not consent.get(name):
             why[name] = "no consent"
             continue
@@ -174,6 +171,9 @@ def _choose(
             if address is None:
                 why[name] = "unreachable"
                 continue
+        if name in excluded:  # refused by its provider in this cycle, for another reason
+            why[name] = "refused"
+            continue
         if name not in channels:
             why[name] = "not configured"
             waiting.append(name)
