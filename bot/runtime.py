@@ -25,12 +25,11 @@ from bot.channels import registry
 from bot.channels.base import ChannelError, Polls
 from bot.channels.registry import configured
 from bot.inbound.inbox import StoreInbox
-from bot.outbound import health
 from bot.outbound.dispatch import Dispatcher
 from bot.outbound.planning import plan_counts
 from bot.outbound.reasons import not_configured
 from bot.patients import enrolment as patients
-from bot.store import audit
+from bot.store import audit, health
 from bot.store.models import Reminder
 from bot.store.statuses import ReminderStatus
 from bot.store.store import Store

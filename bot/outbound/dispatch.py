@@ -18,7 +18,6 @@ from datetime import datetime
 
 from bot.channels import registry
 from bot.channels.base import Channel
-from bot.outbound import health
 from bot.outbound.claims import CLAIM_BATCH, Claims
 from bot.outbound.delivery import Delivery
 from bot.outbound.lanes import Lanes, Steps, lane_cap
@@ -26,6 +25,7 @@ from bot.outbound.lease import Lease
 from bot.outbound.outcomes import Outcomes
 from bot.outbound.reconcile import Reconcile
 from bot.outbound.send import Sender
+from bot.store import health
 from bot.store.store import Store
 
 

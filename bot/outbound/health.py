@@ -1,97 +1,29 @@
-"""Channel health: when each channel last sent, last failed and since when it cannot be
-reached at all, and what the last cycle did, kept in the store for `carebot status`.
+"""Channel health during a cycle: which channels sent, which failed, which could not be
+reached at all, and since when (the record itself: `bot.store.health`).
 
 A channel that refuses connections is not one patient's problem: its reminders are retried
 within their grace, fall back to the patient's next consented channel once it has been down
 longer than `CAREBOT_CHANNEL_DOWN_AFTER_MINUTES`, and, if there is none, end with the one
 reason of the outage. What a cycle learns is kept in memory and written once at its end (a
 write per send would cost the paced sends their store thread).
-
-Stored as JSON in `channel_state` under `health:<channel>` and `carebot:last-tick`: times,
-kinds and carebot's own error texts, never personal data.
 """
 
 from __future__ import annotations
 
-import json
 from collections import Counter
-from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
-from typing import Any
+from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlmodel import Session
 
 from bot.channels.base import ChannelError, ErrorKind
-from bot.store.models import ChannelState
-
-LAST_TICK = "carebot:last-tick"
-COULD_NOT_CONNECT = "could not connect"  # the channels' word for a request that never left
+from bot.store.health import COULD_NOT_CONNECT, ChannelHealth, load, put
 
 
 def cannot_connect(error: ChannelError) -> bool:
     """Whether the provider could not be reached at all: nothing left, so nothing was sent,
     and every other send on that channel meets the same (see `base.transport_error`)."""
     return error.kind is ErrorKind.RETRY and str(error) == COULD_NOT_CONNECT
-
-
-def _key(channel: str) -> str:
-    return f"health:{channel}"
-
-
-def _when(value: str | None) -> datetime | None:
-    return datetime.fromisoformat(value) if value else None
-
-
-def _iso(value: datetime | None) -> str | None:
-    return value.astimezone(UTC).isoformat() if value is not None else None
-
-
-def stamp(value: datetime) -> str:
-    """A time in a reason or a warning line: to the minute, in UTC (one text for everyone)."""
-    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
-
-
-@dataclass
-class ChannelHealth:
-    """One channel's record; times are aware (UTC)."""
-
-    last_success: datetime | None = None
-    last_error_at: datetime | None = None
-    last_error: str | None = None
-    last_error_kind: str | None = None
-    down_since: datetime | None = None
-
-    def reason(self, channel: str) -> str:
-        """The one reason every reminder held up by this outage is given."""
-        since = stamp(self.down_since) if self.down_since else "now"
-        return f"{channel} unreachable since {since}: {self.last_error or COULD_NOT_CONNECT}"
-
-    def to_json(self) -> str:
-        data = {k: _iso(v) if isinstance(v, datetime) else v for k, v in asdict(self).items()}
-        return json.dumps(data, sort_keys=True)
-
-    @classmethod
-    def from_json(cls, text: str) -> ChannelHealth:
-        data: dict[str, Any] = json.loads(text)
-        return cls(
-            last_success=_when(data.get("last_success")),
-            last_error_at=_when(data.get("last_error_at")),
-            last_error=data.get("last_error"),
-            last_error_kind=data.get("last_error_kind"),
-            down_since=_when(data.get("down_since")),
-        )
-
-
-def load(session: Session, channel: str) -> ChannelHealth:
-    """The channel's stored record, or an empty one."""
-    row = session.get(ChannelState, _key(channel))
-    return ChannelHealth.from_json(row.value) if row is not None else ChannelHealth()
-
-
-def _put(session: Session, name: str, value: str) -> None:
-    row = session.get(ChannelState, name) or ChannelState(name=name, value=value)
-    row.value = value
-    session.add(row)
 
 
 @dataclass
@@ -111,7 +43,7 @@ class Health:
     def write(self, session: Session) -> None:
         """Store what changed during the cycle."""
         for name in sorted(self.touched):
-            _put(session, _key(name), self.of(name).to_json())
+            put(session, name, self.of(name))
 
     def of(self, channel: str) -> ChannelHealth:
         return self.channels.setdefault(channel, ChannelHealth())
@@ -142,15 +74,3 @@ class Health:
                 held = self.waiting[name]
                 lines.append(f"{state.reason(name)} ({held} reminder(s) waiting)")
         return lines
-
-
-def save_tick(session: Session, *, at: datetime, planned: int, outcomes: dict[str, int]) -> None:
-    """Keep what the last cycle did (its clock, what it planned, each final status)."""
-    value = json.dumps({"at": _iso(at), "planned": planned, "outcomes": outcomes}, sort_keys=True)
-    _put(session, LAST_TICK, value)
-
-
-def last_tick(session: Session) -> dict[str, Any] | None:
-    """What `save_tick` kept, if a cycle ever ran."""
-    row = session.get(ChannelState, LAST_TICK)
-    return dict(json.loads(row.value)) if row is not None else None
