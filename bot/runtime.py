@@ -59,9 +59,14 @@ class TickResult:
 
 
 def tick(
-    store: Store, *, now: datetime, echo: Callable[[str, str], None] | None = None
+    store: Store,
+    *,
+    now: datetime,
+    echo: Callable[[str, str], None] | None = None,
+    log_warnings: bool = True,
 ) -> TickResult:
-    """Plan ahead, then send what is due, as if the clock read `now`."""
+    """Plan ahead, then send what is due, as if the clock read `now`. What kept reminders
+    from going out is logged as warnings, unless the caller prints them itself."""
     with store.session() as session:
         planned, unplanned = plan_counts(
             store.engine, session, now=now, horizon_days=store.settings.carebot_plan_horizon_days
@@ -76,9 +81,10 @@ def tick(
         health.save_tick(session, at=now, planned=planned, outcomes=dict(outcomes))
     log.info("tick: %d planned, outcomes %s", planned, dict(outcomes))
     outages = tuple(dispatcher.record.health.outages())
-    for line in [*outages, *(f"{n} waiting on {c}" for c, n in unconfigured.items())]:
-        log.info("tick: %s", line)  # `carebot tick` prints them as warnings
-    return TickResult(planned, outcomes, unplanned, unconfigured, outages)
+    result = TickResult(planned, outcomes, unplanned, unconfigured, outages)
+    for line in result.warnings():
+        log.log(logging.WARNING if log_warnings else logging.INFO, "tick: %s", line)
+    return result
 
 
 def _left_planned(session: Session, *, since: datetime) -> dict[str, int]:

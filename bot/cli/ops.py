@@ -91,7 +91,7 @@ def tick_cmd(
 ) -> None:
     """One planning + dispatch cycle, then exit (for cron or a systemd timer). Exit 3 when
     reminders were left planned for a consented channel this process has no settings for."""
-    result = tick(store(), now=parse_when(at), echo=None if quiet else _echo)
+    result = tick(store(), now=parse_when(at), echo=None if quiet else _echo, log_warnings=False)
     summary = ", ".join(f"{n} {status}" for status, n in sorted(result.outcomes.items()))
     gap = f"; {result.unplanned} missed (carebot was not running)" if result.unplanned else ""
     say(console, f"planned {result.planned}{gap}; {summary or 'nothing due'}")

@@ -25,6 +25,8 @@ from bot.store.store import Store
 # answers instead of a Delivery.
 Withheld = tuple[ReminderStatus, str, datetime | None]
 
+WAIT_FOR_SETTINGS = timedelta(minutes=5)  # a reminder left planned for an unconfigured channel
+
 
 @dataclass(frozen=True)
 class Delivery:
@@ -206,8 +208,9 @@ def _unsent(reminder: Reminder, program: Program, unsent: Unsent, now: datetime)
     if not unsent.waiting:
         return (ReminderStatus.UNDELIVERABLE, unsent.reason(), None)
     deadline = reminder.due_at + timedelta(hours=program.catch_up_grace_hours)
-    # a second later: out of this cycle's claims, due again for the next cycle
-    again = min(now + timedelta(seconds=1), deadline)
+    # out of this cycle's claims; looked at again by a cycle a few minutes on (not every
+    # minute of `carebot run`: each look is an audited retry)
+    again = min(now + WAIT_FOR_SETTINGS, deadline)
     return (ReminderStatus.PLANNED, not_configured(unsent.waiting[0]), again)
 
 
