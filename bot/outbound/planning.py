@@ -17,10 +17,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from bot.outbound.reasons import NOT_RUNNING, late_reason
 from bot.programs import catalog
@@ -116,6 +116,16 @@ def _row(
     }
 
 
+def _gap_rows(session: Session, now: datetime) -> int:
+    """How many `missed` rows this planning made for a gap (they carry its time)."""
+    query = select(func.count()).where(
+        col(Reminder.status) == ReminderStatus.MISSED,
+        col(Reminder.error) == late_reason(NOT_RUNNING),
+        col(Reminder.updated_at) == now,
+    )
+    return int(session.execute(query).scalar_one())
+
+
 def plan(engine: Engine, session: Session, *, now: datetime, horizon_days: int) -> int:
     """Materialise reminders due in the window; returns how many were new."""
     return plan_counts(engine, session, now=now, horizon_days=horizon_days)[0]
@@ -132,6 +142,7 @@ def plan_counts(
     through = _through(session)
     batches: dict[bool, list[dict[str, Any]]] = {False: [], True: []}
     created = {False: 0, True: 0}
+    gap = False
     for pseudonym, program_name, timezone, plan_from, ends_at in _patients(session):
         program = programs[program_name]
         grace = timedelta(hours=program.catch_up_grace_hours)
@@ -146,6 +157,7 @@ def plan_counts(
             if slot < plan_from or (ends_at is not None and slot >= ends_at):
                 continue
             late = slot + grace < now
+            gap = gap or late
             batches[late].append(_row(program_name, pseudonym, slot, label, now=now, late=late))
         for late, batch in batches.items():
             if len(batch) >= BATCH:
@@ -153,6 +165,8 @@ def plan_counts(
                 batches[late] = []
     for late, batch in batches.items():
         created[late] += _insert(engine, session, batch)
+    if gap:
+        created[True] = _gap_rows(session, now)  # executemany's rowcount is not always known
     _keep_through(session, through, horizon)
     audit.record(
         session,
