@@ -12,7 +12,7 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import SecretStr, ValidationError, ValidationInfo, field_validator
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -61,6 +61,9 @@ class Settings(BaseSettings):
     # Dispatch: a reminder left in `sending` longer than this is reconciled with its provider.
     carebot_send_lease_seconds: int = 300
     carebot_plan_horizon_days: int = 8
+    # A channel no request reaches (connection refused) for this long falls back to the next
+    # consented channel; until then its reminders wait, within their grace.
+    carebot_channel_down_after_minutes: int = Field(default=30, ge=0)
 
     telegram_bot_token: SecretStr | None = None
     telegram_bot_username: str = "carebot_bot"

@@ -16,16 +16,22 @@ import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from sqlmodel import Session, col, func, select
+
+from bot.channels import registry
 from bot.channels.base import ChannelError, Polls
 from bot.channels.registry import configured
 from bot.inbound.inbox import StoreInbox
 from bot.outbound.dispatch import Dispatcher
-from bot.outbound.planning import plan
+from bot.outbound.planning import plan_counts
+from bot.outbound.reasons import not_configured
 from bot.patients import enrolment as patients
-from bot.store import audit
+from bot.store import audit, health
+from bot.store.models import Reminder
+from bot.store.statuses import ReminderStatus
 from bot.store.store import Store
 
 log = logging.getLogger("carebot.scheduling")
@@ -33,16 +39,36 @@ log = logging.getLogger("carebot.scheduling")
 
 @dataclass(frozen=True)
 class TickResult:
+    """What a cycle did. `unplanned`: slots a gap since the last planning left out, now
+    `missed`; `unconfigured`: per channel, the reminders left planned because this process
+    lacks its settings; `outages`: one line per channel that could not be reached."""
+
     planned: int
     outcomes: Counter[str]
+    unplanned: int = 0
+    unconfigured: dict[str, int] = field(default_factory=dict)
+    outages: tuple[str, ...] = ()
+
+    def warnings(self) -> list[str]:
+        """One line per channel that kept reminders from going out, for the operator."""
+        lines = [
+            f"{name} is not configured ({_settings_of(name)}): {n} reminder(s) left planned"
+            for name, n in sorted(self.unconfigured.items())
+        ]
+        return lines + list(self.outages)
 
 
 def tick(
-    store: Store, *, now: datetime, echo: Callable[[str, str], None] | None = None
+    store: Store,
+    *,
+    now: datetime,
+    echo: Callable[[str, str], None] | None = None,
+    log_warnings: bool = True,
 ) -> TickResult:
-    """Plan ahead, then send what is due, as if the clock read `now`."""
+    """Plan ahead, then send what is due, as if the clock read `now`. What kept reminders
+    from going out is logged as warnings, unless the caller prints them itself."""
     with store.session() as session:
-        planned = plan(
+        planned, unplanned = plan_counts(
             store.engine, session, now=now, horizon_days=store.settings.carebot_plan_horizon_days
         )
     channels = configured(store, echo=echo, on_migrate=_follow_migration(store))
@@ -50,8 +76,36 @@ def tick(
     with _no_long_collections():
         asyncio.run(_cycle(store, dispatcher))
     outcomes = dispatcher.outcomes
+    with store.session() as session:
+        unconfigured = _left_planned(session, since=now)
+        health.save_tick(session, at=now, planned=planned, outcomes=dict(outcomes))
     log.info("tick: %d planned, outcomes %s", planned, dict(outcomes))
-    return TickResult(planned, outcomes)
+    outages = tuple(dispatcher.record.health.outages())
+    result = TickResult(planned, outcomes, unplanned, unconfigured, outages)
+    for line in result.warnings():
+        log.log(logging.WARNING if log_warnings else logging.INFO, "tick: %s", line)
+    return result
+
+
+def _left_planned(session: Session, *, since: datetime) -> dict[str, int]:
+    """Per channel, the due reminders this cycle left planned for want of its settings."""
+    reasons = {not_configured(name): name for name in registry.NAMES}
+    rows = session.exec(
+        select(Reminder.error, func.count())
+        .where(
+            Reminder.status == ReminderStatus.PLANNED,
+            col(Reminder.error).in_(list(reasons)),
+            col(Reminder.updated_at) >= since,
+        )
+        .group_by(Reminder.error)
+    ).all()
+    return {reasons[error]: int(n) for error, n in rows if error in reasons}
+
+
+def _settings_of(channel: str) -> str:
+    """The settings a channel needs, as an operator writes them (its own, not carebot's)."""
+    needs = [n.upper() for n in registry.kind(channel).needs if not n.startswith("carebot_")]
+    return "set " + ", ".join(needs) if needs else "see .env.example"
 
 
 async def _cycle(store: Store, dispatcher: Dispatcher) -> None:

@@ -16,6 +16,7 @@ from bot.cli import (
     program_cmd,
     replies_cmd,
     report_cmd,
+    status_cmd,
 )
 from bot.cli.errors import USER_ERRORS, CarebotGroup, print_error
 from bot.config import get_settings, settings_error
@@ -36,6 +37,7 @@ app.add_typer(keys_cmd.app, name="keys")
 app.add_typer(ops.db_app, name="db")
 ops.register(app)
 app.command("report")(report_cmd.report)
+app.command("status")(status_cmd.status)
 app.command("backup")(backup_cmd.backup)
 app.command("restore")(backup_cmd.restore)
 

@@ -9,6 +9,7 @@ import typer
 
 from bot.channels import registry
 from bot.cli.common import actor, console, fail, parse_when, store
+from bot.cli.errors import err_console
 from bot.cli.output import say
 from bot.config import get_settings
 from bot.inbound.receive import receive
@@ -88,10 +89,16 @@ def tick_cmd(
     at: str | None = typer.Option(None, "--at", help="act as if the clock read this ISO time"),
     quiet: bool = typer.Option(False, "--quiet", help="do not print console messages"),
 ) -> None:
-    """One planning + dispatch cycle, then exit (for cron or a systemd timer)."""
-    result = tick(store(), now=parse_when(at), echo=None if quiet else _echo)
+    """One planning + dispatch cycle, then exit (for cron or a systemd timer). Exit 3 when
+    reminders were left planned for a consented channel this process has no settings for."""
+    result = tick(store(), now=parse_when(at), echo=None if quiet else _echo, log_warnings=False)
     summary = ", ".join(f"{n} {status}" for status, n in sorted(result.outcomes.items()))
-    say(console, f"planned {result.planned}; {summary or 'nothing due'}")
+    gap = f"; {result.unplanned} missed (carebot was not running)" if result.unplanned else ""
+    say(console, f"planned {result.planned}{gap}; {summary or 'nothing due'}")
+    for line in result.warnings():
+        say(err_console, f"warning: {line}")
+    if result.unconfigured:
+        raise typer.Exit(3)
 
 
 def run_cmd(

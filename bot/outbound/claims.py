@@ -8,12 +8,13 @@ take the same reminder, and every later write checks that the claim is still the
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlmodel import Session, col, or_, select, update
 
 from bot.outbound.lease import Lease
 from bot.outbound.outcomes import Outcomes
+from bot.outbound.reasons import NOT_RUNNING, late_reason
 from bot.programs import catalog
 from bot.store.models import Reminder
 from bot.store.statuses import ReminderStatus
@@ -28,6 +29,7 @@ class Claims:
     lease: Lease
     record: Outcomes
     batch: int = CLAIM_BATCH
+    previous: datetime | None = None  # when the cycle before this one ran, if known
 
     def ours(self, reminder: Reminder | None) -> bool:
         """Whether the reminder is still claimed by this cycle (not taken over as stale)."""
@@ -108,7 +110,8 @@ class Claims:
         return bool(renewed.rowcount)
 
     def expire_late(self) -> None:
-        """Planned reminders past their catch-up grace become `missed`."""
+        """Planned reminders past their catch-up grace become `missed`, with what held them
+        up (an unconfigured or unreachable channel, no cycle at all since they fell due)."""
         with self.lease.store.session() as session:
             for row in catalog.rows(session):
                 grace = timedelta(hours=catalog.from_row(row).catch_up_grace_hours)
@@ -121,5 +124,18 @@ class Claims:
                 ).all()
                 for reminder in late:
                     self.record.finish(
-                        session, reminder, ReminderStatus.MISSED, "past the catch-up grace"
+                        session, reminder, ReminderStatus.MISSED, self._late(reminder)
                     )
+
+    def _late(self, reminder: Reminder) -> str:
+        """A reminder never tried, due after the last cycle ran: carebot was not running."""
+        never_tried = reminder.attempts == 0 and reminder.error is None
+        previous = self.previous
+        if never_tried and previous is not None and previous < _aware(reminder.due_at):
+            return late_reason(NOT_RUNNING)
+        return late_reason(reminder.error)
+
+
+def _aware(value: datetime) -> datetime:
+    """A stored time (naive UTC on SQLite) as an aware one."""
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)

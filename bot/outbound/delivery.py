@@ -9,7 +9,9 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, func, select
 
+from bot.channels import registry
 from bot.channels.base import AddressKind, Channel, ChannelError, ErrorKind, OutboundMessage
+from bot.outbound.reasons import Unsent, late_reason, not_configured
 from bot.patients import enrolment as patients
 from bot.programs import catalog, render
 from bot.programs.model import Program
@@ -22,6 +24,8 @@ from bot.store.store import Store
 # Why a reminder is not sent now: (final or new status, reason, retry at), what `prepare`
 # answers instead of a Delivery.
 Withheld = tuple[ReminderStatus, str, datetime | None]
+
+WAIT_FOR_SETTINGS = timedelta(minutes=5)  # a reminder left planned for an unconfigured channel
 
 
 @dataclass(frozen=True)
@@ -137,7 +141,7 @@ def _blocked(
         return (ReminderStatus.CANCELLED, "program paused", None)
     deadline = reminder.due_at + timedelta(hours=program.catch_up_grace_hours)
     if now > deadline:
-        return (ReminderStatus.MISSED, "past the catch-up grace", None)
+        return (ReminderStatus.MISSED, late_reason(reminder.error), None)
     quiet_end = _quiet_until(program, patient.timezone, now)
     if quiet_end is not None:
         if quiet_end > deadline:
@@ -153,18 +157,31 @@ def _choose(
     pseudonym: str,
     channels: dict[str, Channel],
     excluded: set[str],
-) -> tuple[str, str | None] | None:
-    """The first channel in the program's order that is consented, configured, reachable."""
+) -> tuple[str, str | None] | Unsent:
+    """The first channel in the program's order that is consented, reachable and configured
+    in this process; else why none is."""
     consent = patients.consents(session, pseudonym)
+    why: dict[str, str] = {}
+    waiting: list[str] = []
     for name in program.channels:
-        if name in excluded or not consent.get(name) or name not in channels:
+        if not consent.get(name):
+            why[name] = "no consent"
             continue
-        if channels[name].address is AddressKind.NONE:
-            return name, None
-        address = _address(store, session, pseudonym, name)
-        if address is not None:
-            return name, address
-    return None
+        address = None
+        if registry.kind(name).address is not AddressKind.NONE:
+            address = _address(store, session, pseudonym, name)
+            if address is None:
+                why[name] = "unreachable"
+                continue
+        if name in excluded:  # refused by its provider in this cycle, for another reason
+            why[name] = "refused"
+            continue
+        if name not in channels:
+            why[name] = "not configured"
+            waiting.append(name)
+            continue
+        return name, address
+    return Unsent(why, tuple(waiting))
 
 
 def likely_channel(
@@ -181,7 +198,20 @@ def likely_channel(
         return None
     program = catalog.get(store, session, reminder.program)
     chosen = _choose(store, session, program, reminder.pseudonym, channels, excluded)
-    return chosen[0] if chosen else None
+    return None if isinstance(chosen, Unsent) else chosen[0]
+
+
+def _unsent(reminder: Reminder, program: Program, unsent: Unsent, now: datetime) -> Withheld:
+    """`undeliverable`, naming each channel and why; or, when a consented, reachable channel
+    is only missing its settings here, left planned for a process that has them (never
+    marked undeliverable for that: a tick run without the settings would lose the slot)."""
+    if not unsent.waiting:
+        return (ReminderStatus.UNDELIVERABLE, unsent.reason(), None)
+    deadline = reminder.due_at + timedelta(hours=program.catch_up_grace_hours)
+    # out of this cycle's claims; looked at again by a cycle a few minutes on (not every
+    # minute of `carebot run`: each look is an audited retry)
+    again = min(now + WAIT_FOR_SETTINGS, deadline)
+    return (ReminderStatus.PLANNED, not_configured(unsent.waiting[0]), again)
 
 
 def _last_reply(
@@ -277,8 +307,8 @@ def prepare(
     if blocked is not None or patient is None:
         return blocked
     chosen = _choose(store, session, program, patient.pseudonym, channels, excluded)
-    if chosen is None:
-        return (ReminderStatus.UNDELIVERABLE, "no consented, reachable channel", None)
+    if isinstance(chosen, Unsent):
+        return _unsent(reminder, program, chosen, now)
     channel, address = chosen
     body = _render(store, session, program, patient, reminder, channel)
     attempt = _save_attempt(store, session, reminder, channel, body, now=now)

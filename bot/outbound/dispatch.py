@@ -16,6 +16,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from bot.channels import registry
 from bot.channels.base import Channel
 from bot.outbound.claims import CLAIM_BATCH, Claims
 from bot.outbound.delivery import Delivery
@@ -24,6 +25,7 @@ from bot.outbound.lease import Lease
 from bot.outbound.outcomes import Outcomes
 from bot.outbound.reconcile import Reconcile
 from bot.outbound.send import Sender
+from bot.store import health
 from bot.store.store import Store
 
 
@@ -57,6 +59,7 @@ class Dispatcher:
         return self.outcomes
 
     async def run_async(self) -> None:
+        await self.lease.in_store(self._read_health)
         await self.reconcile.stale()
         self.claims.expire_late()
         lanes = self.lanes()
@@ -65,7 +68,21 @@ class Dispatcher:
         finally:
             for channel in self.channels.values():
                 await channel.close()
-            self.lease.close()
+            try:
+                await self.lease.in_store(self._write_health)
+            finally:
+                self.lease.close()
+
+    def _read_health(self) -> None:
+        """Each channel's stored health (an outage's start), and when the last cycle ran."""
+        with self.store.session() as session:
+            self.record.health.read(session, list(registry.NAMES))
+            last = health.last_tick(session)
+        self.claims.previous = datetime.fromisoformat(last["at"]) if last else None
+
+    def _write_health(self) -> None:
+        with self.store.session() as session:
+            self.record.health.write(session)
 
     def lanes(self) -> Lanes[Delivery]:
         """The cycle's lanes, one per channel, handed the sender's steps."""

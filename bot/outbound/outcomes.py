@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import random
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -17,7 +17,9 @@ from sqlmodel import Session, select
 
 from bot.channels.base import Channel, ChannelError, ErrorKind
 from bot.outbound.delivery import Delivery, likely_channel
+from bot.outbound.health import Health, cannot_connect
 from bot.outbound.lease import Lease
+from bot.outbound.reasons import late_reason
 from bot.programs import catalog
 from bot.store import audit
 from bot.store.models import DeliveryAttempt, Reminder
@@ -40,6 +42,7 @@ class Outcomes:
     lease: Lease
     channels: dict[str, Channel]
     tally: Counter[str]
+    health: Health = field(default_factory=Health)
 
     def finish(
         self, session: Session, reminder: Reminder, status: ReminderStatus, reason: str | None
@@ -61,13 +64,25 @@ class Outcomes:
         )
         self.tally[status.value] += 1  # a plain string: the tally is logged and printed
 
-    def retry_at(self, session: Session, reminder: Reminder, when: datetime, reason: str) -> None:
-        """Plan the reminder again for `when`; `failed` if that is past its grace."""
+    def retry_at(
+        self,
+        session: Session,
+        reminder: Reminder,
+        when: datetime,
+        reason: str,
+        *,
+        missed: bool = False,
+    ) -> None:
+        """Plan the reminder again for `when`; `failed` if that is past its grace (`missed`,
+        with the same reason, when what holds it up is no answer of the provider's)."""
         grace = timedelta(
             hours=catalog.get(self.lease.store, session, reminder.program).catch_up_grace_hours
         )
         if when > reminder.due_at + grace:
-            self.finish(session, reminder, ReminderStatus.FAILED, reason)
+            if missed:
+                self.finish(session, reminder, ReminderStatus.MISSED, late_reason(reason))
+            else:
+                self.finish(session, reminder, ReminderStatus.FAILED, reason)
             return
         reminder.status, reminder.next_attempt_at = ReminderStatus.PLANNED, when
         reminder.error = reason
@@ -107,6 +122,7 @@ class Outcomes:
         """The provider took the message (it answered, or a look-up found it)."""
         with self.lease.store.session() as session:
             reminder = self.attempt_done(session, delivery, AttemptOutcome.SENT, provider_id)
+            self.health.success(delivery.channel, self.lease.clock())
             reminder.provider_id, reminder.error = provider_id, None
             if reminder.status in CALLBACK_STATUSES:  # its status callback got here first
                 session.add(reminder)
@@ -123,6 +139,9 @@ class Outcomes:
                 session, delivery, AttemptOutcome.FAILED, error=reason[:200]
             )
             now = self.lease.clock()
+            self.health.error(delivery.channel, now, error)
+            if cannot_connect(error):
+                return self._unreachable(session, reminder, delivery, error, now)
             if error.kind is ErrorKind.ACCOUNT_REFUSED:
                 # the provider refuses us, not this patient: keep the contact
                 self._refused(session, reminder, delivery, error, now, scope="account")
@@ -141,6 +160,34 @@ class Outcomes:
             retry_at = now + backoff(reminder.attempts, error.retry_after)
             self.retry_at(session, reminder, retry_at, reason[:200])
             return False
+
+    def _unreachable(
+        self,
+        session: Session,
+        reminder: Reminder,
+        delivery: Delivery,
+        error: ChannelError,
+        now: datetime,
+    ) -> bool:
+        """The provider could not be reached: past the channel's down time, the next
+        consented channel takes it (True); else it waits, with the outage's one reason."""
+        state = self.health.of(delivery.channel)
+        down_after = timedelta(minutes=self.lease.store.settings.carebot_channel_down_after_minutes)
+        if state.down_since is not None and now - state.down_since >= down_after:
+            other = likely_channel(
+                self.lease.store,
+                session,
+                reminder_id=reminder.id or 0,
+                channels=self.channels,
+                excluded={delivery.channel},
+            )
+            if other is not None:
+                self._refused(session, reminder, delivery, error, now, scope="channel-down")
+                return True
+        self.health.waiting[delivery.channel] += 1
+        when = now + backoff(reminder.attempts, error.retry_after)
+        self.retry_at(session, reminder, when, state.reason(delivery.channel), missed=True)
+        return False
 
     @staticmethod
     def _refused(

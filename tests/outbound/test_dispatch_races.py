@@ -167,7 +167,10 @@ def test_F4_with_no_channel_configured_the_cycle_ends(weekly: Store) -> None:
         await asyncio.wait_for(d.run_async(), timeout=5)
 
     asyncio.run(go())  # no TimeoutError: nothing to wait for
-    assert d.outcomes == {"undeliverable": 1}
+    assert d.outcomes == {}  # left planned for a process that has the channel, not lost
+    with weekly.session() as s:
+        (row,) = s.exec(select(Reminder).where(Reminder.local_slot == "2026-11-23T10:00"))
+    assert (row.status, row.error) == ("planned", "console is not configured")
 
 
 class XLike(FakeChannel):
