@@ -154,9 +154,9 @@ def _words(error: ErrorDetails) -> str:
     ctx = error.get("ctx", {})
     kind = error["type"]
     if kind == "greater_than":
-        return f"must be more than {ctx['gt']}"
+        return f"must be more than {ctx['gt']:g}"
     if kind == "greater_than_equal":
-        return f"must be {ctx['ge']} or more"
+        return f"must be {ctx['ge']:g} or more"
     if kind in ("too_short", "too_long"):
         return "must not be empty" if kind == "too_short" else "is too long"
     if kind == "literal_error":
