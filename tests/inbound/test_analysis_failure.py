@@ -57,7 +57,7 @@ def _sms(client: TestClient, body: str, sid: str) -> str:
     signature = RequestValidator(TOKEN).compute_signature(PUBLIC + PATH, form)
     response = client.post(PATH, data=form, headers={"X-Twilio-Signature": signature})
     assert response.status_code == 200
-    return response.text
+    return str(response.text)
 
 
 def _stored(store: Store) -> tuple[Reply, dict[str, object], dict[str, object]]:
