@@ -136,7 +136,9 @@ def receive(
         program, triage, failure = analyse(store, session, patient, text)
         triage = with_flags(triage, flags) if flags else triage
         _file(store, session, reply, triage, failure=failure)
-        return _act(store, session, reply, patient, program, triage, at=received_at)
+        return _act(
+            store, session, reply, patient, program, triage, at=received_at, address=address
+        )
 
 
 def _store(
@@ -252,6 +254,7 @@ def _act(
     triage: Triage,
     *,
     at: datetime,
+    address: str | None,
 ) -> Received:
     """Consent from a STOP or START, the answer to send back at once, the on-call notice."""
     if patient is not None:
@@ -262,7 +265,7 @@ def _act(
         program=program,
         language=patient.language if patient else None,
         hospital=store.settings.carebot_hospital_contact,
-        emergency_number=_number(store, session, patient, program) if urgent else "",
+        emergency_number=_number(store, session, patient, program, address) if urgent else "",
     )
     if answer is not None:
         audit.record(
@@ -282,15 +285,19 @@ def _act(
 
 
 def _number(
-    store: Store, session: Session, patient: Patient | None, program: Program | None
+    store: Store,
+    session: Session,
+    patient: Patient | None,
+    program: Program | None,
+    address: str | None,
 ) -> str:
-    """The emergency number for this patient; for an unknown sender, the default region's."""
+    """The emergency number for this patient; for an unknown sender, that of the country of
+    the number they wrote from (if it is a phone number), else the default region's."""
     if patient is not None:
         return emergency.patient_number(store, session, patient, program)
     settings = store.settings
-    return emergency.number_for_region(
-        settings.carebot_default_region, fallback=settings.carebot_emergency_number
-    )
+    region = emergency.region_of_phone(address or "") or settings.carebot_default_region
+    return emergency.number_for_region(region, fallback=settings.carebot_emergency_number)
 
 
 def _readings(triage: Triage) -> dict[str, float | int | str | bool | None]:

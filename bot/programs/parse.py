@@ -26,15 +26,6 @@ from bot.programs.model import Program, ProgramError, Template, is_name
 if TYPE_CHECKING:
     from bot.config import Settings
 
-# Each pair (lower, higher) that must be in that order: the attention range inside the urgent.
-THRESHOLD_ORDER = (
-    ("attention_systolic_low", "attention_systolic_high"),
-    ("attention_systolic_high", "urgent_systolic_high"),
-    ("attention_diastolic_high", "urgent_diastolic_high"),
-    ("urgent_glucose_low", "attention_glucose_low"),
-    ("attention_glucose_low", "attention_glucose_high"),
-    ("attention_glucose_high", "urgent_glucose_high"),
-)
 EMERGENCY_VARIABLES = frozenset({"emergency_number", "hospital"})
 
 
@@ -219,20 +210,6 @@ def parse_program(
     return _build(model, raw, legacy, templates_dir, settings)
 
 
-def _thresholds(raw: dict[str, Any], model: schema.Thresholds) -> dict[str, float]:
-    """The thresholds the file gives (as written), once each pair is in order: an attention
-    range inside the urgent one. The key blamed is one the file sets."""
-    given = dict(raw.get("thresholds", {}))
-    values = model.model_dump()
-    for low, high in THRESHOLD_ORDER:
-        if values[low] < values[high]:
-            continue
-        if high in given:
-            raise ProgramError(f"thresholds.{high}: must be above {low} ({values[low]:g})")
-        raise ProgramError(f"thresholds.{low}: must be below {high} ({values[high]:g})")
-    return given
-
-
 def _emergency(model: schema.ProgramFile) -> dict[str, str]:
     """The emergency text in each language; `{{ emergency_number }}` in it becomes the
     patient's number when it is sent."""
@@ -291,7 +268,7 @@ def _build(
             model.templates, model.languages, _program_folder(templates_dir, model.name)
         ),
         emergency=_emergency(model),
-        thresholds=_thresholds(raw, model.thresholds),
+        thresholds=schema.thresholds_in_order(raw, model.thresholds),
         on_call=_on_call(model.on_call, region=settings.carebot_default_region),
         channel_options=_channel_options(model.channels.options, legacy, order),
         emergency_number=model.emergency_number,

@@ -4,8 +4,9 @@ A program file is written by a nurse or an admin, so every mistake in it is refu
 is loaded, in one line that names the key path (`thresholds.urgent_systolic_high: must be a
 number`), never at 10:00 on Monday and never as a TypeError in the middle of a reply's
 triage. The model is strict: a number written in quotes is text, not a number, and a key
-carebot does not know is refused rather than ignored. What needs more than the file itself
-(template files, channel classes, the order of thresholds) is checked in `parse`.
+carebot does not know is refused rather than ignored. The order of the thresholds is checked
+here too (`thresholds_in_order`); what needs more than the file itself (template files,
+channel classes) is checked in `parse`.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from pydantic_core import ErrorDetails
 
 from bot.channels.base import SENSITIVITY
+from bot.programs.model import ProgramError
+from bot.triage.classify import DEFAULT_THRESHOLDS
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 LANGUAGES = ("nl", "fr", "en")
@@ -71,18 +74,22 @@ class TemplateSpec(_Table):
         return value
 
 
-class Thresholds(_Table):
-    """Reading limits in mmHg and mmol/L; their order is checked in `parse`."""
+_DEFAULT = DEFAULT_THRESHOLDS
 
-    attention_systolic_high: float = Field(default=140, gt=0)
-    attention_systolic_low: float = Field(default=90, gt=0)
-    attention_diastolic_high: float = Field(default=90, gt=0)
-    attention_glucose_low: float = Field(default=4.0, gt=0)
-    attention_glucose_high: float = Field(default=10.0, gt=0)
-    urgent_systolic_high: float = Field(default=180, gt=0)
-    urgent_diastolic_high: float = Field(default=110, gt=0)
-    urgent_glucose_low: float = Field(default=3.0, gt=0)
-    urgent_glucose_high: float = Field(default=20.0, gt=0)
+
+class Thresholds(_Table):
+    """Reading limits in mmHg and mmol/L (triage's defaults); `thresholds_in_order` checks
+    their order."""
+
+    attention_systolic_high: float = Field(default=_DEFAULT.attention_systolic_high, gt=0)
+    attention_systolic_low: float = Field(default=_DEFAULT.attention_systolic_low, gt=0)
+    attention_diastolic_high: float = Field(default=_DEFAULT.attention_diastolic_high, gt=0)
+    attention_glucose_low: float = Field(default=_DEFAULT.attention_glucose_low, gt=0)
+    attention_glucose_high: float = Field(default=_DEFAULT.attention_glucose_high, gt=0)
+    urgent_systolic_high: float = Field(default=_DEFAULT.urgent_systolic_high, gt=0)
+    urgent_diastolic_high: float = Field(default=_DEFAULT.urgent_diastolic_high, gt=0)
+    urgent_glucose_low: float = Field(default=_DEFAULT.urgent_glucose_low, gt=0)
+    urgent_glucose_high: float = Field(default=_DEFAULT.urgent_glucose_high, gt=0)
 
 
 class OnCall(_Table):
@@ -118,6 +125,31 @@ class ProgramFile(_Table):
         if len(set(value)) != len(value):
             raise ValueError("names a language twice")
         return value
+
+
+# Each pair (lower, higher) that must be in that order: the attention range inside the urgent.
+THRESHOLD_ORDER = (
+    ("attention_systolic_low", "attention_systolic_high"),
+    ("attention_systolic_high", "urgent_systolic_high"),
+    ("attention_diastolic_high", "urgent_diastolic_high"),
+    ("urgent_glucose_low", "attention_glucose_low"),
+    ("attention_glucose_low", "attention_glucose_high"),
+    ("attention_glucose_high", "urgent_glucose_high"),
+)
+
+
+def thresholds_in_order(raw: dict[str, Any], model: Thresholds) -> dict[str, float]:
+    """The thresholds the file gives (as written), once each pair is in order: an attention
+    range inside the urgent one. The key blamed is one the file sets."""
+    given = dict(raw.get("thresholds", {}))
+    values = model.model_dump()
+    for low, high in THRESHOLD_ORDER:
+        if values[low] < values[high]:
+            continue
+        if high in given:
+            raise ProgramError(f"thresholds.{high}: must be above {low} ({values[low]:g})")
+        raise ProgramError(f"thresholds.{low}: must be below {high} ({values[high]:g})")
+    return given
 
 
 # Pydantic's error types, in the words of a program file (no input is echoed).

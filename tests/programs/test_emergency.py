@@ -122,6 +122,17 @@ def test_a_patients_phone_number_decides_over_their_time_zone(store: Store) -> N
     assert got.answer == "Cela peut être un AVC. Appelez le 911 tout de suite. N'attendez pas."
 
 
+def test_an_unknown_sender_is_told_the_number_of_the_country_they_write_from(
+    store: Store,
+) -> None:
+    now = datetime(2026, 11, 30, 9, tzinfo=UTC)
+    got = receive(store, channel="sms", text=URGENT, received_at=now, address="+12015550123")
+    assert got.pseudonym is None and got.answer is not None
+    assert got.answer.startswith("Call 911 now.")
+    got = receive(store, channel="sms", text=URGENT, received_at=now, address="+32470123456")
+    assert got.answer is not None and got.answer.startswith("Call 112 now.")
+
+
 def test_an_sms_number_is_read_in_the_default_region_and_the_refusal_says_which(
     cli: Cli,
 ) -> None:

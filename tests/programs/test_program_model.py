@@ -4,6 +4,7 @@ older carebot still loads."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from pathlib import Path
@@ -11,8 +12,10 @@ from pathlib import Path
 import pytest
 
 from bot.config import REPO_ROOT, Settings
+from bot.programs import schema
 from bot.programs.model import Program
 from bot.programs.parse import parse_program
+from bot.triage.classify import DEFAULT_THRESHOLDS
 from tests.conftest import Cli
 from tests.helpers import write_program
 
@@ -174,6 +177,10 @@ def test_a_definition_stored_before_the_new_settings_still_loads_and_is_unchange
     loaded = Program.from_json(json.dumps(stored))
     assert (loaded.on_unconfirmed, loaded.emergency_number) == ("hold", None)
     assert loaded.templates == program.templates and loaded.thresholds == program.thresholds
+
+
+def test_the_models_thresholds_are_triages_with_its_defaults() -> None:
+    assert schema.Thresholds().model_dump() == dataclasses.asdict(DEFAULT_THRESHOLDS)
 
 
 def test_a_toml_local_time_is_read_like_a_quoted_one(tmp_path: Path) -> None:
