@@ -92,6 +92,8 @@ def show(name: str, fmt: Format = FormatOption) -> None:
             "templates": {k: v.sensitivity for k, v in program.templates.items()},
             "thresholds": program.thresholds,
             "on_call": on_call,
+            # None: each patient is told their own country's number.
+            "emergency_number": program.emergency_number,
         },
         fmt,
     )

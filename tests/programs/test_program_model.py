@@ -152,6 +152,8 @@ def test_a_program_with_the_new_settings_is_stored_with_them(cli: Cli) -> None:
     cli.env["CAREBOT_TEMPLATES_DIR"] = str(cli.cwd / "templates")
     added = cli("program", "add", str(path))
     assert added.code == 0, added.err
+    shown = json.loads(cli("program", "show", "test-weekly", "--format", "json").out)
+    assert shown["emergency_number"] == "911"
     program = parse_program(
         path.read_text(),
         templates_dir=cli.cwd / "templates",
