@@ -12,6 +12,7 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
+import phonenumbers
 from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -54,7 +55,12 @@ class Settings(BaseSettings):
     carebot_erasure_ledger: Path | None = None
     carebot_schedules_dir: Path = REPO_ROOT / "schedules"
     carebot_templates_dir: Path = REPO_ROOT / "templates"
+    # The emergency number where a patient's country has none carebot knows (see
+    # bot/programs/emergency.py: the country's own number comes first).
     carebot_emergency_number: str = "112"
+    # The country a phone number without a country code is read in (ISO 3166 alpha-2), and
+    # that of a patient with no phone number and a time zone of no country (UTC).
+    carebot_default_region: str = "BE"
     carebot_hospital_contact: str = "your hospital's stroke unit"
     carebot_log_level: str = "WARNING"
     carebot_public_url: str | None = None
@@ -94,6 +100,15 @@ class Settings(BaseSettings):
     x_access_token: SecretStr | None = None
     x_access_token_secret: SecretStr | None = None
     carebot_x_api_url: str = "https://api.twitter.com"
+
+    @field_validator("carebot_default_region")
+    @classmethod
+    def _known_region(cls, value: str) -> str:
+        """A region phonenumbers knows (BE, US, JP), so that numbers can be read in it."""
+        region = value.strip().upper()
+        if region not in phonenumbers.SUPPORTED_REGIONS:
+            raise ValueError("must be a two-letter country code such as BE, NL or US")
+        return region
 
     @field_validator(*SECRETS)
     @classmethod

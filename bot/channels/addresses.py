@@ -35,13 +35,22 @@ def phone_number(
     refusal: str = "is not a mobile number",
 ) -> str:
     """A number of one of `types` in E.164, read as a number of `region` when it has no
-    country code; AddressError names `what` ("the SMS number ..."), never the number."""
+    country code; AddressError names `what` ("the SMS number ..."), never the number. A
+    number refused as read in `region` says so: a US number typed as (201) 555-0123 on a
+    server in Belgium is a Belgian number that does not exist."""
+    local = not address.strip().startswith(("+", "00"))
+    hint = (
+        f" (read as a {region} number: give it with its country code, such as +1 for the"
+        " US, or set CAREBOT_DEFAULT_REGION)"
+        if local
+        else ""
+    )
     try:
         number = phonenumbers.parse(address, region)
     except phonenumbers.NumberParseException as exc:
-        raise AddressError(f"the {what} number cannot be read as a phone number") from exc
+        raise AddressError(f"the {what} number cannot be read as a phone number{hint}") from exc
     if not phonenumbers.is_valid_number(number):
-        raise AddressError(f"the {what} number is not a valid phone number")
+        raise AddressError(f"the {what} number is not a valid phone number{hint}")
     if phonenumbers.number_type(number) not in types:
         raise AddressError(f"the {what} number {refusal}")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)

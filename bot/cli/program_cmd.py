@@ -21,7 +21,7 @@ from bot.cli.common import (
 )
 from bot.cli.output import say
 from bot.outbound.planning import local_slots
-from bot.programs import catalog, render
+from bot.programs import catalog, emergency, render
 from bot.store import audit
 from bot.store import on_call as on_call_address
 from bot.store.models import Patient
@@ -92,6 +92,8 @@ def show(name: str, fmt: Format = FormatOption) -> None:
             "templates": {k: v.sensitivity for k, v in program.templates.items()},
             "thresholds": program.thresholds,
             "on_call": on_call,
+            # None: each patient is told their own country's number.
+            "emergency_number": program.emergency_number,
         },
         fmt,
     )
@@ -158,7 +160,7 @@ def preview(
                 language=p.language,
                 name=text_name,
                 week=(slots[0] - p.starts_at).days // 7 + 1,
-                emergency_number=s.settings.carebot_emergency_number,
+                emergency_number=emergency.patient_number(s, session, p, program),
                 hospital=s.settings.carebot_hospital_contact,
             )
             rows.append(

@@ -13,7 +13,7 @@ from bot.channels import registry
 from bot.channels.base import AddressKind, Channel, ChannelError, ErrorKind, OutboundMessage
 from bot.outbound.reasons import Unsent, late_reason, not_configured
 from bot.patients import enrolment as patients
-from bot.programs import catalog, render
+from bot.programs import catalog, emergency, render
 from bot.programs.model import Program
 from bot.store import audit
 from bot.store.models import Contact, DeliveryAttempt, Patient, Reminder, Reply
@@ -254,7 +254,7 @@ def _render(
         language=patient.language,
         name=name,
         week=max(week, 1),
-        emergency_number=store.settings.carebot_emergency_number,
+        emergency_number=emergency.patient_number(store, session, patient, program),
         hospital=store.settings.carebot_hospital_contact,
     )
 

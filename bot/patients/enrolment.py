@@ -71,6 +71,7 @@ def _check_enrolment(
     name: str,
     contacts: dict[str, str],
     consent: list[str],
+    region: str,
 ) -> dict[str, str]:
     if language not in languages:
         raise PatientError(f"the language (--lang) is not offered; choose {', '.join(languages)}")
@@ -85,7 +86,7 @@ def _check_enrolment(
         if registry.typed_address(channel) and channel not in contacts:
             raise PatientError(f"consent to {channel} needs its address (--{channel})")
     try:
-        return {ch: registry.normalise(ch, addr) for ch, addr in contacts.items()}
+        return {ch: registry.normalise(ch, addr, region=region) for ch, addr in contacts.items()}
     except addresses.AddressError as exc:
         raise PatientError(str(exc)) from exc
 
@@ -125,6 +126,7 @@ def enrol(
             name=name,
             contacts=contacts,
             consent=consent,
+            region=store.settings.carebot_default_region,
         )
         existing = session.exec(
             select(Patient).where(Patient.reference_index == store.keys.reference_index(reference))
@@ -216,7 +218,9 @@ def set_contact(
     store: Store, session: Session, *, pseudonym: str, channel: str, address: str, now: datetime
 ) -> None:
     """Store (or replace) a patient's address on a channel, e.g. a Telegram chat once bound."""
-    _set_contact(store, session, pseudonym, channel, registry.normalise(channel, address), now)
+    region = store.settings.carebot_default_region
+    address = registry.normalise(channel, address, region=region)
+    _set_contact(store, session, pseudonym, channel, address, now)
 
 
 def _issue_links(

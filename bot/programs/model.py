@@ -20,6 +20,10 @@ from bot.triage.classify import Thresholds
 NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
 
 
+# Settings added after programs were first stored, with the value an older definition means.
+LATER_DEFAULTS: dict[str, object] = {"emergency_number": None, "on_unconfirmed": "hold"}
+
+
 class ProgramError(CarebotError):
     """A program file that carebot refuses, with a one-line reason."""
 
@@ -56,9 +60,19 @@ class Program:
     # approved template ids, the SMS segment limit), checked by the channel's class when the
     # program is loaded and handed to the channel as written.
     channel_options: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # The emergency number for every patient of the program, instead of their country's.
+    emergency_number: str | None = None
+    # A send whose outcome is unknown: held for an admin (never twice), or sent again.
+    on_unconfirmed: str = "hold"
 
     def to_json(self) -> str:
-        return json.dumps(asdict(self), sort_keys=True, ensure_ascii=False)
+        """The frozen definition. A newer setting left at its default is not written, so
+        that a program added before it existed is the same definition when added again."""
+        data = asdict(self)
+        for name in LATER_DEFAULTS:
+            if data[name] == LATER_DEFAULTS[name]:
+                del data[name]
+        return json.dumps(data, sort_keys=True, ensure_ascii=False)
 
     @classmethod
     def from_json(cls, text: str) -> Program:

@@ -16,51 +16,37 @@ from typing import TYPE_CHECKING, Any
 
 from apscheduler.triggers.cron import CronTrigger
 from jinja2 import TemplateSyntaxError, meta
+from pydantic import ValidationError
 
 from bot.channels import addresses, registry
-from bot.channels.base import SENSITIVITY, sensitivity_rank
-from bot.programs import render
+from bot.channels.base import sensitivity_rank
+from bot.programs import emergency, render, schema
 from bot.programs.model import Program, ProgramError, Template, is_name
-from bot.triage.classify import Thresholds
 
 if TYPE_CHECKING:
     from bot.config import Settings
 
-DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-# The top-level settings of a program file.
-KEYS = (
-    "name",
-    "description",
-    "languages",
-    "cadence",
-    "channels",
-    "templates",
-    "emergency",
-    "thresholds",
-    "on_call",
-)
+EMERGENCY_VARIABLES = frozenset({"emergency_number", "hospital"})
 
 
-def _cadence_cron(cadence: dict[str, Any]) -> str:
-    if "cron" in cadence:
-        cron = str(cadence["cron"])
+def _cadence_cron(cadence: schema.Cadence) -> str:
+    if cadence.cron is not None:
         try:
-            CronTrigger.from_crontab(cron, timezone="UTC")
+            CronTrigger.from_crontab(cadence.cron, timezone="UTC")
         except ValueError as exc:
-            raise ProgramError(f"cadence.cron is not a valid cron expression: {exc}") from exc
-        return cron
-    days = cadence.get("days", [])
-    if not days or any(day not in DAYS for day in days):
-        raise ProgramError(f"cadence.days must list days among {', '.join(DAYS)}")
-    at = _clock(cadence.get("time"), "cadence.time")
-    return f"{at.minute} {at.hour} * * {','.join(days)}"
+            raise ProgramError(f"cadence.cron: not a valid cron expression: {exc}") from exc
+        return cadence.cron
+    if not cadence.days:
+        raise ProgramError(f"cadence.days: must list days among {', '.join(schema.DAYS)}")
+    at = _clock(cadence.time, "cadence.time")
+    return f"{at.minute} {at.hour} * * {','.join(cadence.days)}"
 
 
-def _clock(value: Any, what: str) -> time:
+def _clock(value: str | None, what: str) -> time:
     try:
         return time.fromisoformat(str(value))
     except ValueError as exc:
-        raise ProgramError(f"{what} must be a local time such as 10:00") from exc
+        raise ProgramError(f"{what}: must be a local time such as 10:00") from exc
 
 
 def _program_folder(templates_dir: Path, name: str) -> Path:
@@ -92,33 +78,33 @@ def _template_path(folder: Path, name: str, lang: str, file: str) -> Path:
     return path
 
 
-def _read_templates(raw: dict[str, Any], languages: list[str], folder: Path) -> dict[str, Template]:
+def _read_templates(
+    specs: dict[str, schema.TemplateSpec], languages: list[str], folder: Path
+) -> dict[str, Template]:
     templates: dict[str, Template] = {}
-    for name, spec in raw.items():
-        level = spec.get("sensitivity")
-        if level not in SENSITIVITY:
-            raise ProgramError(f"template {name}: sensitivity must be one of {SENSITIVITY}")
-        file = spec.get("file", f"{name}.{{lang}}.j2")
-        if not isinstance(file, str) or not file:
-            raise ProgramError(f"template {name}: file must be a file name")
+    for name, spec in specs.items():
+        level = spec.sensitivity
+        file = spec.file or f"{name}.{{lang}}.j2"
         texts = {}
         for lang in languages:
             path = _template_path(folder, name, lang, file)
             texts[lang] = path.read_text(encoding="utf-8").strip()
         templates[name] = Template(sensitivity=level, text=texts)
     if "reminder" not in templates:
-        raise ProgramError("a program needs a template named `reminder`")
+        raise ProgramError("templates.reminder: is missing (every program needs it)")
     return templates
 
 
 def _check_templates(program: Program, settings: Settings) -> None:
     for channel in program.channels:
         if not registry.known(channel):
-            raise ProgramError(f"unknown channel {channel!r}; known: {', '.join(registry.NAMES)}")
+            raise ProgramError(
+                f"channels.order: unknown channel {channel!r}; known: {', '.join(registry.NAMES)}"
+            )
         name = program.channel_templates.get(channel, "reminder")
         template = program.templates.get(name)
         if template is None:
-            raise ProgramError(f"channel {channel} uses template {name!r}, which is not defined")
+            raise ProgramError(f"channels.templates.{channel}: no template {name!r} is defined")
         if sensitivity_rank(template.sensitivity) > sensitivity_rank(registry.ceiling(channel)):
             raise ProgramError(
                 f"template {name} is {template.sensitivity} but channel {channel} "
@@ -131,7 +117,8 @@ def _check_templates(program: Program, settings: Settings) -> None:
             raise ProgramError(f"channels.options.{channel}: {'; '.join(problems)}")
     sample = render.longest_sample(
         program,
-        emergency_number=settings.carebot_emergency_number,
+        emergency_number=program.emergency_number
+        or emergency.longest(settings.carebot_emergency_number),
         hospital=settings.carebot_hospital_contact,
     )
     for name, template in program.templates.items():
@@ -162,21 +149,21 @@ def _check_source(
             raise ProgramError(f"{where} {problem}")
 
 
-def _on_call(raw: Any) -> tuple[str, str] | None:
+def _on_call(raw: schema.OnCall | None, *, region: str) -> tuple[str, str] | None:
     """The `[on_call]` channel and address: a channel whose class allows notices, and an
     address it accepts ("" for a channel that takes none, the console)."""
-    if not raw:
+    if raw is None:
         return None
-    channel = str(raw.get("channel", ""))
+    channel = raw.channel
     if not registry.known(channel) or not registry.kind(channel).notices:
         able = [name for name in registry.NAMES if registry.kind(name).notices]
-        raise ProgramError(f"on_call.channel must be one of {', '.join(able)}")
+        raise ProgramError(f"on_call.channel: must be one of {', '.join(able)}")
     if not registry.takes_address(channel):
         return channel, ""
     try:
-        return channel, registry.normalise(channel, str(raw.get("address", "")))
+        return channel, registry.normalise(channel, raw.address, region=region)
     except addresses.AddressError as exc:
-        raise ProgramError(f"on_call: {exc}") from exc
+        raise ProgramError(f"on_call.address: {exc}") from exc
 
 
 def _legacy_keys() -> dict[str, tuple[str, str]]:
@@ -188,77 +175,104 @@ def _legacy_keys() -> dict[str, tuple[str, str]]:
     }
 
 
-def _channel_options(program: dict[str, Any], channels: list[str]) -> dict[str, dict[str, Any]]:
-    raw = program["channels"].get("options", {})
-    if not isinstance(raw, dict) or not all(isinstance(v, dict) for v in raw.values()):
-        raise ProgramError("channels.options must hold one table per channel")
+def _channel_options(
+    raw: dict[str, dict[str, Any]], legacy: dict[str, Any], channels: list[str]
+) -> dict[str, dict[str, Any]]:
+    """`[channels.options.<name>]` as written, with the older top-level keys moved in."""
     unused = sorted(set(raw) - set(channels))
     if unused:
-        raise ProgramError(f"channels.options names channel(s) not in channels.order: {unused}")
+        raise ProgramError(f"channels.options.{unused[0]}: channel not in channels.order")
     options = {str(name): dict(table) for name, table in raw.items()}
     for key, (channel, option) in _legacy_keys().items():
-        if key not in program or channel not in channels:
+        if key not in legacy or channel not in channels:
             continue  # an older key for a channel the program does not use changes nothing
         if option in options.get(channel, {}):
             raise ProgramError(f"set {key} or channels.options.{channel}.{option}, not both")
-        options.setdefault(channel, {})[option] = program[key]
+        options.setdefault(channel, {})[option] = legacy[key]
     return options
 
 
 def parse_program(
     source: str, *, templates_dir: Path, settings: Settings, origin: str = "program"
 ) -> Program:
-    """Parse and validate a program's TOML text; ProgramError says what is wrong. The
-    settings give the values a template is sized with (emergency number, hospital contact)."""
+    """Parse and validate a program's TOML text; ProgramError says what is wrong, in one
+    line naming the key. The settings give the values a template is sized with (emergency
+    number, hospital contact)."""
     try:
         raw = tomllib.loads(source)
     except tomllib.TOMLDecodeError as exc:
         raise ProgramError(f"{origin} is not valid TOML: {exc}") from exc
+    legacy = {key: raw.pop(key) for key in _legacy_keys() if key in raw}
     try:
-        return _build(raw, templates_dir, settings)
-    except KeyError as exc:
-        raise ProgramError(f"{origin} misses the setting {exc.args[0]!r}") from exc
-    except (TypeError, ValueError) as exc:
-        raise ProgramError(f"{origin}: {exc}") from exc
+        model = schema.ProgramFile.model_validate(raw)
+    except ValidationError as exc:
+        raise ProgramError(schema.problem(exc)) from None
+    return _build(model, raw, legacy, templates_dir, settings)
 
 
-def _build(raw: dict[str, Any], templates_dir: Path, settings: Settings) -> Program:
-    unknown_keys = sorted(set(raw) - set(KEYS) - set(_legacy_keys()))
-    if unknown_keys:  # a setting carebot would ignore is refused
-        raise ProgramError(f"unknown setting(s): {', '.join(unknown_keys)}; known: {KEYS}")
-    name = raw["name"]
-    if not isinstance(name, str) or not is_name(name):
-        raise ProgramError("name must be a slug: a-z, 0-9 and -, at most 63 characters")
-    languages = list(raw.get("languages", ["nl", "fr", "en"]))
-    cadence = raw["cadence"]
-    quiet = cadence.get("quiet_hours") or {}
-    thresholds = dict(raw.get("thresholds", {}))
-    unknown = set(thresholds) - set(Thresholds.__dataclass_fields__)
-    if unknown:
-        raise ProgramError(f"unknown threshold(s): {', '.join(sorted(unknown))}")
-    emergency = {lang: str(raw["emergency"][lang]) for lang in languages}
-    channels = raw["channels"]
+def _emergency(model: schema.ProgramFile) -> dict[str, str]:
+    """The emergency text in each language; `{{ emergency_number }}` in it becomes the
+    patient's number when it is sent."""
+    for lang in model.languages:
+        if lang not in model.emergency:
+            raise ProgramError(f"emergency.{lang}: is missing (one text per language)")
+    unknown_languages = sorted(set(model.emergency) - set(schema.LANGUAGES))
+    if unknown_languages:
+        raise ProgramError(f"emergency.{unknown_languages[0]}: not a language carebot speaks")
+    texts = {lang: model.emergency[lang] for lang in model.languages}
+    for lang, text in texts.items():
+        try:
+            unknown = meta.find_undeclared_variables(render.ENV.parse(text)) - EMERGENCY_VARIABLES
+        except TemplateSyntaxError as exc:
+            raise ProgramError(f"emergency.{lang}: syntax error: {exc.message}") from exc
+        if unknown:
+            raise ProgramError(
+                f"emergency.{lang}: unknown variable(s): {', '.join(sorted(unknown))}"
+            )
+    return texts
+
+
+def _quiet(cadence: schema.Cadence) -> tuple[str | None, str | None]:
+    quiet = cadence.quiet_hours
+    if quiet is None:
+        return None, None
+    start = _clock(quiet.start, "cadence.quiet_hours.start").isoformat("minutes")
+    return start, _clock(quiet.end, "cadence.quiet_hours.end").isoformat("minutes")
+
+
+def _build(
+    model: schema.ProgramFile,
+    raw: dict[str, Any],
+    legacy: dict[str, Any],
+    templates_dir: Path,
+    settings: Settings,
+) -> Program:
+    if not is_name(model.name):
+        raise ProgramError("name: must be a slug: a-z, 0-9 and -, at most 63 characters")
+    cadence = model.cadence
+    quiet_start, quiet_end = _quiet(cadence)
+    order = list(model.channels.order)
     program = Program(
-        name=name,
-        description=str(raw.get("description", "")),
-        languages=languages,
+        name=model.name,
+        description=model.description,
+        languages=list(model.languages),
         cron=_cadence_cron(cadence),
-        start_offset_days=int(cadence.get("start_offset_days", 0)),
-        duration_weeks=int(cadence["duration_weeks"]) if cadence.get("duration_weeks") else None,
-        catch_up_grace_hours=float(cadence.get("catch_up_grace_hours", 6)),
-        quiet_start=_clock(quiet["start"], "quiet_hours.start").isoformat("minutes")
-        if quiet
-        else None,
-        quiet_end=_clock(quiet["end"], "quiet_hours.end").isoformat("minutes") if quiet else None,
-        channels=list(channels["order"]),
-        channel_templates=dict(channels.get("templates", {})),
+        start_offset_days=cadence.start_offset_days,
+        duration_weeks=cadence.duration_weeks,
+        catch_up_grace_hours=cadence.catch_up_grace_hours,
+        quiet_start=quiet_start,
+        quiet_end=quiet_end,
+        channels=order,
+        channel_templates=dict(model.channels.templates),
         templates=_read_templates(
-            raw["templates"], languages, _program_folder(templates_dir, name)
+            model.templates, model.languages, _program_folder(templates_dir, model.name)
         ),
-        emergency=emergency,
-        thresholds=thresholds,
-        on_call=_on_call(raw.get("on_call")),
-        channel_options=_channel_options(raw, list(channels["order"])),
+        emergency=_emergency(model),
+        thresholds=schema.thresholds_in_order(raw, model.thresholds),
+        on_call=_on_call(model.on_call, region=settings.carebot_default_region),
+        channel_options=_channel_options(model.channels.options, legacy, order),
+        emergency_number=model.emergency_number,
+        on_unconfirmed=model.on_unconfirmed,
     )
     _check_templates(program, settings)
     return program

@@ -91,7 +91,7 @@ def test_a_program_folder_that_is_a_symlink_elsewhere_is_refused(
 def test_a_program_name_that_is_not_a_slug_is_refused(tmp_path: Path, name: str) -> None:
     path = write_program(tmp_path)
     path.write_text(path.read_text().replace('name = "test-weekly"', f"name = {json.dumps(name)}"))
-    assert "name must be a slug" in _refused(path, tmp_path)
+    assert "name: must be a slug" in _refused(path, tmp_path)
 
 
 def test_templates_inside_the_folder_still_load_through_a_subfolder_and_a_link(
