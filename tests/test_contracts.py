@@ -25,9 +25,10 @@ def _digest(path: Path) -> str:
 def _reference() -> Path | None:
     """The contracts the kept copy must match, if any are reachable from here."""
     for candidate in (contracts.contracts_dir(), contracts.beside_dir()):
-        if candidate.resolve() != contracts.kept_dir().resolve() and (
-            candidate / contracts.TWILIO_FILE
-        ).is_file():
+        if (
+            candidate.resolve() != contracts.kept_dir().resolve()
+            and (candidate / contracts.TWILIO_FILE).is_file()
+        ):
             return candidate
     return None
 

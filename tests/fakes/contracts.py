@@ -4,8 +4,9 @@ The directory is `$CAREBOT_CONTRACTS_DIR`; else `../shared/contracts` beside the
 (the repo being the directory that holds `pyproject.toml`) when it is there; else
 `<repo>/tests/contracts`, the copy kept in the repository, so that a fresh clone with nothing
 beside it passes `make test`. `tests/test_contracts.py` fails when the kept copy and the one
-beside the repository disagree, so the copy cannot fall behind unnoticed. Each file is parsed once per process: the Twilio OpenAPI
-spec is 1.9 MB, and building its openapi-core validator is worth doing only once too.
+beside the repository disagree, so the copy cannot fall behind unnoticed. Each file is parsed
+once per process: the Twilio OpenAPI spec is 1.9 MB, and building its openapi-core validator
+is worth doing only once too.
 """
 
 from __future__ import annotations
