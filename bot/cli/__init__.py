@@ -14,6 +14,7 @@ from bot.cli import (
     ops,
     patient_cmd,
     patient_edit_cmd,
+    patient_import_cmd,
     program_cmd,
     replies_cmd,
     report_cmd,
@@ -32,6 +33,7 @@ app = typer.Typer(
 app.add_typer(program_cmd.app, name="program")
 app.add_typer(patient_cmd.app, name="patient")
 patient_edit_cmd.register(patient_cmd.app)
+patient_import_cmd.register(patient_cmd.app)
 app.add_typer(replies_cmd.app, name="replies")
 app.add_typer(audit_cmd.app, name="audit")
 app.add_typer(keys_cmd.app, name="keys")

@@ -51,9 +51,9 @@ def _reading_reasons(found: AllReadings, limits: Thresholds, *, urgent: bool) ->
             if _fails(values[kind], op, limit):
                 reasons.append(f"{kind} {values[kind]} {op} {_num(limit)}")
     for mmol in found.glucoses:
-        for op, limit in glucose:
-            if _fails(mmol, op, limit):
-                reasons.append(f"glucose {_num(mmol)} mmol/L {op} {_num(limit)}")
+        for op, bound in glucose:
+            if _fails(mmol, op, bound):
+                reasons.append(f"glucose {_num(mmol)} mmol/L {op} {_num(bound)}")
     return reasons
 
 
