@@ -121,6 +121,10 @@ def run(
     """Enrol every row, or none: rolled back if any row is refused, or for a dry run."""
     now = now or datetime.now(UTC)
     outcomes: list[Outcome] = []
+    with store.session() as session:
+        # The audit chain's key, if the store has none yet, is made and committed first: made
+        # inside a row's savepoint, it would be rolled back with that row alone.
+        store.audit_keys(session)
     try:
         with store.session() as session:
             outcomes = _rows(store, session, rows, actor=actor, now=now)
