@@ -8,8 +8,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.patients import edit as editing
 from tests.conftest import Cli
-from tests.helpers import cli_tick, first_due
+from tests.helpers import cli_tick, first_due, store_for, write_program
 
 NUMBER, NEW_NUMBER = "+32470123456", "+32470654321"
 
@@ -168,3 +169,32 @@ def test_find_gives_the_pseudonym_of_a_reference_and_exit_1_when_not_enrolled(
     assert "AZ-000000" not in missing.err
     log = _audit(cli)
     assert log.count("patient.find") == 3 and "778899" not in log
+
+
+def test_a_new_program_starts_afresh_and_sends_nothing_for_a_slot_already_passed(
+    cli: Cli,
+) -> None:
+    for name in ("test-weekly", "other-weekly"):
+        write_program(cli.cwd, name=name)  # Mondays 10:00, from the day of enrolment
+    cli.env["CAREBOT_SCHEDULES_DIR"] = str(cli.cwd / "schedules")
+    cli.env["CAREBOT_TEMPLATES_DIR"] = str(cli.cwd / "templates")
+    enrolled = cli(
+        "patient", "enrol", "--ref", "AZ-5", "--program", "test-weekly", "--lang", "nl",
+        "--tz", "Europe/Brussels", "--name", "Jan", "--consent", "console", "--format", "json",
+    )  # fmt: skip
+    who = json.loads(enrolled.out)["pseudonym"]
+    due = first_due() - timedelta(days=7)  # the first Monday 10:00 after now
+    if due <= datetime.now(due.tzinfo):
+        due += timedelta(days=7)
+    assert "1 sent" in cli_tick(cli, due + timedelta(minutes=1))
+    store = store_for(cli)  # the nurse moves the patient half an hour after that send
+    changes = editing.Changes(program="other-weekly")
+    done = editing.edit(store, who, changes, actor="cli:nurse", now=due + timedelta(minutes=30))
+    store.engine.dispose()
+    assert done.changed == ["program"]
+    assert "nothing due" in cli_tick(cli, due + timedelta(minutes=40))  # not 10:00 again
+    out = cli_tick(cli, due + timedelta(days=7, minutes=1))
+    assert "1 sent" in out
+    deliveries = json.loads(cli("audit", "deliveries", "--format", "json").out)
+    sent = [(d["program"], d["due_at"]) for d in deliveries if d["status"] == "sent"]
+    assert [program for program, _ in sent] == ["test-weekly", "other-weekly"]
