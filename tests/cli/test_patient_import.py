@@ -123,7 +123,9 @@ def test_a_hostile_file_is_refused_as_a_whole_in_one_line(cli: Cli) -> None:
         b"": "the file is empty",
         b'ref,program,lang,tz,name\n"A,"x"y,nl,UTC,Jan\n': "not valid CSV",
         HEADER.encode() + b"A," * (importer.MAX_BYTES // 2): "larger than 2 MB",
-        (HEADER + "A,p,nl,UTC,Jan,,,\n" * (importer.MAX_ROWS + 1)).encode(): "more than 5000",
+        (
+            HEADER + "A,p,nl,UTC,Jan,,,\n" * (importer.MAX_ROWS + 1)
+        ).encode(): f"more than {importer.MAX_ROWS}",
     }
     for number, (data, said) in enumerate(cases.items()):
         result = cli("patient", "import", _file(cli, data, f"f{number}.csv"))
