@@ -137,7 +137,9 @@ def list_(
     with s.session() as session:
         silent = None
         if silent_weeks is not None:
-            found = queries.silent(session, weeks=silent_weeks, now=datetime.now(UTC))
+            found = queries.silent(
+                session, weeks=silent_weeks, now=datetime.now(UTC), actor=actor()
+            )
             silent = {quiet.pseudonym: quiet.last_reply_at for quiet in found}
         query = select(Patient).order_by(col(Patient.enrolled_at), col(Patient.pseudonym))
         if status:

@@ -65,6 +65,7 @@ def queue(
             query = query.where(Reply.reviewed == False)  # noqa: E712
         if patient is not None:
             who = patients.require(session, patient, erased_ok=True).pseudonym
+            audit.record(session, action="replies.patient", actor=actor(), subject=who)
             query = (
                 query.where(Reply.pseudonym == who)
                 .order_by(None)
@@ -184,7 +185,11 @@ READINGS = ("systolic", "diastolic", "glucose_mmol_l")
 def _shown(readings: dict[str, object]) -> dict[str, object]:
     """The readings as a nurse reads them: each of the design's fields (null when the reply
     gave none), what a meter showed instead of a number, and whether a unit was assumed."""
-    shown = {k: readings.get(k) for k in READINGS}
+    shown = {k: readings.get(k) for k in READINGS} | {
+        k: v
+        for k, v in readings.items()
+        if v is not None and k not in ("glucose_unit_assumed", "glucose_code", *READINGS)
+    }
     if readings.get("glucose_code"):
         shown["glucose"] = f"meter shows {readings['glucose_code']}"
     if readings.get("glucose_unit_assumed"):

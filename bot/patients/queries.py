@@ -43,9 +43,10 @@ class Silence:
     since: datetime  # the last reply, or the enrolment when there was none
 
 
-def silent(session: Session, *, weeks: int, now: datetime) -> list[Silence]:
+def silent(session: Session, *, weeks: int, now: datetime, actor: str) -> list[Silence]:
     """Active patients with no reply for `weeks` weeks: since their last reply, or since
-    their enrolment when they never replied. Oldest silence first."""
+    their enrolment when they never replied. Oldest silence first. Audited (how many were
+    found, not who: the pseudonyms are in the answer)."""
     if weeks < 1:
         raise PatientError("--silent-weeks takes a whole number of weeks, 1 or more")
     cutoff = now - timedelta(weeks=weeks)
@@ -62,7 +63,9 @@ def silent(session: Session, *, weeks: int, now: datetime) -> list[Silence]:
         .where(Patient.status == "active", since < cutoff)
         .order_by(since, col(Patient.pseudonym))
     )
-    return [
+    found = [
         Silence(pseudonym, last_at, last_at or enrolled_at)
         for pseudonym, last_at, enrolled_at in session.exec(query)
     ]
+    audit.record(session, action="patient.silent", actor=actor, weeks=weeks, found=len(found))
+    return found

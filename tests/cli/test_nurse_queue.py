@@ -57,6 +57,8 @@ def test_silent_weeks_lists_active_patients_with_no_reply_for_that_long(cli: Cli
     assert len(_json(cli, "patient", "list")) == 5  # without the option: everyone
     refused = cli("patient", "list", "--silent-weeks", "0")
     assert refused.code == 1 and "--silent-weeks takes a whole number" in refused.err
+    log = _json(cli, "audit", "log")
+    assert [e["action"] for e in log].count("patient.silent") == 3
 
 
 def test_replies_of_one_patient_since_a_time_newest_first(cli: Cli) -> None:
@@ -74,6 +76,8 @@ def test_replies_of_one_patient_since_a_time_newest_first(cli: Cli) -> None:
     assert [r["id"] for r in week] == [newest, newer]
     day = (NOW - timedelta(days=3)).date().isoformat()
     assert [r["id"] for r in _json(cli, "replies", "--since", day)] == [newer, newest + 1, newest]
+    log = _json(cli, "audit", "log")
+    assert [e["subject"] for e in log if e["action"] == "replies.patient"] == [one, one]
     unknown = cli("replies", "--patient", "P-0000-0000")
     assert unknown.code == 1 and "no patient P-0000-0000" in unknown.err
     bad = cli("replies", "--patient", one, "--since", "last Tuesday")
