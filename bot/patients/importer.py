@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -84,7 +83,7 @@ def read(data: bytes) -> list[Row]:
     if not records:
         raise FileRefused("the file is empty: a header row is needed")
     header = _header(records[0][1])
-    if len(records) - 1 > MAX_ROWS:
+    if len(records) - 1 > MAX_ROWS:  # counted without blank lines
         raise FileRefused(f"the file has more than {MAX_ROWS} rows; split it")
     return [
         Row(number, dict(zip(header, cells, strict=False)), len(cells), len(header))
@@ -94,9 +93,13 @@ def read(data: bytes) -> list[Row]:
 
 def _records(reader: Iterator[list[str]]) -> Iterator[tuple[int, list[str]]]:
     """Each non-blank record with its number (the header is 1), stopping past MAX_ROWS."""
-    for number, cells in enumerate((c for c in reader if any(x.strip() for x in c)), 1):
+    kept = 0
+    for number, cells in enumerate(reader, 1):
+        if not any(cell.strip() for cell in cells):
+            continue  # a blank line: numbered, as a spreadsheet shows it, and skipped
         yield number, cells
-        if number > MAX_ROWS + 1:
+        kept += 1
+        if kept > MAX_ROWS + 1:
             return
 
 
@@ -105,8 +108,8 @@ def _header(cells: list[str]) -> list[str]:
     header = [c.strip().lower() for c in cells]
     for at, name in enumerate(header, 1):
         if name not in known:
-            shown = repr(name) if re.fullmatch(r"[a-z_]{1,20}", name) else f"number {at}"
-            raise FileRefused(f"unknown column {shown}; columns: {', '.join(known)}")
+            # never repeated: a file with no header row has a patient's data in its place
+            raise FileRefused(f"unknown column (number {at}); columns: {', '.join(known)}")
     if len(set(header)) != len(header):
         raise FileRefused("a column is named twice in the header")
     missing = [name for name in REQUIRED if name not in header]
