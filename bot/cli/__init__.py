@@ -13,6 +13,8 @@ from bot.cli import (
     keys_cmd,
     ops,
     patient_cmd,
+    patient_edit_cmd,
+    patient_import_cmd,
     program_cmd,
     replies_cmd,
     report_cmd,
@@ -31,6 +33,8 @@ app = typer.Typer(
 )
 app.add_typer(program_cmd.app, name="program")
 app.add_typer(patient_cmd.app, name="patient")
+patient_edit_cmd.register(patient_cmd.app)
+patient_import_cmd.register(patient_cmd.app)
 app.add_typer(replies_cmd.app, name="replies")
 app.add_typer(audit_cmd.app, name="audit")
 app.add_typer(keys_cmd.app, name="keys")

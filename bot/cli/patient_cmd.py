@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import inspect
 import sys
+from datetime import UTC, datetime
 from typing import Any
 
 import typer
@@ -25,8 +26,9 @@ from bot.cli.common import (
     store,
 )
 from bot.cli.output import json_dumps, say
+from bot.cli.times import Zone, ZoneOption, shown
 from bot.patients import enrolment as patients
-from bot.patients import lifecycle
+from bot.patients import lifecycle, queries
 from bot.store.models import Contact, Patient, Reminder
 
 app = typer.Typer(help="Patients: enrolment, consent and their data.", no_args_is_help=True)
@@ -124,19 +126,31 @@ def enrol(
 def list_(
     status: str | None = typer.Option(None, help="active, paused, ended or erased"),
     program: str | None = typer.Option(None, help="only this program"),
+    silent_weeks: int | None = typer.Option(
+        None, "--silent-weeks", help="only active patients with no reply for N weeks"
+    ),
+    tz: Zone | None = ZoneOption,
     fmt: Format = FormatOption,
 ) -> None:
     """Enrolled patients, by pseudonym: program, language, zone, status and channels."""
     s = store()
     with s.session() as session:
+        silent = None
+        if silent_weeks is not None:
+            found = queries.silent(
+                session, weeks=silent_weeks, now=datetime.now(UTC), actor=actor()
+            )
+            silent = {quiet.pseudonym: quiet.last_reply_at for quiet in found}
         query = select(Patient).order_by(col(Patient.enrolled_at), col(Patient.pseudonym))
         if status:
             query = query.where(Patient.status == status)
         if program:
             query = query.where(Patient.program == program)
-        rows = []
+        rows: list[dict[str, Any]] = []
         consents = patients.consents_of(session)  # one query, not one per patient
         for p in session.exec(query):
+            if silent is not None and p.pseudonym not in silent:
+                continue
             consent = consents.get(p.pseudonym, {})
             rows.append(
                 {
@@ -148,6 +162,8 @@ def list_(
                     "channels": sorted(ch for ch, ok in consent.items() if ok),
                 }
             )
+            if silent is not None:  # when they last replied; null: never
+                rows[-1]["last_reply_at"] = shown(silent[p.pseudonym], p.timezone, tz, fmt)
     emit(rows, fmt, title="Patients")
 
 

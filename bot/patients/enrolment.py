@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -111,13 +112,15 @@ def enrol(
     consent: list[str],
     actor: str,
     now: datetime | None = None,
+    session: Session | None = None,
 ) -> Enrolment:
-    """Enrol a patient, or find the existing enrolment of the same hospital reference."""
+    """Enrol a patient, or find the existing enrolment of the same hospital reference.
+    In the caller's `session` when given (an import enrols every row in one transaction)."""
     now = now or datetime.now(UTC)
     if not reference.strip():
         raise PatientError("the hospital reference is empty")
     check_timezone(timezone)
-    with store.session() as session:
+    with nullcontext(session) if session is not None else store.session() as session:
         prog = catalog.ensure(store, session, program, actor="carebot")
         normalised = _check_enrolment(
             prog.channels,

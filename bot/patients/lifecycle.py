@@ -1,4 +1,4 @@
-"""A patient's life after enrolment: pause, resume, consent changes, erasure and export."""
+"""A patient's life after enrolment: pause, resume, end, consent changes, erasure and export."""
 
 from __future__ import annotations
 
@@ -59,6 +59,44 @@ def resume(store: Store, pseudonym: str, *, actor: str, now: datetime | None = N
         audit.record(
             session, action="patient.resume", actor=actor, subject=patient.pseudonym, at=now
         )
+
+
+END_REASONS = ("completed", "withdrew", "moved", "readmitted", "deceased", "other")
+"""Why a follow-up ended: a fixed code, never free text, since the audit trail keeps it in
+clear beside the pseudonym (a sentence typed there could hold a name or a diagnosis)."""
+
+
+def end(
+    store: Store,
+    pseudonym: str,
+    *,
+    reason: str | None,
+    actor: str,
+    now: datetime | None = None,
+) -> int:
+    """End a patient's follow-up for good (unlike a pause): status `ended`, every reminder
+    not yet gone out cancelled. Their data stays, for the record; `erase` removes it.
+    Returns how many reminders were cancelled."""
+    if reason is not None and reason not in END_REASONS:
+        raise PatientError(f"--reason takes one of: {', '.join(END_REASONS)}")
+    now = now or datetime.now(UTC)
+    with store.session() as session:
+        patient = require(session, pseudonym)
+        if patient.status == "ended":
+            raise PatientError(f"patient {patient.pseudonym} has already ended")
+        patient.status, patient.paused_at = "ended", None
+        session.add(patient)
+        cancelled = cancel_pending(session, patient.pseudonym, "patient ended", now)
+        audit.record(
+            session,
+            action="patient.end",
+            actor=actor,
+            subject=patient.pseudonym,
+            reason=reason or "unspecified",
+            cancelled=cancelled,
+            at=now,
+        )
+        return cancelled
 
 
 def change_consent(

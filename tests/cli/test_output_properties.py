@@ -101,7 +101,7 @@ def test_replies_show(run: Cli, store: Store, text: str) -> None:
     for fmt in FORMATS:
         data = shown(run("replies", "show", str(seeded.reply_id), "--format", fmt), fmt)
         if data is not None:
-            assert data["text"] == text and data["readings"] == {"note": text}
+            assert data["text"] == text and data["readings"]["note"] == text
 
 
 @PROPERTY
