@@ -28,7 +28,9 @@ from bot.store.models import AuditEvent
 
 GENESIS = "0" * 64
 KEYS = "carebot.audit.keys"  # session.info: the store's audit keys (set by Store.session)
-_NEWEST = "carebot.audit.newest"  # session.info: (transaction, seq, hash) of its last event
+# session.info: (innermost transaction, seq, hash) of its last event; a savepoint begun,
+# released or rolled back since makes it stale, and the newest event is read back instead
+_NEWEST = "carebot.audit.newest"
 _TOKEN = re.compile(r"(\d{1,18}):([0-9a-f]{64}):([0-9a-f]{32})")
 
 
@@ -69,6 +71,11 @@ def keys_of(session: Session) -> AuditKeys:
     return provider(session)
 
 
+def _innermost(session: Session) -> object:
+    """The transaction an event is appended in: the savepoint, if one is open."""
+    return session.get_nested_transaction() or session.get_transaction()
+
+
 def lock_chain(session: Session) -> None:
     """Make this transaction the chain's one writer (SQLite's write lock already is)."""
     if session.get_bind().dialect.name == "postgresql":
@@ -90,7 +97,7 @@ def record(
     reference or message text.
     """
     newest = session.info.get(_NEWEST)
-    if newest is not None and newest[0] is session.get_transaction():
+    if newest is not None and newest[0] is _innermost(session):
         # this transaction appended the newest event, and no other writer can have since
         # (it holds the chain's lock, or SQLite's write lock): no need to read it back
         seq, prev_hash = newest[1] + 1, newest[2]
@@ -122,7 +129,7 @@ def record(
     )
     session.add(event)
     session.flush()
-    session.info[_NEWEST] = (session.get_transaction(), seq, event.hash)
+    session.info[_NEWEST] = (_innermost(session), seq, event.hash)
     return event
 
 

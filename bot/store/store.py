@@ -20,6 +20,7 @@ from bot.store.keyring import AUDIT_OWNER, INBOX_OWNER, ErasedError, load_keys
 from bot.store.models import DataKey
 
 _PENDING_AUDIT = "carebot.audit.pending"  # session.info: (transaction, keys) made in it
+_NEW_KEYS = "carebot.keys.new"  # session.info: owner -> data key made in this transaction
 
 
 @dataclass
@@ -47,9 +48,10 @@ class Store:
         if self._audit_keys is not None:
             return self._audit_keys
         pending = session.info.get(_PENDING_AUDIT)
-        if pending is not None and pending[0] is session.get_transaction():
-            return pending[1]  # type: ignore[no-any-return]
         row = session.get(DataKey, AUDIT_OWNER)
+        if pending is not None and pending[0] is session.get_transaction() and row is not None:
+            # still there: a savepoint rolled back since would have taken the row with it
+            return pending[1]  # type: ignore[no-any-return]
         if row is None:
             audit.lock_chain(session)  # one maker of the key on PostgreSQL; then look again
             row = session.get(DataKey, AUDIT_OWNER)
@@ -88,7 +90,9 @@ class Store:
         event.listen(session, "after_rollback", rolled_back, once=True)
 
     def create_data_key(self, session: Session, owner: str) -> bytes:
-        """A new data key for an owner, wrapped and added to the session."""
+        """A new data key for an owner, wrapped and added to the session. It is remembered
+        for this transaction only: cached once read back from a committed row, never before,
+        so that a key whose transaction or savepoint was rolled back is never used again."""
         key = crypto.new_key()
         session.add(
             DataKey(
@@ -98,7 +102,7 @@ class Store:
                 created_at=datetime.now(UTC),
             )
         )
-        self._data_keys[owner] = key
+        session.info.setdefault(_NEW_KEYS, {})[owner] = (session.get_transaction(), key)
         return key
 
     def data_key(self, session: Session, owner: str, *, create: bool = False) -> bytes:
@@ -106,6 +110,11 @@ class Store:
         if owner in self._data_keys:
             return self._data_keys[owner]
         row = session.get(DataKey, owner)
+        made = session.info.get(_NEW_KEYS, {}).get(owner)
+        if made is not None and made[0] is session.get_transaction():
+            if row is not None:
+                return made[1]  # type: ignore[no-any-return]
+            del session.info[_NEW_KEYS][owner]  # its savepoint was rolled back
         if row is None:
             if create:
                 return self.create_data_key(session, owner)
