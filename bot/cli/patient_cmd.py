@@ -22,6 +22,7 @@ from bot.cli.common import (
     emit_one,
     fail,
     iso,
+    reading_store,
     store,
 )
 from bot.cli.output import json_dumps, say
@@ -127,7 +128,7 @@ def list_(
     fmt: Format = FormatOption,
 ) -> None:
     """Enrolled patients, by pseudonym: program, language, zone, status and channels."""
-    s = store()
+    s = reading_store()
     with s.session() as session:
         query = select(Patient).order_by(col(Patient.enrolled_at), col(Patient.pseudonym))
         if status:

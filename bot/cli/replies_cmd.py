@@ -9,7 +9,18 @@ from datetime import UTC, datetime
 import typer
 from sqlmodel import col, select
 
-from bot.cli.common import Format, FormatOption, actor, console, emit, emit_one, fail, iso, store
+from bot.cli.common import (
+    Format,
+    FormatOption,
+    actor,
+    console,
+    emit,
+    emit_one,
+    fail,
+    iso,
+    reading_store,
+    store,
+)
 from bot.cli.output import as_text, json_dumps, say
 from bot.store import audit
 from bot.store.keyring import ErasedError
@@ -35,7 +46,7 @@ def queue(
     """List replies: urgent, then attention, then the rest, oldest first (no message text)."""
     if ctx.invoked_subcommand is not None:
         return
-    s = store()
+    s = reading_store()
     with s.session() as session:
         query = (
             select(Reply)

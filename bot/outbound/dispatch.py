@@ -19,11 +19,13 @@ from datetime import datetime
 from bot.channels.base import Channel
 from bot.outbound.claims import CLAIM_BATCH, Claims
 from bot.outbound.delivery import Delivery
-from bot.outbound.lanes import Lanes, Steps, lane_cap
+from bot.outbound.lanes import Lanes, Steps, Stopped, lane_cap
 from bot.outbound.lease import Lease
 from bot.outbound.outcomes import Outcomes
 from bot.outbound.reconcile import Reconcile
 from bot.outbound.send import Sender
+from bot.store import db
+from bot.store.faults import StoreFault
 from bot.store.store import Store
 
 
@@ -57,15 +59,23 @@ class Dispatcher:
         return self.outcomes
 
     async def run_async(self) -> None:
-        await self.reconcile.stale()
-        self.claims.expire_late()
-        lanes = self.lanes()
+        """The cycle; a store that cannot be written stops it at the first failure, in one
+        StoreFault for the cycle: what it could not record stays claimed, for the next
+        cycle's stale-claim look-up (never sent again blindly)."""
         try:
-            await lanes.run()
+            await self.reconcile.stale()
+            self.claims.expire_late()
+            await self.lanes().run()
+        except Stopped as stop:
+            assert isinstance(stop.cause, StoreFault)
+            raise stop.cause.stopped(stop.left) from None
+        except StoreFault as fault:
+            raise fault.stopped(None) from None
         finally:
             for channel in self.channels.values():
                 await channel.close()
             self.lease.close()
+            db.checkpoint(self.store.engine)  # the WAL kept small, cycle after cycle
 
     def lanes(self) -> Lanes[Delivery]:
         """The cycle's lanes, one per channel, handed the sender's steps."""
@@ -90,5 +100,6 @@ class Dispatcher:
             send=self.sender.send,
             give_back=lambda rid: self.lease.in_store(self.claims.give_back, rid),
             failed=self.sender.failed,
+            stops=lambda exc: isinstance(exc, StoreFault),
         )
         return Lanes(steps, places=places, caps=caps)
