@@ -13,6 +13,7 @@ import gc
 import logging
 import signal
 import threading
+import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -21,6 +22,7 @@ from datetime import UTC, datetime
 
 from bot.channels.base import ChannelError, Polls
 from bot.channels.registry import configured
+from bot.errors import CarebotError
 from bot.inbound.inbox import StoreInbox
 from bot.outbound.dispatch import Dispatcher
 from bot.outbound.planning import plan
@@ -98,16 +100,30 @@ def _reason(exc: Exception) -> str:
 def run_forever(
     store: Store, *, interval_seconds: int = 60, echo: Callable[[str, str], None] | None = None
 ) -> None:
-    """Tick every `interval_seconds` until stopped (Ctrl-C or SIGTERM)."""
-    from apscheduler.schedulers.blocking import BlockingScheduler
+    """Tick every `interval_seconds` until stopped (Ctrl-C or SIGTERM): the cycle in
+    progress is finished, then it returns within a moment.
 
-    scheduler = BlockingScheduler(timezone=UTC)
+    SIGINT and SIGTERM only set a flag that the main thread looks at five times a second.
+    Run from a signal handler, scheduler code (a KeyboardInterrupt raised wherever the main
+    thread happened to be, or `shutdown` called from SIGTERM's handler) could interrupt the
+    scheduler inside one of its own locked sections: a lock left held, or taken again by the
+    handler, then held up the cycle's completion and the shutdown that waited for it, for
+    good. The scheduler runs in a background thread, the cycle in its worker."""
+    from apscheduler.schedulers.background import BackgroundScheduler
+
+    scheduler = BackgroundScheduler(timezone=UTC)
     in_cycle = threading.Lock()
+    stop = threading.Event()  # set from the main thread only, never from a handler
+    asked: list[int] = []  # the signals received; appending is all a handler does
 
     def cycle() -> None:
         with in_cycle:
+            if asked or stop.is_set():
+                return  # stopping: no new cycle
             try:
                 tick(store, now=datetime.now(UTC), echo=echo)
+            except CarebotError as exc:  # a store fault, said in one line for the cycle
+                log.error("tick: %s", exc)
             except Exception:  # keep the loop alive; the next cycle retries
                 log.exception("tick failed")
 
@@ -121,16 +137,22 @@ def run_forever(
         max_instances=1,
         misfire_grace_time=None,
     )
-    # systemd stops a service with SIGTERM: finish the cycle in progress, then leave.
-    signal.signal(signal.SIGTERM, lambda *_: scheduler.shutdown(wait=False))
+    handlers = {
+        sig: signal.signal(sig, lambda number, _frame: asked.append(number))
+        for sig in (signal.SIGINT, signal.SIGTERM)
+    }
     try:
         scheduler.start()
-    except (KeyboardInterrupt, SystemExit):
-        scheduler.shutdown(wait=True)
-    # The scheduler stops without waiting (a signal handler cannot wait): the cycle in
-    # progress is waited for here, before the interpreter starts shutting down under it.
-    with in_cycle:
-        pass
+        while not asked:
+            time.sleep(0.2)
+    finally:
+        stop.set()
+        scheduler.shutdown(wait=False)
+        with in_cycle:  # the cycle in progress finishes (its sends are not cut off)
+            pass
+        for sig, handler in handlers.items():
+            signal.signal(sig, handler)
+        store.close()
 
 
 def serve_in_background(store: Store, *, host: str, port: int) -> threading.Thread:

@@ -16,6 +16,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from sqlmodel import col, func, select
+
 from bot.channels.base import Channel
 from bot.outbound.claims import CLAIM_BATCH, Claims
 from bot.outbound.delivery import Delivery
@@ -26,6 +28,8 @@ from bot.outbound.reconcile import Reconcile
 from bot.outbound.send import Sender
 from bot.store import db
 from bot.store.faults import StoreFault
+from bot.store.models import Reminder
+from bot.store.statuses import ReminderStatus
 from bot.store.store import Store
 
 
@@ -68,14 +72,35 @@ class Dispatcher:
             await self.lanes().run()
         except Stopped as stop:
             assert isinstance(stop.cause, StoreFault)
-            raise stop.cause.stopped(stop.left) from None
+            raise stop.cause.stopped(self._left(stop.left)) from None
         except StoreFault as fault:
-            raise fault.stopped(None) from None
+            raise fault.stopped(self._left(None)) from None
         finally:
             for channel in self.channels.values():
                 await channel.close()
             self.lease.close()
             db.checkpoint(self.store.engine)  # the WAL kept small, cycle after cycle
+
+    def _left(self, claimed: int | None) -> int | None:
+        """How many reminders are due and not done (planned, or claimed and unsent), as the
+        store has them (reading still works when writing does not); else what the lanes
+        had claimed."""
+        try:
+            with self.store.session() as session:
+                return int(
+                    session.exec(
+                        select(func.count())
+                        .select_from(Reminder)
+                        .where(
+                            col(Reminder.status).in_(
+                                [ReminderStatus.PLANNED, ReminderStatus.SENDING]
+                            ),
+                            col(Reminder.due_at) <= self.lease.clock(),
+                        )
+                    ).one()
+                )
+        except StoreFault:
+            return claimed
 
     def lanes(self) -> Lanes[Delivery]:
         """The cycle's lanes, one per channel, handed the sender's steps."""
