@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import errno
 import os
+import urllib.parse
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -159,7 +160,7 @@ def where(engine: Engine) -> tuple[str, Path | None]:
     SQLite file if it is one."""
     url = engine.url
     if engine.dialect.name == "sqlite":
-        path = Path(str(url.database).removeprefix("file:").split("?")[0])
+        path = Path(urllib.parse.unquote(str(url.database).removeprefix("file:")))
         return str(path), path
     return f"{url.host or 'localhost'}/{url.database}", None
 

@@ -12,13 +12,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import Engine, event, func, inspect, make_url
+from sqlalchemy import Engine, event, inspect, make_url
 from sqlmodel import Session, select
 
 from bot.config import Settings
 from bot.store import audit, audit_legacy, crypto, db, faults, on_call
 from bot.store.keyring import AUDIT_OWNER, INBOX_OWNER, ErasedError, load_keys
-from bot.store.models import AuditEvent, DataKey, Program
+from bot.store.models import DataKey, Program
 
 _PENDING_AUDIT = "carebot.audit.pending"  # session.info: (transaction, keys) made in it
 
@@ -170,16 +170,21 @@ def _keyed_engine(settings: Settings, keys: crypto.Keys, *, read_only: str | Non
 def open_for_reading(settings: Settings) -> Store:
     """Open the store to read only, writing nothing (no journal mode, WAL or upgrade), so
     that an admin can look at a store on a full or read-only disk. A store that needs a
-    migration or a first sealing is opened as usual instead (`open_store`): that writes."""
+    migration or a first sealing (or a store not made yet) is opened as usual instead
+    (`open_store`): that writes."""
+    url = make_url(settings.carebot_database_url)
+    sqlite, path = url.drivername.startswith("sqlite"), url.database
+    if sqlite and path and not Path(path).exists():
+        return open_store(settings)  # a new store: made, as any command makes it
     keys = load_keys(settings)
     try:
         engine = _keyed_engine(settings, keys, read_only="ro")
     except faults.StoreFault as exc:
         # A read-only or full disk with no -shm file to share (or no room to make one):
         # readable as immutable, if its WAL holds nothing the main file lacks.
-        path = make_url(settings.carebot_database_url).database
-        wal = Path(f"{path}-wal")
-        if not path or exc.fault is faults.Fault.NOT_A_STORE or _holds_pages(wal):
+        if not sqlite or not path or exc.fault is faults.Fault.NOT_A_STORE:
+            raise
+        if _holds_pages(Path(f"{path}-wal")):
             raise
         engine = _keyed_engine(settings, keys, read_only="immutable")
     if db.needs_upgrade(engine) or _needs_sealing(engine):
@@ -197,12 +202,10 @@ def _holds_pages(wal: Path) -> bool:
 
 
 def _needs_sealing(engine: Engine) -> bool:
-    """Whether `_seal_what_was_clear` has work (the same checks, read only)."""
+    """Whether `_seal_what_was_clear` has work (the same checks, read only), or the audit
+    chain has no key yet (a new store: reading its chain makes the key)."""
     with Session(engine) as session:
-        if (
-            session.get(DataKey, AUDIT_OWNER) is None
-            and session.exec(select(func.count()).select_from(AuditEvent)).one()
-        ):
+        if session.get(DataKey, AUDIT_OWNER) is None:
             return True
         rows = session.exec(select(Program.definition)).all()
         return any(on_call._in_clear(definition) for definition in rows)
