@@ -103,23 +103,23 @@ def run_forever(
     """Tick every `interval_seconds` until stopped (Ctrl-C or SIGTERM): the cycle in
     progress is finished, then it returns within a moment.
 
-    SIGINT and SIGTERM only set a flag that the main thread looks at five times a second.
-    Run from a signal handler, scheduler code (a KeyboardInterrupt raised wherever the main
-    thread happened to be, or `shutdown` called from SIGTERM's handler) could interrupt the
-    scheduler inside one of its own locked sections: a lock left held, or taken again by the
-    handler, then held up the cycle's completion and the shutdown that waited for it, for
-    good. The scheduler runs in a background thread, the cycle in its worker."""
+    SIGINT and SIGTERM are only noted, in a list the main thread looks at five times a
+    second. Their handlers used to act at once, wherever the main thread was, and the main
+    thread ran the scheduler: when a signal came while it handed a cycle to its thread
+    pool, APScheduler caught the KeyboardInterrupt there as a failed hand-over (it catches
+    BaseException) and ran on, and SIGTERM's `shutdown` waited for the pool's lock that the
+    interrupted hand-over held, for good. Now the scheduler runs in a thread of its own.
+    """
     from apscheduler.schedulers.background import BackgroundScheduler
 
     scheduler = BackgroundScheduler(timezone=UTC)
     in_cycle = threading.Lock()
-    stop = threading.Event()  # set from the main thread only, never from a handler
-    asked: list[int] = []  # the signals received; appending is all a handler does
+    stopping = threading.Event()  # set by the main thread once it has seen a signal
 
     def cycle() -> None:
         with in_cycle:
-            if asked or stop.is_set():
-                return  # stopping: no new cycle
+            if stopping.is_set():
+                return  # no new cycle once stopping
             try:
                 tick(store, now=datetime.now(UTC), echo=echo)
             except CarebotError as exc:  # a store fault, said in one line for the cycle
@@ -137,22 +137,33 @@ def run_forever(
         max_instances=1,
         misfire_grace_time=None,
     )
+    with _signals_noted() as asked:
+        try:
+            scheduler.start()
+            while not asked:
+                time.sleep(0.2)
+        finally:
+            stopping.set()
+            scheduler.shutdown(wait=False)
+            with in_cycle:  # the cycle in progress finishes (its sends are not cut off)
+                pass
+    store.close()
+
+
+@contextmanager
+def _signals_noted() -> Iterator[list[int]]:
+    """SIGINT and SIGTERM noted in a list, and nothing else done in their handlers; the
+    handlers before are put back afterwards."""
+    asked: list[int] = []
     handlers = {
         sig: signal.signal(sig, lambda number, _frame: asked.append(number))
         for sig in (signal.SIGINT, signal.SIGTERM)
     }
     try:
-        scheduler.start()
-        while not asked:
-            time.sleep(0.2)
+        yield asked
     finally:
-        stop.set()
-        scheduler.shutdown(wait=False)
-        with in_cycle:  # the cycle in progress finishes (its sends are not cut off)
-            pass
         for sig, handler in handlers.items():
             signal.signal(sig, handler)
-        store.close()
 
 
 def serve_in_background(store: Store, *, host: str, port: int) -> threading.Thread:
