@@ -13,6 +13,7 @@ import gc
 import logging
 import signal
 import threading
+import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -24,12 +25,13 @@ from sqlmodel import Session, col, func, select
 from bot.channels import registry
 from bot.channels.base import ChannelError, Polls
 from bot.channels.registry import configured
+from bot.errors import CarebotError
 from bot.inbound.inbox import StoreInbox
 from bot.outbound.dispatch import Dispatcher
 from bot.outbound.planning import plan_counts
 from bot.outbound.reasons import not_configured
 from bot.patients import enrolment as patients
-from bot.store import audit, health
+from bot.store import audit, db, health
 from bot.store.models import Reminder
 from bot.store.statuses import ReminderStatus
 from bot.store.store import Store
@@ -79,6 +81,7 @@ def tick(
     with store.session() as session:
         unconfigured = _left_planned(session, since=now)
         health.save_tick(session, at=now, planned=planned, outcomes=dict(outcomes))
+    db.checkpoint(store.engine)  # the WAL kept small: the tick's own record written
     log.info("tick: %d planned, outcomes %s", planned, dict(outcomes))
     outages = tuple(dispatcher.record.health.outages())
     result = TickResult(planned, outcomes, unplanned, unconfigured, outages)
@@ -152,16 +155,30 @@ def _reason(exc: Exception) -> str:
 def run_forever(
     store: Store, *, interval_seconds: int = 60, echo: Callable[[str, str], None] | None = None
 ) -> None:
-    """Tick every `interval_seconds` until stopped (Ctrl-C or SIGTERM)."""
-    from apscheduler.schedulers.blocking import BlockingScheduler
+    """Tick every `interval_seconds` until stopped (Ctrl-C or SIGTERM): the cycle in
+    progress is finished, then it returns within a moment.
 
-    scheduler = BlockingScheduler(timezone=UTC)
+    SIGINT and SIGTERM are only noted, in a list the main thread looks at five times a
+    second. Their handlers used to act at once, wherever the main thread was, and the main
+    thread ran the scheduler: when a signal came while it handed a cycle to its thread
+    pool, APScheduler caught the KeyboardInterrupt there as a failed hand-over (it catches
+    BaseException) and ran on, and SIGTERM's `shutdown` waited for the pool's lock that the
+    interrupted hand-over held, for good. Now the scheduler runs in a thread of its own.
+    """
+    from apscheduler.schedulers.background import BackgroundScheduler
+
+    scheduler = BackgroundScheduler(timezone=UTC)
     in_cycle = threading.Lock()
+    stopping = threading.Event()  # set by the main thread once it has seen a signal
 
     def cycle() -> None:
         with in_cycle:
+            if stopping.is_set():
+                return  # no new cycle once stopping
             try:
                 tick(store, now=datetime.now(UTC), echo=echo)
+            except CarebotError as exc:  # a store fault, said in one line for the cycle
+                log.error("tick: %s", exc)
             except Exception:  # keep the loop alive; the next cycle retries
                 log.exception("tick failed")
 
@@ -175,16 +192,33 @@ def run_forever(
         max_instances=1,
         misfire_grace_time=None,
     )
-    # systemd stops a service with SIGTERM: finish the cycle in progress, then leave.
-    signal.signal(signal.SIGTERM, lambda *_: scheduler.shutdown(wait=False))
+    with _signals_noted() as asked:
+        try:
+            scheduler.start()
+            while not asked:
+                time.sleep(0.2)
+        finally:
+            stopping.set()
+            scheduler.shutdown(wait=False)
+            with in_cycle:  # the cycle in progress finishes (its sends are not cut off)
+                pass
+    store.close()
+
+
+@contextmanager
+def _signals_noted() -> Iterator[list[int]]:
+    """SIGINT and SIGTERM noted in a list, and nothing else done in their handlers; the
+    handlers before are put back afterwards."""
+    asked: list[int] = []
+    handlers = {
+        sig: signal.signal(sig, lambda number, _frame: asked.append(number))
+        for sig in (signal.SIGINT, signal.SIGTERM)
+    }
     try:
-        scheduler.start()
-    except (KeyboardInterrupt, SystemExit):
-        scheduler.shutdown(wait=True)
-    # The scheduler stops without waiting (a signal handler cannot wait): the cycle in
-    # progress is waited for here, before the interpreter starts shutting down under it.
-    with in_cycle:
-        pass
+        yield asked
+    finally:
+        for sig, handler in handlers.items():
+            signal.signal(sig, handler)
 
 
 def serve_in_background(store: Store, *, host: str, port: int) -> threading.Thread:

@@ -9,7 +9,7 @@ import typer
 from sqlmodel import col, select
 
 from bot.channels import registry
-from bot.cli.common import Format, FormatOption, console, emit, fail, iso, store
+from bot.cli.common import Format, FormatOption, console, emit, fail, iso, reading_store
 from bot.cli.output import say
 from bot.store import audit, audit_heads
 from bot.store.models import AuditEvent, Reminder
@@ -46,7 +46,7 @@ def deliveries(
     fmt: Format = FormatOption,
 ) -> None:
     """Every reminder with its status, channel, attempts and provider id."""
-    s = store()
+    s = reading_store()
     query = select(Reminder).order_by(col(Reminder.due_at), col(Reminder.id)).limit(limit)
     if (start := _since(since)) is not None:
         query = query.where(col(Reminder.due_at) >= start)
@@ -94,7 +94,7 @@ def log(
     limit: int = typer.Option(50, help="the newest N events"), fmt: Format = FormatOption
 ) -> None:
     """The newest audit events (ids and statuses only, never personal data)."""
-    with store().session() as session:
+    with reading_store().session() as session:
         events = session.exec(
             select(AuditEvent).order_by(col(AuditEvent.seq).desc()).limit(limit)
         ).all()
@@ -119,7 +119,7 @@ def head(
 ) -> None:
     """The newest event's head token (SEQ:HASH:TAG): keep it elsewhere, e.g. from cron with
     --to, to prove later that nothing was edited or cut."""
-    with store().session() as session:
+    with reading_store().session() as session:
         seq, token = audit.head_token(session)
     if to is not None:
         audit_heads.keep(audit_heads.line(seq, token), to=to)  # or a one-line HeadError
@@ -132,7 +132,7 @@ def verify(
 ) -> None:
     """Recompute the keyed chain; exit 1 naming the first broken event, an unknown head, or
     events cut from the end."""
-    with store().session() as session:
+    with reading_store().session() as session:
         verdict = audit.verify(session, head=head)
     if verdict.broken_seq is not None:
         fail(

@@ -19,7 +19,7 @@ from rich.table import Table
 from bot.cli.errors import print_error
 from bot.cli.output import cell, csv_cell, json_dumps
 from bot.config import get_settings
-from bot.store.store import Store, open_store
+from bot.store.store import Store, open_for_reading, open_store
 
 console = Console()
 
@@ -44,6 +44,12 @@ def fail(message: str, code: int = 1) -> NoReturn:
 def store() -> Store:
     """Open the store named by the settings (migrating a new or older one)."""
     return open_store(get_settings())
+
+
+def reading_store() -> Store:
+    """Open the store to read only (see `open_for_reading`): the commands that only look
+    work on a full or read-only disk."""
+    return open_for_reading(get_settings())
 
 
 def actor() -> str:

@@ -13,6 +13,7 @@ from typing import Any
 import typer
 from pydantic import ValidationError
 from rich.console import Console
+from sqlalchemy import make_url
 from typer import _click as click  # typer's own copy of click, whose errors it raises
 from typer.core import TyperGroup
 
@@ -54,6 +55,23 @@ def _without_value(exc: click.exceptions.UsageError) -> click.exceptions.UsageEr
     return exc
 
 
+def _store_fault(exc: Exception) -> str | None:
+    """A driver's or the OS's error that is a store fault (disk full, read-only, locked)
+    and that the engine did not turn into a StoreFault itself (an alembic step, a file
+    carebot opened): the same one line, by its code (see bot.store.faults)."""
+    from bot.config import get_settings
+    from bot.store import faults
+
+    if faults.classify(exc) is None:
+        return None
+    try:
+        url = make_url(get_settings().carebot_database_url)
+    except Exception:  # noqa: BLE001  the settings' own error is shown elsewhere
+        return str(faults.fault_of(exc, "the store"))
+    where = url.database or "the store" if url.drivername.startswith("sqlite") else url.host
+    return str(faults.fault_of(exc, where or "the store"))
+
+
 class CarebotGroup(TyperGroup):
     """The root command: turns carebot's refusals and unexpected failures into one line."""
 
@@ -75,5 +93,5 @@ class CarebotGroup(TyperGroup):
             print_error(settings_error(exc))
             raise typer.Exit(1) from None
         except Exception as exc:  # unexpected: say what kind, never what data
-            print_error(f"unexpected {type(exc).__name__}")
+            print_error(_store_fault(exc) or f"unexpected {type(exc).__name__}")
             raise typer.Exit(1) from None

@@ -23,6 +23,7 @@ from bot.cli.common import (
     emit_one,
     fail,
     iso,
+    reading_store,
     store,
 )
 from bot.cli.output import json_dumps, say
@@ -133,7 +134,8 @@ def list_(
     fmt: Format = FormatOption,
 ) -> None:
     """Enrolled patients, by pseudonym: program, language, zone, status and channels."""
-    s = store()
+    # --silent-weeks is an audited look at replies: it needs a store that can be written
+    s = reading_store() if silent_weeks is None else store()
     with s.session() as session:
         silent = None
         if silent_weeks is not None:

@@ -10,7 +10,17 @@ import typer
 from sqlmodel import Session, col, select
 
 from bot.cli.audit_cmd import _since as since_option
-from bot.cli.common import Format, FormatOption, actor, console, emit, emit_one, fail, store
+from bot.cli.common import (
+    Format,
+    FormatOption,
+    actor,
+    console,
+    emit,
+    emit_one,
+    fail,
+    reading_store,
+    store,
+)
 from bot.cli.output import as_text, json_dumps, say
 from bot.cli.times import Zone, ZoneOption, shown
 from bot.patients import enrolment as patients
@@ -49,7 +59,8 @@ def queue(
     if ctx.invoked_subcommand is not None:
         return
     start = since_option(since)
-    s = store()
+    # one patient's history is an audited access: it needs a store that can be written
+    s = reading_store() if patient is None else store()
     with s.session() as session:
         zones = dict(session.exec(select(Patient.pseudonym, Patient.timezone)).all())
         query = (

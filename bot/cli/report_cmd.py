@@ -7,11 +7,13 @@ from pathlib import Path
 
 import typer
 
-from bot.cli.common import Format, FormatOption, actor, console, emit, fail, store
+from bot.cli.common import Format, FormatOption, actor, console, emit, fail, reading_store, store
+from bot.cli.errors import print_error
 from bot.cli.output import say
 from bot.report.figures import as_rows, weekly
 from bot.report.html import render_html, write_private
 from bot.store import audit
+from bot.store.faults import Fault, StoreFault
 
 
 def report(
@@ -21,10 +23,18 @@ def report(
 ) -> None:
     """Per week: reminders sent, delivered and failed, reply rate, readings out of range,
     urgent replies and opt-outs."""
-    s = store()
-    with s.session() as session:
-        data = weekly(session, weeks=weeks, now=datetime.now(UTC))
-        audit.record(session, action="report", actor=actor(), weeks=weeks, html=bool(html))
+    try:
+        with store().session() as session:
+            data = weekly(session, weeks=weeks, now=datetime.now(UTC))
+            audit.record(session, action="report", actor=actor(), weeks=weeks, html=bool(html))
+    except StoreFault as fault:
+        # Counts only, no personal data: on a full or read-only store the report is still
+        # given, read only, and says that its audit event could not be written.
+        if fault.fault not in (Fault.FULL, Fault.READ_ONLY):
+            raise
+        with reading_store().session() as session:
+            data = weekly(session, weeks=weeks, now=datetime.now(UTC))
+        print_error(f"{fault.head}: this report is not in the audit log")
     if html is not None:
         try:
             write_private(html, render_html(data))

@@ -16,16 +16,21 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from sqlmodel import col, func, select
+
 from bot.channels import registry
 from bot.channels.base import Channel
 from bot.outbound.claims import CLAIM_BATCH, Claims
 from bot.outbound.delivery import Delivery
-from bot.outbound.lanes import Lanes, Steps, lane_cap
+from bot.outbound.lanes import Lanes, Steps, Stopped, lane_cap
 from bot.outbound.lease import Lease
 from bot.outbound.outcomes import Outcomes
 from bot.outbound.reconcile import Reconcile
 from bot.outbound.send import Sender
-from bot.store import health
+from bot.store import db, health
+from bot.store.faults import StoreFault
+from bot.store.models import Reminder
+from bot.store.statuses import ReminderStatus
 from bot.store.store import Store
 
 
@@ -59,19 +64,29 @@ class Dispatcher:
         return self.outcomes
 
     async def run_async(self) -> None:
-        await self.lease.in_store(self._read_health)
-        await self.reconcile.stale()
-        self.claims.expire_late()
-        lanes = self.lanes()
+        """The cycle; a store that cannot be written stops it at the first failure, in one
+        StoreFault for the cycle: what it could not record stays claimed, for the next
+        cycle's stale-claim look-up (never sent again blindly)."""
         try:
-            await lanes.run()
+            await self.lease.in_store(self._read_health)
+            await self.reconcile.stale()
+            self.claims.expire_late()
+            await self.lanes().run()
+        except Stopped as stop:
+            assert isinstance(stop.cause, StoreFault)
+            raise stop.cause.stopped(self._left(stop.left)) from None
+        except StoreFault as fault:
+            raise fault.stopped(self._left(None)) from None
         finally:
             for channel in self.channels.values():
                 await channel.close()
             try:
                 await self.lease.in_store(self._write_health)
+            except StoreFault:
+                pass  # the cycle's fault is said already; health is kept again next cycle
             finally:
                 self.lease.close()
+                db.checkpoint(self.store.engine)  # the WAL kept small, cycle after cycle
 
     def _read_health(self) -> None:
         """Each channel's stored health (an outage's start), and when the last cycle ran."""
@@ -83,6 +98,27 @@ class Dispatcher:
     def _write_health(self) -> None:
         with self.store.session() as session:
             self.record.health.write(session)
+
+    def _left(self, claimed: int | None) -> int | None:
+        """How many reminders are due and not done (planned, or claimed and unsent), as the
+        store has them (reading still works when writing does not); else what the lanes
+        had claimed."""
+        try:
+            with self.store.session() as session:
+                return int(
+                    session.exec(
+                        select(func.count())
+                        .select_from(Reminder)
+                        .where(
+                            col(Reminder.status).in_(
+                                [ReminderStatus.PLANNED, ReminderStatus.SENDING]
+                            ),
+                            col(Reminder.due_at) <= self.lease.clock(),
+                        )
+                    ).one()
+                )
+        except StoreFault:
+            return claimed
 
     def lanes(self) -> Lanes[Delivery]:
         """The cycle's lanes, one per channel, handed the sender's steps."""
@@ -107,5 +143,6 @@ class Dispatcher:
             send=self.sender.send,
             give_back=lambda rid: self.lease.in_store(self.claims.give_back, rid),
             failed=self.sender.failed,
+            stops=lambda exc: isinstance(exc, StoreFault),
         )
         return Lanes(steps, places=places, caps=caps)

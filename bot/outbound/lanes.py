@@ -9,6 +9,11 @@ every lane has enough waiting, so that claims do not run far ahead of the sends.
 
 Nothing here knows of a store or a provider: the steps are callables (`Steps`), so the lanes
 can be tested with plain functions.
+
+An error that `stops` recognises (the store cannot be written: a full or read-only disk) ends
+the cycle at once instead of one reminder: nothing more is claimed or sent (what waits in a
+lane stays claimed, for the next cycle's stale-claim look-up), the sends in flight finish,
+and `run` raises `Stopped` with how many claimed reminders were left.
 """
 
 from __future__ import annotations
@@ -33,6 +38,16 @@ class Steps(Generic[P]):
     send: Callable[[int, str, frozenset[str], P | None], Awaitable[str | None]]
     give_back: Callable[[int], Awaitable[None]]  # a full lane: for the next cycle
     failed: Callable[[int, Exception], Awaitable[None]]  # an unexpected error on that one
+    stops: Callable[[Exception], bool] = lambda _exc: False  # an error that ends the cycle
+
+
+class Stopped(Exception):
+    """The cycle was stopped by `cause` (see `Steps.stops`), `left` claimed reminders unsent."""
+
+    def __init__(self, cause: Exception, left: int) -> None:
+        super().__init__(f"cycle stopped: {left} reminders left")
+        self.cause = cause
+        self.left = left
 
 
 def lane_cap(*, places: int, interval: float | None, lease_seconds: float, batch: int) -> int:
@@ -60,6 +75,44 @@ class Lanes(Generic[P]):
         self._busy = 0  # reminders routed to a lane and not yet done with
         self._sorted_all = False
         self._workers: list[asyncio.Task[None]] = []
+        self._stop: Exception | None = None  # what stopped the cycle
+        self._open: set[int] = set()  # claimed and not yet done with
+        self._kept: set[int] = set()  # whose own step hit what stopped the cycle
+
+    def _stopping(self, exc: Exception) -> bool:
+        """Whether `exc` ends the cycle; the first one is kept, the waiters woken."""
+        if not self.steps.stops(exc):
+            return False
+        if self._stop is None:
+            self._stop = exc
+        self._room.set()
+        self._done.set()
+        return True
+
+    async def _failed(self, reminder_id: int, exc: Exception) -> None:
+        """An unexpected error ends that one reminder, unless it (or recording it) ends the
+        cycle."""
+        if self._stopping(exc):
+            self._kept.add(reminder_id)
+            return
+        try:
+            await self.steps.failed(reminder_id, exc)
+        except Exception as again:
+            if not self._stopping(again):
+                raise
+            self._kept.add(reminder_id)
+            return
+        self._open.discard(reminder_id)
+
+    async def _claim(self) -> list[int]:
+        try:
+            claimed = await self.steps.claim()
+        except Exception as exc:
+            if not self._stopping(exc):
+                raise
+            return []
+        self._open.update(claimed)
+        return claimed
 
     async def run(self) -> None:
         """Sort every claimed reminder into its lane and wait until each is done with; a
@@ -70,20 +123,26 @@ class Lanes(Generic[P]):
             for _ in range(n)
         ]
         try:
-            while claimed := await self.steps.claim():
+            while self._stop is None and (claimed := await self._claim()):
                 for reminder_id in claimed:
-                    while self._enough_waiting():
+                    while self._enough_waiting() and self._stop is None:
                         self._room.clear()
                         await self._until(self._room)
+                    if self._stop is not None:
+                        break
                     await self._route(reminder_id, frozenset())
             self._sorted_all = True
             while self._busy:
-                await self._until(self._done)
+                self._done.clear()
+                if self._busy:
+                    await self._until(self._done)
             self._raise_if_died()  # one may have died after its last reminder
         finally:
             for task in self._workers:
                 task.cancel()
             await asyncio.gather(*self._workers, return_exceptions=True)
+        if self._stop is not None:
+            raise Stopped(self._stop, len(self._open))
 
     def _enough_waiting(self) -> bool:
         return bool(self.places) and all(
@@ -94,15 +153,17 @@ class Lanes(Generic[P]):
         try:
             chosen = await self.steps.route(reminder_id, excluded)
             if chosen is None:
+                self._open.discard(reminder_id)
                 return
             name, prepared = chosen
             # more than it can send within the lease: the next cycle takes it (one already
             # prepared has its attempt saved, and is sent)
             if prepared is None and len(self.waiting[name]) >= self.caps[name]:
                 await self.steps.give_back(reminder_id)
+                self._open.discard(reminder_id)
                 return
         except Exception as exc:  # noqa: BLE001  one reminder, not the cycle
-            await self.steps.failed(reminder_id, exc)
+            await self._failed(reminder_id, exc)
             return
         self._busy += 1
         self.waiting[name].append((reminder_id, excluded, prepared))
@@ -117,9 +178,13 @@ class Lanes(Generic[P]):
             reminder_id, excluded, prepared = waiting.popleft()
             self._room.set()
             try:
+                if self._stop is not None:
+                    continue  # left claimed, for the next cycle to look up
                 refused = await self._send(reminder_id, name, excluded, prepared)
-                if refused is not None:  # a permanent refusal: try the next channel
+                if refused is not None and self._stop is None:  # try the next channel
                     await self._route(reminder_id, excluded | {refused})
+                elif refused is None and reminder_id not in self._kept:
+                    self._open.discard(reminder_id)
             finally:
                 self._busy -= 1
                 if self._sorted_all and self._busy == 0:
@@ -132,7 +197,7 @@ class Lanes(Generic[P]):
         try:
             return await self.steps.send(reminder_id, name, excluded, prepared)
         except Exception as exc:  # noqa: BLE001
-            await self.steps.failed(reminder_id, exc)
+            await self._failed(reminder_id, exc)
             return None
 
     async def _until(self, event: asyncio.Event) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import os
 import time
+import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -24,7 +25,7 @@ from sqlalchemy.pool import QueuePool
 from sqlmodel import Session
 
 from bot.errors import CarebotError
-from bot.store import crypto
+from bot.store import crypto, faults
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -53,28 +54,55 @@ PRAGMAS = (
     "foreign_keys=ON",
     "busy_timeout=10000",
     "secure_delete=ON",
+    # The WAL kept small on a small disk: checkpointed every 256 pages (1 MiB) rather than
+    # SQLite's 1000 (4 MiB), and cut back to 1 MiB whenever a checkpoint lets it restart.
+    "wal_autocheckpoint=256",
+    f"journal_size_limit={1 << 20}",
 )
+# A reader's connection writes nothing: no journal mode to set, no WAL to make.
+READ_ONLY_PRAGMAS = ("busy_timeout=10000", "query_only=ON")
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    # The driver's own transaction handling is off; `begin` below issues BEGIN IMMEDIATE.
-    dbapi_connection.isolation_level = None
-    cursor = dbapi_connection.cursor()
-    for pragma in PRAGMAS:
-        cursor.execute(f"PRAGMA {pragma}")
-    cursor.close()
+def _pragmas(pragmas: tuple[str, ...]) -> Any:
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # The driver's own transaction handling is off; `begin` below issues BEGIN IMMEDIATE.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        for pragma in pragmas:
+            cursor.execute(f"PRAGMA {pragma}")
+        cursor.close()
+
+    return on_connect
 
 
 def _sqlite_begin(connection: Any) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def make_engine(database_url: str, master: bytes) -> Engine:
-    """An engine for the store, with carebot's SQLite settings where it is SQLite."""
+def _sqlite_begin_read(connection: Any) -> None:
+    connection.exec_driver_sql("BEGIN")
+
+
+def make_engine(database_url: str, master: bytes, *, read_only: str | None = None) -> Engine:
+    """An engine for the store, with carebot's SQLite settings where it is SQLite.
+
+    `read_only` opens a store that is only read, writing nothing at all: on SQLite "ro" (no
+    journal mode set, no file made) or "immutable" (not even a lock or a -shm file, for a
+    read-only disk with no WAL left in it); on PostgreSQL any value makes every transaction
+    read-only. Store faults are raised as `faults.StoreFault` (see `bot.store.faults`)."""
     url = engine_url(database_url, master)
     if url.drivername == "sqlite+pysqlcipher":
         assert url.database is not None
-        private_files(Path(url.database))
+        path = Path(url.database)
+        if read_only is None:
+            try:
+                private_files(path)
+            except OSError as exc:
+                if faults.classify(exc) is None:
+                    raise
+                raise faults.fault_of(exc, str(path)) from None
+        else:
+            url = _read_only_url(url, path, mode=read_only)
         # A small pool: opening a SQLCipher connection (key, pragmas, schema) costs more than
         # most of carebot's transactions. A connection is used by one thread at a time.
         engine = create_engine(
@@ -84,10 +112,50 @@ def make_engine(database_url: str, master: bytes) -> Engine:
             max_overflow=4,
             connect_args={"check_same_thread": False},
         )
-        event.listen(engine, "connect", _sqlite_pragmas)
-        event.listen(engine, "begin", _sqlite_begin)
-        return engine
-    return create_engine(url, pool_pre_ping=True)
+        event.listen(engine, "connect", _pragmas(READ_ONLY_PRAGMAS if read_only else PRAGMAS))
+        event.listen(engine, "begin", _sqlite_begin_read if read_only else _sqlite_begin)
+    elif read_only is not None:
+        engine = create_engine(
+            url,
+            pool_pre_ping=True,
+            connect_args={"options": "-c default_transaction_read_only=on"},
+        )
+    else:
+        engine = create_engine(url, pool_pre_ping=True)
+    faults.install(engine)
+    return engine
+
+
+def _read_only_url(url: URL, path: Path, *, mode: str) -> URL:
+    """SQLite's URI for a read-only open of `path` (`mode=ro`, or `immutable=1`)."""
+    if not path.is_file():
+        raise faults.StoreFault(
+            faults.Fault.UNREACHABLE, f"no store at {path}: run `carebot init` first"
+        )
+    query = {"uri": "true", "mode": "ro"} if mode == "ro" else {"uri": "true", "immutable": "1"}
+    return url.set(database=f"file:{urllib.parse.quote(str(path.resolve()))}", query=query)
+
+
+def checkpoint(engine: Engine) -> None:
+    """SQLite: move the WAL into the main file and cut it to nothing (TRUNCATE), if no reader
+    is in the way within a moment; else as much as it can (PASSIVE). Nothing to do on
+    PostgreSQL; a checkpoint that cannot run (a full disk) waits for the next one."""
+    if not is_sqlite(engine) or "mode=ro" in str(engine.url) or "immutable" in str(engine.url):
+        return
+    with contextlib.suppress(faults.StoreFault, DBAPIError, OSError):
+        raw = engine.raw_connection()
+        try:
+            cursor = raw.cursor()
+            cursor.execute("PRAGMA busy_timeout=100")
+            try:
+                busy, _log, _done = cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+                if busy:
+                    cursor.execute("PRAGMA wal_checkpoint(PASSIVE)")
+            finally:
+                cursor.execute("PRAGMA busy_timeout=10000")
+                cursor.close()
+        finally:
+            raw.close()
 
 
 def private_files(db_file: Path) -> None:
@@ -154,14 +222,19 @@ def is_sqlite(engine: Engine) -> bool:
 
 
 def check_key(engine: Engine) -> None:
-    """Fail with a clear message when the SQLCipher key does not open the file."""
+    """Fail with a clear message when the SQLCipher key does not open the file (SQLITE_NOTADB:
+    a wrong key and a file that is not a store look the same to SQLCipher)."""
     try:
         with engine.connect() as conn:
             conn.exec_driver_sql("SELECT count(*) FROM sqlite_master").scalar()
-    except Exception as exc:
-        if "not a database" in str(exc) or "file is encrypted" in str(exc):
-            raise StoreError("the store cannot be opened with this master key") from exc
-        raise StoreError(f"the store cannot be opened: {type(exc).__name__}") from exc
+    except faults.StoreFault as exc:
+        if exc.fault is faults.Fault.NOT_A_STORE:
+            where, _file = faults.where(engine)
+            raise StoreError(
+                f"the store cannot be opened with this master key ({where}): "
+                "a wrong key, or not a carebot store"
+            ) from None
+        raise
 
 
 def alembic_config(engine: Engine) -> Config:

@@ -10,14 +10,15 @@ import contextlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 
-from sqlalchemy import Engine, event, inspect
+from sqlalchemy import Engine, event, inspect, make_url
 from sqlmodel import Session, select
 
 from bot.config import Settings
-from bot.store import audit, audit_legacy, crypto, db, on_call
+from bot.store import audit, audit_legacy, crypto, db, faults, on_call
 from bot.store.keyring import AUDIT_OWNER, INBOX_OWNER, ErasedError, load_keys
-from bot.store.models import DataKey
+from bot.store.models import DataKey, Program
 
 _PENDING_AUDIT = "carebot.audit.pending"  # session.info: (transaction, keys) made in it
 _NEW_KEYS = "carebot.keys.new"  # session.info: owner -> data key made in this transaction
@@ -30,8 +31,14 @@ class Store:
     engine: Engine
     keys: crypto.Keys
     settings: Settings
+    read_only: bool = False  # opened to read only (`open_for_reading`): it writes nothing
     _data_keys: dict[str, bytes] = field(default_factory=dict, repr=False)
     _audit_keys: crypto.AuditKeys | None = field(default=None, repr=False)
+
+    def close(self) -> None:
+        """Checkpoint the WAL into the main file (see `db.checkpoint`) and close the pool."""
+        db.checkpoint(self.engine)
+        self.engine.dispose()
 
     @contextlib.contextmanager
     def session(self) -> Iterator[Session]:
@@ -151,19 +158,72 @@ class Store:
         return crypto.decrypt_field(key, blob, table=table, column=column, row=row)
 
 
-def open_store(settings: Settings, *, migrate: bool = True) -> Store:
-    """Open (and, for a new or older store, migrate) the store named by the settings."""
-    keys = load_keys(settings)
-    engine = db.make_engine(settings.carebot_database_url, keys.master)
+def _keyed_engine(settings: Settings, keys: crypto.Keys, *, read_only: str | None) -> Engine:
+    """The engine, with the master key that opens the file (SQLCipher)."""
+    engine = db.make_engine(settings.carebot_database_url, keys.master, read_only=read_only)
     if db.is_sqlite(engine):
         try:
             db.check_key(engine)
         except db.StoreError:
+            engine.dispose()
             if not keys.fallbacks:
                 raise
             # The file was re-keyed by a rotation that did not get to replace the key file.
-            engine = db.make_engine(settings.carebot_database_url, keys.fallbacks[0])
+            engine = db.make_engine(
+                settings.carebot_database_url, keys.fallbacks[0], read_only=read_only
+            )
             db.check_key(engine)
+    return engine
+
+
+def open_for_reading(settings: Settings) -> Store:
+    """Open the store to read only, writing nothing (no journal mode, WAL or upgrade), so
+    that an admin can look at a store on a full or read-only disk. A store that needs a
+    migration or a first sealing (or a store not made yet) is opened as usual instead
+    (`open_store`): that writes."""
+    url = make_url(settings.carebot_database_url)
+    sqlite, path = url.drivername.startswith("sqlite"), url.database
+    if sqlite and path and not Path(path).exists():
+        return open_store(settings)  # a new store: made, as any command makes it
+    keys = load_keys(settings)
+    try:
+        engine = _keyed_engine(settings, keys, read_only="ro")
+    except faults.StoreFault as exc:
+        # A read-only or full disk with no -shm file to share (or no room to make one):
+        # readable as immutable, if its WAL holds nothing the main file lacks.
+        if not sqlite or not path or exc.fault is faults.Fault.NOT_A_STORE:
+            raise
+        if _holds_pages(Path(f"{path}-wal")):
+            raise
+        engine = _keyed_engine(settings, keys, read_only="immutable")
+    if db.needs_upgrade(engine) or _needs_sealing(engine):
+        engine.dispose()
+        return open_store(settings)
+    _check_master(engine, keys)
+    return Store(engine=engine, keys=keys, settings=settings, read_only=True)
+
+
+def _holds_pages(wal: Path) -> bool:
+    try:
+        return wal.stat().st_size > 0
+    except FileNotFoundError:
+        return False
+
+
+def _needs_sealing(engine: Engine) -> bool:
+    """Whether `_seal_what_was_clear` has work (the same checks, read only), or the audit
+    chain has no key yet (a new store: reading its chain makes the key)."""
+    with Session(engine) as session:
+        if session.get(DataKey, AUDIT_OWNER) is None:
+            return True
+        rows = session.exec(select(Program.definition)).all()
+        return any(on_call._in_clear(definition) for definition in rows)
+
+
+def open_store(settings: Settings, *, migrate: bool = True) -> Store:
+    """Open (and, for a new or older store, migrate) the store named by the settings."""
+    keys = load_keys(settings)
+    engine = _keyed_engine(settings, keys, read_only=None)
     if migrate and db.needs_upgrade(engine):
         db.upgrade(engine)
     _check_master(engine, keys)

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from bot.outbound.lanes import Lanes, Steps, lane_cap
+from bot.outbound.lanes import Lanes, Steps, Stopped, lane_cap
 
 Send = Callable[[int, str], Awaitable[str | None]]
 
@@ -188,3 +188,32 @@ def test_a_lane_holds_what_its_channel_sends_in_half_a_lease(
     interval: float | None, expected: int
 ) -> None:
     assert lane_cap(places=2, interval=interval, lease_seconds=300, batch=500) == expected
+
+
+class StoreGone(Exception):
+    """What `stops` recognises: the store cannot be written."""
+
+
+def test_an_error_that_stops_the_cycle_stops_it_at_once_and_counts_what_is_left() -> None:
+    async def send_on(rid: int, lane: str) -> None:
+        if rid == 3:
+            raise StoreGone()
+
+    cycle = Cycle({i: "a" if i % 2 else "b" for i in range(40)}, batch=10, send_on=send_on)
+    steps = Steps(
+        cycle.claim,
+        cycle.route,
+        cycle.send,
+        cycle.give_back,
+        cycle.fail,
+        stops=lambda exc: isinstance(exc, StoreGone),
+    )
+    lanes = Lanes(steps, places={"a": 1, "b": 1}, caps={"a": 100, "b": 100})
+    with pytest.raises(Stopped) as caught:
+        asyncio.run(asyncio.wait_for(lanes.run(), timeout=5))
+    assert isinstance(caught.value.cause, StoreGone)
+    assert cycle.failed == []  # no "unexpected" per reminder: one stop for the cycle
+    assert cycle.claims == 1  # nothing more claimed
+    sent = {rid for rid, _ in cycle.sent}
+    assert len(sent) <= 4  # at most what was in flight beside it
+    assert caught.value.left == 10 - len(sent - {3})  # the claimed ones not done with
