@@ -63,7 +63,7 @@ class Settings(BaseSettings):
     carebot_plan_horizon_days: int = 8
 
     telegram_bot_token: SecretStr | None = None
-    telegram_bot_username: str = "carebot_bot"
+    telegram_bot_username: str | None = None  # the bot's @name: no default the hospital may not own
     carebot_telegram_api_url: str = "https://api.telegram.org/bot"
     carebot_telegram_link_ttl_hours: int = 72
     carebot_telegram_rate: int = 30  # messages per second, overall

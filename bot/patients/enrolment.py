@@ -226,9 +226,9 @@ def _issue_links(
     as a keyed index only, and the channel's deep link that carries it."""
     links = {}
     for channel in consent:
-        if not registry.linked(channel):
-            continue
         kind = registry.kind(channel)
+        if not registry.linked(channel) or not kind.configured(store.settings):
+            continue  # no link without the bot's settings: enrolling again issues it
         code = secrets.token_urlsafe(18)
         expires = now + kind.link_lifetime(store.settings)
         session.add(
