@@ -3,14 +3,24 @@
 from __future__ import annotations
 
 import json
-import sys
 from datetime import UTC, datetime
 
 import typer
 from sqlmodel import col, select
 
-from bot.cli.common import Format, FormatOption, actor, console, emit, emit_one, fail, iso, store
-from bot.cli.output import as_text, json_dumps, say
+from bot.cli.common import (
+    Format,
+    FormatOption,
+    actor,
+    console,
+    emit,
+    emit_one,
+    fail,
+    flag,
+    iso,
+    store,
+)
+from bot.cli.output import say
 from bot.store import audit
 from bot.store.keyring import ErasedError
 from bot.store.models import Reply
@@ -27,8 +37,8 @@ def _flags(reply: Reply) -> list[str]:
 @app.callback()
 def queue(
     ctx: typer.Context,
-    urgent: bool = typer.Option(False, "--urgent", help="only urgent replies"),
-    unreviewed: bool = typer.Option(False, "--unreviewed", help="only those not yet resolved"),
+    urgent: bool = flag("urgent", "only urgent replies"),
+    unreviewed: bool = flag("unreviewed", "only those not yet resolved"),
     limit: int = typer.Option(200, help="at most this many"),
     fmt: Format = FormatOption,
 ) -> None:
@@ -104,14 +114,7 @@ def show(reply_id: int, fmt: Format = FormatOption) -> None:
             "readings": _shown(readings),
             "reviewed": reply.reviewed,
         }
-    if fmt is Format.json:
-        sys.stdout.write(json_dumps(data, indent=None) + "\n")
-        return
-    if fmt is Format.csv:
-        emit_one(data, fmt)
-        return
-    for key, value in data.items():
-        say(console, (key, "bold"), ": ", as_text(value))
+    emit_one(data, fmt, title=f"Reply {reply_id}")
 
 
 @app.command("resolve")
