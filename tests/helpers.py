@@ -182,3 +182,14 @@ def cli_on(cli: Cli, settings: Settings, *, columns: int = 1000) -> Cli:
         }
     )
     return cli
+
+
+CONFIGURED = {
+    "TWILIO_ACCOUNT_SID": "AC" + "0" * 32,
+    "TWILIO_AUTH_TOKEN": "f" * 32,
+    "TWILIO_FROM": "+3278000000",
+    "TELEGRAM_BOT_TOKEN": "123456:" + "A" * 35,
+    "TELEGRAM_BOT_USERNAME": "ward_test_bot",
+}
+"""Settings under which SMS and Telegram count as configured, for CLI tests that enrol on them
+and send nothing (providers unreachable: nothing listens at their default URLs in tests)."""

@@ -191,11 +191,7 @@ def show(pseudonym: str, fmt: Format = FormatOption) -> None:
     with s.session() as session:
         p = patients.require(session, pseudonym, erased_ok=True)
         consent = patients.consents(session, p.pseudonym)
-        contacts = readiness.reachability(
-            s.settings,
-            consent=consent,
-            contacts=readiness.contact_states(session, [p.pseudonym]).get(p.pseudonym, {}),
-        )
+        contacts = readiness.contact_states(session, [p.pseudonym]).get(p.pseudonym, {})
         counts = dict(
             session.exec(
                 select(Reminder.status, func.count())
@@ -213,7 +209,8 @@ def show(pseudonym: str, fmt: Format = FormatOption) -> None:
             "starts_at": iso(p.starts_at),
             "ends_at": iso(p.ends_at),
             "consent": consent,
-            "channels": contacts,
+            "addresses": readiness.addresses(s.settings, contacts),
+            "reachable": readiness.reachable(s.settings, consent=consent, contacts=contacts),
             "reminders": counts,
         }
     emit_one(data, fmt)

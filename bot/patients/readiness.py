@@ -48,6 +48,17 @@ def contact_states(
     return states
 
 
+def addresses(settings: Settings, contacts: dict[str, bool]) -> dict[str, str]:
+    """Per channel the patient has an address on: `reachable`, `unreachable` (a provider
+    refused it for good) or `not configured` (no reminder can go out on it at all)."""
+    return {
+        channel: "not configured"
+        if registry.known(channel) and not configured(settings, channel)
+        else ("reachable" if ok else "unreachable")
+        for channel, ok in sorted(contacts.items())
+    }
+
+
 def reachability(
     settings: Settings, *, consent: dict[str, bool], contacts: dict[str, bool]
 ) -> dict[str, str]:
