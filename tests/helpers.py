@@ -117,11 +117,13 @@ def statuses(store: Store) -> list[tuple[str, str]]:
 
 
 def first_due() -> datetime:
-    """The first Monday 10:00 (Brussels) a week or more after now: the first reminder."""
+    """The first reminder of the shipped program for a patient in Brussels enrolled now: the
+    first Monday 10:00 from the start of the next local day (the week after enrolment)."""
     from zoneinfo import ZoneInfo
 
     zone = ZoneInfo("Europe/Brussels")
-    earliest = datetime.now(zone) + timedelta(days=7)
+    now = datetime.now(zone)
+    earliest = datetime.combine(now.date() + timedelta(days=1), datetime.min.time(), tzinfo=zone)
     due = earliest.replace(hour=10, minute=0, second=0, microsecond=0)
     while due.weekday() != 0 or due < earliest:
         due += timedelta(days=1)

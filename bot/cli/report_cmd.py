@@ -22,7 +22,7 @@ def _until(value: str | None, now: datetime) -> datetime:
         day = date.fromisoformat(value)
     except ValueError:
         fail("--until must be a date such as 2026-11-30 (YYYY-MM-DD)", 2)
-    return end_of(day, now=now)
+    return end_of(day)
 
 
 def report(

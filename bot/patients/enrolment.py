@@ -197,10 +197,15 @@ def _issue_links(
     as a keyed index only, and the channel's deep link that carries it."""
     links = {}
     for channel in consent:
+        if not registry.linked(channel):
+            continue
         kind = registry.kind(channel)
-        if not registry.linked(channel) or not kind.configured(store.settings):
-            continue  # no link without the bot's settings: enrolling again issues it
         code = secrets.token_urlsafe(18)
+        try:
+            link = kind.link(store.settings, code)
+        except ValueError:
+            continue  # no link without the bot's name (enrolled --allow-unconfigured): enrolling
+            # again once it is set issues one
         expires = now + kind.link_lifetime(store.settings)
         session.add(
             LinkCode(
@@ -208,7 +213,7 @@ def _issue_links(
             )
         )
         audit.record(session, action=f"{channel}.link.issue", actor="carebot", subject=pseudonym)
-        links[channel] = kind.link(store.settings, code)
+        links[channel] = link
     return links
 
 

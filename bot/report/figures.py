@@ -79,11 +79,10 @@ def weekly(session: Session, *, weeks: int, now: datetime) -> list[Week]:
     return result
 
 
-def end_of(day: date, *, now: datetime) -> datetime:
-    """The last instant a report `--until DAY` counts: the end of that day (UTC), or now if
-    that is still to come."""
+def end_of(day: date) -> datetime:
+    """The last instant a report `--until DAY` counts: the end of that day (UTC)."""
     end = datetime.combine(day + timedelta(days=1), datetime.min.time(), tzinfo=UTC)
-    return min(end - timedelta(microseconds=1), now)
+    return end - timedelta(microseconds=1)
 
 
 def as_rows(weeks: list[Week]) -> list[dict[str, object]]:
