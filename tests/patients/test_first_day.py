@@ -9,7 +9,6 @@ from zoneinfo import ZoneInfo
 
 from bot.outbound.planning import local_slots
 from bot.patients import enrolment as patients
-from bot.patients.fields import first_day
 from bot.programs import catalog
 from bot.store.models import Patient
 from bot.store.store import Store
@@ -37,5 +36,7 @@ def test_every_enrolment_day_and_hour_gets_its_first_monday_in_the_next_week(
 
 
 def test_an_offset_of_zero_starts_at_the_moment_of_enrolment() -> None:
+    from bot.patients.fields import first_day
+
     now = datetime(2026, 12, 1, 11, 7, tzinfo=UTC)
     assert first_day(now, timezone="Asia/Tokyo", offset_days=0) == now
