@@ -72,7 +72,7 @@ class Settings(BaseSettings):
     carebot_channel_down_after_minutes: int = Field(default=30, ge=0)
 
     telegram_bot_token: SecretStr | None = None
-    telegram_bot_username: str = "carebot_bot"
+    telegram_bot_username: str | None = None  # the bot's @name: no default the hospital may not own
     carebot_telegram_api_url: str = "https://api.telegram.org/bot"
     carebot_telegram_link_ttl_hours: int = 72
     carebot_telegram_rate: int = 30  # messages per second, overall

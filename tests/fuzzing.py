@@ -86,6 +86,7 @@ def secured(settings: Settings) -> Store:
                 "twilio_auth_token": SecretStr(TOKEN),
                 "carebot_public_url": PUBLIC,
                 "carebot_telegram_webhook_secret": SecretStr(TG_SECRET),
+                "telegram_bot_username": "ward_test_bot",  # for the patients' links
             }
         )
     )

@@ -117,11 +117,13 @@ def statuses(store: Store) -> list[tuple[str, str]]:
 
 
 def first_due() -> datetime:
-    """The first Monday 10:00 (Brussels) a week or more after now: the first reminder."""
+    """The first reminder of the shipped program for a patient in Brussels enrolled now: the
+    first Monday 10:00 from the start of the next local day (the week after enrolment)."""
     from zoneinfo import ZoneInfo
 
     zone = ZoneInfo("Europe/Brussels")
-    earliest = datetime.now(zone) + timedelta(days=7)
+    now = datetime.now(zone)
+    earliest = datetime.combine(now.date() + timedelta(days=1), datetime.min.time(), tzinfo=zone)
     due = earliest.replace(hour=10, minute=0, second=0, microsecond=0)
     while due.weekday() != 0 or due < earliest:
         due += timedelta(days=1)
@@ -182,3 +184,14 @@ def cli_on(cli: Cli, settings: Settings, *, columns: int = 1000) -> Cli:
         }
     )
     return cli
+
+
+CONFIGURED = {
+    "TWILIO_ACCOUNT_SID": "AC" + "0" * 32,
+    "TWILIO_AUTH_TOKEN": "f" * 32,
+    "TWILIO_FROM": "+3278000000",
+    "TELEGRAM_BOT_TOKEN": "123456:" + "A" * 35,
+    "TELEGRAM_BOT_USERNAME": "ward_test_bot",
+}
+"""Settings under which SMS and Telegram count as configured, for CLI tests that enrol on them
+and send nothing (providers unreachable: nothing listens at their default URLs in tests)."""

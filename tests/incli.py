@@ -88,13 +88,16 @@ def _text(data: bytes) -> str:
 
 def _fresh_consoles(patch: pytest.MonkeyPatch) -> None:
     """Every module-level Rich console of the CLI made again, as a new process makes them:
-    sized by COLUMNS, writing to the captured streams, no colour for a non-terminal."""
+    sized by COLUMNS (or unbounded, as for a pipe), writing to the captured streams, no
+    colour for a non-terminal."""
+    from bot.cli.output import make_console
+
     for name, module in list(sys.modules.items()):
         if module is None or not name.startswith("bot.cli"):
             continue
         for attribute, value in list(vars(module).items()):
             if isinstance(value, Console):
-                patch.setattr(module, attribute, Console(stderr=value.stderr))
+                patch.setattr(module, attribute, make_console(stderr=value.stderr))
 
 
 @contextmanager

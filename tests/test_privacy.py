@@ -15,6 +15,7 @@ from bot.logs import redact, setup_logging
 from bot.store import crypto
 from bot.store.db import make_engine
 from tests.conftest import Cli
+from tests.helpers import CONFIGURED
 
 SECRETS = (
     *(name for _, _, _, name in PATIENTS),
@@ -34,7 +35,7 @@ def test_the_demo_with_debug_logging_leaks_no_name_reference_or_reply(
     output = result.out + result.err
     for secret in SECRETS:
         assert secret not in output, "personal data in the demo's output"
-    raw = b"".join(p.read_bytes() for p in keep.iterdir() if p.name.startswith("demo.db"))
+    raw = b"".join(p.read_bytes() for p in keep.iterdir() if p.name.startswith("carebot.db"))
     assert len(raw) > 10_000
     for secret in SECRETS:
         assert secret.encode() not in raw, "personal data in the database file"
@@ -44,6 +45,7 @@ def test_the_demo_with_debug_logging_leaks_no_name_reference_or_reply(
 def test_below_sqlcipher_every_personal_field_is_encrypted_too(cli: Cli) -> None:
     """Every row of every table, as the database shows it to whoever holds its key (or to a
     PostgreSQL administrator): no personal field in clear."""
+    cli.env.update(CONFIGURED)  # SMS is configured: the consent is not refused
     enrol = cli(
         "patient",
         "enrol",

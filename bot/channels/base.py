@@ -174,6 +174,9 @@ class ChannelKind(Protocol):
     `[on_call]`): not where sending costs per message or a notice would leave the hospital's
     control."""
     needs: ClassVar[tuple[str, ...]]
+    requires: ClassVar[str]
+    """The settings `configured` checks, for people (`TWILIO_ACCOUNT_SID, ... and TWILIO_FROM
+    or TWILIO_MESSAGING_SERVICE_SID`): what a refusal to enrol on the channel names."""
     program_keys: ClassVar[Mapping[str, str]]
     """Top-level program settings that older programs used for one of this channel's
     options (program key -> option): still read, into `[channels.options.<name>]`."""
@@ -227,6 +230,7 @@ class ChannelDefaults:
     address_help: ClassVar[str] = ""
     notices: ClassVar[bool] = False
     needs: ClassVar[tuple[str, ...]] = ()
+    requires: ClassVar[str] = "its settings (see .env.example)"
     program_keys: ClassVar[Mapping[str, str]] = {}
 
     @classmethod

@@ -100,6 +100,10 @@ class SmsChannel(ChannelDefaults):
     def normalise(address: str, *, region: str) -> str:
         return mobile_number("SMS", address, region=region)
 
+    requires: ClassVar[str] = (
+        "TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_FROM or TWILIO_MESSAGING_SERVICE_SID"
+    )
+
     @staticmethod
     def configured(settings: Settings) -> bool:
         return bool(

@@ -121,14 +121,23 @@ class TelegramChannel(ChannelDefaults):
     def normalise(address: str, *, region: str) -> str:
         return numeric_id("telegram", address)
 
+    requires: ClassVar[str] = (
+        "TELEGRAM_BOT_TOKEN and TELEGRAM_BOT_USERNAME (the bot's own @name, which the "
+        "patient's link opens: there is no default bot)"
+    )
+
     @staticmethod
     def configured(settings: Settings) -> bool:
-        return settings.telegram_bot_token is not None
+        """The token and the bot's name: without its name no link can be given, and a
+        default name could be a bot the hospital does not own."""
+        return bool(settings.telegram_bot_token is not None and settings.telegram_bot_username)
 
     @staticmethod
     def link(settings: Settings, code: str) -> str:
         """`https://t.me/<bot>?start=<code>`: Telegram opens the bot and sends `/start <code>`."""
-        return f"https://t.me/{settings.telegram_bot_username}?start={code}"
+        if not settings.telegram_bot_username:
+            raise ValueError("TELEGRAM_BOT_USERNAME is not set: no Telegram link can be made")
+        return f"https://t.me/{settings.telegram_bot_username.lstrip('@')}?start={code}"
 
     @staticmethod
     def link_lifetime(settings: Settings) -> timedelta:

@@ -182,6 +182,11 @@ class WhatsAppChannel(ChannelDefaults):
     def normalise(address: str, *, region: str) -> str:
         return mobile_number("WhatsApp", address.strip().removeprefix(PREFIX), region=region)
 
+    requires: ClassVar[str] = (
+        "TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_WHATSAPP_FROM or "
+        "TWILIO_WHATSAPP_MESSAGING_SERVICE_SID"
+    )
+
     @staticmethod
     def configured(settings: Settings) -> bool:
         return bool(

@@ -155,6 +155,10 @@ class XChannel(ChannelDefaults):
     def normalise(address: str, *, region: str) -> str:
         return numeric_id("x", address)
 
+    requires: ClassVar[str] = (
+        "X_CONSUMER_KEY, X_CONSUMER_SECRET, X_ACCESS_TOKEN and X_ACCESS_TOKEN_SECRET"
+    )
+
     @staticmethod
     def configured(settings: Settings) -> bool:
         return all(

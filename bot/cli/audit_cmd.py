@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import UTC, datetime, timedelta
 
@@ -9,7 +10,16 @@ import typer
 from sqlmodel import col, select
 
 from bot.channels import registry
-from bot.cli.common import Format, FormatOption, console, emit, fail, iso, reading_store
+from bot.cli.common import (
+    Format,
+    FormatOption,
+    choice,
+    console,
+    emit,
+    fail,
+    iso,
+    reading_store,
+)
 from bot.cli.output import say
 from bot.store import audit, audit_heads
 from bot.store.models import AuditEvent, Reminder
@@ -38,9 +48,7 @@ def deliveries(
     status: ReminderStatus | None = typer.Option(
         None, "--status", help="e.g. failed, sent, unconfirmed"
     ),
-    channel: str | None = typer.Option(
-        None, "--channel", help=f"one of {', '.join(registry.NAMES)}"
-    ),
+    channel: str | None = choice(registry.NAMES, name="channel"),
     pseudonym: str | None = typer.Option(None, "--patient", help="one patient's pseudonym"),
     limit: int = typer.Option(10000, help="at most this many rows"),
     fmt: Format = FormatOption,
@@ -105,12 +113,17 @@ def log(
                 "actor": e.actor,
                 "action": e.action,
                 "subject": e.subject,
-                "detail": e.detail,
+                "detail": json.loads(e.detail) if e.detail else {},  # an object, not a string
                 "hash": e.hash[:16],
             }
             for e in reversed(events)
         ]
-    emit(rows, fmt, title="Audit log")
+    emit(
+        rows,
+        fmt,
+        title="Audit log",
+        columns=["seq", "at", "actor", "action", "subject", "detail", "hash"],
+    )
 
 
 @app.command("head")

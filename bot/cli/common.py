@@ -13,15 +13,16 @@ from enum import StrEnum
 from typing import Any, NoReturn
 
 import typer
-from rich.console import Console
 from rich.table import Table
+from typer import _click as click  # typer's own copy of click
 
-from bot.cli.errors import print_error
-from bot.cli.output import cell, csv_cell, json_dumps
+from bot.cli.errors import print_error, print_warning
+from bot.cli.output import cell, csv_cell, json_dumps, make_console
 from bot.config import get_settings
+from bot.patients import readiness
 from bot.store.store import Store, open_for_reading, open_store
 
-console = Console()
+console = make_console()
 
 
 class Format(StrEnum):
@@ -35,10 +36,65 @@ FormatOption = typer.Option(
 )
 
 
+def flag(name: str, help: str, *, default: bool = False) -> Any:
+    """A boolean option as a pair, `--quiet/--no-quiet`: it takes no value, and the help
+    shows both spellings (no `--quiet <bool>`)."""
+    return typer.Option(default, f"--{name}/--no-{name}", help=help)
+
+
+class ChoiceError(click.exceptions.BadParameter):
+    """A value outside an option's fixed set: its message names the values it takes (never
+    the value typed), and is shown as it is."""
+
+
+def choice(values: Sequence[str], *, name: str, help: str = "", default: str | None = None) -> Any:
+    """An option `--<name>` that takes one of a fixed set of values (`--status active`):
+    anything else is refused with exit 2 and a line naming the values it takes. Its
+    parameter is a plain `str` (or `str | None`)."""
+    allowed = tuple(values)
+
+    def check(value: str | None) -> str | None:
+        if value is not None and value not in allowed:
+            raise ChoiceError(f"must be one of {', '.join(allowed)}")
+        return value
+
+    return typer.Option(
+        default,
+        f"--{name}",
+        help=help or f"one of {', '.join(allowed)}",
+        metavar="|".join(allowed),
+        callback=check,
+    )
+
+
 def fail(message: str, code: int = 1) -> NoReturn:
     """A refused operation: one line on stderr, a non-zero exit."""
     print_error(message)
     raise typer.Exit(code)
+
+
+ALLOW_UNCONFIGURED = "--allow-unconfigured"
+
+
+def check_configured(channels: Sequence[str], *, allow_unconfigured: bool) -> None:
+    """Refuse (exit 1, before anything is written) a consent on a channel whose settings are
+    missing: its reminders would end `undeliverable` every week with nobody told. With
+    `--allow-unconfigured` it goes ahead, with a warning line per such channel."""
+    missing = readiness.unconfigured(get_settings(), channels)
+    if not missing:
+        return
+    if not allow_unconfigured:
+        fail("; ".join(readiness.missing(ch) for ch in missing) + f" (or {ALLOW_UNCONFIGURED})")
+    for channel in missing:
+        print_warning(f"{readiness.missing(channel)}; nothing is sent on it until it is configured")
+
+
+def allow_unconfigured_option() -> Any:
+    """`--allow-unconfigured/--no-allow-unconfigured`, for commands that record a consent."""
+    return flag(
+        "allow-unconfigured",
+        "record consent on a channel that is not configured yet (a warning, not a refusal)",
+    )
 
 
 def store() -> Store:
@@ -83,7 +139,12 @@ def emit(
     title: str | None = None,
     columns: Sequence[str] | None = None,
 ) -> None:
-    """Print rows as a Rich table, JSON or CSV, every value as data (see bot.cli.output)."""
+    """Print rows as a Rich table, JSON or CSV, every value as data (see bot.cli.output).
+
+    Give `columns` for any list that can be empty: an empty list then prints its table's
+    header, `[]` in JSON and the CSV header line, so that a script or a nurse can tell "none"
+    from "nothing happened". A value that is a dict or a list stays one in JSON.
+    """
     cols = list(columns or (rows[0].keys() if rows else []))
     if fmt is Format.json:
         sys.stdout.write(json_dumps(list(rows)) + "\n")
@@ -103,12 +164,14 @@ def emit(
         console.print(table, highlight=False)
 
 
-def emit_one(data: dict[str, Any], fmt: Format) -> None:
-    """Print one record: JSON, or a two-column table."""
+def emit_one(data: dict[str, Any], fmt: Format, *, title: str | None = None) -> None:
+    """Print one record: a JSON object (its nested objects as objects), or a two-column
+    table or CSV of field and value."""
     if fmt is Format.json:
         sys.stdout.write(json_dumps(data) + "\n")
         return
-    emit([{"field": k, "value": v} for k, v in data.items()], fmt)
+    rows = [{"field": k, "value": v} for k, v in data.items()]
+    emit(rows, fmt, title=title, columns=["field", "value"])
 
 
 def confirm(question: str, yes: bool) -> None:

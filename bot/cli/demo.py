@@ -1,7 +1,8 @@
 """`carebot demo`: a simulated month for three synthetic patients, in a temporary store.
 
 Nothing touches the network or the operator's own store. It shows only pseudonyms: even
-synthetic names stay out of the output, as real ones would.
+synthetic names stay out of the output, as real ones would. The month simulated is the one
+that ends now, so that what `--keep` leaves is not ahead of the clock.
 """
 
 from __future__ import annotations
@@ -39,24 +40,39 @@ REPLIES = [
 ]
 
 
-def _store(folder: Path) -> Store:
+def _store(folder: Path, *, keep: bool) -> Store:
+    """The demo's store in `folder`. Kept, it is a site as `carebot init` leaves one: the
+    master key in `carebot.key` (mode 0600) and `.env` naming it, the pseudonym secret and
+    the store, so that `cd FOLDER && carebot patient list` opens it."""
+    master = crypto.encode_key(crypto.new_key())
+    secret = crypto.encode_key(crypto.new_key())
+    key_file = (folder / "carebot.key").resolve()
+    if keep:
+        crypto.write_secret_file(key_file, master + "\n")
+        crypto.write_secret_file(
+            folder / ".env",
+            f"CAREBOT_KEY_FILE={key_file}\n"
+            f"CAREBOT_PSEUDONYM_SECRET={secret}\n"
+            "CAREBOT_DATABASE_URL=sqlite:///carebot.db\n",
+        )
     settings = Settings(
         _env_file=None,  # type: ignore[call-arg]
-        carebot_database_url=f"sqlite:///{folder / 'demo.db'}",
-        carebot_master_key=SecretStr(crypto.encode_key(crypto.new_key())),
-        carebot_pseudonym_secret=SecretStr(crypto.encode_key(crypto.new_key())),
+        carebot_database_url=f"sqlite:///{folder.resolve() / 'carebot.db'}",
+        carebot_master_key=None if keep else SecretStr(master),
+        carebot_key_file=key_file if keep else None,
+        carebot_pseudonym_secret=SecretStr(secret),
     )
     return open_store(settings)
 
 
 def run_demo(days: int = 30, keep: Path | None = None) -> None:
-    """Enrol, simulate `days` days of ticks and replies, then show deliveries and the queue.
-
-    The store lives in a temporary folder, or in `keep` (which must be empty) to inspect it.
-    """
-    start = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+    """Enrol, simulate the last `days` days of ticks and replies, then show deliveries and
+    the queue. The store lives in a temporary folder, or in `keep` (which must be empty),
+    left as a site to inspect."""
+    now = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+    start = now - timedelta(days=days)
     with tempfile.TemporaryDirectory(prefix="carebot-demo-") as folder:
-        store = _store(keep or Path(folder))
+        store = _store(keep or Path(folder), keep=keep is not None)
         pseudonyms = []
         local = registry.local()  # the console: no provider, no network
         for ref, lang, zone, name in PATIENTS:
@@ -96,6 +112,8 @@ def run_demo(days: int = 30, keep: Path | None = None) -> None:
                 )
         _show(store)
         store.engine.dispose()
+    if keep is not None:
+        say(console, f"kept: cd {keep} && carebot patient list")
 
 
 def _show(store: Store) -> None:

@@ -12,11 +12,11 @@ from typing import Any
 
 import typer
 from pydantic import ValidationError
-from rich.console import Console
 from sqlalchemy import make_url
 from typer import _click as click  # typer's own copy of click, whose errors it raises
-from typer.core import TyperGroup
+from typer.core import TyperGroup, TyperOption
 
+from bot.cli.output import make_console
 from bot.errors import CarebotError
 from bot.text import visible
 
@@ -25,7 +25,7 @@ from bot.text import visible
 USER_ERRORS: tuple[type[Exception], ...] = (CarebotError,)
 
 
-err_console = Console(stderr=True)
+err_console = make_console(stderr=True)
 
 
 def print_error(message: str) -> None:
@@ -35,13 +35,22 @@ def print_error(message: str) -> None:
     )
 
 
+def print_warning(message: str) -> None:
+    """`warning: ...` on stderr, one line: done, but something needs an admin's attention."""
+    err_console.print(
+        f"warning: {visible(message)}", markup=False, highlight=False, emoji=False, soft_wrap=True
+    )
+
+
 def _without_value(exc: click.exceptions.UsageError) -> click.exceptions.UsageError:
     """The same usage error, its message no longer quoting what was typed."""
+    if type(exc).__name__ == "ChoiceError":  # names the values it takes, never the one typed
+        return exc
     if isinstance(exc, click.exceptions.BadParameter) and not isinstance(
         exc, click.exceptions.MissingParameter
     ):
         return click.exceptions.BadParameter(
-            "not valid here; see --help for what it takes",
+            _expected(exc.param),
             ctx=exc.ctx,
             param=exc.param,
             param_hint=exc.param_hint,
@@ -72,8 +81,59 @@ def _store_fault(exc: Exception) -> str | None:
     return str(faults.fault_of(exc, where or "the store"))
 
 
+def usage_line(exc: click.exceptions.UsageError) -> str:
+    """A usage error as one line: what is wrong, and where to read how the command is used.
+
+    Not Typer's boxed panel, which Rich wraps at the terminal's width (80 columns when the
+    output is a pipe or a cron mail), so that a long error came out on several lines.
+    """
+    where = f" (see `{exc.ctx.command_path} --help`)" if exc.ctx is not None else ""
+    return f"{exc.format_message()}{where}"
+
+
+def _hide_flag_types(command: click.Command) -> None:
+    """A flag takes no value: its help shows no `<bool>` type beside it (Typer's rich help
+    shows one for every option, which read as `--quiet <bool>`)."""
+    helper = command.get_help_option(click.Context(command))  # made once, then kept
+    for param in [*command.params, helper]:
+        if isinstance(param, TyperOption) and param.is_flag and param.metavar is None:
+            param.metavar = ""
+    for sub in getattr(command, "commands", {}).values():
+        _hide_flag_types(sub)
+
+
+def _expected(param: Any) -> str:
+    """What a parameter takes, as far as its declaration says (its choices, its range)."""
+    choices = getattr(getattr(param, "type_descriptor", None), "choices", None)
+    if choices:
+        return f"must be one of {', '.join(str(getattr(c, 'value', c)) for c in choices)}"
+    described = getattr(param, "_get_number_range_help_str", None)
+    span = described() if callable(described) else None
+    return f"must be a number, {span}" if span else "not valid here"
+
+
 class CarebotGroup(TyperGroup):
-    """The root command: turns carebot's refusals and unexpected failures into one line."""
+    """The root command: turns carebot's refusals, its usage errors and unexpected failures
+    into one line each."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _hide_flag_types(self)
+
+    def make_context(
+        self,
+        info_name: str | None,
+        args: list[str],
+        parent: click.Context | None = None,
+        **extra: Any,
+    ) -> click.Context:
+        try:
+            return super().make_context(info_name, args, parent=parent, **extra)
+        except click.exceptions.NoArgsIsHelpError:
+            raise
+        except click.exceptions.UsageError as exc:
+            print_error(usage_line(_without_value(exc)))
+            raise typer.Exit(exc.exit_code) from None
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -81,7 +141,8 @@ class CarebotGroup(TyperGroup):
         except click.exceptions.NoArgsIsHelpError:
             raise
         except click.exceptions.UsageError as exc:
-            raise _without_value(exc) from None
+            print_error(usage_line(_without_value(exc)))
+            raise typer.Exit(exc.exit_code) from None
         except (typer.Exit, typer.Abort, click.ClickException, EOFError, BrokenPipeError):
             raise  # typer's own handling: exit codes, help, a closed pipe (`| head`)
         except USER_ERRORS as exc:

@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 
 from bot.channels import registry
-from bot.cli.common import actor, console, fail, parse_when, store
+from bot.cli.common import actor, console, fail, flag, parse_when, store
 from bot.cli.errors import err_console
 from bot.cli.output import say
 from bot.config import get_settings
@@ -87,7 +87,7 @@ def _env_has(path: Path, name: str) -> bool:
 
 def tick_cmd(
     at: str | None = typer.Option(None, "--at", help="act as if the clock read this ISO time"),
-    quiet: bool = typer.Option(False, "--quiet", help="do not print console messages"),
+    quiet: bool = flag("quiet", "do not print console messages"),
 ) -> None:
     """One planning + dispatch cycle, then exit (for cron or a systemd timer). Exit 3 when
     reminders were left planned for a consented channel this process has no settings for."""

@@ -12,6 +12,8 @@ advises: one starting with `=`, `+`, `-`, `@`, a tab or a carriage return gets a
 from __future__ import annotations
 
 import json
+import os
+import sys
 from typing import Any
 
 from rich.console import Console
@@ -23,10 +25,27 @@ from bot.text import has_unsafe, is_unsafe, visible
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
+# The width of output that is not a terminal (a pipe, a file, cron mail): wide enough that
+# Rich neither wraps a line nor cuts a table's cell (a pseudonym cut to `P-K09B-3…`).
+UNBOUNDED = 100_000
+
+
+def make_console(*, stderr: bool = False) -> Console:
+    """A Rich console for the CLI: a terminal's own width, or COLUMNS if set; otherwise, as
+    for a pipe, no width limit at all, so that no line is wrapped and no cell is cut."""
+    stream = sys.stderr if stderr else sys.stdout
+    tty = hasattr(stream, "isatty") and stream.isatty()
+    width = None if tty or os.environ.get("COLUMNS") else UNBOUNDED
+    return Console(stderr=stderr, width=width, soft_wrap=stderr)
+
+
 def as_text(value: Any) -> str:
-    """A value as one string: lists comma-joined, dicts as JSON, None as nothing."""
+    """A value as one string: lists comma-joined, dicts as JSON, booleans as JSON spells
+    them (`true`, never Python's `True`), None as nothing."""
     if value is None:
         return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
     if isinstance(value, list | tuple):
         return ",".join(as_text(v) for v in value)
     if isinstance(value, dict):

@@ -17,11 +17,15 @@ from bot.cli.common import (
     Format,
     FormatOption,
     actor,
+    allow_unconfigured_option,
+    check_configured,
+    choice,
     confirm,
     console,
     emit,
     emit_one,
     fail,
+    flag,
     iso,
     reading_store,
     store,
@@ -29,8 +33,8 @@ from bot.cli.common import (
 from bot.cli.output import json_dumps, say
 from bot.cli.times import Zone, ZoneOption, shown
 from bot.patients import enrolment as patients
-from bot.patients import lifecycle, queries
-from bot.store.models import Contact, Patient, Reminder
+from bot.patients import lifecycle, queries, readiness
+from bot.store.models import Patient, Reminder
 
 app = typer.Typer(help="Patients: enrolment, consent and their data.", no_args_is_help=True)
 
@@ -97,11 +101,16 @@ def enrol(
         "--consent",
         help=f"channels the patient agreed to, comma-separated: {','.join(registry.NAMES)}",
     ),
+    allow_unconfigured: bool = allow_unconfigured_option(),
     fmt: Format = FormatOption,
 ) -> None:
     """Enrol a patient with their consent; prints the pseudonym (and, for a channel the
-    patient links, such as Telegram, the one-time link)."""
+    patient links, such as Telegram, the one-time link). A consent on a channel that is not
+    configured is refused, unless --allow-unconfigured."""
     contacts: dict[str, str] = ctx.meta[ADDRESS]
+    if any(not registry.known(ch) for ch in _channels(consent)):
+        fail(f"--consent names an unknown channel; known: {', '.join(registry.NAMES)}")
+    check_configured(_channels(consent), allow_unconfigured=allow_unconfigured)
     result = patients.enrol(
         store(),
         reference=ref,
@@ -114,26 +123,38 @@ def enrol(
         actor=actor(),
     )
     linked = [name for name in registry.NAMES if registry.linked(name)]
-    data = {"pseudonym": result.pseudonym} | {f"{n}_link": result.links.get(n) for n in linked}
-    if fmt is Format.json:
-        sys.stdout.write(json_dumps(data, indent=None) + "\n")
+    data = {"pseudonym": result.pseudonym, "created": result.created} | {
+        f"{n}_link": result.links.get(n) for n in linked
+    }
+    if fmt is not Format.table:
+        emit_one(data, fmt)
         return
     say(console, f"{'enrolled' if result.created else 'already enrolled'}: {result.pseudonym}")
     for channel, link in result.links.items():
         say(console, f"{registry.kind(channel).title} link (single use): {link}")
 
 
+PATIENT_STATUSES = ("active", "paused", "ended", "erased")
+LIST_COLUMNS = ["pseudonym", "program", "language", "timezone", "status", "channels", "reachable"]
+
+
 @app.command("list")
 def list_(
-    status: str | None = typer.Option(None, help="active, paused, ended or erased"),
+    status: str | None = choice(PATIENT_STATUSES, name="status"),
     program: str | None = typer.Option(None, help="only this program"),
     silent_weeks: int | None = typer.Option(
         None, "--silent-weeks", help="only active patients with no reply for N weeks"
     ),
+    unreachable: bool = flag(
+        "unreachable",
+        "only patients (not erased or ended) with no consented channel that is configured "
+        "and reachable: their reminders end undeliverable",
+    ),
     tz: Zone | None = ZoneOption,
     fmt: Format = FormatOption,
 ) -> None:
-    """Enrolled patients, by pseudonym: program, language, zone, status and channels."""
+    """Enrolled patients, by pseudonym: program, language, zone, status, the channels they
+    consented to, and those a reminder can reach now."""
     # --silent-weeks is an audited look at replies: it needs a store that can be written
     s = reading_store() if silent_weeks is None else store()
     with s.session() as session:
@@ -150,10 +171,16 @@ def list_(
             query = query.where(Patient.program == program)
         rows: list[dict[str, Any]] = []
         consents = patients.consents_of(session)  # one query, not one per patient
+        contacts = readiness.contact_states(session)
         for p in session.exec(query):
             if silent is not None and p.pseudonym not in silent:
                 continue
             consent = consents.get(p.pseudonym, {})
+            can = readiness.reachable(
+                s.settings, consent=consent, contacts=contacts.get(p.pseudonym, {})
+            )
+            if unreachable and (can or p.status in ("erased", "ended")):
+                continue
             rows.append(
                 {
                     "pseudonym": p.pseudonym,
@@ -162,11 +189,17 @@ def list_(
                     "timezone": p.timezone,
                     "status": p.status,
                     "channels": sorted(ch for ch, ok in consent.items() if ok),
+                    "reachable": can,
                 }
             )
             if silent is not None:  # when they last replied; null: never
                 rows[-1]["last_reply_at"] = shown(silent[p.pseudonym], p.timezone, tz, fmt)
-    emit(rows, fmt, title="Patients")
+    emit(
+        rows,
+        fmt,
+        title="Patients with no reachable channel" if unreachable else "Patients",
+        columns=LIST_COLUMNS + (["last_reply_at"] if silent is not None else []),
+    )
 
 
 @app.command("show")
@@ -175,10 +208,8 @@ def show(pseudonym: str, fmt: Format = FormatOption) -> None:
     s = store()
     with s.session() as session:
         p = patients.require(session, pseudonym, erased_ok=True)
-        contacts = {
-            c.channel: "reachable" if c.reachable else "unreachable"
-            for c in session.exec(select(Contact).where(Contact.pseudonym == p.pseudonym))
-        }
+        consent = patients.consents(session, p.pseudonym)
+        contacts = readiness.contact_states(session, [p.pseudonym]).get(p.pseudonym, {})
         counts = dict(
             session.exec(
                 select(Reminder.status, func.count())
@@ -195,8 +226,9 @@ def show(pseudonym: str, fmt: Format = FormatOption) -> None:
             "enrolled_at": iso(p.enrolled_at),
             "starts_at": iso(p.starts_at),
             "ends_at": iso(p.ends_at),
-            "consent": patients.consents(session, p.pseudonym),
-            "addresses": contacts,
+            "consent": consent,
+            "addresses": readiness.addresses(s.settings, contacts),
+            "reachable": readiness.reachable(s.settings, consent=consent, contacts=contacts),
             "reminders": counts,
         }
     emit_one(data, fmt)
@@ -225,11 +257,14 @@ def consent(
     withdraw: str = typer.Option(
         "", "--withdraw", help=f"channels to withdraw, comma-separated: {','.join(registry.NAMES)}"
     ),
+    allow_unconfigured: bool = allow_unconfigured_option(),
     fmt: Format = FormatOption,
 ) -> None:
-    """Record consent given or withdrawn (on paper, by phone) and show the current state."""
+    """Record consent given or withdrawn (on paper, by phone) and show the current state.
+    Granting a channel that is not configured is refused, unless --allow-unconfigured."""
     if any(not registry.known(ch) for ch in _channels(grant) + _channels(withdraw)):
         fail(f"--grant and --withdraw take channel names: {', '.join(registry.NAMES)}")
+    check_configured(_channels(grant), allow_unconfigured=allow_unconfigured)
     s = store()
     for channel in _channels(grant):
         lifecycle.change_consent(s, pseudonym, channel=channel, granted=True, actor=actor())
@@ -245,6 +280,7 @@ def consent(
         ],
         fmt,
         title=f"Consent of {p.pseudonym}",
+        columns=["channel", "consent"],
     )
 
 

@@ -8,7 +8,17 @@ from typing import Any
 
 import typer
 
-from bot.cli.common import Format, FormatOption, actor, console, emit, fail, store
+from bot.cli.common import (
+    Format,
+    FormatOption,
+    actor,
+    allow_unconfigured_option,
+    check_configured,
+    console,
+    emit,
+    fail,
+    store,
+)
 from bot.cli.output import json_dumps, say
 from bot.patients import importer
 
@@ -18,6 +28,7 @@ COLUMNS = ["row", "status", "column", "reason", "pseudonym", "links"]
 def import_(
     file: Path = typer.Argument(..., help="a UTF-8 CSV file with a header row"),
     dry_run: bool = typer.Option(False, "--dry-run", help="check every row, write nothing"),
+    allow_unconfigured: bool = allow_unconfigured_option(),
     fmt: Format = FormatOption,
 ) -> None:
     """Enrol the patients of a CSV file (columns ref, program, lang, tz, name, one per
@@ -30,6 +41,8 @@ def import_(
     except OSError:
         fail("cannot read that file (check its name and permissions)")
     rows = importer.read(data)
+    # as `patient enrol`: a consent on a channel with no settings is refused, for the file
+    check_configured(importer.consented_channels(rows), allow_unconfigured=allow_unconfigured)
     outcomes = importer.run(store(), rows, actor=actor(), dry_run=dry_run)
     refused = [o for o in outcomes if o.status == "refused"]
     written = not refused and not dry_run

@@ -16,6 +16,7 @@ from bot.cli.common import (
     emit,
     emit_one,
     fail,
+    flag,
     parse_when,
     store,
 )
@@ -100,7 +101,7 @@ def show(name: str, fmt: Format = FormatOption) -> None:
 
 
 @app.command("pause")
-def pause(name: str, resume: bool = typer.Option(False, "--resume", help="resume it")) -> None:
+def pause(name: str, resume: bool = flag("resume", "resume it instead")) -> None:
     """Pause a program: nothing of it is planned or sent until it is resumed."""
     s = store()
     with s.session() as session:

@@ -18,6 +18,7 @@ from bot.cli.common import (
     emit,
     emit_one,
     fail,
+    flag,
     reading_store,
     store,
 )
@@ -44,8 +45,8 @@ def _flags(reply: Reply) -> list[str]:
 @app.callback()
 def queue(
     ctx: typer.Context,
-    urgent: bool = typer.Option(False, "--urgent", help="only urgent replies"),
-    unreviewed: bool = typer.Option(False, "--unreviewed", help="only those not yet resolved"),
+    urgent: bool = flag("urgent", "only urgent replies"),
+    unreviewed: bool = flag("unreviewed", "only those not yet resolved"),
     patient: str | None = typer.Option(None, "--patient", help="only this patient's, P-..."),
     since: str | None = typer.Option(
         None, "--since", help="received since: 7d, 12h, 2w, a date or an ISO 8601 time"

@@ -23,7 +23,8 @@ from sqlmodel import Session, col, delete, select, update
 
 from bot.channels import addresses, registry
 from bot.patients import enrolment
-from bot.patients.enrolment import PatientError, check_name, check_timezone, require
+from bot.patients.enrolment import PatientError, require
+from bot.patients.fields import check_name, check_timezone
 from bot.programs import catalog
 from bot.programs.model import Program
 from bot.store import audit

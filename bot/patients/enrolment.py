@@ -11,26 +11,20 @@ import secrets
 from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlmodel import Session, col, select, update
 
 from bot.channels import addresses, registry
-from bot.errors import CarebotError
+from bot.patients.fields import PatientError as PatientError
+from bot.patients.fields import check_name, check_timezone, first_day
 from bot.programs import catalog
-from bot.programs.render import MAX_NAME_LENGTH
 from bot.store import audit
 from bot.store.models import Consent, Contact, LinkCode, Patient, Reminder
 from bot.store.statuses import ReminderStatus
 from bot.store.store import Store
-from bot.text import has_unsafe
 
 # What a pseudonym looks like (Crockford base32): only such a value is named in an error line.
 PSEUDONYM = re.compile(r"P-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}")
-
-
-class PatientError(CarebotError):
-    """A refused patient operation, with a one-line reason free of personal data."""
 
 
 @dataclass(frozen=True)
@@ -39,29 +33,6 @@ class Enrolment:
     links: dict[str, str]
     """Per consented LINKED channel, the one-time deep link that binds the patient's address."""
     created: bool
-
-
-def check_timezone(name: str) -> str:
-    """The zone name, or a refusal that does not repeat it: what was typed into `--tz` may
-    be anything, a patient's name included."""
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise PatientError(
-            "--tz is not a known time zone (use an IANA name such as Europe/Brussels)"
-        ) from exc
-    return name
-
-
-def check_name(name: str) -> str:
-    """The greeting name, stripped; refused when empty, too long, or holding control or
-    format characters (an escape sequence, a bidi override, a zero-width character), which
-    would reach the patient's message and the nurses' screens."""
-    if not name.strip() or len(name) > MAX_NAME_LENGTH:
-        raise PatientError(f"the greeting name must be 1 to {MAX_NAME_LENGTH} characters")
-    if has_unsafe(name):
-        raise PatientError("the greeting name may not hold control, bidi or zero-width characters")
-    return name.strip()
 
 
 def _check_enrolment(
@@ -141,7 +112,7 @@ def enrol(
             links = _issue_links(store, session, existing.pseudonym, consent, now)
             return Enrolment(existing.pseudonym, links, created=False)
         pseudonym = _new_pseudonym(store, session, reference)
-        starts = now + timedelta(days=prog.start_offset_days)
+        starts = first_day(now, timezone=timezone, offset_days=prog.start_offset_days)
         patient = Patient(
             pseudonym=pseudonym,
             reference_index=store.keys.reference_index(reference),
@@ -237,6 +208,11 @@ def _issue_links(
             continue
         kind = registry.kind(channel)
         code = secrets.token_urlsafe(18)
+        try:
+            link = kind.link(store.settings, code)
+        except ValueError:
+            continue  # no link without the bot's name (enrolled --allow-unconfigured): enrolling
+            # again once it is set issues one
         expires = now + kind.link_lifetime(store.settings)
         session.add(
             LinkCode(
@@ -244,7 +220,7 @@ def _issue_links(
             )
         )
         audit.record(session, action=f"{channel}.link.issue", actor="carebot", subject=pseudonym)
-        links[channel] = kind.link(store.settings, code)
+        links[channel] = link
     return links
 
 

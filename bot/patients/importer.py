@@ -61,6 +61,17 @@ class Outcome:
     links: tuple[str, ...] = ()  # one-time links for the channels the patient links
 
 
+def consent_of(cells: dict[str, str]) -> list[str]:
+    """The channels a row's `consent` cell names."""
+    return [c.strip() for c in cells.get("consent", "").split(CONSENT_SEPARATOR) if c.strip()]
+
+
+def consented_channels(rows: list[Row]) -> list[str]:
+    """Every known channel some row consents to (an unknown one is refused with its row)."""
+    named = {channel for row in rows for channel in consent_of(row.cells)}
+    return [channel for channel in registry.NAMES if channel in named]
+
+
 def address_columns() -> list[str]:
     return [name for name in registry.NAMES if registry.typed_address(name)]
 
@@ -215,7 +226,7 @@ def _enrol(store: Store, session: Session, row: Row, *, actor: str, now: datetim
     if existing is not None:  # never changed by an import: `patient edit` changes it
         return Outcome(row.number, "already enrolled", pseudonym=existing)
     contacts = {ch: cells[ch] for ch in address_columns() if cells.get(ch, "").strip()}
-    consent = [c.strip() for c in cells.get("consent", "").split(CONSENT_SEPARATOR) if c.strip()]
+    consent = consent_of(cells)
     try:
         with session.begin_nested():
             done = enrolment.enrol(

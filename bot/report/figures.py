@@ -36,7 +36,8 @@ def _monday(when: datetime) -> date:
 
 
 def weekly(session: Session, *, weeks: int, now: datetime) -> list[Week]:
-    """The last `weeks` weeks, oldest first."""
+    """The `weeks` weeks that end with the one holding `now` (nothing after `now` counts),
+    oldest first: `now` is the clock, or the end of the day a report is asked `--until`."""
     first = _monday(now) - timedelta(weeks=weeks - 1)
     since = datetime.combine(first, datetime.min.time(), tzinfo=UTC)
     table: dict[date, Week] = defaultdict(lambda: Week(week=""))
@@ -51,7 +52,9 @@ def weekly(session: Session, *, weeks: int, now: datetime) -> list[Week]:
         row.delivered += status in (S.DELIVERED, S.READ)
         row.failed += status in FAILED
     for received, flags in session.exec(
-        select(Reply.received_at, Reply.flags).where(col(Reply.received_at) >= since)
+        select(Reply.received_at, Reply.flags).where(
+            col(Reply.received_at) >= since, col(Reply.received_at) <= now
+        )
     ):
         row = table[_monday(received)]
         marks = flags.split(",")
@@ -62,6 +65,7 @@ def weekly(session: Session, *, weeks: int, now: datetime) -> list[Week]:
         select(Consent.recorded_at).where(
             Consent.granted == False,  # noqa: E712  (SQL, not Python)
             col(Consent.recorded_at) >= since,
+            col(Consent.recorded_at) <= now,
         )
     ):
         table[_monday(recorded)].opt_outs += 1
@@ -73,6 +77,12 @@ def weekly(session: Session, *, weeks: int, now: datetime) -> list[Week]:
         row.reply_rate = round(row.replies / row.sent, 2) if row.sent else 0.0
         result.append(row)
     return result
+
+
+def end_of(day: date) -> datetime:
+    """The last instant a report `--until DAY` counts: the end of that day (UTC)."""
+    end = datetime.combine(day + timedelta(days=1), datetime.min.time(), tzinfo=UTC)
+    return end - timedelta(microseconds=1)
 
 
 def as_rows(weeks: list[Week]) -> list[dict[str, object]]:

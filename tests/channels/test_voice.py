@@ -38,7 +38,7 @@ from bot.store.store import Store, open_store
 from tests.conftest import Cli
 from tests.fakes.server import BackgroundServer
 from tests.fakes.twilio import FakeTwilio
-from tests.helpers import settings_for, write_program
+from tests.helpers import CONFIGURED, settings_for, write_program
 
 PATIENT = "+32470123456"
 SENDER = "+3250000000"
@@ -500,6 +500,9 @@ def test_a_template_too_long_for_one_call_refuses_the_program_when_loaded(tmp_pa
 
 def test_carebot_patient_enrol_takes_a_number_to_call(cli: Cli) -> None:
     _program(cli.cwd)
+    cli.env.update(  # a configured channel
+        CONFIGURED, TWILIO_VOICE_FROM="+3250000001", CAREBOT_PUBLIC_URL="https://carebot.example"
+    )
     cli.env["CAREBOT_SCHEDULES_DIR"] = str(cli.cwd / "schedules")
     cli.env["CAREBOT_TEMPLATES_DIR"] = str(cli.cwd / "templates")
     args = ["patient", "enrol", "--ref", "AZ-7", "--program", "test-weekly", "--lang", "fr"]

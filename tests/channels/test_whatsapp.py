@@ -35,7 +35,7 @@ from bot.store.models import Contact, Reminder, Reply
 from bot.store.store import Store, open_store
 from tests.conftest import Cli
 from tests.fakes.twilio import FakeTwilio
-from tests.helpers import settings_for, write_program
+from tests.helpers import CONFIGURED, settings_for, write_program
 
 PATIENT = "+32470123456"
 SENDER = "+3250000000"
@@ -440,6 +440,7 @@ def test_a_whatsapp_status_callback_moves_the_whatsapp_reminder_on_its_own_path(
 
 def test_carebot_patient_enrol_takes_a_whatsapp_number(cli: Cli) -> None:
     _program(cli.cwd)
+    cli.env.update(CONFIGURED, TWILIO_WHATSAPP_FROM="+3278000001")  # a configured channel
     cli.env["CAREBOT_SCHEDULES_DIR"] = str(cli.cwd / "schedules")
     cli.env["CAREBOT_TEMPLATES_DIR"] = str(cli.cwd / "templates")
     args = ["patient", "enrol", "--ref", "AZ-7", "--program", "test-weekly", "--lang", "nl"]

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from tests.conftest import Cli
+from tests.helpers import CONFIGURED
 
 ENROL = (
     "patient",
@@ -38,6 +39,7 @@ def _audit_count(cli: Cli) -> int:
 
 
 def test_enrol_prints_the_pseudonym_and_a_telegram_link_and_is_idempotent(cli: Cli) -> None:
+    cli.env.update(CONFIGURED)
     first = cli(*ENROL, "--format", "json")
     assert first.code == 0, first.err
     data = json.loads(first.out)
@@ -54,6 +56,7 @@ def test_enrol_prints_the_pseudonym_and_a_telegram_link_and_is_idempotent(cli: C
         "timezone": "Europe/Brussels",
         "status": "active",
         "channels": ["sms", "telegram"],
+        "reachable": ["sms"],  # Telegram once the patient opens the link
     }
 
 
@@ -69,6 +72,7 @@ def test_enrol_prints_the_pseudonym_and_a_telegram_link_and_is_idempotent(cli: C
 def test_bad_enrolment_input_is_refused_in_one_line_and_writes_nothing(
     cli: Cli, change: tuple[str, str], reason: str
 ) -> None:
+    cli.env.update(CONFIGURED)
     assert cli("patient", "list").code == 0  # the store exists before the attempt
     events = _audit_count(cli)
     args = list(ENROL)
@@ -83,6 +87,7 @@ def test_bad_enrolment_input_is_refused_in_one_line_and_writes_nothing(
 
 
 def test_a_number_already_used_by_another_patient_is_refused(cli: Cli) -> None:
+    cli.env.update(CONFIGURED)
     first = cli(*ENROL, "--format", "json")
     assert first.code == 0, first.err
     events = _audit_count(cli)
@@ -247,6 +252,7 @@ def test_reply_stop_withdraws_consent_and_the_queue_lists_it(cli: Cli) -> None:
 
 
 def test_erase_asks_for_confirmation_and_audit_verify_stays_intact(cli: Cli) -> None:
+    cli.env.update(CONFIGURED)
     pseudonym = json.loads(cli(*ENROL, "--format", "json").out)["pseudonym"]
     assert cli("patient", "erase", pseudonym).code == 1  # no terminal, no --yes: refused
     assert cli("patient", "erase", pseudonym, "--yes").code == 0

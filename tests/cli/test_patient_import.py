@@ -7,8 +7,11 @@ import io
 import json
 from pathlib import Path
 
+import pytest
+
 from bot.patients import importer
 from tests.conftest import Cli
+from tests.helpers import CONFIGURED
 
 HEADER = "ref,program,lang,tz,name,sms,x,consent\n"
 GOOD = (
@@ -16,6 +19,12 @@ GOOD = (
     + "AZ-100,post-stroke-weekly,nl,Europe/Brussels,Jan,+32470111111,,sms;console\n"
     + "AZ-101,post-stroke-weekly,fr,Europe/Paris,Marie,,,console\n"
 )
+
+
+@pytest.fixture(autouse=True)
+def _channels_configured(cli: Cli) -> None:
+    """SMS and Telegram count as configured, so that enrolling on them is not refused."""
+    cli.env.update(CONFIGURED)
 
 
 def _file(cli: Cli, text: str | bytes, name: str = "list.csv") -> str:

@@ -234,6 +234,7 @@ def test_start_from_a_group_by_polling_binds_nothing(
     configured = settings.model_copy(
         update={
             "telegram_bot_token": SecretStr(fake_telegram.token),
+            "telegram_bot_username": "ward_test_bot",
             "carebot_telegram_api_url": f"{fake_telegram.url}/bot",
         }
     )

@@ -36,6 +36,7 @@ def hooked(settings: Settings) -> Iterator[tuple[Store, TestClient]]:
             "twilio_auth_token": SecretStr(TOKEN),
             "carebot_public_url": PUBLIC,
             "carebot_telegram_webhook_secret": SecretStr(TG_SECRET),
+            "telegram_bot_username": "ward_test_bot",  # for the patients' links
         }
     )
     store = open_store(configured)

@@ -22,6 +22,7 @@ from bot.store.models import Contact, DataKey, Patient, Reply
 from bot.store.store import Store, open_store
 from tests import forensics
 from tests.conftest import POSTGRES_ADMIN_URL
+from tests.helpers import CONFIGURED
 from tests.inprocess import InProcess, carebot_fixture  # noqa: F401 (a fixture)
 
 NAME, NUMBER = "Godelieve", "+32470123456"
@@ -177,6 +178,7 @@ def test_an_erased_patient_keeps_only_pseudonym_statuses_and_audit(store: Store)
 
 
 def test_patient_list_and_show_give_an_erased_patient_no_consent(carebot: InProcess) -> None:
+    carebot.env.update(CONFIGURED)  # SMS is configured: the consent is not refused
     enrol = carebot(
         "patient",
         "enrol",
@@ -210,6 +212,7 @@ def test_patient_list_and_show_give_an_erased_patient_no_consent(carebot: InProc
             "timezone": "",
             "status": "erased",
             "channels": [],
+            "reachable": [],
         }
     ]
     shown = carebot("patient", "show", who, "--format", "json")

@@ -94,6 +94,10 @@ class VoiceChannel(ChannelDefaults):
             refusal="is not a phone a call can ring",
         )
 
+    requires: ClassVar[str] = (
+        "TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_VOICE_FROM and CAREBOT_PUBLIC_URL"
+    )
+
     @staticmethod
     def configured(settings: Settings) -> bool:
         """Twilio's account, a number to call from, and a public URL for the keypress."""
