@@ -8,8 +8,8 @@ whatever TWILIO_REGION or TWILIO_EDGE made of the host.
 from __future__ import annotations
 
 import threading
-from collections.abc import Collection, Mapping
-from datetime import UTC, datetime
+from collections.abc import Collection, Iterable, Mapping
+from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -19,13 +19,19 @@ from twilio.http.http_client import TwilioHttpClient
 from twilio.http.response import Response
 from twilio.rest import Client
 
-from bot.channels.base import ChannelError, ErrorKind, transport_error
+from bot.channels.base import ChannelError, ErrorKind, OutboundMessage, transport_error
 from bot.config import Settings
 
 TIMEOUT_SECONDS = 15
 TWILIO = "https://api.twilio.com"
 # Twilio's own "too many requests" code, beside HTTP 429.
 RATE_LIMITED = frozenset({20429})
+
+# How far from an attempt a message (or call) Twilio holds may be dated and still be taken
+# for it: Twilio's clock may be minutes off carebot's, and a slow create dates it late. The
+# body and recipient must match too; a wider window only risks the same text to the same
+# patient within the hour, which another attempt's recorded SID rules out.
+LOOKUP_SLACK = timedelta(minutes=30)
 
 Errors = Mapping[int, tuple[ErrorKind, str]]
 """A channel's Twilio error codes: code -> (what it means, carebot's words for the log)."""
@@ -131,3 +137,17 @@ def map_error(
     if transport is not None:
         return transport
     raise exc
+
+
+def candidates(found: Iterable[Any], message: OutboundMessage) -> list[Any]:
+    """Twilio's resources (messages or calls to the patient) that may be this attempt's:
+    dated within LOOKUP_SLACK of the real time its request left or of carebot's own time for
+    it (which `tick --at` moves), and not a SID recorded for another attempt."""
+    anchors = [at for at in (message.sent_wall_at, message.created_at) if at is not None]
+    return [
+        resource
+        for resource in found
+        if resource.date_created is not None
+        and str(resource.sid) not in message.known_ids
+        and any(abs(resource.date_created - at) <= LOOKUP_SLACK for at in anchors)
+    ]

@@ -2,21 +2,27 @@
 
 Consent, grace and quiet hours are judged just before the send, not when the reminder was
 claimed (it may have waited in its lane). The attempt row is committed before the provider
-is called; the answer goes to `Outcomes`, an ambiguous failure to `Reconcile`.
+is called, and only once the send has its rate-limit slot: a crash while a send waits for
+its slot leaves no attempt in flight (the reminder is simply planned again), so the window
+in which an outcome can be unknown is the request itself. The answer goes to `Outcomes`, an
+ambiguous failure to `Reconcile`.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+
+from sqlmodel import Session
 
 from bot.channels.base import Channel, ChannelError, ErrorKind
 from bot.outbound.claims import Claims
-from bot.outbound.delivery import Delivery, likely_channel, prepare
+from bot.outbound.delivery import Delivery, likely_address, likely_channel, prepare
 from bot.outbound.lease import Lease
 from bot.outbound.outcomes import Outcomes
 from bot.outbound.reconcile import Reconcile
-from bot.store.models import Reminder
+from bot.store.models import DeliveryAttempt, Reminder
 
 log = logging.getLogger("carebot.dispatch")
 
@@ -84,7 +90,7 @@ class Sender:
                 excluded=excluded,
             )
             if isinstance(result, Delivery):
-                return result
+                return _leaving(session, result)
             if result is not None:
                 reminder = session.get(Reminder, reminder_id)
                 assert reminder is not None
@@ -101,17 +107,35 @@ class Sender:
         earlier = await self.lease.in_store(self.reconcile.unsettled, reminder_id, likely)
         if earlier is not None and await self.reconcile.settle(earlier):
             return None
+        # The slot first, the attempt after: nothing is in flight while the send waits.
+        limits = self.channels[likely].limits
+        address = None
+        if limits is not None:
+            address = await self.lease.in_store(self.address_of, reminder_id, likely)
+            await limits.acquire(address)
         delivery = await self.lease.in_store(self.prepare, reminder_id, excluded)
         if delivery is None:
             return None
-        return await self.send_delivery(delivery)
+        paced = limits is not None and (delivery.channel, delivery.message.address) == (
+            likely,
+            address,
+        )
+        return await self.send_delivery(delivery, paced=paced)
 
-    async def send_delivery(self, delivery: Delivery) -> str | None:
-        """Pace, send and record a prepared delivery; the channel that refused it for good,
-        else None."""
+    def address_of(self, reminder_id: int, channel: str) -> str | None:
+        """The address a send on `channel` would go to, to wait for its slot."""
+        with self.lease.store.session() as session:
+            return likely_address(
+                self.lease.store, session, reminder_id=reminder_id, channel=channel
+            )
+
+    async def send_delivery(self, delivery: Delivery, *, paced: bool = False) -> str | None:
+        """Send and record a prepared delivery, paced first unless it already has its slot
+        (consent that changed in between, or a delivery prepared while routing, waits here
+        with its attempt saved); the channel that refused it for good, else None."""
         channel = self.channels[delivery.channel]
         limits = channel.limits
-        if limits is not None:
+        if limits is not None and not paced:
             await limits.acquire(delivery.message.address)
         try:
             provider_id = await channel.send(delivery.message)
@@ -123,3 +147,14 @@ class Sender:
             return delivery.channel if permanent else None
         await self.lease.in_store(self.record.sent, delivery, provider_id)
         return None
+
+
+def _leaving(session: Session, delivery: Delivery) -> Delivery:
+    """Stamp the attempt with the real time its request leaves (committed with it): the
+    provider's clock is the real one, whatever `tick --at` makes carebot's."""
+    wall = datetime.now(UTC)
+    attempt = session.get(DeliveryAttempt, delivery.attempt_id)
+    assert attempt is not None
+    attempt.sent_wall_at = wall
+    session.add(attempt)
+    return replace(delivery, message=replace(delivery.message, sent_wall_at=wall))
