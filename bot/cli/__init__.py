@@ -14,6 +14,7 @@ from bot.cli import (
     ops,
     patient_cmd,
     program_cmd,
+    reminder_cmd,
     replies_cmd,
     report_cmd,
 )
@@ -32,6 +33,7 @@ app.add_typer(program_cmd.app, name="program")
 app.add_typer(patient_cmd.app, name="patient")
 app.add_typer(replies_cmd.app, name="replies")
 app.add_typer(audit_cmd.app, name="audit")
+app.add_typer(reminder_cmd.app, name="reminder")
 app.add_typer(keys_cmd.app, name="keys")
 app.add_typer(ops.db_app, name="db")
 ops.register(app)

@@ -9,6 +9,7 @@ any retry. Where the provider offers no look-up, the reminder becomes `unconfirm
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from datetime import timedelta
 
 from sqlmodel import Session, col, select, update
 
@@ -17,6 +18,8 @@ from bot.outbound.claims import Claims
 from bot.outbound.delivery import Delivery
 from bot.outbound.lease import Lease
 from bot.outbound.outcomes import Outcomes, backoff
+from bot.programs import catalog
+from bot.store import audit
 from bot.store.models import DeliveryAttempt, Reminder
 from bot.store.statuses import AttemptOutcome, ReminderStatus
 from bot.store.store import Store
@@ -133,7 +136,44 @@ class Reconcile:
         if provider_id is not None:
             await self.lease.in_store(self.record.sent, delivery, provider_id)
             return
+        if unknown and await self.lease.in_store(self.resend, delivery, str(error)[:200]):
+            return
         await self.lease.in_store(self.record.unresolved, delivery, str(error)[:200], unknown)
+
+    def resend(self, delivery: Delivery, error: str) -> bool:
+        """Where the program says `on_unconfirmed = "resend"`, a send whose outcome cannot be
+        known is planned once more (audited), if its grace allows; True when it was. Once
+        only: a reminder with an unknown attempt already is held for an admin."""
+        with self.lease.store.session() as session:
+            reminder = session.get(Reminder, delivery.reminder_id, with_for_update=True)
+            assert reminder is not None
+            program = catalog.get(self.lease.store, session, reminder.program)
+            earlier = session.exec(
+                select(DeliveryAttempt.id).where(
+                    DeliveryAttempt.reminder_id == delivery.reminder_id,
+                    DeliveryAttempt.outcome == AttemptOutcome.UNKNOWN,
+                )
+            ).first()
+            when = self.lease.clock() + backoff(reminder.attempts, None)
+            deadline = reminder.due_at + timedelta(hours=program.catch_up_grace_hours)
+            if program.on_unconfirmed != "resend" or earlier is not None or when > deadline:
+                return False
+            self.record.attempt_done(session, delivery, AttemptOutcome.UNKNOWN, error=error)
+            reminder.status, reminder.next_attempt_at = ReminderStatus.PLANNED, when
+            reminder.error = "outcome unknown: sent once more (on_unconfirmed = resend)"
+            reminder.claim_token, reminder.updated_at = None, self.lease.clock()
+            session.add(reminder)
+            audit.record(
+                session,
+                action="send.resend-unconfirmed",
+                actor="dispatcher",
+                subject=reminder.pseudonym,
+                reminder=reminder.id,
+                attempt=delivery.attempt_id,
+                retry_at=when.isoformat(),
+                at=reminder.updated_at,
+            )
+            return True
 
     def unsettled(self, reminder_id: int, channel: str) -> Delivery | None:
         """This cycle's reminder's last attempt that its provider did not have when looked

@@ -56,6 +56,9 @@ class Program:
     # approved template ids, the SMS segment limit), checked by the channel's class when the
     # program is loaded and handed to the channel as written.
     channel_options: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # A send whose outcome cannot be known (no look-up): "hold" leaves it `unconfirmed` for
+    # an admin; "resend" sends it once more, within its grace.
+    on_unconfirmed: str = "hold"
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True, ensure_ascii=False)

@@ -38,7 +38,9 @@ KEYS = (
     "emergency",
     "thresholds",
     "on_call",
+    "on_unconfirmed",
 )
+ON_UNCONFIRMED = ("hold", "resend")
 
 
 def _cadence_cron(cadence: dict[str, Any]) -> str:
@@ -205,6 +207,14 @@ def _channel_options(program: dict[str, Any], channels: list[str]) -> dict[str, 
     return options
 
 
+def _on_unconfirmed(value: Any) -> str:
+    """What becomes of a send whose outcome cannot be known: held for an admin, or sent once
+    more within the grace (for a low-harm nudge, where two is better than none)."""
+    if value not in ON_UNCONFIRMED:
+        raise ProgramError(f"on_unconfirmed must be one of {', '.join(ON_UNCONFIRMED)}")
+    return str(value)
+
+
 def parse_program(
     source: str, *, templates_dir: Path, settings: Settings, origin: str = "program"
 ) -> Program:
@@ -259,6 +269,7 @@ def _build(raw: dict[str, Any], templates_dir: Path, settings: Settings) -> Prog
         thresholds=thresholds,
         on_call=_on_call(raw.get("on_call")),
         channel_options=_channel_options(raw, list(channels["order"])),
+        on_unconfirmed=_on_unconfirmed(raw.get("on_unconfirmed", "hold")),
     )
     _check_templates(program, settings)
     return program
