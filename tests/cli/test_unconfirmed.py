@@ -191,3 +191,21 @@ def test_a_program_with_another_on_unconfirmed_is_refused(cli: Cli, tmp_path: Pa
     result = cli("program", "add", str(path))
     assert result.code == 1 and "on_unconfirmed must be one of hold, resend" in result.err
     assert result.err.count("\n") == 1
+
+
+def test_a_resend_past_the_catch_up_grace_is_refused_and_nothing_changes(
+    held: tuple[Cli, dict[str, object]],
+) -> None:
+    cli, row = held
+    store = store_for(cli)
+    try:
+        with store.session() as session:
+            reminder = session.get(Reminder, row["reminder_id"])
+            assert reminder is not None
+            reminder.due_at = datetime.now().astimezone() - timedelta(hours=7)  # grace: 6 h
+            session.add(reminder)
+    finally:
+        store.engine.dispose()
+    result = cli("reminder", "resolve", str(row["reminder_id"]), "--resend", "--note", "x")
+    assert result.code == 1 and "past its catch-up grace" in result.err
+    assert [r["reminder_id"] for r in _unconfirmed(cli)] == [row["reminder_id"]]
