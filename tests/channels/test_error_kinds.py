@@ -163,7 +163,7 @@ def test_telegram(
     assert (error.kind, error.retry_after) == (kind, wait), answer
 
 
-def _short_timeouts(channel: TelegramChannel, fake: FakeTelegram, **timeouts: float) -> None:
+def _short_timeouts(channel: TelegramChannel, fake: FakeTelegram, **timeouts: Any) -> None:
     """The channel's bot with PTB's request timeouts shortened, so that a test need not wait
     15 s for a read timeout; the request class is the channel's own."""
     channel.bot = Bot(fake.token, base_url=f"{fake.url}/bot", request=StatusRequest(**timeouts))

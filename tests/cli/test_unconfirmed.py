@@ -106,7 +106,7 @@ def test_resolving_gives_the_chosen_status_audited_without_the_note(
                 reminder.note_enc,
                 table="reminder",
                 column="note",
-                row=reminder.id,
+                row=reminder.id or 0,
             )
             assert note == NOTE
             events = session.exec(select(AuditEvent)).all()
