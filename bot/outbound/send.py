@@ -11,6 +11,7 @@ ambiguous failure to `Reconcile`.
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
@@ -25,6 +26,11 @@ from bot.outbound.reconcile import Reconcile
 from bot.store.models import DeliveryAttempt, Reminder
 
 log = logging.getLogger("carebot.dispatch")
+# How late after its rate-limit slot a send may leave (its attempt being saved meanwhile) and
+# still count as on its slot. Sends spread evenly with a 2% margin (bot/channels/ratelimit.py)
+# take a few milliseconds of jitter; one held up longer by the store, were it sent at once,
+# could arrive together with the next slot's: it waits for a new slot instead.
+LATE = 0.01  # seconds
 
 
 @dataclass
@@ -109,18 +115,17 @@ class Sender:
             return None
         # The slot first, the attempt after: nothing is in flight while the send waits.
         limits = self.channels[likely].limits
-        address = None
+        address = granted = None
         if limits is not None:
             address = await self.lease.in_store(self.address_of, reminder_id, likely)
             await limits.acquire(address)
+            granted = time.monotonic()
         delivery = await self.lease.in_store(self.prepare, reminder_id, excluded)
         if delivery is None:
             return None
-        paced = limits is not None and (delivery.channel, delivery.message.address) == (
-            likely,
-            address,
+        return await self.send_delivery(
+            delivery, paced=_on_time(delivery, likely, address, granted)
         )
-        return await self.send_delivery(delivery, paced=paced)
 
     def address_of(self, reminder_id: int, channel: str) -> str | None:
         """The address a send on `channel` would go to, to wait for its slot."""
@@ -129,14 +134,18 @@ class Sender:
                 self.lease.store, session, reminder_id=reminder_id, channel=channel
             )
 
-    async def send_delivery(self, delivery: Delivery, *, paced: bool = False) -> str | None:
-        """Send and record a prepared delivery, paced first unless it already has its slot
-        (consent that changed in between, or a delivery prepared while routing, waits here
-        with its attempt saved); the channel that refused it for good, else None."""
+    async def send_delivery(self, delivery: Delivery, *, paced: bool | None = None) -> str | None:
+        """Send and record a prepared delivery: `paced` True when it has its slot, False when
+        the slot went by while its attempt was saved (it waits for the next overall one),
+        None when it has none yet (consent that changed in between, a delivery prepared
+        while routing: it waits here with its attempt saved). Returns the channel that
+        refused it for good, else None."""
         channel = self.channels[delivery.channel]
         limits = channel.limits
-        if limits is not None and not paced:
+        if limits is not None and paced is None:
             await limits.acquire(delivery.message.address)
+        elif limits is not None and paced is False and limits.overall is not None:
+            await limits.overall.acquire()  # its slot went by while the attempt was saved
         try:
             provider_id = await channel.send(delivery.message)
         except ChannelError as failure:
@@ -158,3 +167,14 @@ def _leaving(session: Session, delivery: Delivery) -> Delivery:
     attempt.sent_wall_at = wall
     session.add(attempt)
     return replace(delivery, message=replace(delivery.message, sent_wall_at=wall))
+
+
+def _on_time(
+    delivery: Delivery, likely: str, address: str | None, granted: float | None
+) -> bool | None:
+    """Whether the delivery may use the slot waited for: None when it waited for none (or
+    for another channel or address: consent changed meanwhile), False when it came too long
+    ago (see LATE)."""
+    if granted is None or (delivery.channel, delivery.message.address) != (likely, address):
+        return None
+    return time.monotonic() - granted <= LATE
