@@ -10,6 +10,7 @@ ambiguous failure to `Reconcile`.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from dataclasses import dataclass, replace
@@ -26,11 +27,13 @@ from bot.outbound.reconcile import Reconcile
 from bot.store.models import DeliveryAttempt, Reminder
 
 log = logging.getLogger("carebot.dispatch")
-# How late after its rate-limit slot a send may leave (its attempt being saved meanwhile) and
-# still count as on its slot. Sends spread evenly with a 2% margin (bot/channels/ratelimit.py)
-# take a few milliseconds of jitter; one held up longer by the store, were it sent at once,
-# could arrive together with the next slot's: it waits for a new slot instead.
-LATE = 0.01  # seconds
+# Between its rate-limit slot and its request a send saves its attempt, which takes the store
+# a few milliseconds, or tens when it is busy. Sends spread evenly with a 2% margin
+# (bot/channels/ratelimit.py) never bunch if each leaves the same time after its slot, give or
+# take less than that margin (20 ms a second): so each leaves DEPART after its slot, and one
+# that the store held up past DEPART + LATE waits for a new slot instead.
+DEPART = 0.05  # seconds
+LATE = 0.015  # seconds
 
 
 @dataclass
@@ -123,9 +126,16 @@ class Sender:
         delivery = await self.lease.in_store(self.prepare, reminder_id, excluded)
         if delivery is None:
             return None
-        return await self.send_delivery(
-            delivery, paced=_on_time(delivery, likely, address, granted)
-        )
+        paced = None  # no slot waited for, or one for another channel or address
+        if granted is not None and (delivery.channel, delivery.message.address) == (
+            likely,
+            address,
+        ):
+            late = time.monotonic() - granted - DEPART
+            if late < 0:
+                await asyncio.sleep(-late)
+            paced = late <= LATE
+        return await self.send_delivery(delivery, paced=paced)
 
     def address_of(self, reminder_id: int, channel: str) -> str | None:
         """The address a send on `channel` would go to, to wait for its slot."""
@@ -167,14 +177,3 @@ def _leaving(session: Session, delivery: Delivery) -> Delivery:
     attempt.sent_wall_at = wall
     session.add(attempt)
     return replace(delivery, message=replace(delivery.message, sent_wall_at=wall))
-
-
-def _on_time(
-    delivery: Delivery, likely: str, address: str | None, granted: float | None
-) -> bool | None:
-    """Whether the delivery may use the slot waited for: None when it waited for none (or
-    for another channel or address: consent changed meanwhile), False when it came too long
-    ago (see LATE)."""
-    if granted is None or (delivery.channel, delivery.message.address) != (likely, address):
-        return None
-    return time.monotonic() - granted <= LATE
