@@ -30,10 +30,11 @@ log = logging.getLogger("carebot.dispatch")
 # Between its rate-limit slot and its request a send saves its attempt, which takes the store
 # a few milliseconds, or tens when it is busy. Sends spread evenly with a 2% margin
 # (bot/channels/ratelimit.py) never bunch if each leaves the same time after its slot, give or
-# take less than that margin (20 ms a second): so each leaves DEPART after its slot, and one
-# that the store held up past DEPART + LATE waits for a new slot instead.
-DEPART = 0.05  # seconds
-LATE = 0.015  # seconds
+# take less than that margin (20 ms a second, less the event loop's own jitter): so each
+# leaves DEPART after its slot, and one that the store held up past DEPART + LATE waits for a
+# new slot instead. The attempt is then in flight at most DEPART + LATE before the request.
+DEPART = 0.08  # seconds
+LATE = 0.005  # seconds
 
 
 @dataclass
