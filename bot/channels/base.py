@@ -98,6 +98,12 @@ class OutboundMessage:
     """The program's options for this channel (`[channels.options.<name>]`), as written."""
     last_reply_at: datetime | None = None
     """When the patient last wrote on this channel, if ever (a session window opens then)."""
+    sent_wall_at: datetime | None = None
+    """The real time the request left (`created_at` follows `tick --at`): a look-up at the
+    provider, whose clock is the real one, searches around both."""
+    known_ids: frozenset[str] = frozenset()
+    """Provider ids carebot recorded for the patient's other attempts: a look-up never takes
+    one of them for this one."""
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Collection, Mapping
-from datetime import timedelta
 from typing import TYPE_CHECKING, Any, ClassVar
 
 if TYPE_CHECKING:
@@ -168,14 +167,13 @@ class SmsChannel(ChannelDefaults):
         return await asyncio.to_thread(self._create, message)
 
     def _find(self, message: OutboundMessage) -> str | None:
-        since = message.created_at - timedelta(minutes=2)
+        """Same recipient and body, dated near the attempt (Twilio's clock may be off)."""
         try:
             recent = self.client.messages.list(to=message.address, limit=50)
         except Exception as exc:  # noqa: BLE001
             raise map_error(exc) from None
-        for sent in recent:
-            created = sent.date_created
-            if created is not None and created >= since and sent.body == message.body:
+        for sent in twilio.candidates(recent, message):
+            if sent.body == message.body:
                 return str(sent.sid)
         return None
 

@@ -2,8 +2,9 @@
 
 Bots cannot write first: a patient binds their chat with `/start CODE` from the deep link
 printed at enrolment (bot/inbound/link.py binds it). Telegram offers no way to look a
-message up, so a send whose outcome is unknown (a timeout after the request left) becomes
-`unconfirmed` for an admin instead of being sent twice.
+message up, so a send whose outcome is unknown (a read timeout or a dropped connection after
+the request left, a 5xx) becomes `unconfirmed` for an admin (or is sent once more, where the
+program says `on_unconfirmed = "resend"`) instead of being sent twice blindly.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from typing import Any, ClassVar, TypeGuard
 # RetryAfter.retry_after as a timedelta, PTB's coming default, without its warning.
 os.environ.setdefault("PTB_TIMEDELTA", "true")
 
+import httpx
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
@@ -56,6 +58,31 @@ from bot.config import Settings
 GONE = ("chat not found", "user is deactivated", "peer_id_invalid")
 
 
+class ServerError(NetworkError):
+    """Telegram (or a proxy before it) answered 5xx: it may have sent the message first."""
+
+    def __init__(self, status: int) -> None:
+        super().__init__(f"server error ({status})")
+        self.status = status
+
+
+class StatusRequest(HTTPXRequest):
+    """PTB's HTTPX request, telling a 5xx apart: PTB raises a plain NetworkError with the
+    error's description for every status it has no class for ("Internal Server Error",
+    "Bad Gateway"), a 405 as much as a 503. Raised here, with its status, PTB passes it on."""
+
+    async def do_request(self, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
+        code, payload = await super().do_request(*args, **kwargs)
+        if code >= 500:
+            raise ServerError(code)
+        return code, payload
+
+
+# A transport failure before the request left: nothing reached Telegram, safe to retry.
+# Anything later (a read timeout, a dropped connection, a write cut short) may have sent it.
+BEFORE_SENDING = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+
+
 def map_error(exc: TelegramError) -> ChannelError:
     """One ChannelError for every way a Bot API call can fail. Never echoes the chat id."""
     if isinstance(exc, Forbidden):  # the patient blocked the bot: as good as /stop
@@ -64,17 +91,18 @@ def map_error(exc: TelegramError) -> ChannelError:
         wait = exc.retry_after
         seconds = wait if isinstance(wait, int | float) else wait.total_seconds()
         return ChannelError("rate limited", retry_after=float(seconds), code="429")
-    if isinstance(exc, TimedOut):
-        return ChannelError("no answer after sending", ErrorKind.AMBIGUOUS)
+    if isinstance(exc, ServerError):
+        return ChannelError("provider error", ErrorKind.AMBIGUOUS, code=str(exc.status))
     if isinstance(exc, BadRequest):
         if any(reason in exc.message.lower() for reason in GONE):
             return ChannelError("chat cannot be reached", ErrorKind.UNREACHABLE, code="400")
         return ChannelError("bad request", code="400")
-    if isinstance(exc, NetworkError) and "httpx." in exc.message:
-        # A transport failure: before the request left (connect) it is safe to retry;
-        # after, the message may have been delivered.
-        if "ConnectError" in exc.message or "ConnectTimeout" in exc.message:
-            return ChannelError("could not connect")
+    cause = exc.__cause__
+    if isinstance(cause, BEFORE_SENDING):
+        return ChannelError("could not connect")
+    if isinstance(exc, TimedOut):
+        return ChannelError("no answer after sending", ErrorKind.AMBIGUOUS)
+    if isinstance(cause, httpx.HTTPError):
         return ChannelError("connection lost while sending", ErrorKind.AMBIGUOUS)
     return ChannelError("provider error")  # an explicit error answer: nothing was sent
 
@@ -104,7 +132,7 @@ class TelegramChannel(ChannelDefaults):
         self.bot = Bot(
             settings.telegram_bot_token.get_secret_value(),
             base_url=settings.carebot_telegram_api_url,
-            request=HTTPXRequest(connection_pool_size=32, read_timeout=15),
+            request=StatusRequest(connection_pool_size=32, read_timeout=15),
         )
         self.on_migrate = on_migrate
         # Telegram allows about 30 messages a second overall and one a second per chat.

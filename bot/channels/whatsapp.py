@@ -238,12 +238,11 @@ class WhatsAppChannel(ChannelDefaults):
 
     def _recent(self, message: OutboundMessage) -> list[Any]:
         assert message.address
-        since = message.created_at - timedelta(minutes=2)
         try:
             recent = self.client.messages.list(to=PREFIX + message.address, limit=50)
         except Exception as exc:  # noqa: BLE001
             raise map_error(exc) from None
-        return [m for m in recent if m.date_created is not None and m.date_created >= since]
+        return twilio.candidates(recent, message)
 
     def _find(self, message: OutboundMessage) -> str | None:
         """The attempt is rebuilt with what its send was given (options, last reply), so the

@@ -16,6 +16,7 @@ from bot.cli import (
     patient_edit_cmd,
     patient_import_cmd,
     program_cmd,
+    reminder_cmd,
     replies_cmd,
     report_cmd,
     status_cmd,
@@ -37,6 +38,7 @@ patient_edit_cmd.register(patient_cmd.app)
 patient_import_cmd.register(patient_cmd.app)
 app.add_typer(replies_cmd.app, name="replies")
 app.add_typer(audit_cmd.app, name="audit")
+app.add_typer(reminder_cmd.app, name="reminder")
 app.add_typer(keys_cmd.app, name="keys")
 app.add_typer(ops.db_app, name="db")
 ops.register(app)

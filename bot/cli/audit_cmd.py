@@ -97,6 +97,58 @@ def deliveries(
     )
 
 
+def _age(since: datetime | None, now: datetime) -> str | None:
+    """How long ago, in the two largest units a person reads at a glance (`2d 3h`, `45m`)."""
+    if since is None:
+        return None
+    minutes = max(int((now - since).total_seconds() // 60), 0)
+    days, hours, mins = minutes // 1440, minutes // 60 % 24, minutes % 60
+    if days:
+        return f"{days}d {hours}h"
+    return f"{hours}h {mins}m" if hours else f"{mins}m"
+
+
+UNCONFIRMED = [
+    "reminder_id",
+    "pseudonym",
+    "program",
+    "channel",
+    "due_at",
+    "since",
+    "age",
+    "attempts",
+    "error",
+]
+
+
+@app.command("unconfirmed")
+def unconfirmed(fmt: Format = FormatOption) -> None:
+    """Every reminder whose send has an unknown outcome, oldest first: for an admin to check
+    and decide with `carebot reminder resolve ID --delivered|--resend|--drop`."""
+    now = datetime.now(UTC)
+    query = (
+        select(Reminder)
+        .where(Reminder.status == ReminderStatus.UNCONFIRMED)
+        .order_by(col(Reminder.updated_at), col(Reminder.id))
+    )
+    with reading_store().session() as session:  # a look only: works on a full disk too
+        rows = [
+            {
+                "reminder_id": r.id,
+                "pseudonym": r.pseudonym,
+                "program": r.program,
+                "channel": r.channel,
+                "due_at": iso(r.due_at),
+                "since": iso(r.updated_at),
+                "age": _age(r.updated_at, now),
+                "attempts": r.attempts,
+                "error": r.error,
+            }
+            for r in session.exec(query)
+        ]
+    emit(rows, fmt, title="Unconfirmed reminders", columns=UNCONFIRMED)
+
+
 @app.command("log")
 def log(
     limit: int = typer.Option(50, help="the newest N events"), fmt: Format = FormatOption

@@ -214,6 +214,12 @@ def _unsent(reminder: Reminder, program: Program, unsent: Unsent, now: datetime)
     return (ReminderStatus.PLANNED, not_configured(unsent.waiting[0]), again)
 
 
+def likely_address(store: Store, session: Session, *, reminder_id: int, channel: str) -> str | None:
+    """The patient's address on `channel` (what its rate limits are keyed by), if any."""
+    reminder = session.get(Reminder, reminder_id)
+    return _address(store, session, reminder.pseudonym, channel) if reminder else None
+
+
 def _last_reply(
     session: Session, pseudonym: str, channel: str, *, before: datetime | None = None
 ) -> datetime | None:

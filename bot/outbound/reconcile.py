@@ -8,7 +8,8 @@ any retry. Where the provider offers no look-up, the reminder becomes `unconfirm
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import timedelta
 
 from sqlmodel import Session, col, select, update
 
@@ -17,8 +18,11 @@ from bot.outbound.claims import Claims
 from bot.outbound.delivery import Delivery
 from bot.outbound.lease import Lease
 from bot.outbound.outcomes import Outcomes, backoff
+from bot.programs import catalog
+from bot.store import audit
 from bot.store.models import DeliveryAttempt, Reminder
 from bot.store.statuses import AttemptOutcome, ReminderStatus
+from bot.store.store import Store
 
 
 @dataclass
@@ -97,13 +101,34 @@ class Reconcile:
         ).first()
         if attempt is None:
             return None
-        return Delivery.from_attempt(self.lease.store, session, attempt)
+        return _rebuilt(self.lease.store, session, attempt)
+
+    def known(self, delivery: Delivery) -> Delivery:
+        """The delivery with the provider ids carebot recorded for the patient's other
+        attempts, which a look-up must never take for this one."""
+        with self.lease.store.session() as session:
+            ids = session.exec(
+                select(DeliveryAttempt.provider_id)
+                .join(Reminder, col(Reminder.id) == col(DeliveryAttempt.reminder_id))
+                .where(
+                    Reminder.pseudonym == delivery.message.pseudonym,
+                    col(DeliveryAttempt.id) != delivery.attempt_id,
+                    col(DeliveryAttempt.provider_id).is_not(None),
+                )
+            ).all()
+        known = frozenset(i for i in ids if i is not None)
+        return replace(delivery, message=replace(delivery.message, known_ids=known))
+
+    async def lookup(self, channel: Channel, delivery: Delivery) -> str | None:
+        """Ask the provider for this attempt's message, never another attempt's."""
+        known = await self.lease.in_store(self.known, delivery)
+        return await channel.lookup(known.message)
 
     async def ambiguous(self, delivery: Delivery, error: ChannelError) -> None:
         """After a send whose outcome is unknown: found at the provider, or unresolved."""
         channel = self.channels[delivery.channel]
         try:
-            provider_id = await channel.lookup(delivery.message)
+            provider_id = await self.lookup(channel, delivery)
         except (NotImplementedError, ChannelError):
             provider_id, unknown = None, True
         else:
@@ -111,7 +136,44 @@ class Reconcile:
         if provider_id is not None:
             await self.lease.in_store(self.record.sent, delivery, provider_id)
             return
+        if unknown and await self.lease.in_store(self.resend, delivery, str(error)[:200]):
+            return
         await self.lease.in_store(self.record.unresolved, delivery, str(error)[:200], unknown)
+
+    def resend(self, delivery: Delivery, error: str) -> bool:
+        """Where the program says `on_unconfirmed = "resend"`, a send whose outcome cannot be
+        known is planned once more (audited), if its grace allows; True when it was. Once
+        only: a reminder with an unknown attempt already is held for an admin."""
+        with self.lease.store.session() as session:
+            reminder = session.get(Reminder, delivery.reminder_id, with_for_update=True)
+            assert reminder is not None
+            program = catalog.get(self.lease.store, session, reminder.program)
+            earlier = session.exec(
+                select(DeliveryAttempt.id).where(
+                    DeliveryAttempt.reminder_id == delivery.reminder_id,
+                    DeliveryAttempt.outcome == AttemptOutcome.UNKNOWN,
+                )
+            ).first()
+            when = self.lease.clock() + backoff(reminder.attempts, None)
+            deadline = reminder.due_at + timedelta(hours=program.catch_up_grace_hours)
+            if program.on_unconfirmed != "resend" or earlier is not None or when > deadline:
+                return False
+            self.record.attempt_done(session, delivery, AttemptOutcome.UNKNOWN, error=error)
+            reminder.status, reminder.next_attempt_at = ReminderStatus.PLANNED, when
+            reminder.error = "outcome unknown: sent once more (on_unconfirmed = resend)"
+            reminder.claim_token, reminder.updated_at = None, self.lease.clock()
+            session.add(reminder)
+            audit.record(
+                session,
+                action="send.resend-unconfirmed",
+                actor="dispatcher",
+                subject=reminder.pseudonym,
+                reminder=reminder.id,
+                attempt=delivery.attempt_id,
+                retry_at=when.isoformat(),
+                at=reminder.updated_at,
+            )
+            return True
 
     def unsettled(self, reminder_id: int, channel: str) -> Delivery | None:
         """This cycle's reminder's last attempt that its provider did not have when looked
@@ -125,7 +187,7 @@ class Reconcile:
                     DeliveryAttempt.outcome == AttemptOutcome.NOT_FOUND,
                 )
             ).first()
-            return Delivery.from_attempt(self.lease.store, session, attempt) if attempt else None
+            return _rebuilt(self.lease.store, session, attempt) if attempt else None
 
     async def settle(self, earlier: Delivery) -> bool:
         """Look an earlier, unfound send up once more before sending again; True when the
@@ -137,7 +199,7 @@ class Reconcile:
             channel = self.channels.get(earlier.channel)
             if channel is None:
                 raise NotImplementedError("that channel is no longer configured")
-            provider_id = await channel.lookup(earlier.message)
+            provider_id = await self.lookup(channel, earlier)
         except (NotImplementedError, ChannelError):
             await self.lease.in_store(self.lookup_failed, earlier)
             return True
@@ -165,3 +227,10 @@ class Reconcile:
         """Looked up twice, not there: never received, so it may be sent again."""
         with self.lease.store.session() as session:
             self.record.attempt_done(session, earlier, AttemptOutcome.ABSENT)
+
+
+def _rebuilt(store: Store, session: Session, attempt: DeliveryAttempt) -> Delivery:
+    """An attempt's delivery as it was sent, with the real time its request left."""
+    delivery = Delivery.from_attempt(store, session, attempt)
+    message = replace(delivery.message, sent_wall_at=attempt.sent_wall_at)
+    return replace(delivery, message=message)

@@ -2,23 +2,39 @@
 
 Consent, grace and quiet hours are judged just before the send, not when the reminder was
 claimed (it may have waited in its lane). The attempt row is committed before the provider
-is called; the answer goes to `Outcomes`, an ambiguous failure to `Reconcile`.
+is called, and only once the send has its rate-limit slot: a crash while a send waits for
+its slot leaves no attempt in flight (the reminder is simply planned again), so the window
+in which an outcome can be unknown is the request itself. The answer goes to `Outcomes`, an
+ambiguous failure to `Reconcile`.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+
+from sqlmodel import Session
 
 from bot.channels.base import Channel, ChannelError, ErrorKind
 from bot.outbound.claims import Claims
-from bot.outbound.delivery import Delivery, likely_channel, prepare
+from bot.outbound.delivery import Delivery, likely_address, likely_channel, prepare
 from bot.outbound.lease import Lease
 from bot.outbound.outcomes import Outcomes
 from bot.outbound.reconcile import Reconcile
-from bot.store.models import Reminder
+from bot.store.models import DeliveryAttempt, Reminder
 
 log = logging.getLogger("carebot.dispatch")
+# Between its rate-limit slot and its request a send saves its attempt, which takes the store
+# a few milliseconds, or tens when it is busy. Sends spread evenly with a 2% margin
+# (bot/channels/ratelimit.py) never bunch if each leaves the same time after its slot, give or
+# take less than that margin (20 ms a second, less the event loop's own jitter): so each
+# leaves DEPART after its slot, and one that the store held up past DEPART + LATE waits for a
+# new slot instead. The attempt is then in flight at most DEPART + LATE before the request.
+DEPART = 0.08  # seconds
+LATE = 0.005  # seconds
 
 
 @dataclass
@@ -84,7 +100,7 @@ class Sender:
                 excluded=excluded,
             )
             if isinstance(result, Delivery):
-                return result
+                return _leaving(session, result)
             if result is not None:
                 reminder = session.get(Reminder, reminder_id)
                 assert reminder is not None
@@ -101,18 +117,46 @@ class Sender:
         earlier = await self.lease.in_store(self.reconcile.unsettled, reminder_id, likely)
         if earlier is not None and await self.reconcile.settle(earlier):
             return None
+        # The slot first, the attempt after: nothing is in flight while the send waits.
+        limits = self.channels[likely].limits
+        address = granted = None
+        if limits is not None:
+            address = await self.lease.in_store(self.address_of, reminder_id, likely)
+            await limits.acquire(address)
+            granted = time.monotonic()
         delivery = await self.lease.in_store(self.prepare, reminder_id, excluded)
         if delivery is None:
             return None
-        return await self.send_delivery(delivery)
+        paced = None  # no slot waited for, or one for another channel or address
+        if granted is not None and (delivery.channel, delivery.message.address) == (
+            likely,
+            address,
+        ):
+            late = time.monotonic() - granted - DEPART
+            if late < 0:
+                await asyncio.sleep(-late)
+            paced = late <= LATE
+        return await self.send_delivery(delivery, paced=paced)
 
-    async def send_delivery(self, delivery: Delivery) -> str | None:
-        """Pace, send and record a prepared delivery; the channel that refused it for good,
-        else None."""
+    def address_of(self, reminder_id: int, channel: str) -> str | None:
+        """The address a send on `channel` would go to, to wait for its slot."""
+        with self.lease.store.session() as session:
+            return likely_address(
+                self.lease.store, session, reminder_id=reminder_id, channel=channel
+            )
+
+    async def send_delivery(self, delivery: Delivery, *, paced: bool | None = None) -> str | None:
+        """Send and record a prepared delivery: `paced` True when it has its slot, False when
+        the slot went by while its attempt was saved (it waits for the next overall one),
+        None when it has none yet (consent that changed in between, a delivery prepared
+        while routing: it waits here with its attempt saved). Returns the channel that
+        refused it for good, else None."""
         channel = self.channels[delivery.channel]
         limits = channel.limits
-        if limits is not None:
+        if limits is not None and paced is None:
             await limits.acquire(delivery.message.address)
+        elif limits is not None and paced is False and limits.overall is not None:
+            await limits.overall.acquire()  # its slot went by while the attempt was saved
         try:
             provider_id = await channel.send(delivery.message)
         except ChannelError as failure:
@@ -123,3 +167,14 @@ class Sender:
             return delivery.channel if permanent else None
         await self.lease.in_store(self.record.sent, delivery, provider_id)
         return None
+
+
+def _leaving(session: Session, delivery: Delivery) -> Delivery:
+    """Stamp the attempt with the real time its request leaves (committed with it): the
+    provider's clock is the real one, whatever `tick --at` makes carebot's."""
+    wall = datetime.now(UTC)
+    attempt = session.get(DeliveryAttempt, delivery.attempt_id)
+    assert attempt is not None
+    attempt.sent_wall_at = wall
+    session.add(attempt)
+    return replace(delivery, message=replace(delivery.message, sent_wall_at=wall))

@@ -169,6 +169,9 @@ def erase(
             .values(text_enc=b"", readings_enc=None, note_enc=None)
         )
         session.exec(delete(ConsoleMessage).where(col(ConsoleMessage.pseudonym) == who))
+        session.exec(  # an admin's notes on resolving their reminders
+            update(Reminder).where(col(Reminder.pseudonym) == who).values(note_enc=None)
+        )
         attempt_ids = select(DeliveryAttempt.id).join(Reminder).where(Reminder.pseudonym == who)
         session.exec(
             update(DeliveryAttempt)

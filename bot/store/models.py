@@ -104,6 +104,8 @@ class Reminder(SQLModel, table=True):
     provider_id: str | None = None
     error: str | None = None
     updated_at: datetime
+    # an admin's note on resolving it (`carebot reminder resolve`), under the patient's key
+    note_enc: bytes | None = Field(default=None, sa_column=Column(LargeBinary))
 
 
 class DeliveryAttempt(SQLModel, table=True):
@@ -114,6 +116,9 @@ class DeliveryAttempt(SQLModel, table=True):
     reminder_id: int = Field(foreign_key="reminder.id", index=True)
     channel: str
     started_at: datetime
+    # the real time the request left (`started_at` follows `tick --at`): a look-up at the
+    # provider, whose clock is the real one, searches around it
+    sent_wall_at: datetime | None = None
     finished_at: datetime | None = None
     outcome: str = AttemptOutcome.PENDING  # see statuses.py
     provider_id: str | None = Field(default=None, index=True)

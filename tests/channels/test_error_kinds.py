@@ -10,16 +10,18 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import socket
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from pydantic import SecretStr
+from telegram import Bot
 
 from bot.channels.base import Channel, ChannelError, ErrorKind, OutboundMessage
 from bot.channels.sms import SmsChannel
-from bot.channels.telegram import TelegramChannel
+from bot.channels.telegram import StatusRequest, TelegramChannel
 from bot.channels.x import XChannel
 from bot.config import Settings
 from tests.fakes.telegram import FakeTelegram
@@ -119,7 +121,19 @@ TELEGRAM_TABLE: list[tuple[str, Callable[[FakeTelegram], None], ErrorKind, float
         None,
     ),
     ("flood wait (429)", lambda f: f.fail_next(429, retry_after=3), ErrorKind.RETRY, 3.0),
-    ("server error (500)", lambda f: f.fail_next(500), ErrorKind.RETRY, None),
+    # A 5xx may come after Telegram sent the message (a proxy timing out, a crash after the
+    # write): PTB raises a bare NetworkError("Internal Server Error") for it.
+    ("server error (500)", lambda f: f.fail_next(500), ErrorKind.AMBIGUOUS, None),
+    ("sent, then 500", lambda f: f.fail_after_sending(500), ErrorKind.AMBIGUOUS, None),
+    ("sent, then 502", lambda f: f.fail_after_sending(502), ErrorKind.AMBIGUOUS, None),
+    ("sent, then 503", lambda f: f.fail_after_sending(503), ErrorKind.AMBIGUOUS, None),
+    ("sent, then 504", lambda f: f.fail_after_sending(504), ErrorKind.AMBIGUOUS, None),
+    (
+        "another error answer (409)",
+        lambda f: f.fail_next(409, description="Conflict: scripted"),
+        ErrorKind.RETRY,
+        None,
+    ),
     (
         "answer lost after sending",
         lambda f: f.drop_next(target="sendMessage"),
@@ -147,6 +161,111 @@ def test_telegram(
     script(fake_telegram)
     error = _refusal(TelegramChannel(settings), CHAT, [fake_telegram.token], caplog)
     assert (error.kind, error.retry_after) == (kind, wait), answer
+
+
+def _short_timeouts(channel: TelegramChannel, fake: FakeTelegram, **timeouts: Any) -> None:
+    """The channel's bot with PTB's request timeouts shortened, so that a test need not wait
+    15 s for a read timeout; the request class is the channel's own."""
+    channel.bot = Bot(fake.token, base_url=f"{fake.url}/bot", request=StatusRequest(**timeouts))
+
+
+def _telegram(fake: FakeTelegram, url: str | None = None) -> TelegramChannel:
+    return TelegramChannel(
+        _bare(
+            telegram_bot_token=SecretStr(fake.token),
+            carebot_telegram_api_url=url or f"{fake.url}/bot",
+        )
+    )
+
+
+async def _send_error(channel: TelegramChannel, *, close: bool = True) -> ChannelError:
+    try:
+        await channel.send(_message(CHAT))
+    except ChannelError as exc:
+        return exc
+    finally:
+        if close:
+            await channel.close()
+    raise AssertionError("the send went through")
+
+
+def test_telegram_read_timeout_after_sending_is_ambiguous(fake_telegram: FakeTelegram) -> None:
+    """PTB's TimedOut from httpx.ReadTimeout: the request left, Telegram may have sent it."""
+    channel = _telegram(fake_telegram)
+    _short_timeouts(channel, fake_telegram, read_timeout=0.5)
+    fake_telegram.hang_next(3, target="sendMessage")
+    error = asyncio.run(_send_error(channel))
+    assert error.kind is ErrorKind.AMBIGUOUS
+    assert [s.chat_id for s in fake_telegram.sent] == [CHAT]  # it had been sent
+
+
+def test_telegram_connect_refused_is_a_safe_retry(fake_telegram: FakeTelegram) -> None:
+    """A connection refused (bot initialised, then Telegram gone): nothing left, retry."""
+
+    async def scenario() -> ChannelError:
+        channel = _telegram(fake_telegram)
+        await channel._bot()  # getMe while the fake is up
+        with socket.socket() as free:  # a port nobody listens on
+            free.bind(("127.0.0.1", 0))
+            port = free.getsockname()[1]
+        channel.bot._base_url = f"http://127.0.0.1:{port}/bot{fake_telegram.token}"
+        return await _send_error(channel)
+
+    error = asyncio.run(scenario())
+    assert error.kind is ErrorKind.RETRY
+    assert fake_telegram.sent == []
+
+
+def test_telegram_connect_timeout_is_a_safe_retry(fake_telegram: FakeTelegram) -> None:
+    """A connect timeout (a listener whose backlog is full drops the SYN): nothing left."""
+
+    async def scenario(port: int) -> ChannelError:
+        channel = _telegram(fake_telegram)
+        _short_timeouts(channel, fake_telegram, connect_timeout=0.3)
+        await channel._bot()
+        channel.bot._base_url = f"http://127.0.0.1:{port}/bot{fake_telegram.token}"
+        return await _send_error(channel)
+
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(0)
+        port = listener.getsockname()[1]
+        fillers = []
+        for _ in range(4):  # fill the accept queue: later connects hang in SYN_SENT
+            filler = socket.socket()
+            filler.setblocking(False)
+            filler.connect_ex(("127.0.0.1", port))
+            fillers.append(filler)
+        try:
+            error = asyncio.run(scenario(port))
+        finally:
+            for filler in fillers:
+                filler.close()
+    assert error.kind is ErrorKind.RETRY, str(error)
+    assert fake_telegram.sent == []
+
+
+def test_telegram_pool_timeout_is_a_safe_retry(fake_telegram: FakeTelegram) -> None:
+    """Every pooled connection busy (PTB's "Pool timeout: ... *not* sent"): nothing left."""
+
+    async def scenario() -> tuple[ChannelError, ChannelError]:
+        channel = _telegram(fake_telegram)
+        _short_timeouts(
+            channel, fake_telegram, connection_pool_size=1, pool_timeout=0.2, read_timeout=1.0
+        )
+        await channel._bot()
+        fake_telegram.hang_next(3, target="sendMessage")
+        first = asyncio.create_task(_send_error(channel, close=False))
+        await asyncio.sleep(0.1)  # the first holds the one connection
+        second = await _send_error(channel, close=False)
+        result = await first, second
+        await channel.close()
+        return result
+
+    hung, waited = asyncio.run(scenario())
+    assert hung.kind is ErrorKind.AMBIGUOUS
+    assert waited.kind is ErrorKind.RETRY
+    assert len(fake_telegram.sent) == 1  # only the hung one reached Telegram
 
 
 X_TABLE: list[tuple[str, Callable[[FakeX], None], ErrorKind]] = [

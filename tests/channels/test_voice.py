@@ -13,7 +13,7 @@ import json
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -515,3 +515,21 @@ def test_carebot_patient_enrol_takes_a_number_to_call(cli: Cli) -> None:
     assert "36 51" not in result.out + result.err
     refused = cli(*args[:3], "AZ-8", *args[4:], "--voice", "0900 12 345")
     assert refused.code == 1 and "voice number" in refused.err and "12 345" not in refused.err
+
+
+@pytest.mark.parametrize("skew_minutes", [-15, 15])
+def test_the_lookup_finds_the_call_although_twilios_clock_is_off(
+    channel: VoiceChannel, fake_twilio: FakeTwilio, skew_minutes: int
+) -> None:
+    """Twilio's clock a quarter of an hour off the real time, carebot's (`tick --at`) a week
+    ahead; and a call carebot recorded for another attempt is not taken for this one."""
+    fake_twilio.clock = lambda: NOW + timedelta(minutes=skew_minutes)
+    ahead = message(created_at=NOW + timedelta(days=7), sent_wall_at=NOW)
+    call(channel, ahead)  # an earlier attempt, answered: its SID is recorded
+    [earlier] = fake_twilio.voice.calls
+    fake_twilio.drop_next(target="call")
+    with pytest.raises(ChannelError):
+        call(channel, ahead)
+    lost = fake_twilio.voice.calls[-1]
+    known = replace(ahead, known_ids=frozenset({earlier.sid}))
+    assert asyncio.run(channel.lookup(known)) == lost.sid

@@ -468,3 +468,26 @@ def test_carebot_patient_enrol_takes_a_whatsapp_number(cli: Cli) -> None:
     assert refused.code == 1 and "WhatsApp" in refused.err and "36 51" not in refused.err, (
         refused.err
     )
+
+
+@pytest.mark.parametrize("skew_minutes", [-15, 15])
+def test_the_lookup_finds_the_message_although_twilios_clock_is_off(
+    channel: WhatsAppChannel, fake_twilio: FakeTwilio, skew_minutes: int
+) -> None:
+    """Twilio's clock a quarter of an hour off the real time, carebot's (`tick --at`) a week
+    ahead: the look-up searches around the real time the request left."""
+    fake_twilio.clock = lambda: NOW + timedelta(minutes=skew_minutes)
+    fake_twilio.open_session(f"whatsapp:{PATIENT}")  # the patient wrote, by Twilio's clock
+    ahead = message(created_at=NOW + timedelta(days=7), last_reply_at=NOW + timedelta(days=7))
+    fake_twilio.drop_next()
+    with pytest.raises(ChannelError):
+        send(channel, replace(ahead, sent_wall_at=NOW))
+    [sent] = fake_twilio.messages
+    assert asyncio.run(channel.lookup(replace(ahead, sent_wall_at=NOW))) == sent.sid
+    # a SID carebot recorded for another attempt is never this one's
+    assert (
+        asyncio.run(
+            channel.lookup(replace(ahead, sent_wall_at=NOW, known_ids=frozenset({sent.sid})))
+        )
+        is None
+    )

@@ -11,6 +11,7 @@ Scripting, for tests:
     fake.migrate(chat_id, new_chat_id)    # 400 with parameters.migrate_to_chat_id
     fake.fail_next(429, retry_after=1)    # or fail_next(500), fail_next(400, description=...)
     fake.drop_next(); fake.hang_next(5)   # sent, then no answer: an ambiguous outcome
+    fake.fail_after_sending(500)          # sent, then a 5xx answer: ambiguous too
     fake.latency = 0.2
     fake.global_per_second = 30; fake.per_chat_per_second = 1   # 429 beyond (None: no limit)
     fake.push_update(chat_id, "/start abc")   # an incoming message for getUpdates
@@ -42,12 +43,15 @@ from tests.fakes.telegram_updates import UpdateQueue
 
 MethodHandler = Callable[[Request, dict[str, Any]], Awaitable[Response]]
 TOKEN_SHAPE = re.compile(r"^[0-9]{6,12}:[A-Za-z0-9_-]{30,40}$")
+ACCEPTED = "sendMessage:accepted"  # the target of a failure answered after recording the send
 DESCRIPTIONS = {
     400: "Bad Request: chat not found",
     403: "Forbidden: bot was blocked by the user",
     409: "Conflict: terminated by other getUpdates request",
     500: "Internal Server Error",
     502: "Bad Gateway",
+    503: "Service Unavailable",
+    504: "Gateway Timeout",
 }
 
 
@@ -124,6 +128,10 @@ class FakeTelegram(FakeProvider):
             Failure(status=status, retry_after=retry_after, description=description, target=method)
         )
 
+    def fail_after_sending(self, status: int = 500) -> None:
+        """Accept the next sendMessage (the chat gets it), then answer `status` instead."""
+        self.inject(Failure(status=status, target=ACCEPTED))
+
     def push_update(self, chat_id: int, text: str, **sender: Any) -> int:
         """Queue an incoming private message for getUpdates; returns its update_id."""
         return self.updates.push_message(
@@ -196,6 +204,9 @@ class FakeTelegram(FakeProvider):
         if failure is not None and failure.kind == "error":
             return _scripted(failure.status, failure.retry_after, failure.description)
         message = self._record(chat, params)
+        late = self.next_failure(ACCEPTED)
+        if late is not None:
+            return _scripted(late.status, late.retry_after, late.description)
         if failure is not None:
             await self.misbehave(request, failure)
         return ok(message)

@@ -10,6 +10,7 @@ would reject gets Twilio's error answer and is recorded as a violation.
 
 Scripting, for tests:
     fake.fail_next(429)                   # 429 / 20429, a refusal that was never processed
+    fake.fail_next(429, retry_after=120)  # the same with a `Retry-After: 120` header
     fake.fail_next(500)                   # ambiguous: Twilio may or may not have sent it
     fake.fail_next(400, code=21610)       # unsubscribed recipient (also 21211, 21614, ...)
     fake.fail_next(500, on="list")        # the reconciliation look-up fails instead
@@ -104,12 +105,17 @@ class FakeTwilio(FakeProvider):
         code: int | None = None,
         message: str | None = None,
         on: Literal["create", "list", "fetch", "call", "call-list"] = "create",
+        retry_after: int | None = None,
     ) -> None:
         """Answer the next create-message request (or list or fetch) with this Twilio error."""
         code = code or {401: 20003, 404: 20404, 429: 20429, 503: 20503}.get(
             status, 20500 if status >= 500 else 70002
         )
-        self.inject(Failure(status=status, code=code, description=message, target=on))
+        self.inject(
+            Failure(
+                status=status, code=code, description=message, target=on, retry_after=retry_after
+            )
+        )
 
     def approve_template(self, text: str) -> str:
         """A WhatsApp template approved for this account; returns its Content SID."""
@@ -190,7 +196,10 @@ class FakeTwilio(FakeProvider):
     def _scripted(self, failure: Failure) -> Response:
         code = failure.code or 20500
         message = failure.description or KNOWN_ERRORS.get(code, "Scripted failure")
-        return TwilioError(failure.status, code, message).response()
+        response = TwilioError(failure.status, code, message).response()
+        if failure.retry_after is not None:
+            response.headers["Retry-After"] = str(failure.retry_after)
+        return response
 
     def _within_rate_limit(self) -> bool:
         with self._lock:

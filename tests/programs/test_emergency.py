@@ -14,7 +14,7 @@ from bot.patients import enrolment as patients
 from bot.programs import emergency
 from bot.store.store import Store
 from tests.conftest import Cli
-from tests.helpers import write_program
+from tests.helpers import CONFIGURED, write_program
 
 URGENT = "my face is drooping and my arm is numb"
 
@@ -136,6 +136,7 @@ def test_an_unknown_sender_is_told_the_number_of_the_country_they_write_from(
 def test_an_sms_number_is_read_in_the_default_region_and_the_refusal_says_which(
     cli: Cli,
 ) -> None:
+    cli.env.update(CONFIGURED)  # SMS configured: the number itself is what is refused
     args = ("--sms", "(201) 555-0123")
     refused = cli(
         "patient", "enrol", "--ref", "AZ-5", "--program", "post-stroke-weekly", "--lang", "en",

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Collection, Mapping
-from datetime import timedelta
 from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import urlencode
 
@@ -166,12 +165,11 @@ class VoiceChannel(ChannelDefaults):
 
     def _find(self, message: OutboundMessage) -> str | None:
         assert message.address
-        since = message.created_at - timedelta(minutes=2)
         try:
             recent = self.client.calls.list(to=message.address, limit=20)
         except Exception as exc:  # noqa: BLE001
             raise map_error(exc) from None
-        ours = [c for c in recent if c.date_created is not None and c.date_created >= since]
+        ours = twilio.candidates(recent, message)
         if len(ours) > 1:  # a call carries no body to match: never guess which
             raise NotImplementedError("several calls to this patient at that time")
         return str(ours[0].sid) if ours else None
