@@ -20,7 +20,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from types import TracebackType
-from typing import Literal, Self
+from typing import TYPE_CHECKING, Literal, Self
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -28,6 +28,9 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from tests.fakes.server import BackgroundServer
+
+if TYPE_CHECKING:
+    from tests.fakes.chaos import Chaos, ReceivedLog
 
 Handler = Callable[[Request], Awaitable[Response]]
 METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
@@ -37,7 +40,7 @@ METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 class Failure:
     """One scripted misbehaviour for the next matching request (`target` None matches any)."""
 
-    kind: Literal["error", "drop", "hang"] = "error"
+    kind: Literal["error", "drop", "hang", "accept-error"] = "error"
     status: int = 500
     code: int | None = None
     retry_after: int | None = None
@@ -85,6 +88,9 @@ class FakeProvider:
         self._lock = threading.RLock()
         self._stopping = threading.Event()
         self._server: BackgroundServer | None = None
+        self.received: ReceivedLog | None = None  # tests/fakes/chaos.py: a log on disk
+        self.chaos: Chaos | None = None  # random faults on the send endpoint
+        self._port = 0
 
     def routes(self) -> list[Route]:
         """The provider's endpoints; each subclass declares its own."""
@@ -103,8 +109,17 @@ class FakeProvider:
         self._stopping.clear()
         catch_all = Route("/{path:path}", self.guarded(self._unknown_endpoint), methods=METHODS)
         self._server = BackgroundServer(Starlette(routes=[*self.routes(), catch_all]))
-        self.url = self._server.start()
+        self.url = self._server.start(port=self._port)
+        self._port = int(self.url.rsplit(":", 1)[1])
         return self
+
+    def go_down(self) -> None:
+        """An outage: stop listening, so that connections are refused, until `come_up()`."""
+        self.stop()
+
+    def come_up(self) -> None:
+        """End an outage: listen again on the same port (`self.url` is unchanged)."""
+        self.start()
 
     def stop(self) -> None:
         """End hangs in progress, then stop the server."""
@@ -155,7 +170,14 @@ class FakeProvider:
                 if failure.target in (None, target):
                     self._failures.remove(failure)
                     return failure
+        if self.chaos is not None and target == self.send_target:
+            return self.chaos.roll(target)
         return None
+
+    def log_received(self, *, channel: str, to: str, body: str, ident: str) -> None:
+        """Write an accepted message to the received log, if any, before it is answered."""
+        if self.received is not None:
+            self.received.append(channel=channel, to=to, body=body, ident=ident)
 
     async def delay(self) -> None:
         """Apply the configured latency."""

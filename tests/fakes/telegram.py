@@ -198,6 +198,8 @@ class FakeTelegram(FakeProvider):
         message = self._record(chat, params)
         if failure is not None:
             await self.misbehave(request, failure)
+            if failure.kind == "accept-error":  # sent, then a 5xx: the answer is no proof
+                return _scripted(failure.status, None, failure.description)
         return ok(message)
 
     def _refusal(self, chat: str) -> Response | None:
@@ -238,6 +240,9 @@ class FakeTelegram(FakeProvider):
         )
         with self._lock:
             self.sent.append(sent)
+        self.log_received(
+            channel="telegram", to=chat, body=sent.text, ident=str(sent.message_id)
+        )
         return {
             "message_id": sent.message_id,
             "date": sent.date,

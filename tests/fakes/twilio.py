@@ -185,12 +185,17 @@ class FakeTwilio(FakeProvider):
         sms = self._accept(fields)
         if failure is not None:
             await self.misbehave(request, failure)
+            if failure.kind == "accept-error":  # recorded, then a 5xx: Twilio's ambiguous case
+                return self._scripted(failure)
         return JSONResponse(sms.resource(), status_code=201)
 
     def _scripted(self, failure: Failure) -> Response:
         code = failure.code or 20500
         message = failure.description or KNOWN_ERRORS.get(code, "Scripted failure")
-        return TwilioError(failure.status, code, message).response()
+        response = TwilioError(failure.status, code, message).response()
+        if failure.retry_after is not None:
+            response.headers["Retry-After"] = str(failure.retry_after)
+        return response
 
     def _within_rate_limit(self) -> bool:
         with self._lock:
@@ -214,6 +219,8 @@ class FakeTwilio(FakeProvider):
         )
         with self._lock:
             self.messages.append(sms)
+        channel = "whatsapp" if sms.to.startswith(PREFIX) else "sms"
+        self.log_received(channel=channel, to=sms.to, body=sms.body, ident=sms.sid)
         return sms
 
     def _list(self, request: Request) -> Response:
