@@ -23,7 +23,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Literal, Self
 
 from starlette.applications import Starlette
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
@@ -177,7 +177,7 @@ class FakeProvider:
     def log_received(self, *, channel: str, to: str, body: str, ident: str) -> None:
         """Write an accepted message to the received log, if any, before it is answered."""
         if self.received is not None:
-            self.received.append(channel=channel, to=to, body=body, ident=ident)
+            self.received.append(channel=channel, to=to, body=body, ident=ident, at=self.clock())
 
     async def delay(self) -> None:
         """Apply the configured latency."""
@@ -218,6 +218,8 @@ class FakeProvider:
             try:
                 await self.delay()
                 return await handler(request)
+            except ClientDisconnect:  # the client went away mid-request (killed): no crash
+                return Response("client disconnected", status_code=499)
             except Exception as exc:  # any crash of the fake must fail the test
                 self.violation(f"fake crashed on {request.method} {request.url.path}: {exc!r}")
                 return Response("fake provider crashed", status_code=500)

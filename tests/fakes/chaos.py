@@ -40,11 +40,11 @@ class ReceivedLog:
         self.label = ""
         self._lock = threading.Lock()
 
-    def append(self, *, channel: str, to: str, body: str, ident: str) -> None:
-        """Write one line for one accepted message, flushed and fsynced."""
-        line = json.dumps(
-            {"label": self.label, "channel": channel, "to": to, "body": body, "id": ident}
-        )
+    def append(self, *, channel: str, to: str, body: str, ident: str, at: datetime) -> None:
+        """Write one line for one accepted message (`at`: the fake's clock), flushed and
+        fsynced."""
+        entry = {"label": self.label, "channel": channel, "to": to, "body": body, "id": ident}
+        line = json.dumps({**entry, "at": at.isoformat()})
         with self._lock, self.path.open("a", encoding="utf-8") as out:
             out.write(line + "\n")
             out.flush()

@@ -57,19 +57,25 @@ class Rig:
     folder: Path
     n: int
     channels: tuple[str, ...] = ("telegram", "sms")
-    telegram: FakeTelegram = field(default_factory=FakeTelegram)
-    twilio: FakeTwilio = field(default_factory=FakeTwilio)
-    clock: SimClock = field(default_factory=lambda: SimClock(ENROLLED))
-    env: dict[str, str] = field(default_factory=dict)
-    store: Store | None = None
+    telegram: FakeTelegram = field(default_factory=FakeTelegram, repr=False)
+    twilio: FakeTwilio = field(default_factory=FakeTwilio, repr=False)
+    clock: SimClock = field(default_factory=lambda: SimClock(ENROLLED), repr=False)
+    program: str = "post-stroke-weekly"
+    enrolled: datetime = ENROLLED
+    latency: float = 0.05
+    env: dict[str, str] = field(default_factory=dict, repr=False)  # holds the keys
+    store: Store | None = field(default=None, repr=False)
 
     def __enter__(self) -> Self:
         for fake, name in ((self.telegram, "telegram"), (self.twilio, "twilio")):
             fake.received = ReceivedLog(self.folder / f"{name}.received.jsonl")
             fake.clock = self.clock
-            fake.latency = 0.05
+            fake.latency = self.latency
             fake.start()
         self.env = self._env()
+        if (self.folder / "schedules").is_dir():  # a program of the test's own
+            self.env["CAREBOT_SCHEDULES_DIR"] = str(self.folder / "schedules")
+            self.env["CAREBOT_TEMPLATES_DIR"] = str(self.folder / "templates")
         self.store = open_store(self.settings())
         self._enrol()
         return self
@@ -117,16 +123,17 @@ class Rig:
             patients.enrol(
                 self.store,
                 reference=f"REL-{i}",
-                program="post-stroke-weekly",
+                program=self.program,
                 language="nl",
                 timezone="Europe/Brussels",
                 name="Jan",
                 contacts={channel: address},
                 consent=[channel],
                 actor="reliability",
-                now=ENROLLED,
+                now=self.enrolled,
             )
-        self.tick(ENROLLED + timedelta(days=1))  # plan only: nothing is due yet
+        if self.enrolled == ENROLLED:
+            self.tick(ENROLLED + timedelta(days=1))  # plan only: nothing is due yet
 
     def label(self, text: str) -> None:
         """Tag what the fakes receive from now on (one slot, one label)."""
