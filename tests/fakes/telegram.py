@@ -240,9 +240,7 @@ class FakeTelegram(FakeProvider):
         )
         with self._lock:
             self.sent.append(sent)
-        self.log_received(
-            channel="telegram", to=chat, body=sent.text, ident=str(sent.message_id)
-        )
+        self.log_received(channel="telegram", to=chat, body=sent.text, ident=str(sent.message_id))
         return {
             "message_id": sent.message_id,
             "date": sent.date,

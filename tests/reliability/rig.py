@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 from zoneinfo import ZoneInfo
 
 from sqlmodel import col, select
@@ -112,7 +112,9 @@ class Rig:
 
     def settings(self) -> Settings:
         """The settings `carebot tick` reads from `self.env`, for work in this process."""
-        values = {k.lower(): v for k, v in self.env.items() if k.startswith(PREFIXES)}
+        values: dict[str, Any] = {
+            k.lower(): v for k, v in self.env.items() if k.startswith(PREFIXES)
+        }
         return Settings(_env_file=None, **values)  # type: ignore[call-arg]
 
     def _enrol(self) -> None:
@@ -140,6 +142,10 @@ class Rig:
         assert self.telegram.received and self.twilio.received
         self.telegram.received.label = self.twilio.received.label = text
 
+    def accepted(self) -> int:
+        """How many messages both fakes accepted so far (in memory: cheap to poll)."""
+        return len(self.telegram.sent) + len(self.twilio.messages)
+
     def tick(self, at: datetime) -> Counter[str]:
         """One cycle in this process, as if the clock read `at`; its outcomes."""
         assert self.store is not None
@@ -155,7 +161,7 @@ class Rig:
                 args, cwd=self.folder, env=self.env, stdout=subprocess.DEVNULL, stderr=err
             )
 
-    def received(self) -> list[dict[str, object]]:
+    def received(self) -> list[dict[str, Any]]:
         """Everything both fakes accepted, from their logs on disk."""
         entries = []
         for fake in (self.telegram, self.twilio):
@@ -167,7 +173,7 @@ class Rig:
         return sum(1 for e in self.received() if e["label"] == label)
 
     def duplicates(self) -> int:
-        return duplicates(self.received())  # type: ignore[arg-type]
+        return duplicates(self.received())
 
     def statuses(self, *, due_by: datetime) -> Counter[str]:
         """How many reminders due by `due_by` are in each status."""
@@ -183,13 +189,13 @@ class Rig:
 
 
 def kill_during_sends(
-    rig: Rig, proc: subprocess.Popen[bytes], label: str, *, rng: random.Random, n: int
+    rig: Rig, proc: subprocess.Popen[bytes], *, rng: random.Random, n: int
 ) -> bool:
-    """SIGKILL `proc` once the fakes have received a random share of this slot's messages
-    (and a few milliseconds more); False if it finished first."""
-    target = rng.randrange(0, max(n - 1, 1))
+    """SIGKILL `proc` once the fakes have accepted a random number (below `n`) of messages
+    from it, and a few milliseconds more; False if it finished first."""
+    start, target = rig.accepted(), rng.randrange(0, max(n - 1, 1))
     deadline = time.monotonic() + 60
-    while proc.poll() is None and rig.received_with(label) < target:
+    while proc.poll() is None and rig.accepted() - start < target:
         if time.monotonic() > deadline:
             break
         time.sleep(0.005)
@@ -201,15 +207,22 @@ def kill_during_sends(
     return True
 
 
-def recover(rig: Rig, at: datetime, *, due_by: datetime, ticks: int = 10) -> datetime:
-    """Tick from `at` every 2 minutes, as cron would, until nothing due by `due_by` is left
+def recover(
+    rig: Rig,
+    at: datetime,
+    *,
+    due_by: datetime,
+    ticks: int = 10,
+    step: timedelta = timedelta(minutes=2),
+) -> datetime:
+    """Tick from `at` every `step`, as cron would, until nothing due by `due_by` is left
     `planned` or `sending` (a send not found at its provider is looked up again before its
     retry, a cycle later); returns the instant of the last tick."""
     rig.tick(at)
     for _ in range(ticks):
         if not rig.unfinished(due_by=due_by):
             break
-        at += timedelta(minutes=2)
+        at += step
         rig.tick(at)
     return at
 
@@ -234,11 +247,12 @@ def kill_loop(rig: Rig, *, runs: int, seed: int, kill_recovery_every: int = 4) -
         label = f"week-{week}"
         rig.label(label)
         proc = rig.spawn(due + timedelta(minutes=1))
-        result.killed += kill_during_sends(rig, proc, label, rng=rng, n=rig.n)
+        result.killed += kill_during_sends(rig, proc, rng=rng, n=rig.n)
         recovery = due + timedelta(minutes=1) + LEASE + timedelta(minutes=1)
         if kill_recovery_every and week % kill_recovery_every == kill_recovery_every - 1:
             proc = rig.spawn(recovery)
-            result.recovery_killed += kill_during_sends(rig, proc, label, rng=rng, n=rig.n)
+            left = rig.n - rig.received_with(label)
+            result.recovery_killed += kill_during_sends(rig, proc, rng=rng, n=left)
             recovery += LEASE + timedelta(minutes=1)
         recover(rig, recovery, due_by=due)
         result.received += rig.received_with(label)
