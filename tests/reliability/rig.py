@@ -16,6 +16,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -234,10 +235,18 @@ class KillRun:
     killed: int = 0
     recovery_killed: int = 0
     received: int = 0
+    duplicates: int = 0
     statuses: Counter[str] = field(default_factory=Counter)
 
 
-def kill_loop(rig: Rig, *, runs: int, seed: int, kill_recovery_every: int = 4) -> KillRun:
+def kill_loop(
+    rig: Rig,
+    *,
+    runs: int,
+    seed: int,
+    kill_recovery_every: int = 4,
+    progress: Callable[[int, KillRun], None] | None = None,
+) -> KillRun:
     """`runs` slots in a row: each tick killed during its sends, then a recovery tick past the
     lease (itself killed every `kill_recovery_every` runs, then recovered again)."""
     rng = random.Random(seed)
@@ -256,6 +265,9 @@ def kill_loop(rig: Rig, *, runs: int, seed: int, kill_recovery_every: int = 4) -
             recovery += LEASE + timedelta(minutes=1)
         recover(rig, recovery, due_by=due)
         result.received += rig.received_with(label)
+        if progress is not None:
+            progress(week, result)
     last = slot(runs - 1) + timedelta(hours=1)
     result.statuses = rig.statuses(due_by=last)
+    result.duplicates = rig.duplicates()
     return result
