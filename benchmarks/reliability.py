@@ -23,6 +23,7 @@ import tempfile
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
 from datetime import timedelta
 from pathlib import Path
 
@@ -34,29 +35,34 @@ from tests.reliability.rig import UNFINISHED, KillRun, Rig, kill_loop, recover, 
 WEEKS_PER_STORE = 50
 
 
-def kill_runs(runs: int, n: int, loops: int) -> list[tuple[Rig, KillRun]]:
-    """`runs` kill runs over `loops` stores side by side; each store's rig and result."""
+def kill_runs(runs: int, n: int, loops: int) -> list[KillRun]:
+    """`runs` kill runs over `loops` stores side by side (set up one after the other: the
+    store's migrations run in Alembic's process-wide context)."""
     per_loop = [runs // loops + (1 if i < runs % loops else 0) for i in range(loops)]
     assert max(per_loop) <= WEEKS_PER_STORE, "more loops: a store holds 50 weekly runs"
-    with tempfile.TemporaryDirectory() as folder, ThreadPoolExecutor(loops) as pool:
-
-        def loop(index: int) -> tuple[Rig, KillRun]:
+    with tempfile.TemporaryDirectory() as folder, ExitStack() as stack:
+        rigs = []
+        for index in range(loops):
             path = Path(folder) / f"store-{index}"
             path.mkdir()
-            with Rig(path, n) as rig:
+            rigs.append(stack.enter_context(Rig(path, n)))
 
-                def progress(week: int, run: KillRun) -> None:
-                    print(
-                        f"store {index} run {week + 1}/{per_loop[index]}: "
-                        f"{run.received} received so far, {rig.duplicates()} duplicates",
-                        flush=True,
-                    )
+        def loop(index: int) -> KillRun:
+            rig = rigs[index]
 
-                return rig, kill_loop(
-                    rig, runs=per_loop[index], seed=100 + index, progress=progress
+            def progress(week: int, run: KillRun) -> None:
+                unfinished = rig.unfinished(due_by=slot(week))
+                print(
+                    f"store {index} run {week + 1}/{per_loop[index]}: "
+                    f"{run.received} received so far, {rig.duplicates()} duplicates, "
+                    f"{unfinished} without a final status",
+                    flush=True,
                 )
 
-        return list(pool.map(loop, range(loops)))
+            return kill_loop(rig, runs=per_loop[index], seed=100 + index, progress=progress)
+
+        with ThreadPoolExecutor(loops) as pool:
+            return list(pool.map(loop, range(loops)))
 
 
 def faults(n: int) -> Counter[str]:
@@ -87,14 +93,14 @@ def main() -> None:
     args = parser.parse_args()
     started = time.perf_counter()
     results = kill_runs(args.runs, args.n, args.loops)
-    statuses = sum((r.statuses for _, r in results), Counter())
+    statuses = sum((r.statuses for r in results), Counter())
     print(
         f"kill loop: {args.runs} runs of {args.n} reminders in "
         f"{time.perf_counter() - started:.0f} s; "
-        f"{sum(r.killed for _, r in results)} ticks killed mid-cycle, "
-        f"{sum(r.recovery_killed for _, r in results)} recovery ticks killed too; "
-        f"{sum(r.received for _, r in results)} messages received, "
-        f"{sum(r.duplicates for _, r in results)} duplicates, "
+        f"{sum(r.killed for r in results)} ticks killed mid-cycle, "
+        f"{sum(r.recovery_killed for r in results)} recovery ticks killed too; "
+        f"{sum(r.received for r in results)} messages received, "
+        f"{sum(r.duplicates for r in results)} duplicates, "
         f"{sum(statuses[s] for s in UNFINISHED)} without a final status; {dict(statuses)}",
         flush=True,
     )
