@@ -7,7 +7,10 @@ breaks the contract on purpose takes the violations with `take_violations()` and
 
 Scripted behaviour is queued with `Failure` objects: an explicit error answer, a dropped
 connection or a hang. Drops and hangs happen *after* the request was accepted, to simulate the
-ambiguous outcome of a send whose answer never arrived.
+ambiguous outcome of a send whose answer never arrived; an `accept-error` records the message
+and then answers with the error. For the reliability suite (tests/fakes/chaos.py): `received`
+logs every accepted message to a file before the answer, `chaos` draws random faults on the
+send endpoint, and `go_down()` / `come_up()` make an outage (connection refused, same port).
 """
 
 from __future__ import annotations
