@@ -7,7 +7,10 @@ breaks the contract on purpose takes the violations with `take_violations()` and
 
 Scripted behaviour is queued with `Failure` objects: an explicit error answer, a dropped
 connection or a hang. Drops and hangs happen *after* the request was accepted, to simulate the
-ambiguous outcome of a send whose answer never arrived.
+ambiguous outcome of a send whose answer never arrived; an `accept-error` records the message
+and then answers with the error. For the reliability suite (tests/fakes/chaos.py): `received`
+logs every accepted message to a file before the answer, `chaos` draws random faults on the
+send endpoint, and `go_down()` / `come_up()` make an outage (connection refused, same port).
 """
 
 from __future__ import annotations
@@ -20,14 +23,17 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from types import TracebackType
-from typing import Literal, Self
+from typing import TYPE_CHECKING, Literal, Self
 
 from starlette.applications import Starlette
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from tests.fakes.server import BackgroundServer
+
+if TYPE_CHECKING:
+    from tests.fakes.chaos import Chaos, ReceivedLog
 
 Handler = Callable[[Request], Awaitable[Response]]
 METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
@@ -37,7 +43,7 @@ METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 class Failure:
     """One scripted misbehaviour for the next matching request (`target` None matches any)."""
 
-    kind: Literal["error", "drop", "hang"] = "error"
+    kind: Literal["error", "drop", "hang", "accept-error"] = "error"
     status: int = 500
     code: int | None = None
     retry_after: int | None = None
@@ -85,6 +91,9 @@ class FakeProvider:
         self._lock = threading.RLock()
         self._stopping = threading.Event()
         self._server: BackgroundServer | None = None
+        self.received: ReceivedLog | None = None  # tests/fakes/chaos.py: a log on disk
+        self.chaos: Chaos | None = None  # random faults on the send endpoint
+        self._port = 0
 
     def routes(self) -> list[Route]:
         """The provider's endpoints; each subclass declares its own."""
@@ -103,8 +112,17 @@ class FakeProvider:
         self._stopping.clear()
         catch_all = Route("/{path:path}", self.guarded(self._unknown_endpoint), methods=METHODS)
         self._server = BackgroundServer(Starlette(routes=[*self.routes(), catch_all]))
-        self.url = self._server.start()
+        self.url = self._server.start(port=self._port)
+        self._port = int(self.url.rsplit(":", 1)[1])
         return self
+
+    def go_down(self) -> None:
+        """An outage: stop listening, so that connections are refused, until `come_up()`."""
+        self.stop()
+
+    def come_up(self) -> None:
+        """End an outage: listen again on the same port (`self.url` is unchanged)."""
+        self.start()
 
     def stop(self) -> None:
         """End hangs in progress, then stop the server."""
@@ -155,7 +173,14 @@ class FakeProvider:
                 if failure.target in (None, target):
                     self._failures.remove(failure)
                     return failure
+        if self.chaos is not None and target == self.send_target:
+            return self.chaos.roll(target)
         return None
+
+    def log_received(self, *, channel: str, to: str, body: str, ident: str) -> None:
+        """Write an accepted message to the received log, if any, before it is answered."""
+        if self.received is not None:
+            self.received.append(channel=channel, to=to, body=body, ident=ident, at=self.clock())
 
     async def delay(self) -> None:
         """Apply the configured latency."""
@@ -196,6 +221,8 @@ class FakeProvider:
             try:
                 await self.delay()
                 return await handler(request)
+            except ClientDisconnect:  # the client went away mid-request (killed): no crash
+                return Response("client disconnected", status_code=499)
             except Exception as exc:  # any crash of the fake must fail the test
                 self.violation(f"fake crashed on {request.method} {request.url.path}: {exc!r}")
                 return Response("fake provider crashed", status_code=500)

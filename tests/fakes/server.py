@@ -64,11 +64,12 @@ class BackgroundServer:
         self._thread: threading.Thread | None = None
         self.url = ""
 
-    def start(self) -> str:
-        """Bind a free loopback port, start serving, and wait until the server accepts."""
+    def start(self, *, port: int = 0) -> str:
+        """Bind a loopback port (a free one unless given: the same again after an outage),
+        start serving, and wait until the server accepts."""
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(("127.0.0.1", 0))
+        sock.bind(("127.0.0.1", port))
         port = sock.getsockname()[1]
         config = uvicorn.Config(
             self._app,

@@ -209,6 +209,8 @@ class FakeTelegram(FakeProvider):
             return _scripted(late.status, late.retry_after, late.description)
         if failure is not None:
             await self.misbehave(request, failure)
+            if failure.kind == "accept-error":  # sent, then a 5xx: the answer is no proof
+                return _scripted(failure.status, None, failure.description)
         return ok(message)
 
     def _refusal(self, chat: str) -> Response | None:
@@ -249,6 +251,7 @@ class FakeTelegram(FakeProvider):
         )
         with self._lock:
             self.sent.append(sent)
+        self.log_received(channel="telegram", to=chat, body=sent.text, ident=str(sent.message_id))
         return {
             "message_id": sent.message_id,
             "date": sent.date,

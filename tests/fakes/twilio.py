@@ -191,6 +191,8 @@ class FakeTwilio(FakeProvider):
         sms = self._accept(fields)
         if failure is not None:
             await self.misbehave(request, failure)
+            if failure.kind == "accept-error":  # recorded, then a 5xx: Twilio's ambiguous case
+                return self._scripted(failure)
         return JSONResponse(sms.resource(), status_code=201)
 
     def _scripted(self, failure: Failure) -> Response:
@@ -223,6 +225,8 @@ class FakeTwilio(FakeProvider):
         )
         with self._lock:
             self.messages.append(sms)
+        channel = "whatsapp" if sms.to.startswith(PREFIX) else "sms"
+        self.log_received(channel=channel, to=sms.to, body=sms.body, ident=sms.sid)
         return sms
 
     def _list(self, request: Request) -> Response:
