@@ -40,7 +40,7 @@ from tests.fakes.twilio import FakeTwilio
 CAREBOT = str(Path(sys.executable).with_name("carebot"))
 PREFIXES = ("CAREBOT_", "TWILIO_", "TELEGRAM_", "X_")
 BRUSSELS = ZoneInfo("Europe/Brussels")
-ENROLLED = datetime(2026, 11, 9, 12, tzinfo=BRUSSELS)
+ENROLLED = datetime(2026, 11, 16, 12, tzinfo=BRUSSELS)  # a Monday: week 1 starts the next day
 FIRST_SLOT = datetime(2026, 11, 23, 10, tzinfo=BRUSSELS)  # the first Monday 10:00 reminder
 UNFINISHED = (ReminderStatus.PLANNED, ReminderStatus.SENDING)
 LEASE = timedelta(seconds=300)  # carebot's default send lease

@@ -16,16 +16,6 @@ from tests.reliability.rig import LEASE, Rig, recover, slot
 pytestmark = pytest.mark.reliability
 
 PATIENTS = 4
-TELEGRAM_5XX = pytest.mark.xfail(
-    strict=True,
-    reason="issue 11: a Telegram 5xx after acceptance is retried (sent twice), "
-    "fixed on branch ambig",
-)
-SKEW_BEHIND = pytest.mark.xfail(
-    strict=True,
-    reason="issue 11: the Twilio look-up misses a message dated before carebot's attempt "
-    "minus 2 minutes (sent twice), fixed on branch ambig",
-)
 
 
 def fake_of(rig: Rig, channel: str) -> FakeProvider:
@@ -59,7 +49,7 @@ def check_once_or_unconfirmed(rig: Rig, n: int) -> None:
 @pytest.mark.parametrize(
     ("channel", "kind"),
     [
-        pytest.param("telegram", "accept-error", marks=TELEGRAM_5XX),
+        ("telegram", "accept-error"),
         ("telegram", "drop"),
         ("sms", "accept-error"),
         ("sms", "drop"),
@@ -88,9 +78,7 @@ def test_a_create_answered_after_the_timeout_is_never_sent_twice(make_rig: MakeR
     check_once_or_unconfirmed(rig, PATIENTS * 2)
 
 
-@pytest.mark.parametrize(
-    "minutes", [pytest.param(-15, marks=SKEW_BEHIND), pytest.param(-3, marks=SKEW_BEHIND), 15]
-)
+@pytest.mark.parametrize("minutes", [-15, -3, 15])
 def test_an_sms_whose_answer_was_lost_is_found_under_clock_skew(
     make_rig: MakeRig, minutes: int
 ) -> None:

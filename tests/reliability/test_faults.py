@@ -42,11 +42,6 @@ def test_thirty_percent_faults_end_every_reminder_once(make_rig: MakeRig) -> Non
     assert statuses["sent"] + statuses["unconfirmed"] == 40, statuses
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 11: Twilio's Retry-After is ignored (retried after 30 s when it asked "
-    "for 120 s), fixed on branch ambig",
-)
 def test_twilio_429_retry_after_is_waited_for(make_rig: MakeRig) -> None:
     """Twilio asks for 120 s: no SMS may reach it before then (by its own clock)."""
     rig = make_rig(1, channels=("sms",))
@@ -85,11 +80,6 @@ def test_an_hour_of_twilio_refusing_connections_ends_with_every_sms_sent_once(
     assert statuses["sent"] == 20, statuses
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 11: one outage longer than the grace ends in several statuses "
-    "(failed and missed), fixed on branch outage",
-)
 def test_seven_hours_of_twilio_down_give_one_status_for_one_outage(make_rig: MakeRig) -> None:
     rig = make_rig(20, channels=("sms",))
     due = slot(0)

@@ -58,16 +58,9 @@ def wait_for_sends(received: int, count: int, proc: subprocess.Popen[bytes]) -> 
         time.sleep(0.01)
 
 
-SIGINT_HANG = pytest.mark.xfail(
-    strict=False,  # it hangs in some runs only (1 of 3 here): strict would fail the others
-    reason="issue 11: `carebot run` sometimes stays alive after Ctrl-C although its cycle "
-    "is done, fixed on branch storefault",
-)
-
-
 @pytest.mark.parametrize(
     "signum",
-    [signal.SIGTERM, pytest.param(signal.SIGINT, marks=SIGINT_HANG)],
+    [signal.SIGTERM, signal.SIGINT],
     ids=["SIGTERM", "SIGINT"],
 )
 def test_a_signal_during_a_cycle_ends_carebot_run_in_time_and_sends_nothing_twice(
