@@ -8,10 +8,23 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import POSTGRES_ADMIN_URL
 from tests.fakes.fixtures import check_no_violations
 from tests.reliability.rig import Rig
 
 MakeRig = Callable[..., Rig]
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The rig keeps its stores in SQLCipher files whatever the pass: in the PostgreSQL pass
+    (`make test-postgres`) it would only run the SQLite pass's cases again, two minutes for
+    nothing, so they are skipped there."""
+    if POSTGRES_ADMIN_URL is None:
+        return
+    skip = pytest.mark.skip(reason="the reliability rig runs on SQLCipher files: SQLite pass")
+    for item in items:
+        if "tests/reliability/" in item.nodeid.replace("\\", "/"):
+            item.add_marker(skip)
 
 
 @pytest.fixture
