@@ -5,8 +5,10 @@ a sliding window allows: 30 at once, then 30 more a second later) makes the requ
 the way, and the ones that arrive late land in the same second as the next burst: a 429. So
 each key's sends are spread evenly instead, one every `(window + margin) / limit` seconds
 (a generic cell rate algorithm with no burst): any `limit + 1` consecutive starts then span
-more than the window, and the margin absorbs the few milliseconds of jitter between two
-requests that left one pace apart. Measured in benchmarks/RESULTS.md.
+more than the window, and the margin (5% of it) absorbs the milliseconds of jitter between
+two requests that left one pace apart: a send leaves within a few milliseconds of its slot
+(see bot/outbound/send.py, DEPART and LATE), and a loaded machine delays some more.
+Measured in benchmarks/RESULTS.md.
 
 Sends wait here, not in a queue of their own, so many can be in flight at once within the
 limit.
@@ -28,7 +30,7 @@ class Pacer:
         self,
         limit: int,
         window: float = 1.0,
-        margin: float = 0.02,
+        margin: float = 0.05,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         if limit < 1:
