@@ -66,6 +66,9 @@ class Settings(BaseSettings):
     carebot_public_url: str | None = None
     # Dispatch: a reminder left in `sending` longer than this is reconciled with its provider.
     carebot_send_lease_seconds: int = 300
+    # The most sends one process keeps in flight on each channel (0: the channel's own
+    # concurrency), so that several dispatchers share a provider's capacity.
+    carebot_max_in_flight: int = Field(default=0, ge=0)
     carebot_plan_horizon_days: int = 8
     # A channel no request reaches (connection refused) for this long falls back to the next
     # consented channel; until then its reminders wait, within their grace.

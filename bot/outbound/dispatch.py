@@ -122,8 +122,9 @@ class Dispatcher:
 
     def lanes(self) -> Lanes[Delivery]:
         """The cycle's lanes, one per channel, handed the sender's steps."""
+        cap = self.store.settings.carebot_max_in_flight or None
         places = {
-            name: max(self.concurrency.get(name, channel.concurrency), 1)
+            name: max(min(self.concurrency.get(name, channel.concurrency), cap or 1 << 30), 1)
             for name, channel in self.channels.items()
         }
         lease_seconds = self.store.settings.carebot_send_lease_seconds
