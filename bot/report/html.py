@@ -53,8 +53,8 @@ GROUPS: list[tuple[str, str, list[Figure]]] = [
         ("opt_outs", "opt-outs (patients' own)", "count"),
         ("withdrawals", "withdrawals (by nurses)", "count"),
     ]),
-    ("Median systolic", "#4a5568", [("median_systolic", "median systolic (mmHg)", "mmhg")]),
-    ("Urgent replies", "#4a5568", [
+    ("Medians", "#4a5568", [
+        ("median_systolic", "median systolic (mmHg)", "mmhg"),
         ("urgent_resolution_median_minutes", "median minutes to resolve an urgent reply",
          "minutes"),
     ]),
@@ -86,6 +86,7 @@ def _scale(weeks: Sequence[Mapping[str, Any]], figures: list[Figure]) -> Scale:
 
 def _group(weeks: Sequence[Mapping[str, Any]], totals: Mapping[str, Any], group: Any) -> str:
     heading, colour, figures = group
+    shared = len({kind for _, _, kind in figures}) == 1  # medians: each its own unit
     slots, scale = _week_slots(weeks), _scale(weeks, figures)
     charts = []
     for key, label, kind in figures:
@@ -93,7 +94,7 @@ def _group(weeks: Sequence[Mapping[str, Any]], totals: Mapping[str, Any], group:
             name=f"{label} per week",
             slots=slots,
             values=[week.get(key) for week in weeks],
-            scale=scale,
+            scale=scale if shared else _scale(weeks, [(key, label, kind)]),
             colour=colour,
         )
         total = escape(written(totals.get(key), kind))
@@ -101,9 +102,11 @@ def _group(weeks: Sequence[Mapping[str, Any]], totals: Mapping[str, Any], group:
             f"<figure><figcaption><b>{escape(label)}</b> "
             f'<span class="total">period: {total}</span></figcaption>{svg}</figure>'
         )
-    shared = f"one scale for these {len(figures)} charts" if len(figures) > 1 else ""
-    note = f' <span class="note">{shared}</span>' if shared else ""
-    return f'<section><h3>{escape(heading)}{note}</h3><div class="grid">{"".join(charts)}</div></section>'
+    note = f"one scale for these {len(figures)} charts" if shared else "each on its own scale"
+    note = f' <span class="note">{note}</span>' if len(figures) > 1 else ""
+
+    grid = f'<div class="grid">{"".join(charts)}</div>'
+    return f"<section><h3>{escape(heading)}{note}</h3>{grid}</section>"
 
 
 def _cohort(cohort: Sequence[Mapping[str, Any]]) -> str:
