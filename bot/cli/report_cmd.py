@@ -33,8 +33,7 @@ def _document(data: list[Week], end: datetime) -> dict[str, object]:
     mapped = {"due": "reminders", "sent": "sent", "delivered": "delivered", "failed": "failed"}
     mapped |= {"attention": "out_of_range", "urgent": "urgent", "opt_outs": "opt_outs"}
     weeks = [
-        {"week": w.week, "ran": True} | {k: getattr(w, v) for k, v in mapped.items()}
-        for w in data
+        {"week": w.week, "ran": True} | {k: getattr(w, v) for k, v in mapped.items()} for w in data
     ]
     return {
         "format": "carebot.report",

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.report.html_chart import Slot, bar_chart, label_step
+from bot.report.html_style import CSP, STYLE, legend
 from bot.report.html_tables import Figure, cohort_table, totals_table, weeks_table
 from bot.report.html_values import (
     Scale,
@@ -25,7 +26,6 @@ from bot.report.html_values import (
     week_date,
     written,
 )
-from bot.report.html_style import CSP, STYLE, legend
 
 # The figures charted on one scale: all reminder counts together, all shares on 0-100%...
 GROUPS: list[tuple[str, str, list[Figure]]] = [

@@ -98,8 +98,9 @@ def _slot(i: int, slot: Slot, value: Cell, scale: Scale, colour: str, slot_w: fl
         if amount > 0:
             height = PLOT_H * amount / scale.top
             bar_w = max(slot_w * 0.72, 1.0)
+            left = x + (slot_w - bar_w) / 2
             parts.append(
-                f'<rect class="bar" data-value="{_fmt(amount)}" x="{_fmt(x + (slot_w - bar_w) / 2)}"'
+                f'<rect class="bar" data-value="{_fmt(amount)}" x="{_fmt(left)}"'
                 f' y="{_fmt(TOP + PLOT_H - height)}" width="{_fmt(bar_w)}" '
                 f'height="{_fmt(height)}" fill="{colour}"><title>{escape(tip)}</title></rect>'
             )

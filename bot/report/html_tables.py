@@ -40,7 +40,7 @@ def cohort_table(cohort: Sequence[Mapping[str, object]]) -> str:
         return '<p class="note">No patient was enrolled in the period.</p>'
     rows = "".join(
         "<tr>"
-        f"<th scope=\"row\">{escape(str(row.get('week_since_enrolment')))}</th>"
+        f'<th scope="row">{escape(str(row.get("week_since_enrolment")))}</th>'
         f"{cell(row.get('patients'), 'count')}{cell(row.get('replying'), 'count')}"
         f"{cell(row.get('reply_share'), 'share')}</tr>"
         for row in cohort
@@ -62,7 +62,7 @@ def weeks_table(weeks: Sequence[Mapping[str, object]], figures: Sequence[Figure]
         ran = week.get("ran") is not False
         rows.append(
             f'<tr{"" if ran else " class=outage"}><th scope="row">{name}</th>'
-            f'<td>{"yes" if ran else "no (outage)"}</td>'
+            f"<td>{'yes' if ran else 'no (outage)'}</td>"
             + "".join(cell(week.get(key), kind) for key, _, kind in figures)
             + "</tr>"
         )

@@ -57,7 +57,7 @@ def share_scale() -> Scale:
 
 
 def count_scale(values: list[float], kind: str = "count") -> Scale:
-    """0 to a round number at or above the largest value, in 3 to 6 steps of 1, 2 or 5 x 10^k
+    """0 to a round number at or above the largest value, in at most 4 steps of 1, 2 or 5 x 10^k
     (whole numbers: a count has no half patient)."""
     largest = max(values, default=0.0)
     if largest <= 0:

@@ -27,9 +27,7 @@ def document(weeks: int = 8, *, program: str | None = "post-stroke-weekly") -> d
     """A v1 document of `weeks` weeks ending with the week of 2026-11-30 (a Monday)."""
     last = date(2026, 11, 30)
     first = last - timedelta(weeks=weeks - 1)
-    rows = [
-        {"week": (first + timedelta(weeks=i)).isoformat()} | figures(i) for i in range(weeks)
-    ]
+    rows = [{"week": (first + timedelta(weeks=i)).isoformat()} | figures(i) for i in range(weeks)]
     cohort = [
         {"week_since_enrolment": n, "patients": 40 - n, "replying": 20 - n,
          "reply_share": round((20 - n) / (40 - n), 2)}
@@ -51,7 +49,7 @@ def document(weeks: int = 8, *, program: str | None = "post-stroke-weekly") -> d
 def with_gaps(doc: dict[str, Any]) -> dict[str, Any]:
     """The document with small cells, nulls and an outage in its last weeks."""
     weeks = doc["weeks"]
-    weeks[-2] |= {key: 0 for key in COUNTS} | {"ran": False, "delivery_rate": None}
+    weeks[-2] |= dict.fromkeys(COUNTS, 0) | {"ran": False, "delivery_rate": None}
     weeks[-2] |= {"reply_share": None, "bp_controlled_share": None, "median_systolic": None}
     weeks[-2]["urgent_resolution_median_minutes"] = None
     weeks[-3] |= {"urgent": "<5", "opt_outs": "<5", "withdrawals": 0, "reply_share": "<5"}

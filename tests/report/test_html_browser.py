@@ -104,7 +104,9 @@ def problems(measured: dict[str, Any]) -> list[str]:
 
 
 @pytest.mark.parametrize("weeks", [1, 8, 52])
-def test_the_page_fits_1200_px_with_every_label_inside_its_chart(weeks: int, tmp_path: Path) -> None:
+def test_the_page_fits_1200_px_with_every_label_inside_its_chart(
+    weeks: int, tmp_path: Path
+) -> None:
     doc = document(weeks, program="a long program name " * 6)
     html = render_html(with_gaps(doc) if weeks >= 3 else doc)
     measured = measure(html, tmp_path)
