@@ -1,7 +1,7 @@
 """The HTML report in a real headless Chromium at 1200 px: nothing wider than the window,
 every SVG label inside its chart, no two x labels overlapping, every chart within the window;
 and the page's own Content-Security-Policy stops a script. Skipped when Chromium is absent,
-unless CAREBOT_REQUIRE_CHROMIUM=1 (CI) makes that a failure."""
+unless CAREBOT_REQUIRE_CHROMIUM=1 (CI) makes that a failure; run in the SQLite pass only."""
 
 from __future__ import annotations
 
@@ -16,7 +16,12 @@ from typing import Any
 import pytest
 
 from bot.report.html import render_html
+from tests.conftest import POSTGRES_ADMIN_URL
 from tests.report.html_documents import document, with_gaps
+
+pytestmark = pytest.mark.skipif(
+    POSTGRES_ADMIN_URL is not None, reason="the page touches no store: SQLite pass only"
+)
 
 WIDTH = 1200
 
