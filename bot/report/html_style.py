@@ -30,7 +30,7 @@ table{border-collapse:collapse;font-size:13px}
 td,th{border:1px solid #cbd5e0;padding:3px 8px;text-align:right;white-space:nowrap}
 tbody th{text-align:left;font-weight:600}tr.group th{background:#edf2f7;text-align:left}
 td.small{background:#fefcbf}td.null{color:#718096}tr.outage td,tr.outage th{background:#fff5f5}
-.scroll{overflow:auto;max-width:100%;max-height:32em;border:1px solid #cbd5e0}
+.scroll{overflow:auto;max-width:100%;width:max-content;max-height:32em;border:1px solid #cbd5e0}
 .scroll table{border:0}.scroll.short{max-height:20em;margin-top:8px}
 .scroll thead th{position:sticky;top:0;background:#edf2f7;z-index:1}
 .scroll tbody th{position:sticky;left:0;background:#fff}
