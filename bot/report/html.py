@@ -28,7 +28,8 @@ from bot.report.html_values import (
 )
 
 # The figures charted on one scale: all reminder counts together, all shares on 0-100%...
-GROUPS: list[tuple[str, str, list[Figure]]] = [
+Group = tuple[str, str, list[Figure]]  # heading, bar colour, figures
+GROUPS: list[Group] = [
     ("Reminders", "#2b6cb0", [
         ("due", "due", "count"), ("sent", "sent", "count"),
         ("delivered", "delivered", "count"), ("read", "read", "count"),
@@ -84,7 +85,8 @@ def _scale(weeks: Sequence[Mapping[str, Any]], figures: list[Figure]) -> Scale:
     return count_scale([v for v in values if v is not None], kind)
 
 
-def _group(weeks: Sequence[Mapping[str, Any]], totals: Mapping[str, Any], group: Any) -> str:
+def _group(weeks: Sequence[Mapping[str, Any]], totals: Mapping[str, Any], group: Group) -> str:
+    """A heading and a grid of small charts, one per figure of the group."""
     heading, colour, figures = group
     shared = len({kind for _, _, kind in figures}) == 1  # medians: each its own unit
     slots, scale = _week_slots(weeks), _scale(weeks, figures)
@@ -100,11 +102,10 @@ def _group(weeks: Sequence[Mapping[str, Any]], totals: Mapping[str, Any], group:
         total = escape(written(totals.get(key), kind))
         charts.append(
             f"<figure><figcaption><b>{escape(label)}</b> "
-            f'<span class="total">period: {total}</span></figcaption>{svg}</figure>'
+            f'<span class="total">whole period: {total}</span></figcaption>{svg}</figure>'
         )
     note = f"one scale for these {len(figures)} charts" if shared else "each on its own scale"
     note = f' <span class="note">{note}</span>' if len(figures) > 1 else ""
-
     grid = f'<div class="grid">{"".join(charts)}</div>'
     return f"<section><h3>{escape(heading)}{note}</h3>{grid}</section>"
 
