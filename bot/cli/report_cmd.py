@@ -27,6 +27,27 @@ def _until(value: str | None, now: datetime) -> datetime:
     return end_of(day)
 
 
+def _document(data: list[Week], end: datetime) -> dict[str, object]:
+    """The weekly rows as a report document (format v1), for the page: the figures the rows
+    hold, the others null."""
+    mapped = {"due": "reminders", "sent": "sent", "delivered": "delivered", "failed": "failed"}
+    mapped |= {"attention": "out_of_range", "urgent": "urgent", "opt_outs": "opt_outs"}
+    weeks = [
+        {"week": w.week, "ran": True} | {k: getattr(w, v) for k, v in mapped.items()} for w in data
+    ]
+    return {
+        "format": "carebot.report",
+        "version": 1,
+        "generated_at": datetime.now(UTC).isoformat(),
+        "program": None,
+        "period": {"from": data[0].week, "until": end.date().isoformat(), "weeks": len(data)},
+        "small_cell_threshold": 0,
+        "weeks": weeks,
+        "totals": {k: sum(getattr(w, v) for w in data) for k, v in mapped.items()},
+        "cohort": [],
+    }
+
+
 def report(
     weeks: int = typer.Option(8, "--weeks", min=1, max=520, help="how many weeks, up to --until"),
     until: str | None = typer.Option(
@@ -59,7 +80,7 @@ def report(
         print_error(f"{fault.head}: this report is not in the audit log")
     if html is not None:
         try:
-            write_private(html, render_html(data))
+            write_private(html, render_html(_document(data, end)))
         except OSError as exc:
             fail(f"cannot write the --html file: {exc.strerror}")
     title = f"carebot: {weeks} week(s) to {end.date().isoformat()}"
