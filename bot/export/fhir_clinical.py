@@ -79,9 +79,7 @@ def glucose(
     """A capillary glucose in mmol/L (LOINC 14743-9), or a meter's HI/LO with no value."""
     resource = _base("glucose", reply_id, pseudonym, received)
     resource["category"] = _category("laboratory", "Laboratory")
-    resource["code"] = _loinc(
-        "14743-9", "Glucose [Moles/volume] in Capillary blood by Glucometer"
-    )
+    resource["code"] = _loinc("14743-9", "Glucose [Moles/volume] in Capillary blood by Glucometer")
     if mmol_l is not None:
         resource["valueQuantity"] = _quantity(mmol_l, "mmol/L", "mmol/L")
         if assumed:

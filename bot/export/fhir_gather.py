@@ -99,15 +99,18 @@ def _consents(
         if selection.since is not None and _aware(c.recorded_at) < selection.since:
             continue
         assert c.id is not None
-        yield c.pseudonym, fhir.consent(
-            row_id=c.id,
-            pseudonym=c.pseudonym,
-            channel=c.channel,
-            granted=c.granted,
-            method=c.method,
-            recorded_by=c.recorded_by,
-            recorded_at=c.recorded_at,
-            current=newest[(c.pseudonym, c.channel)] == c.id,
+        yield (
+            c.pseudonym,
+            fhir.consent(
+                row_id=c.id,
+                pseudonym=c.pseudonym,
+                channel=c.channel,
+                granted=c.granted,
+                method=c.method,
+                recorded_by=c.recorded_by,
+                recorded_at=c.recorded_at,
+                current=newest[(c.pseudonym, c.channel)] == c.id,
+            ),
         )
 
 
@@ -134,22 +137,28 @@ def _reminders(
         if r.pseudonym not in patients:
             continue
         assert r.id is not None
-        yield r.pseudonym, fhir.communication_request(
-            row_id=r.id,
-            pseudonym=r.pseudonym,
-            program=r.program,
-            status=r.status,
-            channel=r.channel,
-            due=r.due_at,
-        )
-        if r.status in SENT and r.channel is not None:
-            yield r.pseudonym, fhir.sent_reminder(
+        yield (
+            r.pseudonym,
+            fhir.communication_request(
                 row_id=r.id,
                 pseudonym=r.pseudonym,
+                program=r.program,
                 status=r.status,
                 channel=r.channel,
-                sent=sent_at.get(r.id),
-                delivered=r.updated_at if r.status in DELIVERED else None,
+                due=r.due_at,
+            ),
+        )
+        if r.status in SENT and r.channel is not None:
+            yield (
+                r.pseudonym,
+                fhir.sent_reminder(
+                    row_id=r.id,
+                    pseudonym=r.pseudonym,
+                    status=r.status,
+                    channel=r.channel,
+                    sent=sent_at.get(r.id),
+                    delivered=r.updated_at if r.status in DELIVERED else None,
+                ),
             )
 
 
@@ -179,7 +188,9 @@ def _reply(
     assert r.id is not None
     stored: dict[str, Any] = {}
     if r.readings_enc:
-        plain = store.decrypt(session, who, r.readings_enc, table="reply", column="readings", row=r.id)
+        plain = store.decrypt(
+            session, who, r.readings_enc, table="reply", column="readings", row=r.id
+        )
         stored = json.loads(plain)
     observations = clinical.readings(
         reply_id=r.id, pseudonym=who, received=r.received_at, stored=stored
@@ -188,24 +199,32 @@ def _reply(
     if texts and r.text_enc:
         text = store.decrypt(session, who, r.text_enc, table="reply", column="text", row=r.id)
     flags = [f for f in r.flags.split(",") if f]
-    yield who, fhir.reply(
-        row_id=r.id,
-        pseudonym=who,
-        channel=r.channel,
-        received=r.received_at,
-        flags=flags,
-        text=text,
-        readings=[o["id"] for o in observations],
+    yield (
+        who,
+        fhir.reply(
+            row_id=r.id,
+            pseudonym=who,
+            channel=r.channel,
+            received=r.received_at,
+            flags=flags,
+            text=text,
+            readings=[o["id"] for o in observations],
+        ),
     )
     for observation in observations:
         yield who, observation
     if "urgent" in flags:
-        evidence = [f"Communication/reply-{r.id}"] + [f"Observation/{o['id']}" for o in observations]
-        yield who, clinical.urgent_issue(
-            reply_id=r.id,
-            pseudonym=who,
-            received=r.received_at,
-            evidence=evidence,
-            reviewed_by=r.reviewed_by if r.reviewed else None,
-            reviewed_at=r.reviewed_at if r.reviewed else None,
+        evidence = [f"Communication/reply-{r.id}"] + [
+            f"Observation/{o['id']}" for o in observations
+        ]
+        yield (
+            who,
+            clinical.urgent_issue(
+                reply_id=r.id,
+                pseudonym=who,
+                received=r.received_at,
+                evidence=evidence,
+                reviewed_by=r.reviewed_by if r.reviewed else None,
+                reviewed_at=r.reviewed_at if r.reviewed else None,
+            ),
         )

@@ -145,7 +145,8 @@ def sent_reminder(
         "id": f"sent-{row_id}",
         "identifier": [{"system": codes.REMINDER, "value": str(row_id)}],
         "basedOn": [{"reference": f"CommunicationRequest/reminder-{row_id}"}],
-        "status": codes.EVENT_STATUS.get(status) or codes.EVENT_STATUS_UNKNOWN.get(status, "unknown"),
+        "status": codes.EVENT_STATUS.get(status)
+        or codes.EVENT_STATUS_UNKNOWN.get(status, "unknown"),
         "category": [_concept(codes.COMMUNICATION_CATEGORY, "reminder", "Reminder")],
         "medium": medium(channel),
         "subject": patient_ref(pseudonym),

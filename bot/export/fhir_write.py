@@ -38,6 +38,7 @@ class ExportError(CarebotError):
 
 def check_out(out: Path) -> None:
     """Refuse, before anything is read or written, a destination the export may not use."""
+    out = Path(os.path.abspath(out))  # `.` and `x/` name a folder too; symlinks not followed
     if out.is_symlink() or (out.exists() and not out.is_dir()):
         raise ExportError("--out must be a folder (a new one, an empty one, or a previous export)")
     if not out.parent.is_dir():
@@ -67,6 +68,7 @@ def write_export(
 ) -> dict[str, Any]:
     """Write the export to `out` (see the module's docstring); the manifest, as written."""
     check_out(out)
+    out = Path(os.path.abspath(out))
     work = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))  # made 0700
     try:
         files = _write_files(work, gathered)
@@ -98,7 +100,11 @@ def _write_files(work: Path, gathered: Gathered) -> list[dict[str, Any]]:
             by_type[resource["resourceType"]].append(resource)
     for kind in sorted(by_type):
         lines = "".join(_line(resource) + "\n" for resource in by_type[kind])
-        files.append(_entry(f"{kind}.ndjson", kind, len(by_type[kind]), _write(work / f"{kind}.ndjson", lines)))
+        files.append(
+            _entry(
+                f"{kind}.ndjson", kind, len(by_type[kind]), _write(work / f"{kind}.ndjson", lines)
+            )
+        )
     (work / BUNDLES).mkdir(mode=0o700)
     for pseudonym, resources in gathered.by_patient.items():
         path = f"{BUNDLES}/{pseudonym}.json"

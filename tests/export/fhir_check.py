@@ -11,31 +11,28 @@ from typing import Any
 
 from fhir.resources.R4B import get_fhir_model_class
 
-REQUEST_PRIORITY = {"routine", "urgent", "asap", "stat"}
-OBSERVATION_STATUS = {
-    "registered", "preliminary", "final", "amended", "corrected", "cancelled",
-    "entered-in-error", "unknown",
-}  # fmt: skip
+REQUEST_PRIORITY = set("routine urgent asap stat".split())
+OBSERVATION_STATUS = set(
+    "registered preliminary final amended corrected cancelled entered-in-error unknown".split()
+)
 REQUIRED_CODES: dict[tuple[str, str], set[str]] = {
-    ("Consent", "status"): {
-        "draft", "proposed", "active", "rejected", "inactive", "entered-in-error",
-    },  # fmt: skip
-    ("CommunicationRequest", "status"): {
-        "draft", "active", "on-hold", "revoked", "completed", "entered-in-error", "unknown",
-    },  # fmt: skip
+    ("Consent", "status"): set("draft proposed active rejected inactive entered-in-error".split()),
+    ("CommunicationRequest", "status"): set(
+        "draft active on-hold revoked completed entered-in-error unknown".split()
+    ),
     ("CommunicationRequest", "priority"): REQUEST_PRIORITY,
-    ("Communication", "status"): {
-        "preparation", "in-progress", "not-done", "on-hold", "stopped", "completed",
-        "entered-in-error", "unknown",
-    },  # fmt: skip
+    ("Communication", "status"): set(
+        "preparation in-progress not-done on-hold stopped completed entered-in-error"
+        " unknown".split()
+    ),
     ("Communication", "priority"): REQUEST_PRIORITY,
     ("Observation", "status"): OBSERVATION_STATUS,
     ("DetectedIssue", "status"): OBSERVATION_STATUS,
     ("DetectedIssue", "severity"): {"high", "moderate", "low"},
-    ("Bundle", "type"): {
-        "document", "message", "transaction", "transaction-response", "batch",
-        "batch-response", "history", "searchset", "collection",
-    },  # fmt: skip
+    ("Bundle", "type"): set(
+        "document message transaction transaction-response batch batch-response history"
+        " searchset collection".split()
+    ),
 }
 FHIR_ID = re.compile(r"[A-Za-z0-9\-.]{1,64}")
 

@@ -71,7 +71,9 @@ def test_readings_urgent_replies_and_consents_say_what_happened(cli: Cli, ward: 
     first, with_unit, meter, urgent, plain = ward.replies
     bp = _of(found, "Observation", f"bp-{first}")
     assert bp["code"]["coding"][0]["code"] == "85354-9"
-    assert [(c["code"]["coding"][0]["code"], c["valueQuantity"]["value"]) for c in bp["component"]] == [
+    assert [
+        (c["code"]["coding"][0]["code"], c["valueQuantity"]["value"]) for c in bp["component"]
+    ] == [
         ("8480-6", 150),
         ("8462-4", 95),
     ]
@@ -118,7 +120,10 @@ def test_reminders_are_requests_and_those_sent_are_communications(cli: Cli, ward
     assert len(sent) == 1
     delivered = sent[0]
     assert delivered["status"] == "completed" and "received" in delivered and "sent" in delivered
-    assert delivered["medium"][0]["coding"][1] == {"system": "urn:carebot:channel", "code": "console"}
+    assert delivered["medium"][0]["coding"][1] == {
+        "system": "urn:carebot:channel",
+        "code": "console",
+    }
     based = delivered["basedOn"][0]["reference"].removeprefix("CommunicationRequest/")
     assert _of(found, "CommunicationRequest", based)["status"] == "completed"
     assert any(r["status"] == "active" for r in requests)  # the next weeks, still planned
@@ -147,9 +152,7 @@ def test_the_patient_carries_nothing_but_the_pseudonym(cli: Cli, ward: Ward) -> 
 def test_no_texts_leaves_the_replies_words_out(cli: Cli, ward: Ward) -> None:
     found = read_export(_export(cli, "--no-texts"))
     replies = [c for c in found["Communication"] if c["id"].startswith("reply-")]
-    assert replies and all(
-        "contentString" not in p for c in replies for p in c.get("payload", [])
-    )
+    assert replies and all("contentString" not in p for c in replies for p in c.get("payload", []))
     assert "bloeddruk" not in json.dumps(found) and "arm is slap" not in json.dumps(found)
     assert json.loads((cli.cwd / "out" / "manifest.json").read_text())["reply_texts"] is False
 
