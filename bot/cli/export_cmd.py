@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from bot.cli.common import actor, console, fail, flag, store
+from bot.cli.common import actor, console, fail, flag, reading_store, store
 from bot.cli.output import say
 from bot.export.fhir import export
 from bot.export.fhir_gather import Selection
@@ -41,6 +41,14 @@ def fhir(
     start = _since(since)
     check_out(out)  # refused before the store is opened
     selection = Selection(since=start, pseudonym=patient, texts=texts)
-    manifest = export(store(), out=out, selection=selection, actor=actor(), now=datetime.now(UTC))
+    writer = store()  # first: it migrates an older store, which the reader cannot
+    manifest = export(
+        writer,
+        out=out,
+        selection=selection,
+        actor=actor(),
+        now=datetime.now(UTC),
+        reader=reading_store(),
+    )
     total = sum(manifest["counts"].values())
     say(console, f"exported {manifest['patients']} patient(s), {total} resource(s) to {out}")

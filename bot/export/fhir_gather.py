@@ -45,6 +45,11 @@ class Gathered:
 
     by_patient: dict[str, list[Resource]] = field(default_factory=dict)
 
+    def drop(self, pseudonyms: Iterable[str]) -> None:
+        """Leave these patients out (erased since they were read)."""
+        for pseudonym in pseudonyms:
+            self.by_patient.pop(pseudonym, None)
+
     def counts(self) -> dict[str, int]:
         """How many resources of each type, for the manifest and the audit event."""
         found: dict[str, int] = defaultdict(int)
@@ -68,15 +73,11 @@ def gather(store: Store, session: Session, selection: Selection) -> Gathered:
     since = selection.since
     for row in patients.values():
         mine = events.get(row.pseudonym, [])
-        if since is not None and not mine and _aware(row.enrolled_at) < since:
+        if since is not None and not mine and fhir.utc(row.enrolled_at) < since:
             continue
         active = row.status in ("active", "paused")
         gathered.by_patient[row.pseudonym] = [fhir.patient(row.pseudonym, active=active), *mine]
     return gathered
-
-
-def _aware(value: datetime) -> datetime:
-    return datetime.fromisoformat(fhir.instant(value))
 
 
 def _patients(session: Session, selection: Selection) -> dict[str, Patient]:
@@ -96,7 +97,7 @@ def _consents(
     rows = [c for c in session.exec(query) if c.pseudonym in patients]
     newest = {(c.pseudonym, c.channel): c.id for c in rows}
     for c in rows:
-        if selection.since is not None and _aware(c.recorded_at) < selection.since:
+        if selection.since is not None and fhir.utc(c.recorded_at) < selection.since:
             continue
         assert c.id is not None
         yield (

@@ -16,10 +16,14 @@ from bot.export import codes
 Resource = dict[str, Any]
 
 
+def utc(value: datetime) -> datetime:
+    """A stored time (naive UTC on SQLite) as an aware UTC time."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
 def instant(value: datetime) -> str:
-    """A stored time (naive UTC on SQLite) as a FHIR dateTime with its offset."""
-    aware = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-    return aware.isoformat()
+    """A stored time as a FHIR dateTime with its offset."""
+    return utc(value).isoformat()
 
 
 def patient_ref(pseudonym: str) -> dict[str, str]:

@@ -213,3 +213,16 @@ def test_the_export_is_an_audited_access_with_counts_only(cli: Cli, ward: Ward) 
     shown = json.dumps(exported[0])
     for secret in (NAME, PHONE, REF, "bloeddruk", "150"):
         assert secret not in shown
+
+
+@pytest.mark.subprocess
+def test_the_installed_command_exports_and_refuses_in_one_line(cli: Cli) -> None:
+    ok(
+        cli, "patient", "enrol", "--ref", REF, "--program", "post-stroke-weekly", "--lang",
+        "nl", "--tz", "Europe/Brussels", "--name", NAME, "--consent", "console",
+    )  # fmt: skip
+    out = _export(cli)
+    found = read_export(out)
+    assert [p["identifier"][0]["system"] for p in found["Patient"]] == ["urn:carebot:pseudonym"]
+    refused = cli("export", "fhir", "--out", "out2", "--since", "2026-13-01")
+    assert refused.code == 2 and refused.err.count("\n") == 1 and not (cli.cwd / "out2").exists()
