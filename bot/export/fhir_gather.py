@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import Row
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, or_, select
 
 from bot.export import fhir_clinical as clinical
@@ -25,6 +27,29 @@ from bot.store.models import Consent, DeliveryAttempt, Patient, Reminder, Reply
 from bot.store.statuses import AttemptOutcome
 from bot.store.store import Store
 
+# Columns rather than whole rows: building thousands of model objects cost more than the
+# rest of the export's reading.
+REMINDER_COLUMNS = (
+    col(Reminder.id),
+    col(Reminder.pseudonym),
+    col(Reminder.program),
+    col(Reminder.status),
+    col(Reminder.channel),
+    col(Reminder.due_at),
+    col(Reminder.updated_at),
+)
+REPLY_COLUMNS = (
+    col(Reply.id),
+    col(Reply.pseudonym),
+    col(Reply.channel),
+    col(Reply.received_at),
+    col(Reply.text_enc),
+    col(Reply.readings_enc),
+    col(Reply.flags),
+    col(Reply.reviewed),
+    col(Reply.reviewed_by),
+    col(Reply.reviewed_at),
+)
 SENT = frozenset({"sent", "delivered", "read", "unconfirmed"})
 DELIVERED = frozenset({"delivered", "read"})
 
@@ -120,7 +145,7 @@ def _reminders(
 ) -> Iterable[tuple[str, Resource]]:
     """Each reminder as a CommunicationRequest, and one that went out as a Communication
     too, sent at its last attempt that reached (or may have reached) the provider."""
-    query = select(Reminder).order_by(col(Reminder.id))
+    query = sa_select(*REMINDER_COLUMNS).order_by(col(Reminder.id))
     tries = (
         select(DeliveryAttempt.reminder_id, DeliveryAttempt.started_at)
         .join(Reminder, col(Reminder.id) == col(DeliveryAttempt.reminder_id))
@@ -128,16 +153,15 @@ def _reminders(
         .order_by(col(DeliveryAttempt.id))
     )
     if selection.pseudonym is not None:
-        query = query.where(Reminder.pseudonym == selection.pseudonym)
+        query = query.where(col(Reminder.pseudonym) == selection.pseudonym)
         tries = tries.where(Reminder.pseudonym == selection.pseudonym)
     if selection.since is not None:
         query = query.where(col(Reminder.updated_at) >= selection.since)
         tries = tries.where(col(Reminder.updated_at) >= selection.since)
     sent_at = dict(session.exec(tries).all())  # the last attempt of each reminder wins
-    for r in session.exec(query):
+    for r in session.execute(query):
         if r.pseudonym not in patients:
             continue
-        assert r.id is not None
         yield (
             r.pseudonym,
             fhir.communication_request(
@@ -167,9 +191,11 @@ def _replies(
     store: Store, session: Session, selection: Selection, patients: dict[str, Patient]
 ) -> Iterable[tuple[str, Resource]]:
     """Each reply of a known patient, its readings and, if it was urgent, its issue."""
-    query = select(Reply).where(col(Reply.pseudonym).is_not(None)).order_by(col(Reply.id))
+    query = (
+        sa_select(*REPLY_COLUMNS).where(col(Reply.pseudonym).is_not(None)).order_by(col(Reply.id))
+    )
     if selection.pseudonym is not None:
-        query = query.where(Reply.pseudonym == selection.pseudonym)
+        query = query.where(col(Reply.pseudonym) == selection.pseudonym)
     if selection.since is not None:
         query = query.where(
             or_(
@@ -177,16 +203,14 @@ def _replies(
                 col(Reply.reviewed_at) >= selection.since,
             )
         )
-    for r in session.exec(query):
-        if r.pseudonym not in patients or r.id is None:
-            continue
-        yield from _reply(store, session, r, r.pseudonym, selection.texts)
+    for r in session.execute(query):
+        if r.pseudonym in patients:
+            yield from _reply(store, session, r, r.pseudonym, selection.texts)
 
 
 def _reply(
-    store: Store, session: Session, r: Reply, who: str, texts: bool
+    store: Store, session: Session, r: Row[Any], who: str, texts: bool
 ) -> Iterable[tuple[str, Resource]]:
-    assert r.id is not None
     stored: dict[str, Any] = {}
     if r.readings_enc:
         plain = store.decrypt(

@@ -83,7 +83,7 @@ def write_export(
             "counts": gathered.counts(),
             "files": files,
         }
-        _write(work / MANIFEST, json.dumps(manifest, indent=2) + "\n")
+        _write(work / MANIFEST, json.dumps(manifest, indent=2) + "\n", sync=True)
         _put_in_place(work, out)
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
@@ -108,7 +108,7 @@ def _write_files(work: Path, gathered: Gathered) -> list[dict[str, Any]]:
     (work / BUNDLES).mkdir(mode=0o700)
     for pseudonym, resources in gathered.by_patient.items():
         path = f"{BUNDLES}/{pseudonym}.json"
-        text = json.dumps(bundle(resources), ensure_ascii=False, indent=2) + "\n"
+        text = _line(bundle(resources)) + "\n"  # compact: the C encoder, 10 times faster
         entry = _entry(path, "Bundle", len(resources), _write(work / path, text))
         files.append({**entry, "patient": pseudonym})
     return files
@@ -138,14 +138,16 @@ def _entry(path: str, kind: str, count: int, digest: str) -> dict[str, Any]:
     return {"path": path, "type": kind, "count": count, "sha256": digest}
 
 
-def _write(path: Path, text: str) -> str:
-    """Write a file created 0600 and flushed to disk; its SHA-256."""
+def _write(path: Path, text: str, *, sync: bool = False) -> str:
+    """Write a file created 0600; its SHA-256. Only the manifest is synced to disk: after
+    a power cut, a data file that did not reach the disk no longer matches its hash."""
     data = text.encode("utf-8")
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "wb") as handle:
         handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
+        if sync:
+            handle.flush()
+            os.fsync(handle.fileno())
     return hashlib.sha256(data).hexdigest()
 
 
