@@ -32,17 +32,6 @@ CONSENT_SCOPE = "http://terminology.hl7.org/CodeSystem/consentscope"
 ACT_CODE = "http://terminology.hl7.org/CodeSystem/v3-ActCode"
 BP_PROFILE = "http://hl7.org/fhir/StructureDefinition/bp"
 
-# How a channel carries a message, in HL7's ParticipationMode; the channel itself is a
-# second coding of carebot's, so a receiver whose terminology lacks a code still knows it.
-MEDIUM = {
-    "sms": ("SMSWRIT", "SMS written"),
-    "whatsapp": ("ONLINEWRIT", "online written"),
-    "telegram": ("ONLINEWRIT", "online written"),
-    "x": ("ONLINEWRIT", "online written"),
-    "voice": ("PHONE", "telephone"),
-}
-DEFAULT_MEDIUM = ("ELECTRONIC", "electronic data")  # the console channel, and any new one
-
 # A reminder's status, as a CommunicationRequest's (request-status) and, once it may have
 # gone out, as its Communication's (event-status).
 REQUEST_STATUS = {

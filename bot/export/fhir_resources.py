@@ -1,9 +1,10 @@
 """FHIR R4 resources built from carebot's rows, as plain JSON-ready dicts.
 
-Pure: no store, no I/O. Each function gives one resource of the shapes documented in
-docs/formats/fhir-v1.md (a test compares what is emitted with that page, and validates every
-resource with the `fhir.resources` models). A resource's id is derived from its row's id, so
-that a second export gives the same id for the same record and a FHIR server can upsert it.
+Pure: no store, no I/O (a channel's class says how it carries a message). Each function
+gives one resource of the shapes documented in docs/formats/fhir-v1.md (a test compares what
+is emitted with that page, and validates every resource with the `fhir.resources` models).
+A resource's id is derived from its row's id, so that a second export gives the same id for
+the same record and a FHIR server can upsert it.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from bot.channels import registry
+from bot.channels.base import ChannelDefaults
 from bot.export import codes
 
 Resource = dict[str, Any]
@@ -50,8 +53,11 @@ def actor_ref(actor: str, *, patient: str) -> dict[str, Any]:
 
 
 def medium(channel: str) -> list[dict[str, Any]]:
-    """How the channel carries a message: HL7's ParticipationMode, then carebot's channel."""
-    code, display = codes.MEDIUM.get(channel, codes.DEFAULT_MEDIUM)
+    """How the channel carries a message: HL7's ParticipationMode, as the channel's class
+    declares it, then carebot's channel (so that a receiver whose terminology lacks a code
+    still knows the channel). A channel no longer in carebot is `ELECTRONIC`."""
+    kind = registry.kind(channel) if registry.known(channel) else ChannelDefaults
+    code, display = kind.participation_mode
     return [
         {
             "coding": [

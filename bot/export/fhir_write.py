@@ -69,6 +69,17 @@ def write_export(
     """Write the export to `out` (see the module's docstring); the manifest, as written."""
     check_out(out)
     out = Path(os.path.abspath(out))
+    try:
+        return _write_export(out, gathered, generated_at=generated_at, since=since, texts=texts)
+    except OSError as exc:  # a full disk, a folder not ours: its reason, never a path's data
+        raise ExportError(
+            f"cannot write the export: {exc.strerror or type(exc).__name__}"
+        ) from None
+
+
+def _write_export(
+    out: Path, gathered: Gathered, *, generated_at: datetime, since: datetime | None, texts: bool
+) -> dict[str, Any]:
     work = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))  # made 0700
     try:
         files = _write_files(work, gathered)
@@ -161,6 +172,12 @@ def _put_in_place(work: Path, out: Path) -> None:
             os.replace(out, old / "export")
         else:
             out.rmdir()
-    os.replace(work, out)
+    try:
+        os.replace(work, out)
+    except OSError:
+        if old is not None:  # the previous export goes back where it was
+            os.replace(old / "export", out)
+            old.rmdir()
+        raise
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)

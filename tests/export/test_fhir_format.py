@@ -12,6 +12,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from bot.channels import registry
+from bot.export.codes import CHANNEL
+from bot.export.fhir_resources import medium
 from bot.store import crypto
 from tests.conftest import Cli
 from tests.export.fhir_check import read_export
@@ -101,3 +104,21 @@ def test_the_documented_recipe_maps_a_reference_to_its_pseudonym(cli: Cli) -> No
     for ref in ("123456", "AZ-9", "ré-77"):
         for attempt in (0, 1):
             assert scope["pseudonym"](secret, ref, attempt) == keys.pseudonym(ref, attempt=attempt)
+
+
+def test_each_channel_declares_its_medium_and_the_page_names_it() -> None:
+    text = DOC.read_text(encoding="utf-8")
+    modes = {name: registry.kind(name).participation_mode[0] for name in registry.NAMES}
+    assert modes == {
+        "console": "ELECTRONIC",
+        "sms": "SMSWRIT",
+        "telegram": "ONLINEWRIT",
+        "voice": "PHONE",
+        "whatsapp": "ONLINEWRIT",
+        "x": "ONLINEWRIT",
+    }
+    for name, mode in modes.items():
+        assert f"`{mode}`" in text
+        coding = medium(name)[0]["coding"]
+        assert coding[0]["code"] == mode and coding[1] == {"system": CHANNEL, "code": name}
+    assert medium("pigeon")[0]["coding"][0]["code"] == "ELECTRONIC"  # a channel since removed
