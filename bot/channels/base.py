@@ -186,6 +186,9 @@ class ChannelKind(Protocol):
     program_keys: ClassVar[Mapping[str, str]]
     """Top-level program settings that older programs used for one of this channel's
     options (program key -> option): still read, into `[channels.options.<name>]`."""
+    participation_mode: ClassVar[tuple[str, str]]
+    """How the channel carries a message in HL7's v3-ParticipationMode terms, code and
+    display (`SMSWRIT`, `ONLINEWRIT`, `PHONE`): the `medium` of the FHIR export."""
     """The `Settings` fields the channel reads (its credentials, base URL, pace)."""
 
     @staticmethod
@@ -238,6 +241,7 @@ class ChannelDefaults:
     needs: ClassVar[tuple[str, ...]] = ()
     requires: ClassVar[str] = "its settings (see .env.example)"
     program_keys: ClassVar[Mapping[str, str]] = {}
+    participation_mode: ClassVar[tuple[str, str]] = ("ELECTRONIC", "electronic data")
 
     @classmethod
     def check_options(cls, options: Mapping[str, Any], *, templates: Collection[str]) -> list[str]:

@@ -65,6 +65,7 @@ class SmsChannel(ChannelDefaults):
     ceiling: ClassVar[str] = "personal"
     address: ClassVar[AddressKind] = AddressKind.TYPED
     title: ClassVar[str] = "SMS"
+    participation_mode: ClassVar[tuple[str, str]] = ("SMSWRIT", "SMS written")
     address_help: ClassVar[str] = "mobile number for SMS"
     notices: ClassVar[bool] = True
     needs: ClassVar[tuple[str, ...]] = (

@@ -114,6 +114,7 @@ class TelegramChannel(ChannelDefaults):
     ceiling: ClassVar[str] = "personal"
     address: ClassVar[AddressKind] = AddressKind.LINKED
     title: ClassVar[str] = "Telegram"
+    participation_mode: ClassVar[tuple[str, str]] = ("ONLINEWRIT", "online written")
     address_help: ClassVar[str] = "Telegram chat id, if known"
     notices: ClassVar[bool] = True
     needs: ClassVar[tuple[str, ...]] = (

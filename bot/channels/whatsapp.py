@@ -149,6 +149,7 @@ class WhatsAppChannel(ChannelDefaults):
     ceiling: ClassVar[str] = "personal"
     address: ClassVar[AddressKind] = AddressKind.TYPED
     title: ClassVar[str] = "WhatsApp"
+    participation_mode: ClassVar[tuple[str, str]] = ("ONLINEWRIT", "online written")
     address_help: ClassVar[str] = "mobile number for WhatsApp"
     notices: ClassVar[bool] = False
     needs: ClassVar[tuple[str, ...]] = (

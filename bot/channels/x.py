@@ -114,6 +114,7 @@ class XChannel(ChannelDefaults):
     ceiling: ClassVar[str] = "public"
     address: ClassVar[AddressKind] = AddressKind.TYPED
     title: ClassVar[str] = "X"
+    participation_mode: ClassVar[tuple[str, str]] = ("ONLINEWRIT", "online written")
     address_help: ClassVar[str] = "X user id for direct messages"
     # An urgent notice holds health data; X DMs carry `public` templates only.
     notices: ClassVar[bool] = False

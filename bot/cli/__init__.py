@@ -10,6 +10,7 @@ from pydantic import ValidationError
 from bot.cli import (
     audit_cmd,
     backup_cmd,
+    export_cmd,
     keys_cmd,
     ops,
     patient_cmd,
@@ -41,6 +42,7 @@ app.add_typer(audit_cmd.app, name="audit")
 app.add_typer(reminder_cmd.app, name="reminder")
 app.add_typer(keys_cmd.app, name="keys")
 app.add_typer(ops.db_app, name="db")
+app.add_typer(export_cmd.app, name="export")
 ops.register(app)
 app.command("report")(report_cmd.report)
 app.command("status")(status_cmd.status)

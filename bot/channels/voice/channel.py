@@ -57,6 +57,7 @@ class VoiceChannel(ChannelDefaults):
     ceiling: ClassVar[str] = "personal"
     address: ClassVar[AddressKind] = AddressKind.TYPED
     title: ClassVar[str] = "voice call"
+    participation_mode: ClassVar[tuple[str, str]] = ("PHONE", "telephone")
     address_help: ClassVar[str] = "phone number to call (a landline too)"
     # A call is read in the patient's language, which a notice to a nurse is not given.
     notices: ClassVar[bool] = False
