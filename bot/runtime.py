@@ -81,6 +81,7 @@ def tick(
     with store.session() as session:
         unconfigured = _left_planned(session, since=now)
         health.save_tick(session, at=now, planned=planned, outcomes=dict(outcomes))
+    audit.seal_all(store.session, wait=False)  # the cycle's events, unless another seals now
     db.checkpoint(store.engine)  # the WAL kept small: the tick's own record written
     log.info("tick: %d planned, outcomes %s", planned, dict(outcomes))
     outages = tuple(dispatcher.record.health.outages())
