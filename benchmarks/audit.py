@@ -95,8 +95,9 @@ def _append_run(env: dict[str, str], n: int, per_tx: int, writers: int) -> dict[
     helpers = []
     if writers > 1:
         helpers.append(ctx.Process(target=_sealer, args=(env, stop, side)))
-    if env["carebot_database_url"].startswith("postgresql"):
-        helpers.append(ctx.Process(target=_lock_share, args=(env["carebot_database_url"], stop, side)))
+    url = env["carebot_database_url"]
+    if url.startswith("postgresql"):
+        helpers.append(ctx.Process(target=_lock_share, args=(url, stop, side)))
     for proc in procs + helpers:
         proc.start()
     start.wait()
@@ -133,7 +134,8 @@ def measure(env: dict[str, str], n: int, per_tx: int) -> dict[str, dict[str, flo
         verified = time.perf_counter() - began
     store.engine.dispose()
     assert verdict.ok and verdict.unsealed == 0, verdict
-    return {"1 writer": one, "4 writers": four, "verify": {"events": verdict.checked, "s": verified}}
+    checked = {"events": verdict.checked, "s": verified}
+    return {"1 writer": one, "4 writers": four, "verify": checked}
 
 
 @contextmanager

@@ -26,6 +26,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
+from sqlalchemy import select as sa_select
 from sqlalchemy import text, update
 from sqlmodel import Session, col, func, select
 
@@ -132,11 +133,15 @@ def seal_pending(session: Session, *, wait: bool = True, limit: int | None = Non
     key, sealed = keys_of(session).chain, 0
     while limit is None or sealed < limit:
         size = _BATCH if limit is None else min(_BATCH, limit - sealed)
-        rows = session.exec(
-            select(
-                AuditEvent.id, AuditEvent.at, AuditEvent.actor, AuditEvent.action,
-                AuditEvent.subject, AuditEvent.detail,
-            )  # fmt: skip
+        rows = session.execute(
+            sa_select(  # sqlmodel's select takes at most four columns
+                col(AuditEvent.id),
+                col(AuditEvent.at),
+                col(AuditEvent.actor),
+                col(AuditEvent.action),
+                col(AuditEvent.subject),
+                col(AuditEvent.detail),
+            )  # its id and what its hash covers
             .where(col(AuditEvent.seq).is_(None))
             .order_by(col(AuditEvent.id))
             .limit(size)

@@ -35,7 +35,7 @@ def test_audit_log_lists_events_not_sealed_yet_last_and_marked(cli: Cli) -> None
     assert sealed.code == 0 and re.fullmatch(rf"{len(waiting)} events? sealed\n", sealed.out)
     assert cli("program", "pause", "post-stroke-weekly").code == 0
     mixed = _log(cli)
-    flags = [e["sealed"] for e in mixed]
+    flags = [bool(e["sealed"]) for e in mixed]
     assert flags == sorted(flags, reverse=True) and flags[-1] is False  # unsealed come last
     seqs = [e["seq"] for e in mixed if e["sealed"]]
     assert seqs == list(range(1, len(waiting) + 1))

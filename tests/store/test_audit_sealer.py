@@ -206,6 +206,7 @@ _OLD_TABLE = sa.table(  # audit_event as schema 0004 has it
 def _store_at_0004(settings: Settings, n: int) -> tuple[str, list[str]]:
     """A store at schema 0004 with n events chained the way carebot chained them then (seq
     given at append, keyed hash); the head token kept after it, and the events' hashes."""
+    assert settings.carebot_master_key is not None
     master = crypto.decode_key(settings.carebot_master_key.get_secret_value(), what="test")
     engine = db.make_engine(settings.carebot_database_url, master)
     command.upgrade(db.alembic_config(engine), "0004")
