@@ -67,8 +67,9 @@ def tick(
     echo: Callable[[str, str], None] | None = None,
     log_warnings: bool = True,
 ) -> TickResult:
-    """Plan ahead, then send what is due, as if the clock read `now`. What kept reminders
-    from going out is logged as warnings, unless the caller prints them itself."""
+    """Plan ahead, then send what is due, as if the clock read `now`, then seal the audit
+    events appended since the last seal. What kept reminders from going out is logged as
+    warnings, unless the caller prints them itself."""
     with store.session() as session:
         planned, unplanned = plan_counts(
             store.engine, session, now=now, horizon_days=store.settings.carebot_plan_horizon_days
@@ -81,6 +82,7 @@ def tick(
     with store.session() as session:
         unconfigured = _left_planned(session, since=now)
         health.save_tick(session, at=now, planned=planned, outcomes=dict(outcomes))
+    audit.seal_all(store.session, wait=False)  # the cycle's events, unless another seals now
     db.checkpoint(store.engine)  # the WAL kept small: the tick's own record written
     log.info("tick: %d planned, outcomes %s", planned, dict(outcomes))
     outages = tuple(dispatcher.record.health.outages())

@@ -1,4 +1,4 @@
-"""`carebot audit`: deliveries, the keyed hash chain, its head, and its verification."""
+"""`carebot audit`: deliveries, the keyed hash chain, its sealing, head and verification."""
 
 from __future__ import annotations
 
@@ -19,10 +19,11 @@ from bot.cli.common import (
     fail,
     iso,
     reading_store,
+    store,
 )
 from bot.cli.output import say
 from bot.store import audit, audit_heads
-from bot.store.models import AuditEvent, Reminder
+from bot.store.models import Reminder
 from bot.store.statuses import ReminderStatus
 
 app = typer.Typer(help="Audit: what went out, and the tamper-evident log.", no_args_is_help=True)
@@ -153,11 +154,9 @@ def unconfirmed(fmt: Format = FormatOption) -> None:
 def log(
     limit: int = typer.Option(50, help="the newest N events"), fmt: Format = FormatOption
 ) -> None:
-    """The newest audit events (ids and statuses only, never personal data)."""
+    """The newest audit events (ids and statuses only, never personal data); those not
+    sealed into the chain yet come last, with no seq or hash and `sealed` false."""
     with reading_store().session() as session:
-        events = session.exec(
-            select(AuditEvent).order_by(col(AuditEvent.seq).desc()).limit(limit)
-        ).all()
         rows = [
             {
                 "seq": e.seq,
@@ -166,24 +165,33 @@ def log(
                 "action": e.action,
                 "subject": e.subject,
                 "detail": json.loads(e.detail) if e.detail else {},  # an object, not a string
-                "hash": e.hash[:16],
+                "hash": e.hash[:16] if e.hash else None,
+                "sealed": e.seq is not None,
             }
-            for e in reversed(events)
+            for e in audit.newest(session, limit)
         ]
     emit(
         rows,
         fmt,
         title="Audit log",
-        columns=["seq", "at", "actor", "action", "subject", "detail", "hash"],
+        columns=["seq", "at", "actor", "action", "subject", "detail", "hash", "sealed"],
     )
+
+
+@app.command("seal")
+def seal() -> None:
+    """Seal the events appended since the last seal into the chain, and say how many (a
+    tick does it at its end; this is for now, e.g. before `audit head`)."""
+    sealed = audit.seal_all(store().session)
+    say(console, f"{sealed} event{'' if sealed == 1 else 's'} sealed")
 
 
 @app.command("head")
 def head(
     to: str | None = typer.Option(None, "--to", help="also append it to FILE, or `syslog`"),
 ) -> None:
-    """The newest event's head token (SEQ:HASH:TAG): keep it elsewhere, e.g. from cron with
-    --to, to prove later that nothing was edited or cut."""
+    """The newest sealed event's head token (SEQ:HASH:TAG): keep it elsewhere, e.g. from cron
+    with --to (after `audit seal`), to prove later that nothing was edited or cut."""
     with reading_store().session() as session:
         seq, token = audit.head_token(session)
     if to is not None:
@@ -195,8 +203,8 @@ def head(
 def verify(
     head: str | None = typer.Option(None, "--head", help="a head token (or hash) kept earlier"),
 ) -> None:
-    """Recompute the keyed chain; exit 1 naming the first broken event, an unknown head, or
-    events cut from the end."""
+    """Recompute the keyed chain of sealed events and count those not sealed yet; exit 1
+    naming the first broken event, an unknown head, or events cut from the end."""
     with reading_store().session() as session:
         verdict = audit.verify(session, head=head)
     if verdict.broken_seq is not None:
@@ -214,4 +222,16 @@ def verify(
         else f"; the head kept is event {verdict.head_seq}, "
         f"{verdict.checked - verdict.head_seq} written since"
     )
-    say(console, f"audit chain intact: {verdict.checked} events checked{since}")
+    say(console, f"audit chain intact: {verdict.checked} events checked{since}{_waiting(verdict)}")
+
+
+def _waiting(verdict: audit.ChainCheck) -> str:
+    """The events not sealed yet: covered by no hash until the next seal."""
+    if not verdict.unsealed:
+        return ""
+    plural = "" if verdict.unsealed == 1 else "s"
+    age = _age(verdict.oldest_unsealed, datetime.now(UTC))
+    return (
+        f"; {verdict.unsealed} event{plural} not sealed yet, the oldest written {age} ago "
+        "(sealed by the next tick, or now by `carebot audit seal`)"
+    )

@@ -1,12 +1,18 @@
-"""The keyed audit chain: every action appends an event that names ids, never people.
+"""The keyed audit log: every action appends an event that names ids, never people.
 
-Each event's hash is an HMAC-SHA256, under the audit key (see crypto.audit_keys), of the
-previous event's hash and the event itself. Editing, deleting or reordering events breaks
-the chain from there on (`verify`), and whoever can write to the store without holding the
-master key cannot compute the hashes again. Cutting events from the end leaves a consistent
-chain: it is caught with a head kept elsewhere (`head_token`, `verify --head`), which carries
-its event's seq and a keyed tag, so that a head cut from the end is told from one carebot
-never gave out (a typo, or a forgery).
+Appending is one INSERT in the caller's transaction, with no lock and no read-back, so that
+any number of senders append at once; an event's `id` is only the order it was appended in
+(on PostgreSQL ids are handed out at INSERT and commit out of order, and a rollback leaves a
+gap). The sealer (`seal_pending`, run at the end of every tick and by `carebot audit seal`),
+one at a time, then takes the committed events not sealed yet in append order, gives each
+its `seq`, the next place in the chain, and its hash: an HMAC-SHA256, under the audit key
+(see crypto.audit_keys), of the previous event's hash and the event itself. Editing,
+deleting or reordering sealed events breaks the chain from there on (`verify`), and whoever
+can write to the store without holding the master key cannot compute the hashes again. An
+event not sealed yet is covered by nothing: the seal interval bounds that window, and
+`verify` reports how many wait and the oldest one's time. Cutting events from the end
+leaves a consistent chain: it is caught with a head kept elsewhere (`head_token`,
+`verify --head`; see audit_heads).
 """
 
 from __future__ import annotations
@@ -14,24 +20,26 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from contextlib import AbstractContextManager
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import text
-from sqlmodel import Session, col, select
+from sqlalchemy import select as sa_select
+from sqlalchemy import text, update
+from sqlmodel import Session, col, func, select
 
+from bot.store import audit_heads
+from bot.store.audit_heads import GENESIS, ChainCheck
 from bot.store.crypto import AuditKeys
 from bot.store.models import AuditEvent
 
-GENESIS = "0" * 64
+__all__ = ["GENESIS", "ChainCheck"]  # with the functions below
+
 KEYS = "carebot.audit.keys"  # session.info: the store's audit keys (set by Store.session)
-# session.info: (innermost transaction, seq, hash) of its last event; a savepoint begun,
-# released or rolled back since makes it stale, and the newest event is read back instead
-_NEWEST = "carebot.audit.newest"
-_TOKEN = re.compile(r"(\d{1,18}):([0-9a-f]{64}):([0-9a-f]{32})")
+_LOCK = 7160  # the PostgreSQL advisory lock of the chain's one sealer
+_BATCH = 1000  # events sealed per read and per UPDATE
 
 
 def payload(
@@ -71,15 +79,21 @@ def keys_of(session: Session) -> AuditKeys:
     return provider(session)
 
 
-def _innermost(session: Session) -> object:
-    """The transaction an event is appended in: the savepoint, if one is open."""
-    return session.get_nested_transaction() or session.get_transaction()
+def _lock(session: Session, *, wait: bool) -> bool:
+    """Make this transaction the chain's one sealer (SQLite's write lock already is);
+    False if another holds it and `wait` is False."""
+    if session.get_bind().dialect.name != "postgresql":
+        return True  # Store.session began with BEGIN IMMEDIATE: no other writer now
+    if wait:
+        session.execute(text(f"SELECT pg_advisory_xact_lock({_LOCK})"))
+        return True
+    return bool(session.execute(text(f"SELECT pg_try_advisory_xact_lock({_LOCK})")).scalar())
 
 
 def lock_chain(session: Session) -> None:
-    """Make this transaction the chain's one writer (SQLite's write lock already is)."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(7160)"))
+    """Wait to be the chain's one sealer until this transaction ends (also taken by the
+    one-time work that must not run twice at once: making the audit key, sealing old data)."""
+    _lock(session, wait=True)
 
 
 def record(
@@ -93,48 +107,97 @@ def record(
 ) -> AuditEvent:
     """Append one event in the caller's transaction (so it commits or rolls back with it).
 
-    `detail` takes ids, statuses, counts and channel names only: never a name, address,
-    reference or message text.
+    One INSERT, flushed with the caller's other writes: no lock, no read of other events.
+    The event is sealed into the chain later (`seal_pending`). `detail` takes ids,
+    statuses, counts and channel names only: never a name, address, reference or message
+    text.
     """
-    newest = session.info.get(_NEWEST)
-    if newest is not None and newest[0] is _innermost(session):
-        # this transaction appended the newest event, and no other writer can have since
-        # (it holds the chain's lock, or SQLite's write lock): no need to read it back
-        seq, prev_hash = newest[1] + 1, newest[2]
-    else:
-        lock_chain(session)
-        last = session.exec(
-            select(AuditEvent).order_by(col(AuditEvent.seq).desc()).limit(1)
-        ).first()
-        seq = (last.seq or 0) + 1 if last else 1
-        prev_hash = last.hash if last else GENESIS
-    key = keys_of(session).chain
-    when = at or datetime.now(UTC)
-    detail_json = json.dumps(detail, sort_keys=True, separators=(",", ":"), default=str)
+    keys_of(session)  # the store's first event makes the audit key, in this transaction
     event = AuditEvent(
-        seq=seq,
-        at=when,
+        at=at or datetime.now(UTC),
         actor=actor,
         action=action,
         subject=subject,
-        detail=detail_json,
-        prev_hash=prev_hash,
-        hash=seal(
-            key,
-            prev_hash,
-            payload(
-                seq=seq, at=when, actor=actor, action=action, subject=subject, detail=detail_json
-            ),
-        ),
+        detail=json.dumps(detail, sort_keys=True, separators=(",", ":"), default=str),
     )
     session.add(event)
-    session.flush()
-    session.info[_NEWEST] = (_innermost(session), seq, event.hash)
     return event
 
 
+def seal_pending(session: Session, *, wait: bool = True, limit: int | None = None) -> int:
+    """Seal the committed events not sealed yet, in append order, in this transaction;
+    how many (at most `limit`). 0 at once if another sealer is at work and not `wait`."""
+    if not _lock(session, wait=wait):
+        return 0
+    seq, prev_hash = _last_sealed(session)  # read after the lock: the last sealer's work
+    key, sealed = keys_of(session).chain, 0
+    while limit is None or sealed < limit:
+        size = _BATCH if limit is None else min(_BATCH, limit - sealed)
+        rows = session.execute(
+            sa_select(  # sqlmodel's select takes at most four columns
+                col(AuditEvent.id),
+                col(AuditEvent.at),
+                col(AuditEvent.actor),
+                col(AuditEvent.action),
+                col(AuditEvent.subject),
+                col(AuditEvent.detail),
+            )  # its id and what its hash covers
+            .where(col(AuditEvent.seq).is_(None))
+            .order_by(col(AuditEvent.id))
+            .limit(size)
+        ).all()
+        changes = []
+        for event_id, at, actor, action, subject, detail in rows:
+            seq += 1
+            body = payload(
+                seq=seq, at=at, actor=actor, action=action, subject=subject, detail=detail
+            )
+            digest = seal(key, prev_hash, body)
+            changes.append({"id": event_id, "seq": seq, "prev_hash": prev_hash, "hash": digest})
+            prev_hash = digest
+        if changes:
+            session.execute(update(AuditEvent), changes)  # by primary key, one executemany
+        sealed += len(changes)
+        if len(rows) < size:
+            break
+    _expire_events(session)
+    return sealed
+
+
+def _expire_events(session: Session) -> None:
+    """The events this session holds were sealed behind its back: read them again."""
+    for obj in list(session.identity_map.values()):
+        if isinstance(obj, AuditEvent):
+            session.expire(obj)
+
+
+def seal_all(
+    open_session: Callable[[], AbstractContextManager[Session]],
+    *,
+    wait: bool = True,
+    per_transaction: int = 10_000,
+) -> int:
+    """Seal every event waiting, `per_transaction` at a time in transactions of their own
+    (so that a long backlog never holds SQLite's write lock for long); how many."""
+    total = 0
+    while True:
+        with open_session() as session:
+            sealed = seal_pending(session, wait=wait, limit=per_transaction)
+        total += sealed
+        if sealed < per_transaction:
+            return total
+
+
+def unsealed(session: Session) -> tuple[int, datetime | None]:
+    """How many events wait to be sealed, and the time of the oldest."""
+    count, oldest = session.exec(
+        select(func.count(), func.min(AuditEvent.at)).where(col(AuditEvent.seq).is_(None))
+    ).one()
+    return int(count), oldest
+
+
 def iter_events(session: Session, *, batch: int = 1000) -> Iterator[AuditEvent]:
-    """Every event in order, a batch at a time."""
+    """Every sealed event in chain order, a batch at a time."""
     after = 0
     while True:
         rows = session.exec(
@@ -149,42 +212,65 @@ def iter_events(session: Session, *, batch: int = 1000) -> Iterator[AuditEvent]:
         after = rows[-1].seq or after
 
 
-@dataclass(frozen=True)
-class ChainCheck:
-    """What `verify` found: the count checked, the first broken event if any, and what
-    became of the head given (None: no head given; found; unknown: not carebot's; cut)."""
+def newest(session: Session, limit: int) -> list[AuditEvent]:
+    """The newest `limit` events, oldest first: sealed ones in chain order, then those not
+    sealed yet in append order."""
+    waiting = session.exec(
+        select(AuditEvent)
+        .where(col(AuditEvent.seq).is_(None))
+        .order_by(col(AuditEvent.id).desc())
+        .limit(limit)
+    ).all()
+    sealed = session.exec(
+        select(AuditEvent)
+        .where(col(AuditEvent.seq).is_not(None))
+        .order_by(col(AuditEvent.seq).desc())
+        .limit(max(limit - len(waiting), 0))
+    ).all()
+    return [*reversed(sealed), *reversed(waiting)]
 
-    checked: int
-    broken_seq: int | None = None
-    reason: str | None = None
-    head: str | None = None
-    head_seq: int | None = None
 
-    @property
-    def ok(self) -> bool:
-        return self.broken_seq is None and self.head in (None, "found")
-
-    @property
-    def head_found(self) -> bool | None:
-        return None if self.head is None else self.head == "found"
+def _last_sealed(session: Session) -> tuple[int, str]:
+    last = session.exec(
+        select(AuditEvent.seq, AuditEvent.hash)
+        .where(col(AuditEvent.seq).is_not(None))
+        .order_by(col(AuditEvent.seq).desc())
+        .limit(1)
+    ).first()
+    return (last[0] or 0, last[1] or GENESIS) if last else (0, GENESIS)
 
 
 def head_token(session: Session) -> tuple[int, str]:
-    """The newest event's seq and its head token `SEQ:HASH:TAG`, to keep elsewhere."""
-    last = session.exec(select(AuditEvent).order_by(col(AuditEvent.seq).desc()).limit(1)).first()
-    seq, digest = (last.seq or 0, last.hash) if last else (0, GENESIS)
-    return seq, f"{seq}:{digest}:{_tag(keys_of(session), seq, digest)}"
+    """The newest sealed event's seq and its head token `SEQ:HASH:TAG`, to keep elsewhere."""
+    seq, digest = _last_sealed(session)
+    return seq, f"{seq}:{digest}:{audit_heads.tag(keys_of(session), seq, digest)}"
 
 
-def _tag(keys: AuditKeys, seq: int, digest: str) -> str:
-    return hmac.new(keys.head, f"head:{seq}:{digest}".encode(), hashlib.sha256).hexdigest()[:32]
+def head(session: Session) -> str:
+    """The newest sealed event's hash (the genesis value for an empty chain)."""
+    return _last_sealed(session)[1]
 
 
 def verify(session: Session, *, head: str | None = None) -> ChainCheck:
-    """Recompute the keyed chain; with `head` (a token or a bare hash), also check that the
-    chain still holds it."""
-    key = keys_of(session).chain
-    wanted = _parse_head(session, head)
+    """Recompute the keyed chain of sealed events, and count those not sealed yet; with
+    `head` (a token or a bare hash), also check that the chain still holds it."""
+    keys = keys_of(session)
+    wanted = None if head is None else audit_heads.parse(keys, head)
+    waiting, oldest = unsealed(session)
+    walked = _walk(session, keys.chain, wanted)
+    if isinstance(walked, ChainCheck):
+        verdict = walked
+    elif wanted is None:
+        verdict = ChainCheck(walked[0])
+    else:
+        verdict = audit_heads.judge(walked[0], wanted, walked[1])
+    return replace(verdict, unsealed=waiting, oldest_unsealed=oldest)
+
+
+def _walk(
+    session: Session, key: bytes, wanted: tuple[int | None, str, bool] | None
+) -> ChainCheck | tuple[int, tuple[int, str] | None]:
+    """The first broken event, or (events checked, seq and hash of the head wanted)."""
     prev_hash, expected_seq, checked, at_wanted = GENESIS, 1, 0, None
     for event in iter_events(session):
         if event.seq != expected_seq:
@@ -194,64 +280,6 @@ def verify(session: Session, *, head: str | None = None) -> ChainCheck:
         if wanted is not None and (
             event.seq == wanted[0] or (wanted[0] is None and event.hash == wanted[1])
         ):
-            at_wanted = (event.seq, event.hash)
-        prev_hash, expected_seq, checked = event.hash, expected_seq + 1, checked + 1
-    if wanted is None:
-        return ChainCheck(checked)
-    return _judge_head(checked, wanted, at_wanted)
-
-
-def _parse_head(session: Session, head: str | None) -> tuple[int | None, str, bool] | None:
-    """(seq or None for a bare hash, hash, whether carebot gave it out) of a head."""
-    if head is None:
-        return None
-    value = head.strip().lower()
-    if (match := _TOKEN.fullmatch(value)) is not None:
-        seq, digest = int(match.group(1)), match.group(2)
-        genuine = hmac.compare_digest(match.group(3), _tag(keys_of(session), seq, digest))
-        return seq, digest, genuine
-    return None, value, False
-
-
-def _judge_head(
-    checked: int, wanted: tuple[int | None, str, bool], at_wanted: tuple[int, str] | None
-) -> ChainCheck:
-    seq, digest, genuine = wanted
-    if seq is None:  # a bare hash: found, or unknown (a cut cannot be told from a typo)
-        if at_wanted is not None or digest == GENESIS:
-            return ChainCheck(checked, head="found", head_seq=at_wanted[0] if at_wanted else 0)
-        return ChainCheck(
-            checked,
-            reason="this hash is not in the chain (a typo or a forged "
-            "head; keep the SEQ:HASH:TAG line of `audit head` to tell a cut)",
-            head="unknown",
-        )
-    if not genuine:
-        return ChainCheck(
-            checked,
-            reason="this head is not one carebot gave out for this audit "
-            "log (a typo or a forged head)",
-            head="unknown",
-        )
-    if seq == 0 or (at_wanted is not None and at_wanted[1] == digest):
-        return ChainCheck(checked, head="found", head_seq=seq)
-    if at_wanted is None:
-        return ChainCheck(
-            checked,
-            reason=f"the head kept is event {seq}, the chain now ends at event {checked}",
-            head="cut",
-            head_seq=seq,
-        )
-    return ChainCheck(
-        checked,
-        reason=f"event {seq} is no longer the one this head was kept for: "
-        "the events from there on were cut and others written since",
-        head="cut",
-        head_seq=seq,
-    )
-
-
-def head(session: Session) -> str:
-    """The newest event's hash (the genesis value for an empty log)."""
-    last = session.exec(select(AuditEvent).order_by(col(AuditEvent.seq).desc()).limit(1)).first()
-    return last.hash if last else GENESIS
+            at_wanted = (expected_seq, event.hash or "")
+        prev_hash, expected_seq, checked = event.hash or "", expected_seq + 1, checked + 1
+    return checked, at_wanted

@@ -3,9 +3,9 @@
 Older carebot chained its events with plain SHA-256, which anyone with write access to the
 store could recompute. A store that has events but no audit key yet is such a store: its
 chain is verified under the old scheme, and every event that checks out is sealed again
-under the audit key, in one transaction; an `audit.seal` event records how many, and the old
-head, so that a head kept before the upgrade can still be matched. From a broken event on,
-nothing is sealed: `verify` then names that event, as it did before.
+under the audit key, in one transaction; an `audit.seal` event, sealed with them, records
+how many and the old head, so that a head kept before the upgrade can still be matched.
+From a broken event on, nothing is sealed: `verify` then names that event, as it did before.
 """
 
 from __future__ import annotations
@@ -56,6 +56,7 @@ def seal(store: Store, session: Session) -> int | None:
     audit.record(
         session, action="audit.seal", actor="carebot", sealed=sealed, unkeyed_head=old_head
     )
+    audit.seal_pending(session)  # the record of it, and whatever else was appended since
     return sealed
 
 
@@ -72,7 +73,7 @@ def _reseal(session: Session, key: bytes) -> tuple[int, str]:
             break
         old_prev = event.hash
         new_hash = audit.seal(key, new_prev, audit.event_payload(event))
-        batch.append({"seq": event.seq, "prev_hash": new_prev, "hash": new_hash})
+        batch.append({"id": event.id, "prev_hash": new_prev, "hash": new_hash})
         new_prev = new_hash
         sealed += 1
         if len(batch) == 5000:

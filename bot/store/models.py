@@ -165,14 +165,18 @@ class ChannelState(SQLModel, table=True):
 
 
 class AuditEvent(SQLModel, table=True):
-    """One link of the hash chain. `detail` is JSON with ids and statuses, never personal data."""
+    """One event of the audit log. `detail` is JSON with ids and statuses, never personal data.
+
+    `id` is the order events were appended in; `seq`, `prev_hash` and `hash` (its place in the
+    keyed chain) are given by the sealer, and stay empty until then (see bot/store/audit.py)."""
 
     __tablename__ = "audit_event"
-    seq: int | None = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
+    seq: int | None = Field(default=None, index=True, unique=True)
     at: datetime
     actor: str
     action: str = Field(index=True)
     subject: str | None = Field(default=None, index=True)
     detail: str = "{}"
-    prev_hash: str
-    hash: str
+    prev_hash: str | None = None
+    hash: str | None = None

@@ -1,5 +1,6 @@
-"""The keyed audit chain: an edit, a deletion, a reorder or a cut tail is caught, even with
-the hashes recomputed by someone who can write to the store but has not the key."""
+"""The keyed audit chain: an edit, a deletion, a reorder or a cut tail of sealed events is
+caught, even with the hashes recomputed by someone who can write to the store but has not
+the key. (Appending without a lock and sealing: test_audit_sealer.py.)"""
 
 from __future__ import annotations
 
@@ -26,9 +27,11 @@ from tests.store.test_crypto import replace_settings
 
 
 def _log(store: Store, n: int) -> None:
+    """Append n events, then seal them into the chain."""
     with store.session() as session:
         for i in range(n):
             audit.record(session, action="test.event", actor="test", subject=f"P-{i}", n=i)
+    audit.seal_all(store.session)
 
 
 def test_an_intact_chain_verifies_and_counts_its_events(store: Store) -> None:
@@ -65,11 +68,9 @@ def test_a_cut_tail_is_caught_with_a_head_kept_elsewhere(store: Store) -> None:
         assert audit.verify(session, head=kept).head_found is False  # ...but the head is gone
 
 
-def test_events_after_a_commit_or_a_rollback_in_the_same_session_keep_the_chain(
+def test_events_committed_are_sealed_without_a_gap_for_those_rolled_back(
     store: Store,
 ) -> None:
-    # Within one transaction the newest event is remembered instead of read back; a new
-    # transaction must read it again, whether the last one committed or rolled back.
     with store.session() as session:
         audit.record(session, action="test.event", actor="test", n=1)
         audit.record(session, action="test.event", actor="test", n=2)
@@ -77,12 +78,13 @@ def test_events_after_a_commit_or_a_rollback_in_the_same_session_keep_the_chain(
         audit.record(session, action="test.event", actor="test", n=3)
         session.rollback()  # event 3 is gone
         audit.record(session, action="test.event", actor="test", n=4)
-    _log(store, 2)  # another session appends after
+    _log(store, 2)  # another session appends after, and seals
     with store.session() as session:
         verdict = audit.verify(session)
-        seqs = [e.seq for e in audit.iter_events(session)]
-    assert verdict.ok and verdict.checked == 5
-    assert seqs == [1, 2, 3, 4, 5]
+        events = list(audit.iter_events(session))
+    assert verdict.ok and verdict.checked == 5 and verdict.unsealed == 0
+    assert [e.seq for e in events] == [1, 2, 3, 4, 5]
+    assert [json.loads(e.detail)["n"] for e in events] == [1, 2, 4, 0, 1]
 
 
 # --- a keyed chain: what an attacker with write access to the store cannot do -------------
@@ -202,6 +204,7 @@ def test_the_chain_and_a_kept_head_stay_verifiable_after_a_key_rotation(
     store.engine.dispose()
     rotate(file_settings, actor="test")
     reopened = open_store(file_settings)
+    audit.seal_all(reopened.session)  # the rotation's own event
     with reopened.session() as session:
         verdict = audit.verify(session, head=token)
     reopened.engine.dispose()
@@ -318,10 +321,19 @@ def test_carebot_audit_head_to_a_file_then_verify_tells_a_cut_from_a_typo(cli: C
     kept = cli("audit", "head", "--to", str(heads))
     assert kept.code == 0, kept.err
     token = kept.out.strip()
-    assert re.fullmatch(r"\S+ seq=1 head=" + re.escape(token) + "\n", heads.read_text())
+    assert re.fullmatch(r"\S+ seq=0 head=" + re.escape(token) + "\n", heads.read_text())
+    assert cli("audit", "seal").out == "1 event sealed\n"  # a head is a sealed position
+    token = cli("audit", "head", "--to", str(heads)).out.strip()
+    assert re.search(r"\n\S+ seq=1 head=" + re.escape(token) + "\n$", heads.read_text())
     assert cli("program", "pause", "post-stroke-weekly").code == 0
+    waiting = cli("audit", "verify", "--head", token)
+    assert waiting.code == 0 and "the head kept is event 1, 0 written since" in waiting.out
+    assert "1 event not sealed yet" in waiting.out
+    assert cli("audit", "seal").out == "1 event sealed\n"
+    assert cli("audit", "seal").out == "0 events sealed\n"
     intact = cli("audit", "verify", "--head", token)
     assert intact.code == 0 and "the head kept is event 1, 1 written since" in intact.out
+    assert "not sealed" not in intact.out
     master = crypto.decode_key(cli.env["CAREBOT_MASTER_KEY"], what="test")
     engine = make_engine(cli.env["CAREBOT_DATABASE_URL"], master)
     with engine.begin() as connection:

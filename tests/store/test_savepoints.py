@@ -63,6 +63,7 @@ def test_audit_events_after_a_rolled_back_savepoint_keep_the_chain(store: Store)
         audit.record(session, action="test.event", actor="test", n=5)
     with store.session() as session:
         audit.record(session, action="test.event", actor="test", n=6)
+    audit.seal_all(store.session)
     with store.session() as session:
         verdict = audit.verify(session)
         kept = [e.detail for e in audit.iter_events(session)]
