@@ -42,7 +42,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks import scaleout_probe as probe  # noqa: E402
-from benchmarks.scaleout_setup import Bench, Config, postgres  # noqa: E402
+from benchmarks.scaleout_setup import Bench, Config, exited, postgres  # noqa: E402
 
 
 @dataclass
@@ -62,6 +62,7 @@ class Run:
     strays: int = 0
     split: list[int] = field(default_factory=list)  # reminders sent by each dispatcher
     failed_exits: list[int] = field(default_factory=list)
+    in_window: int = 0  # messages accepted in the dispatchers' window (before any recovery)
     load: float = 0.0  # the machine's 1-minute load average as the run began
     kill: dict[str, int] = field(default_factory=dict)
 
@@ -75,7 +76,7 @@ class Run:
 
     @property
     def per_second(self) -> float:
-        return self.sent / self.window if self.window else 0.0
+        return self.in_window / self.window if self.window else 0.0
 
 
 def run(bench: Bench, dispatchers: int, *, kill: bool = False) -> Run:
@@ -85,9 +86,11 @@ def run(bench: Bench, dispatchers: int, *, kill: bool = False) -> Run:
         env = bench.env(database, lease=bench.config.lease if kill else None)
         bench.reset_fake()
         _dispatch(bench, env, database, result, kill=kill)
-        if kill:
+        result.fake = bench.fake_report()  # the dispatchers' own send window
+        result.in_window = result.sent
+        if kill:  # then what the recovery ticks send, for the counts
             result.kill.update(_recover(bench, database, env, result.wall))
-        result.fake = bench.fake_report()
+            result.fake.accepted = bench.fake_report().accepted
         _judge(bench, database, result)
     return result
 
@@ -123,17 +126,11 @@ def _kill_one(bench: Bench, proc: subprocess.Popen[bytes], patients: int) -> int
     busy, each with its sends in flight); returns how many it had accepted."""
     deadline = time.monotonic() + 300
     while (count := bench.fake_count()) < patients * 0.3 and time.monotonic() < deadline:
-        if _exited(proc):
+        if exited(proc):
             break
         time.sleep(0.01)
     os.kill(proc.pid, signal.SIGKILL)  # still a zombie at worst: reaped (with its CPU) later
     return count
-
-
-def _exited(proc: subprocess.Popen[bytes]) -> bool:
-    """Whether `proc` has ended, without reaping it (its CPU time is read when it is)."""
-    flags = os.WEXITED | os.WNOHANG | os.WNOWAIT
-    return os.waitid(os.P_PID, proc.pid, flags) is not None
 
 
 def _recover(bench: Bench, database: str, env: dict[str, str], elapsed: float) -> dict[str, int]:
@@ -166,12 +163,13 @@ def _judge(bench: Bench, database: str, result: Run) -> None:
 def describe(r: Run, one: float | None, idle: float | None = None) -> str:
     """One run, in a few lines; `idle`: the CPU seconds of a tick with nothing to send."""
     ratio = f" ({r.per_second / one:.2f}x one)" if one else ""
-    n = max(r.sent, 1)
+    n = max(r.in_window, 1)  # CPU is the dispatchers', recovery ticks apart
     server = f"{r.cpu_server / n * 1000:.1f} ms" if r.cpu_server is not None else "n/a"
     marginal = ""
     if idle is not None:
         extra = (r.cpu_dispatchers - r.dispatchers * idle) / n * 1000
         marginal = f" ({extra:.1f} ms beyond each tick's fixed cost)"
+    killed = f", one killed ({r.sent - r.in_window} sent by the recovery)" if r.kill else ""
     locks = r.locks
     waits = "n/a"
     if locks is not None and locks.active:
@@ -181,8 +179,8 @@ def describe(r: Run, one: float | None, idle: float | None = None) -> str:
             f"(Lock {locks.share('Lock'):.0%}, LWLock {locks.share('LWLock'):.0%}; {top or '-'})"
         )
     lines = [
-        f"{r.dispatchers} dispatcher{'s' if r.dispatchers > 1 else ''}: {r.sent} of {r.due} "
-        f"due accepted in a {r.window:.1f} s send window: {r.per_second:.1f} reminders/s"
+        f"{r.dispatchers} dispatcher{'s' if r.dispatchers > 1 else ''}{killed}: {r.in_window} "
+        f"of {r.due} due accepted in a {r.window:.1f} s send window: {r.per_second:.1f} reminders/s"
         f"{ratio}; {r.wall:.1f} s from start to the last exit; load average {r.load:.1f}",
         f"  lock waits: {waits}",
         f"  CPU per reminder: dispatchers {r.cpu_dispatchers / n * 1000:.1f} ms{marginal}, "
@@ -214,21 +212,19 @@ def main() -> None:
     args = parser.parse_args()
     config = Config(patients=args.patients, latency=args.latency, in_flight=args.in_flight)
     counts = [int(n) for n in args.dispatchers.split(",")]
+    plan = [(n, False) for n in counts] + ([(4, True)] if args.kill else [])
+    results: list[Run] = []
     with tempfile.TemporaryDirectory() as folder, postgres(args.database_url) as admin:
         with Bench(Path(folder), admin, config) as bench:
             print(f"set-up: {config.patients} patients enrolled and planned in "
                   f"{bench.setup_seconds:.0f} s", flush=True)  # fmt: skip
-            bench.idle_cpu = idle_tick(bench)
-            results = [run(bench, n) for n in counts]
-            if args.kill:
-                results.append(run(bench, 4, kill=True))
-    one = next((r.per_second for r in results if r.dispatchers == 1 and not r.kill), None)
-    if bench.idle_cpu is not None:
-        print(f"a tick with nothing to send (start-up, planning checked for every patient): "
-              f"{bench.idle_cpu:.1f} s CPU")  # fmt: skip
-    for r in results:
-        ratio = one if r.dispatchers > 1 and not r.kill else None
-        print(describe(r, ratio, None if r.kill else bench.idle_cpu))
+            idle = bench.idle_cpu = idle_tick(bench)
+            print(f"a tick with nothing to send (start-up, planning checked for every "
+                  f"patient): {idle:.1f} s CPU", flush=True)  # fmt: skip
+            for n, kill in plan:
+                results.append(run(bench, n, kill=kill))
+                one = results[0].per_second if counts[0] == 1 and n > 1 and not kill else None
+                print(describe(results[-1], one, None if kill else idle), flush=True)
     if not all(ok(r) for r in results):
         sys.exit(1)
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -56,6 +57,12 @@ class Config:
     rate: int = 5000  # CAREBOT_TWILIO_RATE: far above what the dispatchers reach
     lease: int = 20  # CAREBOT_SEND_LEASE_SECONDS in the kill run
     spec_every: int = 20  # the fake checks one create in 20 against the OpenAPI spec
+    timeout: float = 600  # seconds a run's ticks may take before they count as hung
+
+
+def exited(proc: subprocess.Popen[bytes]) -> bool:
+    """Whether `proc` has ended, without reaping it (its CPU time is read when it is)."""
+    return os.waitid(os.P_PID, proc.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None
 
 
 @contextmanager
@@ -228,7 +235,13 @@ class Bench:
         """Wait for each; their CPU seconds (wait4), and the exit codes that were not 0
         (apart from those in `allow`: the killed one)."""
         cpu, failed = 0.0, []
+        deadline = time.monotonic() + self.config.timeout
         for proc in procs:
+            while not exited(proc) and time.monotonic() < deadline:
+                time.sleep(0.05)
+            if not exited(proc):  # hung: killed, and counted as failed below
+                os.kill(proc.pid, signal.SIGKILL)
+                allow = [p for p in allow if p is not proc]
             _, status, usage = os.wait4(proc.pid, 0)
             proc.returncode = os.waitstatus_to_exitcode(status)
             cpu += usage.ru_utime + usage.ru_stime
