@@ -12,6 +12,7 @@ import pytest
 from benchmarks import scaleout, scaleout_probe
 from benchmarks.scaleout_setup import Bench, Config
 from tests.conftest import POSTGRES_ADMIN_URL
+from tests.fakes.twilio import FakeTwilio
 
 NUMBERS = {"P-1": "+32470100001", "P-2": "+32470100002", "P-3": "+32470100003"}
 
@@ -36,6 +37,13 @@ def test_strays_are_messages_to_numbers_with_nothing_due() -> None:
     accepted = Counter({"+32470100001": 1, "+32470199999": 2})
     assert scaleout_probe.strays(NUMBERS.values(), accepted) == 2
     assert scaleout_probe.strays(NUMBERS.values(), Counter({"+32470100003": 1})) == 0
+
+
+def test_the_fake_checks_one_request_in_spec_every_against_the_spec() -> None:
+    fake = FakeTwilio()
+    assert [fake.spec_due() for _ in range(3)] == [True, True, True]  # by default, each one
+    fake.spec_every = 3
+    assert [fake.spec_due() for _ in range(6)] == [True, False, False, True, False, False]
 
 
 def test_a_run_is_not_ok_with_a_duplicate_a_loss_or_a_failed_tick() -> None:
