@@ -5,6 +5,7 @@ processes on copies of it.
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import shutil
 import signal
@@ -19,8 +20,9 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from multiprocessing import Pipe, Process
+from multiprocessing import Pipe
 from multiprocessing.connection import Connection
+from multiprocessing.context import SpawnProcess
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
@@ -105,15 +107,17 @@ class Bench:
     idle_cpu: float | None = None  # CPU seconds of a tick with nothing to send
     keys: dict[str, str] = field(default_factory=dict)
     _fake: Connection | None = None
-    _process: Process | None = None
+    _process: SpawnProcess | None = None
     _template: str = ""
     _postmaster: int | None = None
 
     def __enter__(self) -> Self:
         ours, theirs = Pipe()
         args = (self.config.latency, self.config.spec_every, theirs)
-        self._process = Process(target=probe.serve_twilio, args=args, daemon=True)
-        self._process.start()  # before any engine or thread of ours: a clean fork
+        # spawned, not forked: the process that runs the benchmark (pytest) may have threads
+        spawn = multiprocessing.get_context("spawn")
+        self._process = spawn.Process(target=probe.serve_twilio, args=args, daemon=True)
+        self._process.start()
         self._fake = ours
         self._twilio = ours.recv()
         self.keys = {
