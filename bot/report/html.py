@@ -4,35 +4,37 @@ scripts and nothing fetched from elsewhere, so it opens on a locked-down hospita
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from html import escape
 from pathlib import Path
-
-from bot.report.figures import Week
+from typing import Any
 
 SERIES = [
     ("sent", "#2b6cb0"),
     ("failed", "#c53030"),
-    ("replies", "#2f855a"),
+    ("patients_replying", "#2f855a"),
     ("urgent", "#b7791f"),
     ("opt_outs", "#6b46c1"),
 ]
 
 
-def _chart(weeks: list[Week], field: str, colour: str) -> str:
-    values = [int(getattr(w, field)) for w in weeks]
+def _chart(weeks: list[dict[str, Any]], field: str, colour: str) -> str:
+    # a suppressed "<5" or a null gets no bar: it is shown as its text, never as a 0
+    shown = [w[field] for w in weeks]
+    values = [v if isinstance(v, int) and not isinstance(v, bool) else 0 for v in shown]
     top = max(values + [1])
     width, height, bar = 40 * len(values) + 20, 140, 28
     bars = []
-    for i, (week, value) in enumerate(zip(weeks, values, strict=True)):
+    for i, (week, value, label) in enumerate(zip(weeks, values, shown, strict=True)):
         h = round(100 * value / top)
         x = 10 + 40 * i
         bars.append(
             f'<rect x="{x}" y="{110 - h}" width="{bar}" height="{h}" fill="{colour}">'
-            f"<title>{escape(week.week)}: {value}</title></rect>"
+            f"<title>{escape(str(week['week']))}: {escape(str(label))}</title></rect>"
             f'<text x="{x + bar / 2}" y="{105 - h}" font-size="10" '
-            f'text-anchor="middle">{value}</text>'
+            f'text-anchor="middle">{escape(str(label))}</text>'
             f'<text x="{x + bar / 2}" y="125" font-size="8" text-anchor="middle">'
-            f"{escape(week.week[5:])}</text>"
+            f"{escape(str(week['week'])[5:])}</text>"
         )
     return (
         f"<figure><figcaption>{escape(field.replace('_', ' '))} per week</figcaption>"
@@ -41,12 +43,14 @@ def _chart(weeks: list[Week], field: str, colour: str) -> str:
     )
 
 
-def render_html(weeks: list[Week], *, title: str = "carebot report") -> str:
-    """The whole page."""
-    head = "".join(f"<th>{escape(k.replace('_', ' '))}</th>" for k in Week.__dataclass_fields__)
+def render_html(document: Mapping[str, Any], *, title: str = "carebot report") -> str:
+    """The whole page of a report document (format v1), its small cells suppressed."""
+    weeks: list[dict[str, Any]] = list(document["weeks"])
+    keys = list(weeks[0]) if weeks else ["week"]
+    head = "".join(f"<th>{escape(k.replace('_', ' '))}</th>" for k in keys)
     rows = "".join(
         "<tr>"
-        + "".join(f"<td>{escape(str(getattr(w, k)))}</td>" for k in Week.__dataclass_fields__)
+        + "".join(f"<td>{escape('-' if w[k] is None else str(w[k]))}</td>" for k in keys)
         + "</tr>"
         for w in weeks
     )
