@@ -105,13 +105,15 @@ def _print(document: dict[str, Any], fmt: Format) -> None:
         emit(csv_rows(document), fmt, columns=CSV_COLUMNS)
         return
     span, threshold = document["period"], document["small_cell_threshold"]
+    # short lines: a terminal 80 columns wide shows each whole
+    say(console, f"carebot report: {document['program'] or 'all programs'}")
     say(
         console,
-        f"carebot report, {document['program'] or 'all programs'}: {span['weeks']} week(s) "
-        f"from {span['from']} to {span['until']} (weeks start on Monday, UTC)",
+        f"{span['weeks']} week(s), {span['from']} to {span['until']}; "
+        "weeks start on Monday (UTC)",
     )
     if threshold:
-        say(console, f"counts under {threshold}, and rates over fewer patients, show as <{threshold}")
+        say(console, f"counts under {threshold} and rates over fewer patients show as <{threshold}")
     for table in figure_tables(document, width=console.width):
         console.print(table, highlight=False)
     if document["cohort"]:
