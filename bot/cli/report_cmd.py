@@ -109,8 +109,7 @@ def _print(document: dict[str, Any], fmt: Format) -> None:
     say(console, f"carebot report: {document['program'] or 'all programs'}")
     say(
         console,
-        f"{span['weeks']} week(s), {span['from']} to {span['until']}; "
-        "weeks start on Monday (UTC)",
+        f"{span['weeks']} week(s), {span['from']} to {span['until']}; weeks start on Monday (UTC)",
     )
     if threshold:
         say(console, f"counts under {threshold} and rates over fewer patients show as <{threshold}")

@@ -179,9 +179,7 @@ def _count_replies(out: Figures, replies: list[ReplyFact]) -> None:
     out.bp_controlled_share = _share(sum(s < CONTROLLED_BELOW for s in systolics), len(systolics))
     out.median_systolic = _median(systolics, 1)
     out.bases["bp_controlled_share"] = out.bases["median_systolic"] = len(systolics)
-    resolved = [
-        r for r in replies if "urgent" in r.flags and r.resolved_after_minutes is not None
-    ]
+    resolved = [r for r in replies if "urgent" in r.flags and r.resolved_after_minutes is not None]
     out.urgent_resolution_median_minutes = _median(
         [r.resolved_after_minutes for r in resolved if r.resolved_after_minutes is not None], 1
     )
@@ -214,9 +212,7 @@ def cohort(facts: Facts, span: Period) -> list[CohortWeek]:
         if k is not None:
             replied[k].add(reply.pseudonym)
     last = max(active, default=0)
-    return [
-        CohortWeek(k, len(active[k]), len(active[k] & replied[k])) for k in range(1, last + 1)
-    ]
+    return [CohortWeek(k, len(active[k]), len(active[k] & replied[k])) for k in range(1, last + 1)]
 
 
 def _week_of(facts: Facts, pseudonym: str, when: datetime, span: Period) -> int | None:

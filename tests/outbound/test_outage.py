@@ -131,7 +131,9 @@ def test_after_fifteen_days_without_carebot_the_skipped_slots_are_missed_rows(
     finally:
         store.engine.dispose()
     assert [(w["due"], w["missed"], w["ran"]) for w in report["weeks"]] == [
-        (1, 1, False), (1, 1, False), (1, 1, True),
+        (1, 1, False),
+        (1, 1, False),
+        (1, 1, True),
     ]  # fmt: skip  (carebot ran the Sunday before, and in the third week only)
 
 

@@ -115,7 +115,9 @@ def _callbacks(cli: Cli, outcomes: dict[str, str], who: dict[str, str]) -> None:
     store = store_for(cli)
     try:
         for name, outcome in outcomes.items():
-            sids = [r["provider_id"] for r in rows if r["pseudonym"] == who[name] and r["provider_id"]]
+            sids = [
+                r["provider_id"] for r in rows if r["pseudonym"] == who[name] and r["provider_id"]
+            ]
             assert len(sids) == 1 and sids[0], rows
             update = StatusUpdate(channel="sms", provider_id=sids[0], status=outcome)
             assert status.apply(store, update, now=_at(0, hours=9))

@@ -118,7 +118,11 @@ def test_small_cells_are_suppressed_in_json_csv_the_table_and_the_page(site: Sit
     seven = document(site, "--program", "test-weekly", threshold=7)
     assert seven["weeks"][0]["due"] == "<7"  # 6 reminders: under 7
     assert seven["weeks"][0]["reply_share"] == "<7" and seven["totals"]["patients_active"] == 7
-    rows = list(csv.DictReader(io.StringIO(report(site, "--format", "csv", "--program", "test-weekly", threshold=5))))
+    rows = list(
+        csv.DictReader(
+            io.StringIO(report(site, "--format", "csv", "--program", "test-weekly", threshold=5))
+        )
+    )
     assert rows[0]["sent"] == "<5" and rows[0]["median_systolic"] == "<5"
     site.cli.env["COLUMNS"] = "200"
     table = report(site, "--program", "test-weekly", threshold=5)
@@ -133,9 +137,17 @@ def test_small_cells_are_suppressed_in_json_csv_the_table_and_the_page(site: Sit
 
 
 def test_csv_has_the_weeks_then_a_totals_row(site: Site) -> None:
-    rows = list(csv.reader(io.StringIO(report(site, "--format", "csv", "--program", "test-weekly"))))
+    rows = list(
+        csv.reader(io.StringIO(report(site, "--format", "csv", "--program", "test-weekly")))
+    )
     assert rows[0] == CSV_COLUMNS
-    assert [r[0] for r in rows[1:]] == ["2026-06-01", "2026-06-08", "2026-06-15", "2026-06-22", "total"]
+    assert [r[0] for r in rows[1:]] == [
+        "2026-06-01",
+        "2026-06-08",
+        "2026-06-15",
+        "2026-06-22",
+        "total",
+    ]
     parsed = [dict(zip(rows[0], r, strict=True)) for r in rows[1:]]
     assert parsed[2]["ran"] == "false" and parsed[2]["missed"] == "6"
     assert parsed[0]["median_systolic"] == "130.0" and parsed[2]["median_systolic"] == ""
