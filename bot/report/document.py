@@ -40,7 +40,7 @@ def build(
 ) -> dict[str, Any]:
     """The v1 document of the `weeks` weeks ending with the week of `until`."""
     span = period(weeks=weeks, until=until)
-    found = facts_of.load(store, session, since=span.since, until=until, program=program)
+    found = facts_of.load(store, session, mondays=span.mondays(), until=until, program=program)
     per_week, totals = weekly(found, span)
     return document(
         span=span,

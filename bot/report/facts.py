@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 
+from sqlalchemy import and_, case, func, true
+from sqlalchemy import select as select_columns  # more than sqlmodel's four typed columns
 from sqlmodel import Session, col, select
 
 from bot.store.keyring import ErasedError
@@ -24,6 +26,7 @@ from bot.store.store import Store
 PATIENT_METHODS = frozenset({"keyword", "provider"})
 # Methods by which a nurse withdrew a consent (`patient consent ... --withdraw`).
 NURSE_METHODS = frozenset({"nurse-paper", "cli"})
+READINGS = ("systolic", "diastolic", "glucose_mmol_l")  # what makes a reply carry a reading
 
 
 def utc(value: datetime) -> datetime:
@@ -63,19 +66,21 @@ class Facts:
     reminders: list[ReminderFact] = field(default_factory=list)
     replies: list[ReplyFact] = field(default_factory=list)
     withdrawals: list[Withdrawal] = field(default_factory=list)
-    cycles: list[datetime] = field(default_factory=list)
+    ran: set[date] = field(default_factory=set)  # the Mondays of the weeks carebot ran
     starts: dict[str, datetime] = field(default_factory=dict)
 
 
 def load(
-    store: Store, session: Session, *, since: datetime, until: datetime, program: str | None
+    store: Store, session: Session, *, mondays: list[date], until: datetime, program: str | None
 ) -> Facts:
-    """The facts of [since, until] for one program's patients (None: every program)."""
+    """The facts of the weeks starting on `mondays`, up to `until`, for one program's
+    patients (None: every program)."""
+    since = datetime.combine(mondays[0], datetime.min.time(), tzinfo=UTC)
     return Facts(
         reminders=_reminders(session, since, until, program),
         replies=_replies(store, session, since, until, program),
         withdrawals=_withdrawals(session, since, until, program),
-        cycles=_cycles(session, since, until),
+        ran=ran_weeks(session, mondays, until),
         starts=_starts(session, program),
     )
 
@@ -94,51 +99,52 @@ def _reminders(
 def _replies(
     store: Store, session: Session, since: datetime, until: datetime, program: str | None
 ) -> list[ReplyFact]:
-    """Patients' replies (an unknown sender's belong to no program), readings decrypted."""
+    """Patients' replies (an unknown sender's belong to no program), readings decrypted;
+    their texts are not even read."""
     query = (
-        select(Reply, Patient.program)
+        select_columns(
+            col(Reply.id),
+            col(Reply.pseudonym),
+            col(Reply.key_owner),
+            col(Reply.received_at),
+            col(Reply.flags),
+            col(Reply.readings_enc),
+            col(Reply.reviewed_at),
+        )
         .join(Patient, col(Patient.pseudonym) == col(Reply.pseudonym))
         .where(col(Reply.received_at) >= since, col(Reply.received_at) <= until)
     )
     if program is not None:
-        query = query.where(Patient.program == program)
+        query = query.where(col(Patient.program) == program)
     facts = []
-    for reply, _ in session.exec(query):
-        assert reply.pseudonym is not None and reply.id is not None
-        readings = _readings(store, session, reply)
-        received = utc(reply.received_at)
+    for row_id, pseudonym, owner, received_at, flags, blob, reviewed_at in session.execute(query):
+        readings = _readings(store, session, owner, blob, row_id)
+        received = utc(received_at)
         resolved = None
-        if reply.reviewed and reply.reviewed_at is not None:
-            resolved = max((utc(reply.reviewed_at) - received).total_seconds() / 60, 0.0)
+        if reviewed_at is not None:
+            resolved = max((utc(reviewed_at) - received).total_seconds() / 60, 0.0)
         systolic = readings.get("systolic")
         facts.append(
             ReplyFact(
-                pseudonym=reply.pseudonym,
+                pseudonym=pseudonym,
                 received_at=received,
-                flags=frozenset(filter(None, reply.flags.split(","))),
+                flags=frozenset(filter(None, flags.split(","))),
                 systolic=float(systolic) if isinstance(systolic, int | float) else None,
-                has_reading=any(
-                    readings.get(k) is not None for k in ("systolic", "diastolic", "glucose_mmol_l")
-                ),
+                has_reading=any(readings.get(k) is not None for k in READINGS),
                 resolved_after_minutes=resolved,
             )
         )
     return facts
 
 
-def _readings(store: Store, session: Session, reply: Reply) -> dict[str, object]:
+def _readings(
+    store: Store, session: Session, owner: str, blob: bytes | None, row: int
+) -> dict[str, object]:
     """A reply's readings, or none: erased with its patient, or never analysed."""
-    if not reply.readings_enc:
+    if not blob:
         return {}
     try:
-        text = store.decrypt(
-            session,
-            reply.key_owner,
-            reply.readings_enc,
-            table="reply",
-            column="readings",
-            row=reply.id or 0,
-        )
+        text = store.decrypt(session, owner, blob, table="reply", column="readings", row=row)
     except ErasedError:
         return {}
     data = json.loads(text)
@@ -174,20 +180,28 @@ def _withdrawals(
     return found
 
 
-def _cycles(session: Session, since: datetime, until: datetime) -> list[datetime]:
-    """When carebot ran a cycle: each cycle's planning writes a `plan` audit event dated by
-    the cycle's clock; a delivery attempt is only ever made by a cycle too."""
-    plans = session.exec(
-        select(AuditEvent.at).where(
-            AuditEvent.action == "plan", col(AuditEvent.at) >= since, col(AuditEvent.at) <= until
-        )
-    )
-    attempts = session.exec(
-        select(DeliveryAttempt.started_at).where(
-            col(DeliveryAttempt.started_at) >= since, col(DeliveryAttempt.started_at) <= until
-        )
-    )
-    return [utc(at) for at in plans] + [utc(at) for at in attempts]
+def ran_weeks(session: Session, mondays: list[date], until: datetime) -> set[date]:
+    """The weeks in which carebot ran a cycle: each cycle's planning writes a `plan` audit
+    event dated by the cycle's clock, and only a cycle makes delivery attempts. One query
+    per table, a column per week (`MAX(CASE ...)`): the rows of a year of `carebot run`,
+    one a minute, are scanned once by the database and never sent to Python."""
+    found: set[date] = set()
+    for column, where in (
+        (col(AuditEvent.at), AuditEvent.action == "plan"),
+        (col(DeliveryAttempt.started_at), true()),
+    ):
+        bounds = [_week_bounds(monday, until) for monday in mondays]
+        flags = [func.max(case((and_(column >= a, column < b), 1), else_=0)) for a, b in bounds]
+        row = session.execute(
+            select(*flags).where(where, column >= bounds[0][0], column <= until)
+        ).one()
+        found |= {monday for monday, flag in zip(mondays, row, strict=True) if flag}
+    return found
+
+
+def _week_bounds(monday: date, until: datetime) -> tuple[datetime, datetime]:
+    start = datetime.combine(monday, datetime.min.time(), tzinfo=UTC)
+    return start, min(start + timedelta(weeks=1), until + timedelta(microseconds=1))
 
 
 def _starts(session: Session, program: str | None) -> dict[str, datetime]:

@@ -114,12 +114,11 @@ def weekly(facts: Facts, span: Period) -> tuple[list[Figures], Figures]:
         buckets[monday(reply.received_at)].replies.append(reply)
     for withdrawal in facts.withdrawals:
         buckets[monday(withdrawal.at)].withdrawals.append(withdrawal)
-    ran = {monday(at) for at in facts.cycles}
     weeks, replying = [], set()
     for week in span.mondays():
         bucket = buckets.get(week, _Bucket())
         figures, who_replied = _figures(bucket, replying_by_week=None)
-        figures.ran = week in ran
+        figures.ran = week in facts.ran
         replying |= who_replied
         weeks.append(figures)
     everything = _Bucket(
