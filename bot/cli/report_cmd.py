@@ -16,6 +16,7 @@ from bot.cli.common import Format, FormatOption, actor, console, emit, fail, rea
 from bot.cli.errors import print_error
 from bot.cli.output import json_dumps, say
 from bot.config import get_settings
+from bot.programs.model import is_name
 from bot.report.document import build
 from bot.report.figures import end_of
 from bot.report.html import render_html, write_private
@@ -42,7 +43,8 @@ def _check_program(session: Session, name: str | None) -> None:
     if name is None or session.get(Program, name) is not None:
         return
     known = list(session.exec(select(Program.name).order_by(col(Program.name))))
-    fail(f"no program {name!r} in the store; known: {', '.join(known) or 'none'}")
+    shown = repr(name) if is_name(name) else "of that name"  # never echo what is not a slug
+    fail(f"no program {shown} in the store; known: {', '.join(known) or 'none'}")
 
 
 def _document(s: Store, session: Session, weeks: int, end: datetime, program: str | None) -> Any:

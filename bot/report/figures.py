@@ -195,10 +195,11 @@ def _median(values: Iterable[float], digits: int) -> float | None:
 
 
 def cohort(facts: Facts, span: Period) -> list[CohortWeek]:
-    """Reply share by week since enrolment: week k of a patient runs from the first day of
-    their follow-up plus k-1 weeks, for a week; it counts if it lies wholly in the period.
-    A patient is in week k's row if they were active in it (a reminder due other than
-    cancelled), replying if they also replied in it."""
+    """Reply share by week since enrolment, for the patients whose follow-up started in the
+    period: their week k runs seven days from the start of their follow-up plus k-1 weeks,
+    and counts once it is over (by the period's end). A patient is in week k's row if they
+    were active in it (a reminder due other than cancelled), replying if they also replied
+    in it."""
     active: dict[int, set[str]] = defaultdict(set)
     replied: dict[int, set[str]] = defaultdict(set)
     for reminder in facts.reminders:
@@ -215,12 +216,12 @@ def cohort(facts: Facts, span: Period) -> list[CohortWeek]:
 
 
 def _week_of(facts: Facts, pseudonym: str, when: datetime, span: Period) -> int | None:
-    """The week since enrolment holding `when`, if that week lies wholly in the period."""
+    """The week since enrolment holding `when`, for a patient whose follow-up started in
+    the period, if that week was over by the period's end."""
     starts = facts.starts.get(pseudonym)
-    if starts is None or when < starts:
+    if starts is None or starts < span.since or when < starts:
         return None
     index = (when - starts) // WEEK
-    begins = starts + index * WEEK
-    if begins < span.since or begins + WEEK > span.until + timedelta(microseconds=1):
+    if starts + (index + 1) * WEEK > span.until + timedelta(microseconds=1):
         return None
     return index + 1

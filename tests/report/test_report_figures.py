@@ -62,15 +62,15 @@ def site(wired: Cli) -> Site:
     return build(wired)
 
 
-def report(site: Site, *args: str, threshold: int = 0) -> Any:
+def report(site: Site, *args: str, threshold: int = 0, weeks: int = 4) -> Any:
     site.cli.env["CAREBOT_REPORT_SMALL_CELL"] = str(threshold)
-    result = site.cli("report", "--until", UNTIL, "--weeks", "4", *args)
+    result = site.cli("report", "--until", UNTIL, "--weeks", str(weeks), *args)
     assert result.code == 0, result.err
     return result.out
 
 
-def document(site: Site, *args: str, threshold: int = 0) -> Any:
-    return json.loads(report(site, "--format", "json", *args, threshold=threshold))
+def document(site: Site, *args: str, threshold: int = 0, weeks: int = 4) -> Any:
+    return json.loads(report(site, "--format", "json", *args, threshold=threshold, weeks=weeks))
 
 
 def test_every_figure_per_week_and_for_the_period(site: Site) -> None:
@@ -83,6 +83,11 @@ def test_every_figure_per_week_and_for_the_period(site: Site) -> None:
     assert doc["cohort"] == COHORT
     for who in site.who.values():
         assert who not in json.dumps(doc)
+    # from week B on, only L1's follow-up starts in the period; its third week is not over
+    assert document(site, "--program", "test-weekly", weeks=3)["cohort"] == [
+        {"week_since_enrolment": 1, "patients": 1, "replying": 1, "reply_share": 1.0},
+        {"week_since_enrolment": 2, "patients": 1, "replying": 0, "reply_share": 0.0},
+    ]
 
 
 def test_program_counts_its_own_patients_and_an_unknown_one_is_refused(site: Site) -> None:
@@ -101,6 +106,8 @@ def test_program_counts_its_own_patients_and_an_unknown_one_is_refused(site: Sit
         "error: no program 'no-such-program' in the store; known: other-weekly, test-weekly"
     ]
     assert json.loads(site.cli("audit", "log", "--format", "json").out) == log  # nothing written
+    typed = site.cli("report", "--program", "Jan Peeters")  # a name typed in its place
+    assert typed.code == 1 and "Jan" not in typed.err and "no program of that name" in typed.err
 
 
 def test_small_cells_are_suppressed_in_json_csv_the_table_and_the_page(site: Site) -> None:
@@ -167,6 +174,8 @@ def test_the_table_never_cuts_a_header_at_80_columns_even_over_52_weeks(site: Si
         assert sum(f"│ {head} " in line or f" {head} │" in line for line in lines) == 1, head
     for label in LABELS.values():
         assert len(lines_of(lines, label)) == len(lines_of(lines, "figure")), label
+    longest = site.cli("report", "--until", UNTIL, "--weeks", "520", "--format", "json")
+    assert len(json.loads(longest.out)["weeks"]) == 520  # a column per week in one query
     outage = [line for line in lines if line.startswith("│ carebot ran ")]
     assert any("NO" in line for line in outage) and any("yes" in line for line in outage)
 
