@@ -13,7 +13,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import and_, case, func, true
+from sqlalchemy import func, true
 from sqlalchemy import select as select_columns  # more than sqlmodel's four typed columns
 from sqlmodel import Session, col, select
 
@@ -182,26 +182,22 @@ def _withdrawals(
 
 def ran_weeks(session: Session, mondays: list[date], until: datetime) -> set[date]:
     """The weeks in which carebot ran a cycle: each cycle's planning writes a `plan` audit
-    event dated by the cycle's clock, and only a cycle makes delivery attempts. One query
-    per table, a column per week (`MAX(CASE ...)`): the rows of a year of `carebot run`,
-    one a minute, are scanned once by the database and never sent to Python."""
-    found: set[date] = set()
+    event dated by the cycle's clock, and only a cycle makes delivery attempts. The database
+    returns only the distinct days (UTC) that hold one, so that a year of `carebot run`,
+    a cycle a minute, is scanned there once and never sent to Python."""
+    since = datetime.combine(mondays[0], datetime.min.time(), tzinfo=UTC)
+    postgres = session.get_bind().dialect.name == "postgresql"
+    days: set[date] = set()
     for column, where in (
-        (col(AuditEvent.at), AuditEvent.action == "plan"),
+        (col(AuditEvent.at), col(AuditEvent.action) == "plan"),
         (col(DeliveryAttempt.started_at), true()),
     ):
-        bounds = [_week_bounds(monday, until) for monday in mondays]
-        flags = [func.max(case((and_(column >= a, column < b), 1), else_=0)) for a, b in bounds]
-        row = session.execute(
-            select(*flags).where(where, column >= bounds[0][0], column <= until)
-        ).one()
-        found |= {monday for monday, flag in zip(mondays, row, strict=True) if flag}
-    return found
-
-
-def _week_bounds(monday: date, until: datetime) -> tuple[datetime, datetime]:
-    start = datetime.combine(monday, datetime.min.time(), tzinfo=UTC)
-    return start, min(start + timedelta(weeks=1), until + timedelta(microseconds=1))
+        # SQLite holds UTC text; PostgreSQL a timestamptz, whose date() would follow the
+        # session's time zone unless the time is put in UTC first
+        day = func.date(func.timezone("UTC", column) if postgres else column)
+        query = select_columns(day).distinct().where(where, column >= since, column <= until)
+        days |= {date.fromisoformat(str(value)) for (value,) in session.execute(query)}
+    return {day - timedelta(days=day.weekday()) for day in days} & set(mondays)
 
 
 def _starts(session: Session, program: str | None) -> dict[str, datetime]:

@@ -182,3 +182,15 @@ def test_the_table_never_cuts_a_header_at_80_columns_even_over_52_weeks(site: Si
 
 def lines_of(lines: list[str], head: str) -> list[str]:
     return [line for line in lines if line.startswith(f"│ {head} ")]
+
+
+def test_a_cycle_late_on_sunday_utc_ran_in_that_week_whatever_the_session_zone(
+    cli: Cli,
+) -> None:
+    if cli.env["CAREBOT_DATABASE_URL"].startswith("postgresql"):
+        # a session whose zone is already Monday: its date() would move the cycle on a week
+        cli.env["CAREBOT_DATABASE_URL"] += "?options=-c%20timezone%3DPacific/Auckland"
+    assert cli("tick", "--at", "2026-06-07T23:30:00+00:00", "--quiet").code == 0
+    result = cli("report", "--until", "2026-06-14", "--weeks", "2", "--format", "json")
+    assert result.code == 0, result.err
+    assert [w["ran"] for w in json.loads(result.out)["weeks"]] == [True, False]
