@@ -21,6 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from pydantic import SecretStr  # noqa: E402
 from sqlalchemy import insert  # noqa: E402
 
 from bot.config import Settings  # noqa: E402
@@ -103,8 +104,8 @@ def main() -> None:
         settings = Settings(
             _env_file=None,  # type: ignore[call-arg]
             carebot_database_url=f"sqlite:///{folder}/bench.db",
-            carebot_master_key=crypto.encode_key(crypto.new_key()),
-            carebot_pseudonym_secret=crypto.encode_key(crypto.new_key()),
+            carebot_master_key=SecretStr(crypto.encode_key(crypto.new_key())),
+            carebot_pseudonym_secret=SecretStr(crypto.encode_key(crypto.new_key())),
         )
         store = open_store(settings)
         seeded = _seed(store, args.patients, args.weeks)

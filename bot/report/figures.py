@@ -121,11 +121,7 @@ def weekly(facts: Facts, span: Period) -> tuple[list[Figures], Figures]:
         figures.ran = week in facts.ran
         replying |= who_replied
         weeks.append(figures)
-    everything = _Bucket(
-        [r for b in buckets.values() for r in b.reminders],
-        [r for b in buckets.values() for r in b.replies],
-        [w for b in buckets.values() for w in b.withdrawals],
-    )
+    everything = _Bucket(facts.reminders, facts.replies, facts.withdrawals)
     totals, _ = _figures(everything, replying_by_week=replying)
     totals.ran = all(w.ran for w in weeks)
     return weeks, totals
