@@ -12,7 +12,7 @@ import pytest
 
 from bot.inbound.receive import receive
 from tests.conftest import Cli
-from tests.helpers import enrol_console, store_for, write_program
+from tests.helpers import CONFIGURED, enrol_console, store_for, write_program
 
 NOW = datetime.now(UTC)
 
@@ -92,3 +92,22 @@ def test_opt_outs_are_the_patients_own_and_withdrawals_only_of_a_granted_consent
     assert _totals(ward)["withdrawals"] == 1  # patients, counted once
     ward.env["CAREBOT_REPORT_SMALL_CELL"] = "5"
     assert (_totals(ward)["opt_outs"], _totals(ward)["withdrawals"]) == ("<5", "<5")
+
+
+def test_a_consent_withdrawn_by_an_address_change_is_no_opt_out_nor_withdrawal(
+    cli: Cli,
+) -> None:
+    ward = cli  # the shipped program, on SMS
+    ward.env.update(CONFIGURED, CAREBOT_REPORT_SMALL_CELL="0")
+    enrolled = ward(
+        *("patient", "enrol", "--ref", "AZ-5", "--program", "post-stroke-weekly"),
+        *("--lang", "nl", "--tz", "Europe/Brussels", "--name", "Jan"),
+        *("--sms", "+32470123456", "--consent", "sms", "--format", "json"),
+    )
+    assert enrolled.code == 0, enrolled.err
+    who = json.loads(enrolled.out)["pseudonym"]
+    assert ward("patient", "edit", who, "--sms", "+32470999888").code == 0
+    consents = json.loads(ward("patient", "consent", who, "--format", "json").out)
+    assert consents == [{"channel": "sms", "consent": "withdrawn"}]  # until given again
+    totals = _totals(ward)
+    assert (totals["opt_outs"], totals["withdrawals"]) == (0, 0)
