@@ -14,8 +14,6 @@ from bot.inbound.receive import receive
 from tests.conftest import Cli
 from tests.helpers import CONFIGURED, enrol_console, store_for, write_program
 
-NOW = datetime.now(UTC)
-
 
 @pytest.fixture
 def ward(cli: Cli) -> Cli:
@@ -29,8 +27,9 @@ def ward(cli: Cli) -> Cli:
 def _patients(cli: Cli, count: int) -> list[str]:
     store = store_for(cli)
     try:
+        now = datetime.now(UTC)
         return [
-            enrol_console(store, ref=f"R-{i}", now=NOW - timedelta(days=1)) for i in range(count)
+            enrol_console(store, ref=f"R-{i}", now=now - timedelta(days=1)) for i in range(count)
         ]
     finally:
         store.engine.dispose()
@@ -39,7 +38,7 @@ def _patients(cli: Cli, count: int) -> list[str]:
 def _reply(cli: Cli, pseudonym: str, text: str, minutes_ago: float) -> int:
     store = store_for(cli)
     try:
-        at = NOW - timedelta(minutes=minutes_ago)
+        at = datetime.now(UTC) - timedelta(minutes=minutes_ago)  # the clock `resolve` reads
         got = receive(store, channel="console", text=text, received_at=at, pseudonym=pseudonym)
         assert got.reply_id is not None
         return got.reply_id
