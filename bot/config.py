@@ -70,6 +70,9 @@ class Settings(BaseSettings):
     # concurrency), so that several dispatchers share a provider's capacity.
     carebot_max_in_flight: int = Field(default=0, ge=0)
     carebot_plan_horizon_days: int = 8
+    # Reports: a count from 1 to this minus one is shown as "<N", and a rate or median over
+    # fewer patients too, so that no patient can be singled out (0: no suppression).
+    carebot_report_small_cell: int = Field(default=5, ge=0)
     # A channel no request reaches (connection refused) for this long falls back to the next
     # consented channel; until then its reminders wait, within their grace.
     carebot_channel_down_after_minutes: int = Field(default=30, ge=0)

@@ -287,8 +287,9 @@ def test_report_counts_sends_replies_and_opt_outs_per_week(cli: Cli) -> None:
     html = cli.cwd / "report.html"
     result = cli("report", "--weeks", "2", "--format", "json", "--html", str(html))
     assert result.code == 0, result.err
-    weeks = json.loads(result.out)
-    assert len(weeks) == 2 and weeks[-1]["replies"] == 1 and weeks[-1]["opt_outs"] == 1
+    document = json.loads(result.out)
+    assert len(document["weeks"]) == 2 and document["small_cell_threshold"] == 5
+    assert document["weeks"][-1]["opt_outs"] == "<5"  # one patient: a small cell
     page = html.read_text()
     assert page.startswith("<!doctype html>") and "<svg" in page and pseudonym not in page
     assert "<script" not in page and "http://" not in page.replace(
