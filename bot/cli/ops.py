@@ -15,7 +15,7 @@ from bot.config import get_settings
 from bot.inbound.receive import receive
 from bot.programs import catalog
 from bot.runtime import run_forever, serve_in_background, tick
-from bot.store import crypto, db
+from bot.store import crypto, db, schema
 from bot.store.keyring import load_keys
 
 db_app = typer.Typer(help="The store's schema.", no_args_is_help=True)
@@ -33,7 +33,7 @@ def upgrade() -> None:
     engine = db.make_engine(settings.carebot_database_url, load_keys(settings).master)
     if db.is_sqlite(engine):
         db.check_key(engine)
-    db.upgrade(engine)
+    schema.upgrade(engine)
     say(console, "store is at the newest schema")
 
 
