@@ -175,13 +175,3 @@ def demo_cmd(
             fail("the --keep folder is not empty")
         keep.mkdir(parents=True, exist_ok=True)
     run_demo(keep=keep)
-
-
-def register(app: typer.Typer) -> None:
-    """Add the top-level operating commands to the app."""
-    app.command("init")(init)
-    app.command("tick")(tick_cmd)
-    app.command("run")(run_cmd)
-    app.command("reply")(reply_cmd)
-    app.command("demo")(demo_cmd)
-    app.command("serve")(serve_cmd)
