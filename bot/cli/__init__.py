@@ -66,7 +66,7 @@ COMMANDS: dict[str, Lazy] = {
     "program": Lazy(
         "bot.cli.program_cmd:app", "Programs: cadence, channels, templates and thresholds."
     ),
-    "patient": Lazy("bot.cli.patient_cmd:group", "Patients: enrolment, consent and their data."),
+    "patient": Lazy("bot.cli.patient_group:app", "Patients: enrolment, consent and their data."),
     "replies": Lazy(
         "bot.cli.replies_cmd:app", "The nurses' queue of patient replies, urgent first."
     ),

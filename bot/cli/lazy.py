@@ -1,14 +1,14 @@
 """The root command's lazy table: each command's module is imported when it is first used.
 
 `carebot --help` lists every command with its one-line help from the table alone, so it
-imports Typer, Click and Rich and nothing else; `carebot patient list` imports the `patient`
-group's module and what it needs (the store, SQLModel), never a provider's SDK or Alembic.
+imports Typer, Rich and the settings and nothing else; `carebot patient list` imports the
+`patient` group's modules and what they need (the store, SQLModel), never a provider's SDK or
+Alembic.
 
 A table entry is `name: Lazy("module:attribute", "one-line help")`. The attribute is a Typer
-app for a command group (`carebot patient ...`), a function for a single command (`carebot
-tick`), or a function returning a Typer app for a group that assembles itself. The one-line
-help is what `carebot --help` shows: the first paragraph of the command's own help, on one
-line (tests/cli/test_lazy.py checks that they agree).
+app for a command group (`carebot patient ...`) or a function for a single command (`carebot
+tick`). The one-line help is what `carebot --help` shows: the first paragraph of the
+command's own help, on one line (tests/cli/test_lazy.py checks that they agree).
 """
 
 from __future__ import annotations
@@ -37,8 +37,6 @@ class Lazy:
         """The real command, imported and made as Typer's `add_typer`/`command` make it."""
         module, _, attribute = self.target.partition(":")
         found: Any = getattr(importlib.import_module(module), attribute)
-        if not isinstance(found, typer.Typer) and getattr(found, "lazy_group", False):
-            found = found()  # a group that assembles itself from several modules
         if isinstance(found, typer.Typer):
             command: click.Command = get_group_from_info(
                 TyperInfo(found, name=name),
@@ -89,9 +87,3 @@ class LazyGroup(CarebotGroup):
             super().format_help(ctx, formatter)
         finally:
             self._listing = False
-
-
-def lazy_group(function: Any) -> Any:
-    """Mark a function that returns a Typer app as a group's entry point (see `Lazy`)."""
-    function.lazy_group = True
-    return function

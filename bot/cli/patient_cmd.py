@@ -30,7 +30,6 @@ from bot.cli.common import (
     reading_store,
     store,
 )
-from bot.cli.lazy import lazy_group
 from bot.cli.output import json_dumps, say
 from bot.cli.times import Zone, ZoneOption, shown
 from bot.patients import enrolment as patients
@@ -305,15 +304,3 @@ def export(pseudonym: str) -> None:
     """The patient's own data, decrypted, as JSON (an audited access)."""
     data = lifecycle.export(store(), pseudonym, actor=actor())
     sys.stdout.write(json_dumps(data) + "\n")
-
-
-@lazy_group
-def group() -> typer.Typer:
-    """The `patient` group, with the commands kept in modules of their own (edit, end, find,
-    import) added to it once."""
-    from bot.cli import patient_edit_cmd, patient_import_cmd
-
-    if not any(command.name == "import" for command in app.registered_commands):
-        patient_edit_cmd.register(app)
-        patient_import_cmd.register(app)
-    return app

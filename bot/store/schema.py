@@ -143,7 +143,7 @@ def schema_lock(engine: Engine, *, wait_seconds: float = WAIT_SECONDS) -> Iterat
                 raise
             raise _busy() from None
         finally:
-            conn.execute(text("SET lock_timeout = 0"))
+            conn.execute(text("RESET lock_timeout"))
         try:
             yield
         finally:
