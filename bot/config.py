@@ -12,6 +12,7 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
+import phonenumbers
 from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -107,8 +108,6 @@ class Settings(BaseSettings):
     @classmethod
     def _known_region(cls, value: str) -> str:
         """A region phonenumbers knows (BE, US, JP), so that numbers can be read in it."""
-        import phonenumbers  # here: the settings are read by every command, even `--help`
-
         region = value.strip().upper()
         if region not in phonenumbers.SUPPORTED_REGIONS:
             raise ValueError("must be a two-letter country code such as BE, NL or US")
