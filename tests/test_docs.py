@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from typer import _click as click  # typer's own copy of click
+
 from bot.cli import app
 from bot.config import REPO_ROOT, Settings
 
@@ -19,11 +21,14 @@ def test_every_setting_is_in_env_example() -> None:
 
 
 def _commands() -> list[str]:
-    names = [c.name or (c.callback.__name__ if c.callback else "") for c in app.registered_commands]
-    for group in app.registered_groups:
-        sub = group.typer_instance
-        assert sub is not None
-        names += [f"{group.name} {c.name}" for c in sub.registered_commands]
+    """Every command and group command, each one's module imported (see bot/cli/lazy.py)."""
+    names = []
+    ctx = click.Context(app)
+    for name in app.list_commands(ctx):
+        command = app.get_command(ctx, name)
+        assert command is not None
+        subs = command.list_commands(ctx) if hasattr(command, "list_commands") else []
+        names += [f"{name} {sub}" for sub in subs] or [name]
     return names
 
 

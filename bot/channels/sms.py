@@ -14,11 +14,6 @@ import asyncio
 from collections.abc import Collection, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
-if TYPE_CHECKING:
-    from starlette.routing import BaseRoute
-
-from bot.channels import twilio_client as twilio
-from bot.channels import twilio_webhooks as hooks
 from bot.channels.addresses import mobile_number
 from bot.channels.base import (
     AddressKind,
@@ -30,9 +25,19 @@ from bot.channels.base import (
     OutboundMessage,
     Outcome,
 )
+from bot.channels.lazy import LazyModule
 from bot.channels.ratelimit import Limits
 from bot.channels.sms_length import segments
 from bot.config import Settings
+
+if TYPE_CHECKING:
+    from starlette.routing import BaseRoute
+
+    from bot.channels import twilio_client as twilio
+    from bot.channels import twilio_webhooks as hooks
+else:  # the SDK is imported by the first send or webhook, not by the class (see lazy.py)
+    twilio = LazyModule("bot.channels.twilio_client")
+    hooks = LazyModule("bot.channels.twilio_webhooks")
 
 # Twilio's error codes for an SMS. 21610: the recipient replied STOP, and Twilio refuses to
 # send until START. The unreachable ones concern the number: retrying cannot help. 21408,

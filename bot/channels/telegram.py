@@ -13,32 +13,15 @@ import asyncio
 import hmac
 import json
 import logging
-import os
 import re
 import warnings
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any, ClassVar, TypeGuard
+from typing import TYPE_CHECKING, Any, ClassVar, TypeGuard
 
-# RetryAfter.retry_after as a timedelta, PTB's coming default, without its warning.
-os.environ.setdefault("PTB_TIMEDELTA", "true")
-
-import httpx
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
-from telegram import Bot  # noqa: E402
-from telegram.error import (
-    BadRequest,
-    ChatMigrated,
-    Forbidden,
-    NetworkError,
-    RetryAfter,
-    TelegramError,
-    TimedOut,
-)
-from telegram.request import HTTPXRequest
-from telegram.warnings import PTBUserWarning
 
 from bot.channels import webhook
 from bot.channels.addresses import numeric_id
@@ -47,64 +30,20 @@ from bot.channels.base import (
     ChannelContext,
     ChannelDefaults,
     ChannelError,
-    ErrorKind,
     InboundMessage,
     Inbox,
     OutboundMessage,
 )
+from bot.channels.lazy import LazyModule
 from bot.channels.ratelimit import Limits
 from bot.config import Settings
 
-GONE = ("chat not found", "user is deactivated", "peer_id_invalid")
+if TYPE_CHECKING:
+    from telegram import Bot
 
-
-class ServerError(NetworkError):
-    """Telegram (or a proxy before it) answered 5xx: it may have sent the message first."""
-
-    def __init__(self, status: int) -> None:
-        super().__init__(f"server error ({status})")
-        self.status = status
-
-
-class StatusRequest(HTTPXRequest):
-    """PTB's HTTPX request, telling a 5xx apart: PTB raises a plain NetworkError with the
-    error's description for every status it has no class for ("Internal Server Error",
-    "Bad Gateway"), a 405 as much as a 503. Raised here, with its status, PTB passes it on."""
-
-    async def do_request(self, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
-        code, payload = await super().do_request(*args, **kwargs)
-        if code >= 500:
-            raise ServerError(code)
-        return code, payload
-
-
-# A transport failure before the request left: nothing reached Telegram, safe to retry.
-# Anything later (a read timeout, a dropped connection, a write cut short) may have sent it.
-BEFORE_SENDING = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
-
-
-def map_error(exc: TelegramError) -> ChannelError:
-    """One ChannelError for every way a Bot API call can fail. Never echoes the chat id."""
-    if isinstance(exc, Forbidden):  # the patient blocked the bot: as good as /stop
-        return ChannelError("bot blocked by the user", ErrorKind.RECIPIENT_REFUSED, code="403")
-    if isinstance(exc, RetryAfter):
-        wait = exc.retry_after
-        seconds = wait if isinstance(wait, int | float) else wait.total_seconds()
-        return ChannelError("rate limited", retry_after=float(seconds), code="429")
-    if isinstance(exc, ServerError):
-        return ChannelError("provider error", ErrorKind.AMBIGUOUS, code=str(exc.status))
-    if isinstance(exc, BadRequest):
-        if any(reason in exc.message.lower() for reason in GONE):
-            return ChannelError("chat cannot be reached", ErrorKind.UNREACHABLE, code="400")
-        return ChannelError("bad request", code="400")
-    cause = exc.__cause__
-    if isinstance(cause, BEFORE_SENDING):
-        return ChannelError("could not connect")
-    if isinstance(exc, TimedOut):
-        return ChannelError("no answer after sending", ErrorKind.AMBIGUOUS)
-    if isinstance(cause, httpx.HTTPError):
-        return ChannelError("connection lost while sending", ErrorKind.AMBIGUOUS)
-    return ChannelError("provider error")  # an explicit error answer: nothing was sent
+    from bot.channels import telegram_client as ptb
+else:  # the SDK is imported by the first send, poll or webhook, not by the class (lazy.py)
+    ptb = LazyModule("bot.channels.telegram_client")
 
 
 class TelegramChannel(ChannelDefaults):
@@ -130,10 +69,10 @@ class TelegramChannel(ChannelDefaults):
         self, settings: Settings, on_migrate: Callable[[str, str, str], None] | None = None
     ) -> None:
         assert settings.telegram_bot_token is not None
-        self.bot = Bot(
+        self.bot = ptb.Bot(
             settings.telegram_bot_token.get_secret_value(),
             base_url=settings.carebot_telegram_api_url,
-            request=StatusRequest(connection_pool_size=32, read_timeout=15),
+            request=ptb.StatusRequest(connection_pool_size=32, read_timeout=15),
         )
         self.on_migrate = on_migrate
         # Telegram allows about 30 messages a second overall and one a second per chat.
@@ -177,8 +116,8 @@ class TelegramChannel(ChannelDefaults):
             if not self._initialised:
                 try:
                     await self.bot.initialize()  # getMe: nothing is sent yet
-                except TelegramError as exc:
-                    mapped = map_error(exc)
+                except ptb.TelegramError as exc:
+                    mapped = ptb.map_error(exc)
                     raise ChannelError(
                         f"cannot reach Telegram: {mapped}",
                         code=mapped.code,
@@ -191,16 +130,16 @@ class TelegramChannel(ChannelDefaults):
         bot = await self._bot()
         try:
             sent = await bot.send_message(chat_id=int(message.address), text=message.body)
-        except ChatMigrated as exc:  # a group became a supergroup: follow it, once
+        except ptb.ChatMigrated as exc:  # a group became a supergroup: follow it, once
             new_chat = str(exc.new_chat_id)
             if self.on_migrate is not None:
                 self.on_migrate(self.name, message.pseudonym, new_chat)
             try:
                 sent = await bot.send_message(chat_id=exc.new_chat_id, text=message.body)
-            except TelegramError as again:
-                raise map_error(again) from None
-        except TelegramError as exc:
-            raise map_error(exc) from None
+            except ptb.TelegramError as again:
+                raise ptb.map_error(again) from None
+        except ptb.TelegramError as exc:
+            raise ptb.map_error(exc) from None
         return f"tg-{sent.message_id}"  # the chat id stays out of the delivery log
 
     async def send_text(self, address: str, text: str) -> None:
@@ -209,8 +148,8 @@ class TelegramChannel(ChannelDefaults):
         await self.limits.acquire(address)
         try:
             await bot.send_message(chat_id=int(address), text=text)
-        except TelegramError as exc:
-            raise map_error(exc) from None
+        except ptb.TelegramError as exc:
+            raise ptb.map_error(exc) from None
 
     async def poll(self, inbox: Inbox) -> int:
         """Hand the inbox what Telegram holds for us; returns how many updates there were."""
@@ -312,10 +251,10 @@ async def _get_updates(channel: TelegramChannel, offset: int | None) -> list[obj
         kwargs["offset"] = offset
     try:
         with warnings.catch_warnings():  # "use Bot.get_updates": it would parse the updates
-            warnings.simplefilter("ignore", PTBUserWarning)
+            warnings.simplefilter("ignore", ptb.PTBUserWarning)
             result = await bot.do_api_request("getUpdates", api_kwargs=kwargs)
-    except TelegramError as exc:
-        raise map_error(exc) from None
+    except ptb.TelegramError as exc:
+        raise ptb.map_error(exc) from None
     return list(result) if isinstance(result, list) else []
 
 

@@ -19,7 +19,6 @@ from starlette.datastructures import ImmutableMultiDict
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
-from twilio.request_validator import RequestValidator
 
 from bot.channels import webhook
 from bot.channels.base import ErrorKind, InboundMessage, Inbox, Outcome, StatusUpdate
@@ -53,6 +52,8 @@ async def signed_form(settings: Settings, request: Request) -> Form | Response:
     except webhook.BodyError as exc:
         return webhook.refused(exc)
     url = webhook.public_url(settings, request)
+    from twilio.request_validator import RequestValidator  # the SDK, on the first webhook
+
     if form is None or not RequestValidator(token).validate(url, form, signature):
         log.warning("twilio webhook with a bad signature refused")
         return webhook.forbidden()

@@ -35,11 +35,6 @@ from collections.abc import Collection, Mapping
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, ClassVar
 
-if TYPE_CHECKING:
-    from starlette.routing import BaseRoute
-
-from bot.channels import twilio_client as twilio
-from bot.channels import twilio_webhooks as hooks
 from bot.channels.addresses import mobile_number
 from bot.channels.base import (
     AddressKind,
@@ -50,8 +45,18 @@ from bot.channels.base import (
     Inbox,
     OutboundMessage,
 )
+from bot.channels.lazy import LazyModule
 from bot.channels.ratelimit import Limits
 from bot.config import Settings
+
+if TYPE_CHECKING:
+    from starlette.routing import BaseRoute
+
+    from bot.channels import twilio_client as twilio
+    from bot.channels import twilio_webhooks as hooks
+else:  # the SDK is imported by the first send or webhook, not by the class (see lazy.py)
+    twilio = LazyModule("bot.channels.twilio_client")
+    hooks = LazyModule("bot.channels.twilio_webhooks")
 
 PREFIX = "whatsapp:"
 WINDOW = timedelta(hours=24)

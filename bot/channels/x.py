@@ -9,13 +9,8 @@ requests adapter redirects its session to `CAREBOT_X_API_URL`.
 from __future__ import annotations
 
 import asyncio
-import time
 from datetime import UTC, datetime, timedelta
-from typing import Any, ClassVar
-
-import requests
-import tweepy
-from requests.adapters import HTTPAdapter
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from bot.channels import webhook
 from bot.channels.addresses import numeric_id
@@ -23,88 +18,20 @@ from bot.channels.base import (
     AddressKind,
     ChannelContext,
     ChannelDefaults,
-    ChannelError,
-    ErrorKind,
     InboundMessage,
     Inbox,
     OutboundMessage,
-    transport_error,
 )
+from bot.channels.lazy import LazyModule
 from bot.channels.ratelimit import Limits
 from bot.config import Settings
 
-TWITTER = "https://api.twitter.com"
+if TYPE_CHECKING:
+    from bot.channels import x_client as xsdk
+else:  # the SDK is imported by the first send, not by the class (see lazy.py)
+    xsdk = LazyModule("bot.channels.x_client")
+
 TEXT_LIMIT = 10_000  # characters: X's limit for a direct message
-
-
-class RedirectAdapter(HTTPAdapter):
-    """Sends what tweepy addresses to api.twitter.com to another base URL instead."""
-
-    def __init__(self, base_url: str) -> None:
-        super().__init__()
-        self.base_url = base_url.rstrip("/")
-
-    def send(
-        self,
-        request: requests.PreparedRequest,
-        stream: bool = False,
-        timeout: Any = None,
-        verify: Any = True,
-        cert: Any = None,
-        proxies: dict[str, str] | None = None,
-    ) -> requests.Response:
-        if request.url and request.url.startswith(TWITTER):
-            request.url = self.base_url + request.url[len(TWITTER) :]
-        return super().send(
-            request, stream=stream, timeout=timeout, verify=verify, cert=cert, proxies=proxies
-        )
-
-
-# X's 403 problem types that concern the app, not the recipient: keys from an app that is not
-# attached to a Project, an app without "Read and write and Direct message" permission, an
-# app-only token. The next consented channel is tried (or the reminder retried within its
-# grace), for an admin to fix; the patient's X contact stays usable.
-ACCOUNT_PROBLEMS = {"client-forbidden", "oauth1-permissions", "unsupported-authentication"}
-
-
-def _problem_type(exc: tweepy.HTTPException) -> str:
-    """The last part of an X API v2 problem's `type` (".../2/problems/client-forbidden")."""
-    try:
-        body = exc.response.json()
-    except ValueError:
-        return ""
-    kind = body.get("type", "") if isinstance(body, dict) else ""
-    return kind.rsplit("/", 1)[-1] if isinstance(kind, str) else ""
-
-
-def map_error(exc: Exception) -> ChannelError:
-    """One ChannelError for every way a tweepy call can fail. Never echoes the user id."""
-    if isinstance(exc, tweepy.TooManyRequests):
-        reset = exc.response.headers.get("x-rate-limit-reset")
-        wait = max(float(reset) - time.time(), 1.0) if reset else 60.0
-        return ChannelError("rate limited", retry_after=wait, code="429")
-    if isinstance(exc, tweepy.Forbidden):
-        if _problem_type(exc) in ACCOUNT_PROBLEMS:  # every DM would be refused alike
-            return ChannelError(
-                "the X app may not send direct messages: check its project"
-                " and permissions in the developer portal",
-                code="403",
-                kind=ErrorKind.ACCOUNT_REFUSED,
-            )
-        # the patient does not accept DMs from us
-        return ChannelError(
-            "recipient does not accept direct messages", ErrorKind.UNREACHABLE, code="403"
-        )
-    if isinstance(exc, tweepy.TwitterServerError):
-        return ChannelError(
-            "provider error", ErrorKind.AMBIGUOUS, code=str(exc.response.status_code)
-        )
-    if isinstance(exc, tweepy.HTTPException):
-        return ChannelError("refused", code=str(exc.response.status_code))
-    transport = transport_error(exc)
-    if transport is not None:
-        return transport
-    raise exc
 
 
 class XChannel(ChannelDefaults):
@@ -134,7 +61,7 @@ class XChannel(ChannelDefaults):
             settings.x_access_token_secret,
         ]
         values = [s.get_secret_value() for s in secrets if s is not None]
-        self.client = tweepy.Client(
+        self.client = xsdk.Client(
             consumer_key=values[0],
             consumer_secret=values[1],
             access_token=values[2],
@@ -145,8 +72,10 @@ class XChannel(ChannelDefaults):
         self.limits = Limits(200, window=15 * 60)
         self._me: str | None = None
         self.concurrency = 2
-        if settings.carebot_x_api_url.rstrip("/") != TWITTER:
-            self.client.session.mount(TWITTER, RedirectAdapter(settings.carebot_x_api_url))
+        if settings.carebot_x_api_url.rstrip("/") != xsdk.TWITTER:
+            self.client.session.mount(
+                xsdk.TWITTER, xsdk.RedirectAdapter(settings.carebot_x_api_url)
+            )
 
     @classmethod
     def open(cls, context: ChannelContext) -> XChannel:
@@ -175,7 +104,7 @@ class XChannel(ChannelDefaults):
         try:
             return getattr(self.client, method)(user_auth=True, **kwargs)
         except Exception as exc:  # noqa: BLE001  (mapped, or re-raised when not tweepy's)
-            raise map_error(exc) from None
+            raise xsdk.map_error(exc) from None
 
     async def send(self, message: OutboundMessage) -> str:
         assert message.address is not None

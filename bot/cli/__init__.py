@@ -1,4 +1,8 @@
-"""The `carebot` command: one Typer app, one module per noun."""
+"""The `carebot` command: one root group, one module per noun, each imported on first use.
+
+Adding a command or a group is one line in `COMMANDS` (see `bot.cli.lazy`): its name, where
+it lives, and the one-line help `carebot --help` shows.
+"""
 
 from __future__ import annotations
 
@@ -6,50 +10,93 @@ import sys
 
 import typer
 from pydantic import ValidationError
+from typer.main import get_group
 
-from bot.cli import (
-    audit_cmd,
-    backup_cmd,
-    export_cmd,
-    keys_cmd,
-    ops,
-    patient_cmd,
-    patient_edit_cmd,
-    patient_import_cmd,
-    program_cmd,
-    reminder_cmd,
-    replies_cmd,
-    report_cmd,
-    status_cmd,
-)
-from bot.cli.errors import USER_ERRORS, CarebotGroup, print_error
+from bot.cli.errors import USER_ERRORS, print_error
+from bot.cli.lazy import Lazy, LazyGroup
 from bot.config import get_settings, settings_error
 from bot.logs import setup_logging
 
-app = typer.Typer(
-    cls=CarebotGroup,  # refusals in one line, never echoing the refused value
-    help="carebot: personalised follow-up messages for patients, and their replies for nurses.",
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,  # a traceback's locals could hold personal data
-    add_completion=False,
-)
-app.add_typer(program_cmd.app, name="program")
-app.add_typer(patient_cmd.app, name="patient")
-patient_edit_cmd.register(patient_cmd.app)
-patient_import_cmd.register(patient_cmd.app)
-app.add_typer(replies_cmd.app, name="replies")
-app.add_typer(audit_cmd.app, name="audit")
-app.add_typer(reminder_cmd.app, name="reminder")
-app.add_typer(keys_cmd.app, name="keys")
-app.add_typer(ops.db_app, name="db")
-app.add_typer(export_cmd.app, name="export")
-ops.register(app)
-app.command("report")(report_cmd.report)
-app.command("status")(status_cmd.status)
-app.command("backup")(backup_cmd.backup)
-app.command("restore")(backup_cmd.restore)
+# In the order `carebot --help` lists them.
+COMMANDS: dict[str, Lazy] = {
+    "init": Lazy(
+        "bot.cli.ops:init",
+        "Create the master key (mode 0600), the pseudonym secret, `.env` and the store.",
+    ),
+    "tick": Lazy(
+        "bot.cli.ops:tick_cmd",
+        "One planning + dispatch cycle, then exit (for cron or a systemd timer). Exit 3 when "
+        "reminders were left planned for a consented channel this process has no settings for.",
+    ),
+    "run": Lazy(
+        "bot.cli.ops:run_cmd",
+        "Scheduler, dispatcher and inbound (polling; webhooks too when CAREBOT_PUBLIC_URL is "
+        "set), until stopped.",
+    ),
+    "reply": Lazy(
+        "bot.cli.ops:reply_cmd",
+        "Simulate an inbound message from a patient, as if it came on the console channel.",
+    ),
+    "demo": Lazy(
+        "bot.cli.ops:demo_cmd",
+        "A simulated month for three synthetic patients, in a temporary store. No network.",
+    ),
+    "serve": Lazy(
+        "bot.cli.ops:serve_cmd",
+        "The webhook endpoints only (Twilio SMS and status, Telegram, /healthz).",
+    ),
+    "report": Lazy(
+        "bot.cli.report_cmd:report",
+        "Per week, for the N weeks ending with the week of --until: reminders sent, delivered "
+        "and failed, reply rate, readings out of range, urgent replies and opt-outs.",
+    ),
+    "status": Lazy(
+        "bot.cli.status_cmd:status",
+        "Channels (configured, last success, last error, down since), the last tick, patients "
+        "with no reachable consented channel, and undeliverable streaks.",
+    ),
+    "backup": Lazy(
+        "bot.cli.backup_cmd:backup",
+        "An encrypted online copy of the store (SQLCipher, keyed like the store).",
+    ),
+    "restore": Lazy(
+        "bot.cli.backup_cmd:restore",
+        "Replace the store with a backup, then erase again everyone erased since it was made.",
+    ),
+    "program": Lazy(
+        "bot.cli.program_cmd:app", "Programs: cadence, channels, templates and thresholds."
+    ),
+    "patient": Lazy("bot.cli.patient_group:app", "Patients: enrolment, consent and their data."),
+    "replies": Lazy(
+        "bot.cli.replies_cmd:app", "The nurses' queue of patient replies, urgent first."
+    ),
+    "audit": Lazy("bot.cli.audit_cmd:app", "Audit: what went out, and the tamper-evident log."),
+    "reminder": Lazy(
+        "bot.cli.reminder_cmd:app", "Reminders: decide on those whose outcome is unknown."
+    ),
+    "keys": Lazy("bot.cli.keys_cmd:app", "Key management."),
+    "db": Lazy("bot.cli.ops:db_app", "The store's schema."),
+    "export": Lazy("bot.cli.export_cmd:app", "Export the records for the hospital's own systems."),
+}
 
-__all__ = ["USER_ERRORS", "app", "main"]
+
+class Carebot(LazyGroup):
+    """The root command: refusals in one line (`CarebotGroup`), commands from `COMMANDS`."""
+
+    table = COMMANDS
+
+
+app = get_group(
+    typer.Typer(
+        cls=Carebot,
+        help="carebot: personalised follow-up messages for patients, and their replies for nurses.",
+        no_args_is_help=True,
+        pretty_exceptions_enable=False,  # a traceback's locals could hold personal data
+        add_completion=False,
+    )
+)
+
+__all__ = ["COMMANDS", "USER_ERRORS", "app", "main"]
 
 
 def main() -> None:

@@ -12,7 +12,6 @@ from typing import Any
 
 import typer
 from pydantic import ValidationError
-from sqlalchemy import make_url
 from typer import _click as click  # typer's own copy of click, whose errors it raises
 from typer.core import TyperGroup, TyperOption
 
@@ -68,6 +67,8 @@ def _store_fault(exc: Exception) -> str | None:
     """A driver's or the OS's error that is a store fault (disk full, read-only, locked)
     and that the engine did not turn into a StoreFault itself (an alembic step, a file
     carebot opened): the same one line, by its code (see bot.store.faults)."""
+    from sqlalchemy import make_url
+
     from bot.config import get_settings
     from bot.store import faults
 
@@ -91,7 +92,7 @@ def usage_line(exc: click.exceptions.UsageError) -> str:
     return f"{exc.format_message()}{where}"
 
 
-def _hide_flag_types(command: click.Command) -> None:
+def hide_flag_types(command: click.Command) -> None:
     """A flag takes no value: its help shows no `<bool>` type beside it (Typer's rich help
     shows one for every option, which read as `--quiet <bool>`)."""
     helper = command.get_help_option(click.Context(command))  # made once, then kept
@@ -99,7 +100,7 @@ def _hide_flag_types(command: click.Command) -> None:
         if isinstance(param, TyperOption) and param.is_flag and param.metavar is None:
             param.metavar = ""
     for sub in getattr(command, "commands", {}).values():
-        _hide_flag_types(sub)
+        hide_flag_types(sub)
 
 
 def _expected(param: Any) -> str:
@@ -118,7 +119,7 @@ class CarebotGroup(TyperGroup):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        _hide_flag_types(self)
+        hide_flag_types(self)
 
     def make_context(
         self,

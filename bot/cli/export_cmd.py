@@ -13,7 +13,7 @@ from bot.export.fhir import export
 from bot.export.fhir_gather import Selection
 from bot.export.fhir_write import check_out
 
-app = typer.Typer(help="export the records for the hospital's own systems", no_args_is_help=True)
+app = typer.Typer(help="Export the records for the hospital's own systems.", no_args_is_help=True)
 
 
 def _since(value: str | None) -> datetime | None:

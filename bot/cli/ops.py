@@ -15,7 +15,7 @@ from bot.config import get_settings
 from bot.inbound.receive import receive
 from bot.programs import catalog
 from bot.runtime import run_forever, serve_in_background, tick
-from bot.store import crypto, db
+from bot.store import crypto, db, schema
 from bot.store.keyring import load_keys
 
 db_app = typer.Typer(help="The store's schema.", no_args_is_help=True)
@@ -33,7 +33,7 @@ def upgrade() -> None:
     engine = db.make_engine(settings.carebot_database_url, load_keys(settings).master)
     if db.is_sqlite(engine):
         db.check_key(engine)
-    db.upgrade(engine)
+    schema.upgrade(engine)
     say(console, "store is at the newest schema")
 
 
@@ -175,13 +175,3 @@ def demo_cmd(
             fail("the --keep folder is not empty")
         keep.mkdir(parents=True, exist_ok=True)
     run_demo(keep=keep)
-
-
-def register(app: typer.Typer) -> None:
-    """Add the top-level operating commands to the app."""
-    app.command("init")(init)
-    app.command("tick")(tick_cmd)
-    app.command("run")(run_cmd)
-    app.command("reply")(reply_cmd)
-    app.command("demo")(demo_cmd)
-    app.command("serve")(serve_cmd)

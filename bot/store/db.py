@@ -17,17 +17,13 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from alembic import command
-from alembic.config import Config
-from sqlalchemy import URL, Engine, create_engine, event, inspect, make_url
+from sqlalchemy import URL, Engine, create_engine, event, make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import QueuePool
 from sqlmodel import Session
 
 from bot.errors import CarebotError
 from bot.store import crypto, faults
-
-MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
 class StoreError(CarebotError):
@@ -235,31 +231,6 @@ def check_key(engine: Engine) -> None:
                 "a wrong key, or not a carebot store"
             ) from None
         raise
-
-
-def alembic_config(engine: Engine) -> Config:
-    """Alembic's configuration, bound to an already-keyed engine."""
-    cfg = Config()
-    cfg.set_main_option("script_location", str(MIGRATIONS))
-    cfg.attributes["engine"] = engine
-    return cfg
-
-
-def upgrade(engine: Engine) -> None:
-    """Apply every migration not yet applied."""
-    command.upgrade(alembic_config(engine), "head")
-
-
-def needs_upgrade(engine: Engine) -> bool:
-    """True for a new store, or one behind the newest migration."""
-    from alembic.runtime.migration import MigrationContext
-    from alembic.script import ScriptDirectory
-
-    head = ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
-    with engine.connect() as conn:
-        if not inspect(conn).has_table("alembic_version"):
-            return True
-        return MigrationContext.configure(conn).get_current_revision() != head
 
 
 @contextlib.contextmanager

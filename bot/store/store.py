@@ -16,7 +16,7 @@ from sqlalchemy import Engine, event, inspect, make_url
 from sqlmodel import Session, select
 
 from bot.config import Settings
-from bot.store import audit, audit_legacy, crypto, db, faults, on_call
+from bot.store import audit, audit_legacy, crypto, db, faults, on_call, schema
 from bot.store.keyring import AUDIT_OWNER, INBOX_OWNER, ErasedError, load_keys
 from bot.store.models import DataKey, Program
 
@@ -196,7 +196,7 @@ def open_for_reading(settings: Settings) -> Store:
         if _holds_pages(Path(f"{path}-wal")):
             raise
         engine = _keyed_engine(settings, keys, read_only="immutable")
-    if db.needs_upgrade(engine) or _needs_sealing(engine):
+    if schema.needs_upgrade(engine) or _needs_sealing(engine):
         engine.dispose()
         return open_store(settings)
     _check_master(engine, keys)
@@ -224,8 +224,8 @@ def open_store(settings: Settings, *, migrate: bool = True) -> Store:
     """Open (and, for a new or older store, migrate) the store named by the settings."""
     keys = load_keys(settings)
     engine = _keyed_engine(settings, keys, read_only=None)
-    if migrate and db.needs_upgrade(engine):
-        db.upgrade(engine)
+    if migrate:
+        schema.upgrade_if_needed(engine)
     _check_master(engine, keys)
     store = Store(engine=engine, keys=keys, settings=settings)
     if migrate:

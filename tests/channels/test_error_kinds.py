@@ -21,7 +21,8 @@ from telegram import Bot
 
 from bot.channels.base import Channel, ChannelError, ErrorKind, OutboundMessage
 from bot.channels.sms import SmsChannel
-from bot.channels.telegram import StatusRequest, TelegramChannel
+from bot.channels.telegram import TelegramChannel
+from bot.channels.telegram_client import StatusRequest
 from bot.channels.x import XChannel
 from bot.config import Settings
 from tests.fakes.telegram import FakeTelegram

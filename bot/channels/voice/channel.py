@@ -8,10 +8,6 @@ from collections.abc import Collection, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import urlencode
 
-if TYPE_CHECKING:
-    from starlette.routing import BaseRoute
-
-from bot.channels import twilio_client as twilio
 from bot.channels.addresses import CALLABLE, phone_number
 from bot.channels.base import (
     AddressKind,
@@ -22,10 +18,18 @@ from bot.channels.base import (
     Inbox,
     OutboundMessage,
 )
+from bot.channels.lazy import LazyModule
 from bot.channels.ratelimit import Limits
 from bot.channels.voice import callbacks, twiml
 from bot.channels.voice.callbacks import GATHER_PATH, STATUS_PATH
 from bot.config import Settings
+
+if TYPE_CHECKING:
+    from starlette.routing import BaseRoute
+
+    from bot.channels import twilio_client as twilio
+else:  # the SDK is imported by the first call, not by the class (see lazy.py)
+    twilio = LazyModule("bot.channels.twilio_client")
 
 # Twilio's codes for a call that cannot be made; the message never names the number.
 ERRORS: dict[int, tuple[ErrorKind, str]] = {
