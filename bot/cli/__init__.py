@@ -47,8 +47,10 @@ COMMANDS: dict[str, Lazy] = {
     ),
     "report": Lazy(
         "bot.cli.report_cmd:report",
-        "Per week, for the N weeks ending with the week of --until: reminders sent, delivered "
-        "and failed, reply rate, readings out of range, urgent replies and opt-outs.",
+        "Per week (Monday to Sunday, UTC) and for the period, for the N weeks ending with the "
+        "week of --until: reminders and their outcomes, patients reached and replying, blood "
+        "pressure, urgent replies, opt-outs, whether carebot ran, and replies by week since "
+        "enrolment. Small counts are shown as <5 (CAREBOT_REPORT_SMALL_CELL).",
     ),
     "status": Lazy(
         "bot.cli.status_cmd:status",
