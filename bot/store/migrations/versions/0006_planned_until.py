@@ -61,6 +61,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("patient") as batch:
-        batch.drop_index(batch.f("ix_patient_planned_until"))
-        batch.drop_column("planned_until")
+    # Not batch mode: SQLite would copy the table, which the tables that refer to it forbid.
+    op.drop_index("ix_patient_planned_until", table_name="patient")
+    op.execute("ALTER TABLE patient DROP COLUMN planned_until")
