@@ -98,7 +98,7 @@ def _raw(store: Store, n: int, now: datetime, *, seal: bool) -> float:
                 if seal:
                     row += (crypto.encrypt_field(key, "x" * 40, table="r", column="n", row=i),)
                 rows.append(row)
-            connection.exec_driver_sql(sql, rows)  # type: ignore[arg-type]
+            connection.exec_driver_sql(sql, rows)
     elapsed = time.perf_counter() - started
     with store.session() as session:  # its pages left free, for the next loop as for planning
         session.connection().execute(delete(Reminder).where(Reminder.program == "raw"))

@@ -104,7 +104,7 @@ class _Planner:
         self.write: Callable[[datetime], Any] = when.bind_processor(connection.dialect) or (
             lambda value: value
         )
-        self.read: Callable[[Any], datetime] = when.result_processor(connection.dialect, None) or (
+        self.read: Callable[[Any], Any] = when.result_processor(connection.dialect, None) or (
             lambda value: value
         )
         self.never = self.write(PLAN_NEVER)
@@ -172,7 +172,7 @@ class _Planner:
                 f"INSERT INTO reminder ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
                 "ON CONFLICT (occurrence_key) DO NOTHING"
             )
-            result = self.connection.exec_driver_sql(sql, rows)  # type: ignore[arg-type]
+            result = self.connection.exec_driver_sql(sql, rows)
         self.created[late] += max(int(result.rowcount or 0), 0)
 
     def keep_marks(self) -> None:
@@ -196,7 +196,7 @@ class _Planner:
         # may have set other marks since.
         sql = "UPDATE patient SET planned_until = %s WHERE pseudonym = %s"
         for start in range(0, len(self.marks), BATCH):
-            self.connection.exec_driver_sql(sql, self.marks[start : start + BATCH])  # type: ignore[arg-type]
+            self.connection.exec_driver_sql(sql, self.marks[start : start + BATCH])
 
 
 def _due(session: Session, horizon: datetime) -> Iterator[tuple[Any, ...]]:
@@ -220,7 +220,7 @@ def _due(session: Session, horizon: datetime) -> Iterator[tuple[Any, ...]]:
             col(ProgramRow.paused) == False,  # noqa: E712
             or_(mark.is_(None), mark <= horizon),
         )
-        .with_for_update(of=Patient)  # type: ignore[arg-type]
+        .with_for_update(of=Patient)
         .execution_options(yield_per=BATCH)
     )
     for row in session.connection().execute(query):
