@@ -201,8 +201,9 @@ class _Planner:
 
 def _due(session: Session, horizon: datetime) -> Iterator[tuple[Any, ...]]:
     """The active enrolments of running programs whose mark the horizon reaches, times in the
-    driver's form. On PostgreSQL their rows stay locked to the end of the transaction, so
-    a second planner at the same moment waits, then finds them planned."""
+    driver's form. On PostgreSQL their rows stay locked to the end of the transaction, and
+    a second planner at the same moment skips those (no wait, no deadlock between two
+    planners locking in different orders); the next tick finds them planned."""
     raw = String()  # no conversion: compared and written back as the driver gives them
     mark = col(Patient.planned_until)
     query = (
@@ -220,7 +221,7 @@ def _due(session: Session, horizon: datetime) -> Iterator[tuple[Any, ...]]:
             col(ProgramRow.paused) == False,  # noqa: E712
             or_(mark.is_(None), mark <= horizon),
         )
-        .with_for_update(of=Patient)
+        .with_for_update(of=Patient, skip_locked=True)
         .execution_options(yield_per=BATCH)
     )
     for row in session.connection().execute(query):
