@@ -135,7 +135,7 @@ class _Planner:
             self.windows[key] = found
         return found
 
-    def add(self, patient: tuple[Any, ...], horizon: datetime) -> None:
+    def add(self, patient: Any, horizon: datetime) -> None:
         """Queue the rows of one enrolment's new slots, and its new mark."""
         pseudonym, program, zone, plan_from, ends_at, mark = patient
         window = self.window(program, zone, mark, horizon)
@@ -199,7 +199,7 @@ class _Planner:
             self.connection.exec_driver_sql(sql, self.marks[start : start + BATCH])
 
 
-def _due(session: Session, horizon: datetime) -> Iterator[tuple[Any, ...]]:
+def _due(session: Session, horizon: datetime) -> Iterator[Any]:
     """The active enrolments of running programs whose mark the horizon reaches, times in the
     driver's form. On PostgreSQL their rows stay locked to the end of the transaction, and
     a second planner at the same moment skips those (no wait, no deadlock between two
@@ -224,8 +224,7 @@ def _due(session: Session, horizon: datetime) -> Iterator[tuple[Any, ...]]:
         .with_for_update(of=Patient, skip_locked=True)
         .execution_options(yield_per=BATCH)
     )
-    for row in session.connection().execute(query):
-        yield tuple(row)
+    yield from session.connection().execute(query)
 
 
 @contextmanager
