@@ -88,9 +88,10 @@ def occurrence_key(program: str, pseudonym: str, local_slot: str) -> str:
 @dataclass(frozen=True)
 class _Window:
     """The slots one (program, zone, mark) plans: (due time in the driver's form, local
-    label, late), and the mark after them (the first slot past the horizon), driver's form."""
+    label, late, status, error), and the mark after them (the first slot past the horizon),
+    in the driver's form."""
 
-    slots: list[tuple[Any, str, bool]]
+    slots: list[tuple[Any, str, bool, ReminderStatus, str | None]]
     after: Any
 
 
@@ -128,9 +129,11 @@ class _Planner:
                 if fire > horizon:
                     after = self.write(fire)
                     break
-                slots.append(
-                    (self.write(fire), fire.strftime("%Y-%m-%dT%H:%M"), fire + grace < self.now)
-                )
+                late = fire + grace < self.now
+                status = ReminderStatus.MISSED if late else ReminderStatus.PLANNED
+                error = late_reason(NOT_RUNNING) if late else None
+                label = fire.strftime("%Y-%m-%dT%H:%M")
+                slots.append((self.write(fire), label, late, status, error))
             found = _Window(slots, after)
             self.windows[key] = found
         return found
@@ -140,11 +143,9 @@ class _Planner:
         pseudonym, program, zone, plan_from, ends_at, mark = patient
         window = self.window(program, zone, mark, horizon)
         prefix = f"{program}|{pseudonym}|"
-        for due, label, late in window.slots:
+        for due, label, late, status, error in window.slots:
             if due < plan_from or (ends_at is not None and due >= ends_at):
                 continue
-            status = ReminderStatus.MISSED if late else ReminderStatus.PLANNED
-            error = late_reason(NOT_RUNNING) if late else None
             self.batches[late].append(
                 (prefix + label, pseudonym, program, label, due, status, error, 0, self.updated)
             )
@@ -215,6 +216,8 @@ def _due(session: Session, horizon: datetime) -> Iterator[Any]:
             type_coerce(Patient.ends_at, raw),
             type_coerce(Patient.planned_until, raw),
         )
+        # A join, not `program IN (...)`: SQLite would then search by program (every
+        # patient of it) rather than by the mark (only those due).
         .join(ProgramRow, col(ProgramRow.name) == col(Patient.program))
         .where(
             col(Patient.status) == "active",

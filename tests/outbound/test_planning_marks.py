@@ -7,9 +7,11 @@ from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from alembic import command
+from sqlalchemy import event
 from sqlmodel import col, func, select
 
 from bot.config import Settings
@@ -171,3 +173,27 @@ def test_an_upgraded_store_plans_on_without_duplicate_or_gap(weekly: Store) -> N
             "2026-11-23T10:00", "2026-11-30T10:00", "2026-12-07T10:00", "2026-12-14T10:00",
         ]  # fmt: skip
     assert rows(weekly)["missed"] == 0
+
+
+def test_the_look_up_searches_by_the_mark_not_by_every_patient(weekly: Store) -> None:
+    """An idle tick costs what is due: SQLite must search the mark's index (searching by
+    program or scanning would read every enrolment at every tick)."""
+    if weekly.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's query plan")
+    enrol_console(weekly, now=MONDAY)
+    seen: list[tuple[str, Any]] = []
+
+    def note(_c: Any, _cur: Any, statement: str, params: Any, _ctx: Any, _many: bool) -> None:
+        if statement.lstrip().startswith("SELECT patient.pseudonym"):
+            seen.append((statement, params))
+
+    event.listen(weekly.engine, "before_cursor_execute", note)
+    try:
+        plan(weekly, MONDAY)
+    finally:
+        event.remove(weekly.engine, "before_cursor_execute", note)
+    statement, params = seen[0]
+    with weekly.engine.connect() as conn:
+        steps = [row[3] for row in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, params)]
+    searches = [step for step in steps if "patient" in step and "program" not in step]
+    assert searches and all("ix_patient_planned_until" in step for step in searches), steps
