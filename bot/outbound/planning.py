@@ -16,10 +16,13 @@ slots between an enrolment's mark and the grace before now are made `missed` row
 ("carebot was not running"), so that they show in the delivery log and the report instead
 of appearing nowhere; nothing is sent for them.
 
-Speed: slot times are computed once per (program, zone, mark), which most enrolments
-share; times are compared and written in the driver's own form (no per-row conversion);
-rows go to the driver in batches of 5,000 (SQLite: one executemany; PostgreSQL: one
-`INSERT ... SELECT FROM unnest(...)`, whose row count is exact).
+Speed: slot times are computed once per window (program, zone, mark), which most
+enrolments share. On SQLite, the one writer, the store makes each window's rows itself (one
+`INSERT ... SELECT` per slot) and moves the window's marks in one `UPDATE`. On PostgreSQL,
+where planners may run side by side, the due enrolments are read and locked, their rows
+sent in batches of 5,000 as one `INSERT ... SELECT FROM unnest(...)` each (whose row count
+is exact, unlike an executemany's), and their marks set one by one. Times are compared
+and written in the driver's own form, never converted row by row.
 """
 
 from __future__ import annotations
@@ -176,6 +179,27 @@ class _Planner:
             result = self.connection.exec_driver_sql(sql, rows)
         self.created[late] += max(int(result.rowcount or 0), 0)
 
+    def plan_windows(self, groups: Iterator[Any], horizon: datetime) -> None:
+        """SQLite: each window's rows made by the store itself, one `INSERT ... SELECT` per
+        slot over the enrolments that share the window (no row passes through Python)."""
+        sql = (
+            f"INSERT INTO reminder ({COLUMNS}) SELECT ? || pseudonym || ?, pseudonym, program, "
+            "?, ?, ?, ?, 0, ? FROM patient WHERE program = ? AND timezone = ? "
+            "AND status = 'active' AND plan_from <= ? AND (ends_at IS NULL OR ends_at > ?) "
+            "AND planned_until "
+        )
+        conflict = " ON CONFLICT (occurrence_key) DO NOTHING"
+        for program, zone, mark in list(groups):
+            window = self.window(program, zone, mark, horizon)
+            for due, label, late, status, error in window.slots:
+                row: tuple[Any, ...] = (f"{program}|", f"|{label}", label, due, status, error)
+                row += (self.updated, program, zone, due, due)
+                if mark is None:
+                    result = self.connection.exec_driver_sql(sql + "IS NULL" + conflict, row)
+                else:
+                    result = self.connection.exec_driver_sql(sql + "= ?" + conflict, (*row, mark))
+                self.created[late] += max(int(result.rowcount or 0), 0)
+
     def keep_marks(self) -> None:
         """Each planned enrolment's new mark: the first slot after the horizon, or
         `PLAN_NEVER` past its end."""
@@ -200,22 +224,20 @@ class _Planner:
             self.connection.exec_driver_sql(sql, self.marks[start : start + BATCH])
 
 
-def _due(session: Session, horizon: datetime) -> Iterator[Any]:
+def _due(session: Session, horizon: datetime, *, windows: bool = False) -> Iterator[Any]:
     """The active enrolments of running programs whose mark the horizon reaches, times in the
     driver's form. On PostgreSQL their rows stay locked to the end of the transaction, and
     a second planner at the same moment skips those (no wait, no deadlock between two
-    planners locking in different orders); the next tick finds them planned."""
+    planners locking in different orders); the next tick finds them planned. `windows`:
+    only the distinct (program, zone, mark) they share."""
     raw = String()  # no conversion: compared and written back as the driver gives them
     mark = col(Patient.planned_until)
+    columns = [col(Patient.program), col(Patient.timezone), type_coerce(Patient.planned_until, raw)]
+    if not windows:
+        times = [type_coerce(Patient.plan_from, raw), type_coerce(Patient.ends_at, raw)]
+        columns = [col(Patient.pseudonym), columns[0], columns[1], *times, columns[2]]
     query = (
-        select(
-            col(Patient.pseudonym),
-            col(Patient.program),
-            col(Patient.timezone),
-            type_coerce(Patient.plan_from, raw),
-            type_coerce(Patient.ends_at, raw),
-            type_coerce(Patient.planned_until, raw),
-        )
+        select(*columns)
         # A join, not `program IN (...)`: SQLite would then search by program (every
         # patient of it) rather than by the mark (only those due).
         .join(ProgramRow, col(ProgramRow.name) == col(Patient.program))
@@ -224,9 +246,13 @@ def _due(session: Session, horizon: datetime) -> Iterator[Any]:
             col(ProgramRow.paused) == False,  # noqa: E712
             or_(mark.is_(None), mark <= horizon),
         )
-        .with_for_update(of=Patient, skip_locked=True)
-        .execution_options(yield_per=BATCH)
     )
+    if windows:
+        query = query.distinct()
+    else:
+        query = query.with_for_update(of=Patient, skip_locked=True).execution_options(
+            yield_per=BATCH
+        )
     yield from session.connection().execute(query)
 
 
@@ -261,10 +287,13 @@ def plan_counts(
     horizon = now + timedelta(days=horizon_days)
     planner = _Planner(session.connection(), programs, now.astimezone(UTC))
     with _page_cache(planner.connection):
-        for patient in _due(session, horizon):
-            planner.add(patient, horizon)
-        planner.flush(False)
-        planner.flush(True)
+        if planner.dialect == "sqlite":
+            planner.plan_windows(_due(session, horizon, windows=True), horizon)
+        else:
+            for patient in _due(session, horizon):
+                planner.add(patient, horizon)
+            planner.flush(False)
+            planner.flush(True)
         planner.keep_marks()
     planned, missed = planner.created[False], planner.created[True]
     audit.record(
