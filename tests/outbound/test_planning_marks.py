@@ -17,6 +17,7 @@ from sqlmodel import col, func, select
 from bot.config import Settings
 from bot.outbound import planning
 from bot.patients import edit, lifecycle
+from bot.programs import catalog
 from bot.store import db
 from bot.store.models import PLAN_NEVER, Patient, Reminder
 from bot.store.store import Store, open_store
@@ -203,3 +204,16 @@ def test_the_look_up_searches_by_the_mark_not_by_every_patient(weekly: Store) ->
             plan_steps = conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, params)
             steps = [row[3] for row in plan_steps if " patient " in f"{row[3]} "]
             assert steps and all("ix_patient_planned_until" in step for step in steps), steps
+
+
+def test_a_new_program_version_is_planned_afresh(weekly: Store, tmp_path: Path) -> None:
+    who = enrol_console(weekly, now=MONDAY - timedelta(days=3))
+    plan(weekly, MONDAY - timedelta(days=3))
+    assert mark(weekly, who) == MONDAY + timedelta(days=7)
+    path = write_program(tmp_path, cadence='days = ["mon", "thu"]\ntime = "10:00"')
+    with weekly.session() as session:
+        assert catalog.add(weekly, session, path, actor="test")[1]
+    assert mark(weekly, who) is None
+    assert plan(weekly, MONDAY - timedelta(days=2)) == (1, 0)  # Thursday the 26th, new
+    assert [s[0] for s in slots(weekly, who)] == ["2026-11-23T10:00", "2026-11-26T10:00"]
+    assert mark(weekly, who) == MONDAY + timedelta(days=7)
