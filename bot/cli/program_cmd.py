@@ -22,6 +22,7 @@ from bot.cli.common import (
 )
 from bot.cli.output import say
 from bot.outbound.planning import local_slots
+from bot.patients import lifecycle
 from bot.programs import catalog, emergency, render
 from bot.store import audit
 from bot.store import on_call as on_call_address
@@ -110,6 +111,7 @@ def pause(name: str, resume: bool = flag("resume", "resume it instead")) -> None
         assert row is not None
         row.paused = not resume
         session.add(row)
+        lifecycle.program_paused(session, name, paused=not resume)
         audit.record(
             session,
             action="program.resume" if resume else "program.pause",

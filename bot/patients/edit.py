@@ -163,6 +163,8 @@ def _apply_plan_fields(
         changed.append("program")
     if changed:
         patient.plan_from = max(_aware(patient.plan_from), _aware(patient.starts_at), now)
+        if patient.status == "active":  # replanned from here, in the new zone or program
+            patient.planned_until = patient.plan_from
     return changed
 
 

@@ -7,18 +7,20 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlmodel import col, delete, select, update
+from sqlmodel import Session, col, delete, select, update
 
 from bot.channels import registry
 from bot.patients.enrolment import PatientError, cancel_pending, consents, record_consent, require
 from bot.store import audit, db, ledger
 from bot.store.models import (
+    PLAN_NEVER,
     Consent,
     ConsoleMessage,
     Contact,
     DataKey,
     DeliveryAttempt,
     LinkCode,
+    Patient,
     Reminder,
     Reply,
 )
@@ -33,6 +35,7 @@ def pause(store: Store, pseudonym: str, *, actor: str, now: datetime | None = No
         if patient.status != "active":
             raise PatientError(f"patient {patient.pseudonym} is {patient.status}, not active")
         patient.status, patient.paused_at = "paused", now
+        patient.planned_until = PLAN_NEVER  # nothing planned while paused
         session.add(patient)
         cancelled = cancel_pending(session, patient.pseudonym, "patient paused", now)
         audit.record(
@@ -55,10 +58,22 @@ def resume(store: Store, pseudonym: str, *, actor: str, now: datetime | None = N
             raise PatientError(f"patient {patient.pseudonym} is {patient.status}, not paused")
         patient.status, patient.paused_at = "active", None
         patient.plan_from = max(now, patient.starts_at)
+        patient.planned_until = patient.plan_from  # planned afresh from the next slot
         session.add(patient)
         audit.record(
             session, action="patient.resume", actor=actor, subject=patient.pseudonym, at=now
         )
+
+
+def program_paused(session: Session, program: str, *, paused: bool) -> None:
+    """A program paused: its active enrolments have nothing planned until it is resumed;
+    resumed: they are planned afresh (from the catch-up grace before the next tick), the
+    weeks it was paused left out."""
+    session.exec(
+        update(Patient)
+        .where(col(Patient.program) == program, col(Patient.status) == "active")
+        .values(planned_until=PLAN_NEVER if paused else None)
+    )
 
 
 END_REASONS = ("completed", "withdrew", "moved", "readmitted", "deceased", "other")
@@ -85,6 +100,7 @@ def end(
         if patient.status == "ended":
             raise PatientError(f"patient {patient.pseudonym} has already ended")
         patient.status, patient.paused_at = "ended", None
+        patient.planned_until = PLAN_NEVER
         session.add(patient)
         cancelled = cancel_pending(session, patient.pseudonym, "patient ended", now)
         audit.record(
@@ -179,6 +195,7 @@ def erase(
             .values(body_enc=None)
         )
         patient.status, patient.name_enc = "erased", None
+        patient.planned_until = PLAN_NEVER
         patient.language = patient.timezone = ""
         patient.reference_index = f"erased:{who}"
         session.add(patient)

@@ -10,11 +10,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, select, update
 
 from bot.programs.model import Program, ProgramError, is_name
 from bot.programs.parse import load_program_file
 from bot.store import audit, on_call
+from bot.store.models import PLAN_NEVER, Patient
 from bot.store.models import Program as ProgramRow
 from bot.store.store import Store
 
@@ -48,6 +49,13 @@ def add(store: Store, session: Session, path: Path, *, actor: str) -> tuple[Prog
         row.version += 1
         row.definition, row.source_sha256 = definition, digest
         row.added_at = datetime.now(UTC)
+        # Its enrolments are planned afresh with the new cadence (those with nothing to
+        # plan, as while the program is paused, are left so).
+        session.exec(
+            update(Patient)
+            .where(col(Patient.program) == program.name, col(Patient.planned_until) < PLAN_NEVER)
+            .values(planned_until=None)
+        )
     session.add(row)
     session.flush()
     audit.record(

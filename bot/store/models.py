@@ -4,7 +4,7 @@ personal is stored in clear. Times are stored as naive UTC.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import Column, LargeBinary, UniqueConstraint
 from sqlmodel import Field, SQLModel
@@ -34,6 +34,12 @@ class DataKey(SQLModel, table=True):
     created_at: datetime
 
 
+PLAN_NEVER = datetime(9999, 1, 1, tzinfo=UTC)
+"""`Patient.planned_until` of an enrolment that planning has nothing more for (paused,
+ended, erased, past its last slot, or of a paused program): it stays out of every tick's
+look-up until something sets its mark back."""
+
+
 class Patient(SQLModel, table=True):
     """An enrolment, known by its pseudonym only."""
 
@@ -49,6 +55,11 @@ class Patient(SQLModel, table=True):
     plan_from: datetime  # nothing earlier is planned: enrolment start, or the last resume
     ends_at: datetime | None = None
     paused_at: datetime | None = None
+    # Every slot before it has its reminder (or was left out on purpose); a tick plans only
+    # the enrolments whose mark its horizon reaches. None: plan afresh, from the later of
+    # `plan_from` and the catch-up grace before now, nothing made `missed` (a new
+    # enrolment, a new program version).
+    planned_until: datetime | None = Field(default=None, index=True)
 
 
 class Contact(SQLModel, table=True):
