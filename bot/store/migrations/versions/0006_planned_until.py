@@ -1,7 +1,7 @@
 """planned until: how far each enrolment's reminders are planned, so a tick plans only the new
 
 Revision ID: 0006
-Revises: 0004
+Revises: 0005
 Create Date: 2026-12-02 06:00:00
 
 The mark of an existing enrolment is its latest reminder's due time: every slot before it
@@ -20,7 +20,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = "0006"
-down_revision: str | None = "0004"
+down_revision: str | None = "0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
