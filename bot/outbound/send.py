@@ -78,7 +78,7 @@ class Sender:
 
     def _route_claimed(self, session: Session, ids: list[int]) -> None:
         reminders = batch.claimed(session, ids, lock=False)
-        known = batch.read(session, list(reminders.values()))  # no data keys: no address read for console
+        known = batch.read(session, list(reminders.values()), self.lease.store)
         for rid in ids:
             likely = likely_channel(
                 self.lease.store,
