@@ -42,9 +42,9 @@ class ConsoleChannel(ChannelDefaults):
         self.store = store
         self.echo = echo
         self.limits: Limits | None = None
-        self.concurrency = 64  # the sends of a lane are written together: many at once
+        self.concurrency = 128  # the sends of a lane are written together: many at once
         self._asked: list[tuple[OutboundMessage, asyncio.Future[str]]] = []
-        self._writing = False
+        self._writing: asyncio.Task[None] | None = None  # held: the loop keeps tasks weakly
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="console")
 
     @staticmethod
@@ -62,9 +62,8 @@ class ConsoleChannel(ChannelDefaults):
     async def send(self, message: OutboundMessage) -> str:
         answer: asyncio.Future[str] = asyncio.get_running_loop().create_future()
         self._asked.append((message, answer))
-        if not self._writing:
-            self._writing = True
-            asyncio.get_running_loop().create_task(self._write_all())
+        if self._writing is None:
+            self._writing = asyncio.get_running_loop().create_task(self._write_all())
         return await answer
 
     async def _write_all(self) -> None:
@@ -86,7 +85,7 @@ class ConsoleChannel(ChannelDefaults):
                         self.echo(message.pseudonym, message.body)
                     answer.set_result(provider_id)
         finally:
-            self._writing = False
+            self._writing = None
 
     def _write(self, messages: list[OutboundMessage]) -> list[str]:
         """One transaction for the group: its rows, then their bodies (which name them)."""
@@ -96,7 +95,12 @@ class ConsoleChannel(ChannelDefaults):
             rows = session.execute(
                 insert(_LOG).returning(_LOG.c.id, _LOG.c.attempt_id),
                 [
-                    {"attempt_id": m.attempt_id, "pseudonym": m.pseudonym, "body_enc": b"", "sent_at": now}
+                    {
+                        "attempt_id": m.attempt_id,
+                        "pseudonym": m.pseudonym,
+                        "body_enc": b"",
+                        "sent_at": now,
+                    }
                     for m in messages
                 ],
             )

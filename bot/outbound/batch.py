@@ -46,9 +46,7 @@ def read(session: Session, reminders: list[Reminder], store: Store | None = None
             else ()
         ),
     )
-    return Known(
-        consents=patients.consents_of(session, pseudonyms), contacts=contacts, held=held
-    )
+    return Known(consents=patients.consents_of(session, pseudonyms), contacts=contacts, held=held)
 
 
 def claimed(session: Session, ids: list[int], *, lock: bool) -> dict[int, Reminder]:
@@ -111,7 +109,7 @@ def prepare(
             ready.append((len(answers), answer))
             answer = None
         answers.append(answer)
-    for (at, one), delivery in zip(ready, _save(store, session, ready, known, now), strict=True):
+    for (at, _), delivery in zip(ready, _save(store, session, ready, known, now), strict=True):
         answers[at] = delivery
     return answers
 

@@ -21,6 +21,7 @@ from bot.store.models import Program as ProgramRow
 from bot.store.statuses import ReminderStatus
 from bot.store.store import Store
 
+
 @dataclass(frozen=True)
 class Known:
     """What a group of sends has read already: consents and contacts, by patient."""
@@ -178,7 +179,9 @@ def choose(
     """The first channel in the program's order that is consented, reachable and configured
     in this process; else why none is (`known`: consents and contacts read already)."""
     consent = (
-        known.consents.get(pseudonym, {}) if known is not None else patients.consents(session, pseudonym)
+        known.consents.get(pseudonym, {})
+        if known is not None
+        else patients.consents(session, pseudonym)
     )
     why: dict[str, str] = {}
     waiting: list[str] = []

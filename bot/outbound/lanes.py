@@ -53,9 +53,9 @@ class Stopped(Exception):
 def lane_cap(*, places: int, interval: float | None, lease_seconds: float, batch: int) -> int:
     """How many reminders may wait in a lane: what its channel can send in half a lease at
     its pace, `interval` seconds a message (claims further ahead would be taken over as
-    stale); a batch when it has no pace."""
+    stale); a batch when it has no pace (at least two rounds of its places)."""
     if interval is None:
-        return batch
+        return max(batch, 2 * places)
     return max(2 * places, int(lease_seconds / 2 / interval))
 
 

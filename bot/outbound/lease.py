@@ -83,15 +83,14 @@ class Grouped(Generic[A, R]):
         self.lease = lease
         self.work = work
         self._asked: list[tuple[A, asyncio.Future[R]]] = []
-        self._draining = False
+        self._draining: asyncio.Task[None] | None = None  # held: the loop keeps tasks weakly
 
     async def __call__(self, item: A) -> R:
         """The work's answer for `item`, done with whatever else was asked for meanwhile."""
         answer: asyncio.Future[R] = asyncio.get_running_loop().create_future()
         self._asked.append((item, answer))
-        if not self._draining:
-            self._draining = True
-            asyncio.get_running_loop().create_task(self._drain())
+        if self._draining is None:
+            self._draining = asyncio.get_running_loop().create_task(self._drain())
         return await answer
 
     async def _drain(self) -> None:
@@ -101,7 +100,7 @@ class Grouped(Generic[A, R]):
                 group, self._asked = self._asked, []
                 await self._run(group)
         finally:
-            self._draining = False
+            self._draining = None
 
     async def _run(self, group: list[tuple[A, asyncio.Future[R]]]) -> None:
         items = [item for item, _ in group]

@@ -145,9 +145,7 @@ class Sender:
         with self.lease.store.session() as session:
             ids = [w.reminder_id for w in wanted]
             reminders = batch.claimed(session, ids, lock=True)
-            ours = {
-                rid: r for rid, r in reminders.items() if batch.still_ours(r, self.lease.token)
-            }
+            ours = {rid: r for rid, r in reminders.items() if batch.still_ours(r, self.lease.token)}
             if not ours:
                 return [None] * len(wanted)
             self.claims.renew(session, list(ours))
