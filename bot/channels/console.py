@@ -23,6 +23,7 @@ from bot.channels.addresses import no_address
 from bot.channels.base import AddressKind, ChannelContext, ChannelDefaults, OutboundMessage
 from bot.channels.ratelimit import Limits
 from bot.config import Settings
+from bot.store.faults import StoreFault
 from bot.store.models import ConsoleMessage
 from bot.store.store import Store
 
@@ -73,19 +74,31 @@ class ConsoleChannel(ChannelDefaults):
             while self._asked:
                 await asyncio.sleep(0)  # the sends asked for in the same moment join in
                 group, self._asked = self._asked, []
-                messages = [message for message, _ in group]
-                try:
-                    ids = await loop.run_in_executor(self._thread, self._write, messages)
-                except Exception as exc:  # noqa: BLE001  each send's caller is told
-                    for _, answer in group:
-                        answer.set_exception(exc)
-                    continue
-                for (message, answer), provider_id in zip(group, ids, strict=True):
-                    if self.echo is not None:
-                        self.echo(message.pseudonym, message.body)
-                    answer.set_result(provider_id)
+                await self._write_group(loop, group)
         finally:
             self._writing = None
+
+    async def _write_group(
+        self,
+        loop: asyncio.AbstractEventLoop,
+        group: list[tuple[OutboundMessage, asyncio.Future[str]]],
+    ) -> None:
+        """Write a group and answer each send; a group that fails is written again one
+        message at a time, so that one bad message fails only its own send."""
+        try:
+            ids = await loop.run_in_executor(self._thread, self._write, [m for m, _ in group])
+        except Exception as exc:  # noqa: BLE001  each send's caller is told
+            if len(group) > 1 and not isinstance(exc, StoreFault):
+                for one in group:
+                    await self._write_group(loop, [one])
+                return
+            for _, answer in group:
+                answer.set_exception(exc)
+            return
+        for (message, answer), provider_id in zip(group, ids, strict=True):
+            if self.echo is not None:
+                self.echo(message.pseudonym, message.body)
+            answer.set_result(provider_id)
 
     def _write(self, messages: list[OutboundMessage]) -> list[str]:
         """One transaction for the group: its rows, then their bodies (which name them)."""
