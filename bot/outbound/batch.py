@@ -183,39 +183,7 @@ def _save(
     if not ready:
         return []
     wall = datetime.now(UTC)
-    rows = [
-        {
-            "reminder_id": r.reminder.id,
-            "channel": r.channel,
-            "started_at": now,
-            "sent_wall_at": wall,
-            "outcome": AttemptOutcome.PENDING,
-        }
-        for _, r in ready
-    ]
-    # one statement for them all; matched by reminder (one attempt each), not by order
-    inserted = session.execute(
-        insert(_ATTEMPTS).returning(_ATTEMPTS.c.id, _ATTEMPTS.c.reminder_id), rows
-    )
-    by_reminder = {reminder_id: aid for aid, reminder_id in inserted}
-    ids = [by_reminder[r.reminder.id] for _, r in ready]
-    session.execute(
-        update(_ATTEMPTS).where(_ATTEMPTS.c.id == bindparam("aid")),
-        [
-            {
-                "aid": aid,
-                "body_enc": store.encrypt(
-                    session,
-                    r.reminder.pseudonym,
-                    r.body,
-                    table="delivery_attempt",
-                    column="body",
-                    row=aid,
-                ),
-            }
-            for aid, (_, r) in zip(ids, ready, strict=True)
-        ],
-    )
+    ids = _insert_attempts(store, session, [r for _, r in ready], now, wall)
     for _, r in ready:  # flushed together, by the first audit event below
         r.reminder.attempts += 1
         r.reminder.channel = r.channel
@@ -235,6 +203,47 @@ def _save(
         )
         deliveries.append(_delivery(aid, r, now, wall, replies))
     return deliveries
+
+
+def _insert_attempts(
+    store: Store, session: Session, ready: list[_Ready], now: datetime, wall: datetime
+) -> list[int]:
+    """The attempt rows in one INSERT, then their encrypted bodies (which name their row)
+    in one UPDATE; their ids, in the order of `ready`."""
+    rows = [
+        {
+            "reminder_id": r.reminder.id,
+            "channel": r.channel,
+            "started_at": now,
+            "sent_wall_at": wall,
+            "outcome": AttemptOutcome.PENDING,
+        }
+        for r in ready
+    ]
+    # matched by reminder (one attempt each), not by order
+    inserted = session.execute(
+        insert(_ATTEMPTS).returning(_ATTEMPTS.c.id, _ATTEMPTS.c.reminder_id), rows
+    )
+    by_reminder = {reminder_id: aid for aid, reminder_id in inserted}
+    ids = [by_reminder[r.reminder.id] for r in ready]
+    session.execute(
+        update(_ATTEMPTS).where(_ATTEMPTS.c.id == bindparam("aid")),
+        [
+            {
+                "aid": aid,
+                "body_enc": store.encrypt(
+                    session,
+                    r.reminder.pseudonym,
+                    r.body,
+                    table="delivery_attempt",
+                    column="body",
+                    row=aid,
+                ),
+            }
+            for aid, r in zip(ids, ready, strict=True)
+        ],
+    )
+    return ids
 
 
 def _delivery(
