@@ -56,6 +56,7 @@ def run(n: int, latency: float, database_url: str | None = None) -> dict[str, fl
             carebot_master_key=SecretStr(crypto.encode_key(crypto.new_key())),
             carebot_pseudonym_secret=SecretStr(crypto.encode_key(crypto.new_key())),
             telegram_bot_token=SecretStr(token),
+            telegram_bot_username="carebot_bench_bot",
             carebot_telegram_api_url=f"{url}/bot",
         )
         store = open_store(settings)

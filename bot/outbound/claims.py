@@ -7,6 +7,7 @@ take the same reminder, and every later write checks that the claim is still the
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -19,7 +20,7 @@ from bot.programs import catalog
 from bot.store.models import Reminder
 from bot.store.statuses import ReminderStatus
 
-CLAIM_BATCH = 500
+CLAIM_BATCH = 500  # the most one claim takes, whatever its lanes could send
 
 
 @dataclass
@@ -39,9 +40,10 @@ class Claims:
             and reminder.claim_token == self.lease.token
         )
 
-    def claim(self) -> list[int]:
+    def claim(self, then: Callable[[Session, list[int]], None] | None = None) -> list[int]:
         """Move a batch of due reminders to `sending`, atomically (BEGIN IMMEDIATE or
-        FOR UPDATE SKIP LOCKED), so that two dispatchers never take the same one."""
+        FOR UPDATE SKIP LOCKED), so that two dispatchers never take the same one; `then`
+        is run on the claimed ids in the same transaction (routing them)."""
         now = self.lease.now
         with self.lease.store.session() as session:
             query = (
@@ -70,7 +72,10 @@ class Claims:
                         claim_token=self.lease.token,
                         updated_at=now,
                     )
+                    .execution_options(synchronize_session=False)
                 )
+                if then is not None:
+                    then(session, ids)
             return ids
 
     def give_back(self, reminder_id: int) -> None:
@@ -92,22 +97,20 @@ class Claims:
                 )
             )
 
-    def renew(self, session: Session, reminder_id: int) -> bool:
-        """Renew the claim just before a send; False when it is no longer ours.
-
-        Another cycle may have taken it over as stale. The same statement renews the lease
-        and, on PostgreSQL, locks the row until the attempt is saved.
-        """
-        renewed = session.exec(
+    def renew(self, session: Session, reminder_ids: list[int]) -> None:
+        """Renew these claims of the cycle's just before their sends (the ones no longer
+        ours, taken over as stale by another cycle, are left alone), and all the cycle's
+        other claims too when a tenth of the lease went by: a claim waiting in its lane, or
+        being sent, is never taken for a stale one."""
+        mine = col(Reminder.claim_token) == self.lease.token
+        if not self.lease.renewal_due():
+            mine = mine & col(Reminder.id).in_(reminder_ids)
+        session.exec(
             update(Reminder)
-            .where(
-                col(Reminder.id) == reminder_id,
-                col(Reminder.status) == ReminderStatus.SENDING,
-                col(Reminder.claim_token) == self.lease.token,
-            )
+            .where(mine, col(Reminder.status) == ReminderStatus.SENDING)
             .values(claimed_at=self.lease.clock())
+            .execution_options(synchronize_session=False)
         )
-        return bool(renewed.rowcount)
 
     def expire_late(self) -> None:
         """Planned reminders past their catch-up grace become `missed`, with what held them

@@ -1,5 +1,6 @@
-"""Preparing one send: the checks made at the moment of sending, the channel chosen, the
-message rendered, and the attempt row saved before any provider is called."""
+"""A send about to happen (`Delivery`), and the checks made at the moment of sending: may
+it go now (`blocked`), by which channel (`choose`), and why not (`unsent`). `batch`
+prepares a group of sends with them."""
 
 from __future__ import annotations
 
@@ -13,13 +14,24 @@ from bot.channels import registry
 from bot.channels.base import AddressKind, Channel, ChannelError, ErrorKind, OutboundMessage
 from bot.outbound.reasons import Unsent, late_reason, not_configured
 from bot.patients import enrolment as patients
-from bot.programs import catalog, emergency, render
+from bot.programs import catalog
 from bot.programs.model import Program
-from bot.store import audit
 from bot.store.models import Contact, DeliveryAttempt, Patient, Reminder, Reply
 from bot.store.models import Program as ProgramRow
 from bot.store.statuses import ReminderStatus
 from bot.store.store import Store
+
+
+@dataclass(frozen=True)
+class Known:
+    """What a group of sends has read already: consents and contacts, by patient."""
+
+    consents: dict[str, dict[str, bool]]
+    contacts: dict[str, list[Contact]]
+    # rows read for the group and kept here: the session's identity map holds them only
+    # while someone does, and `session.get` then finds them without a statement
+    held: tuple[object, ...] = ()
+
 
 # Why a reminder is not sent now: (final or new status, reason, retry at), what `prepare`
 # answers instead of a Delivery.
@@ -97,10 +109,15 @@ class Delivery:
         return cls(attempt.reminder_id, attempt.id, attempt.channel, message, attempt.provider_id)
 
 
-def _address(store: Store, session: Session, pseudonym: str, channel: str) -> str | None:
-    contact = session.exec(
-        select(Contact).where(Contact.pseudonym == pseudonym, Contact.channel == channel)
-    ).first()
+def _address(
+    store: Store, session: Session, pseudonym: str, channel: str, known: Known | None = None
+) -> str | None:
+    if known is not None:
+        contact = next((c for c in known.contacts.get(pseudonym, []) if c.channel == channel), None)
+    else:
+        contact = session.exec(
+            select(Contact).where(Contact.pseudonym == pseudonym, Contact.channel == channel)
+        ).first()
     if contact is None or not contact.reachable:
         return None
     return store.decrypt(
@@ -127,7 +144,7 @@ def _quiet_until(program: Program, timezone: str, now: datetime) -> datetime | N
     return datetime.combine(day, end, tzinfo=ZoneInfo(timezone))
 
 
-def _blocked(
+def blocked(
     session: Session, reminder: Reminder, patient: Patient | None, program: Program, now: datetime
 ) -> Withheld | None:
     if patient is None or patient.status != "active":
@@ -150,17 +167,22 @@ def _blocked(
     return None
 
 
-def _choose(
+def choose(
     store: Store,
     session: Session,
     program: Program,
     pseudonym: str,
     channels: dict[str, Channel],
     excluded: set[str],
+    known: Known | None = None,
 ) -> tuple[str, str | None] | Unsent:
     """The first channel in the program's order that is consented, reachable and configured
-    in this process; else why none is."""
-    consent = patients.consents(session, pseudonym)
+    in this process; else why none is (`known`: consents and contacts read already)."""
+    consent = (
+        known.consents.get(pseudonym, {})
+        if known is not None
+        else patients.consents(session, pseudonym)
+    )
     why: dict[str, str] = {}
     waiting: list[str] = []
     for name in program.channels:
@@ -169,7 +191,7 @@ def _choose(
             continue
         address = None
         if registry.kind(name).address is not AddressKind.NONE:
-            address = _address(store, session, pseudonym, name)
+            address = _address(store, session, pseudonym, name, known)
             if address is None:
                 why[name] = "unreachable"
                 continue
@@ -191,17 +213,19 @@ def likely_channel(
     reminder_id: int,
     channels: dict[str, Channel],
     excluded: set[str],
-) -> str | None:
-    """The channel a send would use now, without checking or saving anything else."""
+    known: Known | None = None,
+) -> tuple[str, str | None] | None:
+    """The channel a send would use now and its address, without checking or saving
+    anything else."""
     reminder = session.get(Reminder, reminder_id)
     if reminder is None or reminder.status != ReminderStatus.SENDING:
         return None
     program = catalog.get(store, session, reminder.program)
-    chosen = _choose(store, session, program, reminder.pseudonym, channels, excluded)
-    return None if isinstance(chosen, Unsent) else chosen[0]
+    chosen = choose(store, session, program, reminder.pseudonym, channels, excluded, known)
+    return None if isinstance(chosen, Unsent) else chosen
 
 
-def _unsent(reminder: Reminder, program: Program, unsent: Unsent, now: datetime) -> Withheld:
+def unsent(reminder: Reminder, program: Program, unsent: Unsent, now: datetime) -> Withheld:
     """`undeliverable`, naming each channel and why; or, when a consented, reachable channel
     is only missing its settings here, left planned for a process that has them (never
     marked undeliverable for that: a tick run without the settings would lose the slot)."""
@@ -230,104 +254,3 @@ def _last_reply(
     if before is not None:
         query = query.where(col(Reply.received_at) <= before)
     return session.exec(query).first()
-
-
-def _render(
-    store: Store,
-    session: Session,
-    program: Program,
-    patient: Patient,
-    reminder: Reminder,
-    channel: str,
-) -> str:
-    """The reminder's text for this patient on this channel, in their language."""
-    name = (
-        store.decrypt(
-            session,
-            patient.pseudonym,
-            patient.name_enc,
-            table="patient",
-            column="name",
-            row=patient.pseudonym,
-        )
-        if patient.name_enc
-        else ""
-    )
-    week = (reminder.due_at - patient.starts_at).days // 7 + 1
-    return render.render_message(
-        program,
-        channel=channel,
-        language=patient.language,
-        name=name,
-        week=max(week, 1),
-        emergency_number=emergency.patient_number(store, session, patient, program),
-        hospital=store.settings.carebot_hospital_contact,
-    )
-
-
-def _save_attempt(
-    store: Store, session: Session, reminder: Reminder, channel: str, body: str, *, now: datetime
-) -> DeliveryAttempt:
-    """The attempt row, its body encrypted, saved (and audited) before the provider is
-    called."""
-    assert reminder.id is not None
-    attempt = DeliveryAttempt(reminder_id=reminder.id, channel=channel, started_at=now)
-    session.add(attempt)
-    session.flush()
-    assert attempt.id is not None
-    attempt.body_enc = store.encrypt(
-        session, reminder.pseudonym, body, table="delivery_attempt", column="body", row=attempt.id
-    )
-    reminder.attempts += 1
-    reminder.channel = channel
-    session.add_all([attempt, reminder])
-    audit.record(
-        session,
-        action="send.attempt",
-        actor="dispatcher",
-        subject=reminder.pseudonym,
-        reminder=reminder.id,
-        attempt=attempt.id,
-        channel=channel,
-        at=now,
-    )
-    return attempt
-
-
-def prepare(
-    store: Store,
-    session: Session,
-    *,
-    reminder_id: int,
-    now: datetime,
-    channels: dict[str, Channel],
-    excluded: set[str],
-) -> Delivery | Withheld | None:
-    """Check, choose, render and save the attempt; or say why nothing is sent."""
-    reminder = session.get(Reminder, reminder_id)
-    if reminder is None or reminder.status != ReminderStatus.SENDING:
-        return None
-    patient = session.get(Patient, reminder.pseudonym)
-    program = catalog.get(store, session, reminder.program)
-    blocked = _blocked(session, reminder, patient, program, now)
-    if blocked is not None or patient is None:
-        return blocked
-    chosen = _choose(store, session, program, patient.pseudonym, channels, excluded)
-    if isinstance(chosen, Unsent):
-        return _unsent(reminder, program, chosen, now)
-    channel, address = chosen
-    body = _render(store, session, program, patient, reminder, channel)
-    attempt = _save_attempt(store, session, reminder, channel, body, now=now)
-    assert attempt.id is not None
-    message = OutboundMessage(
-        attempt_id=attempt.id,
-        pseudonym=patient.pseudonym,
-        address=address,
-        body=body,
-        created_at=now,
-        language=patient.language,
-        template=program.channel_templates.get(channel, "reminder"),
-        options=program.channel_options.get(channel, {}),
-        last_reply_at=_last_reply(session, patient.pseudonym, channel),
-    )
-    return Delivery(reminder_id, attempt.id, channel, message)

@@ -15,14 +15,15 @@ import asyncio
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
-from sqlmodel import col, func, select
+from sqlmodel import col, func, or_, select
 
 from bot.channels import registry
 from bot.channels.base import Channel
 from bot.outbound.claims import CLAIM_BATCH, Claims
 from bot.outbound.delivery import Delivery
-from bot.outbound.lanes import Lanes, Steps, Stopped, lane_cap
+from bot.outbound.lanes import Lanes, Steps, Stopped, claim_size, lane_cap
 from bot.outbound.lease import Lease
 from bot.outbound.outcomes import Outcomes
 from bot.outbound.reconcile import Reconcile
@@ -37,7 +38,8 @@ from bot.store.store import Store
 @dataclass
 class Dispatcher:
     """One dispatch cycle at `now` over the configured channels; `outcomes` counts each
-    final status. `concurrency` overrides a channel's places; `batch` is a claim's size."""
+    final status. `concurrency` overrides a channel's places; `batch` is the most a claim
+    takes (it takes what its lanes send in a small share of the lease, see `claim_size`)."""
 
     store: Store
     channels: dict[str, Channel]
@@ -88,6 +90,10 @@ class Dispatcher:
                 self.lease.close()
                 db.checkpoint(self.store.engine)  # the WAL kept small, cycle after cycle
 
+    async def _give_back(self, reminder_id: int) -> None:
+        self.sender.routes.pop(reminder_id, None)
+        await self.lease.in_store(self.claims.give_back, reminder_id)
+
     def _read_health(self) -> None:
         """Each channel's stored health (an outage's start), and when the last cycle ran."""
         with self.store.session() as session:
@@ -101,23 +107,25 @@ class Dispatcher:
 
     def _left(self, claimed: int | None) -> int | None:
         """How many reminders are due and not done (planned, or claimed and unsent), as the
-        store has them (reading still works when writing does not); else what the lanes
-        had claimed."""
+        store has them (read outside any write transaction: reading still works when
+        writing does not); else what the lanes had claimed."""
+        query = (
+            select(func.count())
+            .select_from(Reminder)
+            .where(
+                or_(  # not IN: a plain statement for the raw read below
+                    col(Reminder.status) == ReminderStatus.PLANNED,
+                    col(Reminder.status) == ReminderStatus.SENDING,
+                ),
+                col(Reminder.due_at) <= self.lease.clock(),
+            )
+        )
         try:
+            if db.is_sqlite(self.store.engine):
+                return _read_only_count(self.store, query)
             with self.store.session() as session:
-                return int(
-                    session.exec(
-                        select(func.count())
-                        .select_from(Reminder)
-                        .where(
-                            col(Reminder.status).in_(
-                                [ReminderStatus.PLANNED, ReminderStatus.SENDING]
-                            ),
-                            col(Reminder.due_at) <= self.lease.clock(),
-                        )
-                    ).one()
-                )
-        except StoreFault:
+                return int(session.exec(query).one())
+        except Exception:  # noqa: BLE001  the store unreadable too: the claims in hand
             return claimed
 
     def lanes(self) -> Lanes[Delivery]:
@@ -128,22 +136,39 @@ class Dispatcher:
             for name, channel in self.channels.items()
         }
         lease_seconds = self.store.settings.carebot_send_lease_seconds
-        caps = {}
+        caps, sizes = {}, []
         for name, n in places.items():
             limits = self.channels[name].limits
             pacer = limits.overall if limits is not None else None
+            interval = pacer.interval if pacer is not None else None
             caps[name] = lane_cap(
-                places=n,
-                interval=pacer.interval if pacer is not None else None,
-                lease_seconds=lease_seconds,
-                batch=self.claims.batch,
+                places=n, interval=interval, lease_seconds=lease_seconds, batch=self.batch
             )
+            sizes.append(claim_size(places=n, interval=interval, lease_seconds=lease_seconds))
+        self.claims.batch = max(min(self.batch, sum(sizes)), 1)
         steps = Steps(
-            claim=lambda: self.lease.in_store(self.claims.claim),
+            claim=lambda: self.lease.in_store(self.sender.claim),
             route=self.sender.route,
             send=self.sender.send,
-            give_back=lambda rid: self.lease.in_store(self.claims.give_back, rid),
+            give_back=self._give_back,
             failed=self.sender.failed,
             stops=lambda exc: isinstance(exc, StoreFault),
         )
         return Lanes(steps, places=places, caps=caps)
+
+
+def _read_only_count(store: Store, query: Any) -> int:
+    """A count read on SQLite with no transaction begun (a write transaction, BEGIN
+    IMMEDIATE, is refused by a read-only disk)."""
+    compiled = query.compile(dialect=store.engine.dialect)
+    params = compiled.construct_params()
+    processors = compiled._bind_processors  # noqa: SLF001  the stored form of a time
+    values = [
+        processors[name](params[name]) if name in processors else params[name]
+        for name in compiled.positiontup or ()
+    ]
+    raw = store.engine.raw_connection()
+    try:
+        return int(raw.cursor().execute(str(compiled), values).fetchone()[0])
+    finally:
+        raw.close()

@@ -53,10 +53,23 @@ class Stopped(Exception):
 def lane_cap(*, places: int, interval: float | None, lease_seconds: float, batch: int) -> int:
     """How many reminders may wait in a lane: what its channel can send in half a lease at
     its pace, `interval` seconds a message (claims further ahead would be taken over as
-    stale); a batch when it has no pace."""
+    stale); a batch when it has no pace (at least two rounds of its places)."""
     if interval is None:
-        return batch
+        return max(batch, 2 * places)
     return max(2 * places, int(lease_seconds / 2 / interval))
+
+
+CLAIM_SHARE = 30  # a claim holds what its lanes send in a thirtieth of the lease (10 s of 5 min)
+UNPACED = 4  # an unpaced lane's claim: this many of its places' worth
+
+
+def claim_size(*, places: int, interval: float | None, lease_seconds: float) -> int:
+    """How many reminders one claim takes for a lane: what it sends, `interval` seconds a
+    message, in a small share of the lease (a dispatcher that dies strands that few, and
+    every dispatcher of several gets a share); a few rounds of its places when unpaced."""
+    if interval is None:
+        return UNPACED * places
+    return max(2 * places, int(lease_seconds / CLAIM_SHARE / interval))
 
 
 class Lanes(Generic[P]):

@@ -13,9 +13,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from bot.channels.base import Channel, ChannelError, ErrorKind
+from bot.outbound.batch import claimed
 from bot.outbound.delivery import Delivery, likely_channel
 from bot.outbound.health import Health, cannot_connect
 from bot.outbound.lease import Lease
@@ -48,10 +49,23 @@ class Outcomes:
         self, session: Session, reminder: Reminder, status: ReminderStatus, reason: str | None
     ) -> None:
         """Give the reminder its status (a final one, or `sent`), audited and counted."""
-        reminder.status, reminder.updated_at = status, self.lease.clock()
+        self._mark(session, reminder, status, reason, self.lease.clock())
+        self._audit(session, reminder, status)
+
+    def _mark(
+        self,
+        session: Session,
+        reminder: Reminder,
+        status: ReminderStatus,
+        reason: str | None,
+        now: datetime,
+    ) -> None:
+        reminder.status, reminder.updated_at = status, now
         if reason is not None:
             reminder.error = reason
         session.add(reminder)
+
+    def _audit(self, session: Session, reminder: Reminder, status: ReminderStatus) -> None:
         audit.record(
             session,
             action=f"reminder.{status}",
@@ -120,16 +134,40 @@ class Outcomes:
 
     def sent(self, delivery: Delivery, provider_id: str) -> None:
         """The provider took the message (it answered, or a look-up found it)."""
+        self.sent_group([(delivery, provider_id)])
+
+    def sent_group(self, sent: list[tuple[Delivery, str]]) -> list[None]:
+        """`sent` for sends that came back together, in one transaction: every row is
+        changed first, so that they are written together, then each is audited."""
         with self.lease.store.session() as session:
-            reminder = self.attempt_done(session, delivery, AttemptOutcome.SENT, provider_id)
-            self.health.success(delivery.channel, self.lease.clock())
-            reminder.provider_id, reminder.error = provider_id, None
-            if reminder.status in CALLBACK_STATUSES:  # its status callback got here first
-                session.add(reminder)
-                self.tally[ReminderStatus.SENT.value] += 1
-            else:  # `sending`, or taken over meanwhile and planned again: it did go out
-                reminder.next_attempt_at = None
-                self.finish(session, reminder, ReminderStatus.SENT, None)
+            reminders = claimed(session, [d.reminder_id for d, _ in sent], lock=True)
+            query = select(DeliveryAttempt).where(
+                col(DeliveryAttempt.id).in_([d.attempt_id for d, _ in sent])
+            )
+            if session.get_bind().dialect.name == "postgresql":
+                query = query.with_for_update()
+            attempts = {a.id: a for a in session.exec(query)}
+            now = self.lease.clock()
+            finished = []
+            for delivery, provider_id in sent:
+                attempt = attempts[delivery.attempt_id]
+                reminder = reminders[delivery.reminder_id]
+                attempt.outcome, attempt.error = AttemptOutcome.SENT, None
+                attempt.provider_id = provider_id  # a callback may have set it: the same id
+                attempt.finished_at = now
+                session.add(attempt)
+                self.health.success(delivery.channel, now)
+                reminder.provider_id, reminder.error = provider_id, None
+                if reminder.status in CALLBACK_STATUSES:  # its status callback got here first
+                    session.add(reminder)
+                    self.tally[ReminderStatus.SENT.value] += 1
+                else:  # `sending`, or taken over meanwhile and planned again: it did go out
+                    reminder.next_attempt_at = None
+                    self._mark(session, reminder, ReminderStatus.SENT, None, now)
+                    finished.append(reminder)
+            for reminder in finished:
+                self._audit(session, reminder, ReminderStatus.SENT)
+        return [None] * len(sent)
 
     def failed(self, delivery: Delivery, error: ChannelError) -> bool:
         """Record a refused send; True when the next channel should be tried."""

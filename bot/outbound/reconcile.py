@@ -101,7 +101,7 @@ class Reconcile:
         ).first()
         if attempt is None:
             return None
-        return _rebuilt(self.lease.store, session, attempt)
+        return rebuilt(self.lease.store, session, attempt)
 
     def known(self, delivery: Delivery) -> Delivery:
         """The delivery with the provider ids carebot recorded for the patient's other
@@ -187,7 +187,7 @@ class Reconcile:
                     DeliveryAttempt.outcome == AttemptOutcome.NOT_FOUND,
                 )
             ).first()
-            return _rebuilt(self.lease.store, session, attempt) if attempt else None
+            return rebuilt(self.lease.store, session, attempt) if attempt else None
 
     async def settle(self, earlier: Delivery) -> bool:
         """Look an earlier, unfound send up once more before sending again; True when the
@@ -229,7 +229,7 @@ class Reconcile:
             self.record.attempt_done(session, earlier, AttemptOutcome.ABSENT)
 
 
-def _rebuilt(store: Store, session: Session, attempt: DeliveryAttempt) -> Delivery:
+def rebuilt(store: Store, session: Session, attempt: DeliveryAttempt) -> Delivery:
     """An attempt's delivery as it was sent, with the real time its request left."""
     delivery = Delivery.from_attempt(store, session, attempt)
     message = replace(delivery.message, sent_wall_at=attempt.sent_wall_at)

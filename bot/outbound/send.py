@@ -6,6 +6,10 @@ is called, and only once the send has its rate-limit slot: a crash while a send 
 its slot leaves no attempt in flight (the reminder is simply planned again), so the window
 in which an outcome can be unknown is the request itself. The answer goes to `Outcomes`, an
 ambiguous failure to `Reconcile`.
+
+Store work is grouped: a claim is routed in its own transaction, the sends of a lane whose
+places came free together are checked and saved in one transaction, and the answers that
+came back together are recorded in one (see `Grouped`).
 """
 
 from __future__ import annotations
@@ -13,18 +17,20 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from dataclasses import dataclass, field
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from bot.channels.base import Channel, ChannelError, ErrorKind
+from bot.outbound import batch
+from bot.outbound.batch import Wanted
 from bot.outbound.claims import Claims
-from bot.outbound.delivery import Delivery, likely_address, likely_channel, prepare
-from bot.outbound.lease import Lease
+from bot.outbound.delivery import Delivery, Withheld, likely_address, likely_channel
+from bot.outbound.lease import Grouped, Lease
 from bot.outbound.outcomes import Outcomes
-from bot.outbound.reconcile import Reconcile
+from bot.outbound.reconcile import Reconcile, rebuilt
 from bot.store.models import DeliveryAttempt, Reminder
+from bot.store.statuses import AttemptOutcome
 
 log = logging.getLogger("carebot.dispatch")
 # Between its rate-limit slot and its request a send saves its attempt, which takes the store
@@ -37,15 +43,53 @@ DEPART = 0.08  # seconds
 LATE = 0.005  # seconds
 
 
+@dataclass(frozen=True)
+class Earlier:
+    """A claimed reminder whose last attempt its provider did not have when looked up just
+    after an ambiguous failure: looked up once more before anything is sent again."""
+
+    delivery: Delivery
+
+
+Prepared = Delivery | Earlier | None
+
+
 @dataclass
 class Sender:
-    """The steps the lanes are handed: route a reminder, send it, or give it up."""
+    """The steps the lanes are handed: claim and route reminders, send them, give them up."""
 
     lease: Lease
     channels: dict[str, Channel]
     claims: Claims
     record: Outcomes
     reconcile: Reconcile
+    # claimed and routed, not sent yet: reminder id -> (channel, address)
+    routes: dict[int, tuple[str, str | None]] = field(default_factory=dict)
+    preparing: Grouped[Wanted, Prepared] = field(init=False)
+    recording: Grouped[tuple[Delivery, str], None] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.preparing = Grouped(self.lease, self.prepare_group)
+        self.recording = Grouped(self.lease, self.record.sent_group)
+
+    def claim(self) -> list[int]:
+        """Claim the next batch and route it, in one transaction."""
+        return self.claims.claim(self._route_claimed)
+
+    def _route_claimed(self, session: Session, ids: list[int]) -> None:
+        reminders = batch.claimed(session, ids, lock=False)
+        known = batch.read(session, list(reminders.values()), self.lease.store)
+        for rid in ids:
+            likely = likely_channel(
+                self.lease.store,
+                session,
+                reminder_id=rid,
+                channels=self.channels,
+                excluded=set(),
+                known=known,
+            )
+            if likely is not None:
+                self.routes[rid] = likely
 
     async def route(
         self, reminder_id: int, excluded: frozenset[str]
@@ -53,6 +97,9 @@ class Sender:
         """The channel a reminder would go by now; None when nothing is to be sent (and
         `prepare` recorded why), unless consent came back in between: then it is prepared
         here, its attempt saved, and handed on with it."""
+        routed = self.routes.get(reminder_id)
+        if routed is not None and not excluded:
+            return routed[0], None
         likely = await self.lease.in_store(self.peek, reminder_id, set(excluded))
         if likely is not None:
             return likely, None
@@ -72,62 +119,98 @@ class Sender:
         """An unexpected error ends that reminder (`unconfirmed` or retried), not the cycle."""
         # Logged by type only: an exception's text may carry personal data.
         log.error("reminder %s: unexpected %s", reminder_id, type(exc).__name__)
+        self.routes.pop(reminder_id, None)
         await self.lease.in_store(self.record.unexpected, reminder_id, type(exc).__name__)
 
     def peek(self, reminder_id: int, excluded: set[str]) -> str | None:
         """The channel a send would use now, without checking or saving anything else."""
         with self.lease.store.session() as session:
-            return likely_channel(
+            likely = likely_channel(
                 self.lease.store,
                 session,
                 reminder_id=reminder_id,
                 channels=self.channels,
                 excluded=excluded,
             )
+            return likely[0] if likely is not None else None
 
     def prepare(self, reminder_id: int, excluded: set[str]) -> Delivery | None:
         """Renew the claim, check, render and save the attempt; or record why not."""
+        prepared = self.prepare_group([Wanted(reminder_id, frozenset(excluded))])[0]
+        return prepared if isinstance(prepared, Delivery) else None
+
+    def prepare_group(self, wanted: list[Wanted]) -> list[Prepared]:
+        """`prepare` for a group of claimed reminders, in one transaction; a reminder with
+        an earlier send to look up again first is answered with it (`Earlier`)."""
         with self.lease.store.session() as session:
-            if not self.claims.renew(session, reminder_id):
-                return None
-            # judged now, not at the cycle's start: a reminder may have waited in its lane
-            result = prepare(
+            ids = [w.reminder_id for w in wanted]
+            reminders = batch.claimed(session, ids, lock=True)
+            ours = {rid: r for rid, r in reminders.items() if batch.still_ours(r, self.lease.token)}
+            if not ours:
+                return [None] * len(wanted)
+            self.claims.renew(session, list(ours))
+            earlier = self._unsettled(session, list(ours))
+            now = self.lease.clock()  # judged now: a reminder may have waited in its lane
+            results = batch.prepare(
                 self.lease.store,
                 session,
-                reminder_id=reminder_id,
-                now=self.lease.clock(),
+                wanted=wanted,
+                reminders={rid: r for rid, r in ours.items() if rid not in earlier},
+                now=now,
                 channels=self.channels,
-                excluded=excluded,
             )
-            if isinstance(result, Delivery):
-                return _leaving(session, result)
-            if result is not None:
-                reminder = session.get(Reminder, reminder_id)
-                assert reminder is not None
-                status, reason, retry_at = result
-                if retry_at is not None:
-                    self.record.retry_at(session, reminder, retry_at, reason)
+            answers: list[Prepared] = []
+            for w, result in zip(wanted, results, strict=True):
+                if w.reminder_id in earlier:
+                    answers.append(Earlier(earlier[w.reminder_id]))
+                elif result is None or isinstance(result, Delivery):
+                    answers.append(result)
                 else:
-                    self.record.finish(session, reminder, status, reason)
-            return None
+                    self._withheld(session, ours[w.reminder_id], result)
+                    answers.append(None)
+            return answers
+
+    def _withheld(self, session: Session, reminder: Reminder, result: Withheld) -> None:
+        status, reason, retry_at = result
+        if retry_at is not None:
+            self.record.retry_at(session, reminder, retry_at, reason)
+        else:
+            self.record.finish(session, reminder, status, reason)
+
+    def _unsettled(self, session: Session, ids: list[int]) -> dict[int, Delivery]:
+        """The reminders' last attempts that their provider did not have when looked up just
+        after an ambiguous failure (on any channel)."""
+        attempts = session.exec(
+            select(DeliveryAttempt).where(
+                col(DeliveryAttempt.reminder_id).in_(ids),
+                DeliveryAttempt.outcome == AttemptOutcome.NOT_FOUND,
+            )
+        ).all()
+        return {a.reminder_id: rebuilt(self.lease.store, session, a) for a in attempts}
 
     async def send_on(self, reminder_id: int, likely: str, excluded: set[str]) -> str | None:
         """Check, save and send one claimed reminder, now that its channel has a free place.
         Returns the channel that refused it for good (to fall back from), else None."""
-        earlier = await self.lease.in_store(self.reconcile.unsettled, reminder_id, likely)
-        if earlier is not None and await self.reconcile.settle(earlier):
-            return None
+        routed = self.routes.pop(reminder_id, None)
         # The slot first, the attempt after: nothing is in flight while the send waits.
         limits = self.channels[likely].limits
         address = granted = None
         if limits is not None:
-            address = await self.lease.in_store(self.address_of, reminder_id, likely)
+            if routed is not None and routed[0] == likely and not excluded:
+                address = routed[1]
+            else:
+                address = await self.lease.in_store(self.address_of, reminder_id, likely)
             await limits.acquire(address)
             granted = time.monotonic()
-        delivery = await self.lease.in_store(self.prepare, reminder_id, excluded)
-        if delivery is None:
+        prepared = await self.preparing(Wanted(reminder_id, frozenset(excluded)))
+        if isinstance(prepared, Earlier):
+            if await self.reconcile.settle(prepared.delivery):
+                return None
+            granted = None  # the slot went by during the look-up: the send takes a new one
+            prepared = await self.preparing(Wanted(reminder_id, frozenset(excluded)))
+        if not isinstance(prepared, Delivery):
             return None
-        paced = None  # no slot waited for, or one for another channel or address
+        delivery, paced = prepared, None  # no slot, or one for another channel or address
         if granted is not None and (delivery.channel, delivery.message.address) == (
             likely,
             address,
@@ -165,16 +248,5 @@ class Sender:
                 return None
             permanent = await self.lease.in_store(self.record.failed, delivery, failure)
             return delivery.channel if permanent else None
-        await self.lease.in_store(self.record.sent, delivery, provider_id)
+        await self.recording((delivery, provider_id))
         return None
-
-
-def _leaving(session: Session, delivery: Delivery) -> Delivery:
-    """Stamp the attempt with the real time its request leaves (committed with it): the
-    provider's clock is the real one, whatever `tick --at` makes carebot's."""
-    wall = datetime.now(UTC)
-    attempt = session.get(DeliveryAttempt, delivery.attempt_id)
-    assert attempt is not None
-    attempt.sent_wall_at = wall
-    session.add(attempt)
-    return replace(delivery, message=replace(delivery.message, sent_wall_at=wall))

@@ -16,6 +16,7 @@ A program's `emergency_number` wins over all of these.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import cache
 from importlib import resources
 from typing import TYPE_CHECKING
@@ -123,20 +124,25 @@ def number_for(
 
 
 def patient_number(
-    store: Store, session: Session, patient: Patient, program: Program | None
+    store: Store,
+    session: Session,
+    patient: Patient,
+    program: Program | None,
+    *,
+    contacts: Iterable[Contact] | None = None,
 ) -> str:
     """The number this patient is told to call (their phone contacts decrypted here, in
-    memory only: only a number's country code is used)."""
+    memory only: only a number's country code is used). `contacts`: the patient's, when
+    the caller has read them already (a batch of sends)."""
     settings = store.settings
     if program is not None and program.emergency_number:
         return program.emergency_number
-    contacts = {
-        c.channel: c
-        for c in session.exec(select(Contact).where(Contact.pseudonym == patient.pseudonym))
-    }
+    if contacts is None:
+        contacts = session.exec(select(Contact).where(Contact.pseudonym == patient.pseudonym))
+    by_channel = {c.channel: c for c in contacts}
     phones = []
     for channel in registry.NAMES:  # the registry's order: SMS before WhatsApp and voice
-        contact = contacts.get(channel)
+        contact = by_channel.get(channel)
         if contact is None or not registry.typed_address(channel):
             continue
         try:

@@ -7,9 +7,10 @@ patient's message.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from jinja2 import StrictUndefined
+from jinja2 import StrictUndefined, Template
 from jinja2.sandbox import SandboxedEnvironment
 
 if TYPE_CHECKING:
@@ -29,9 +30,16 @@ VARIABLES: dict[str, str] = {
 MAX_NAME_LENGTH = 30
 
 
+@lru_cache(maxsize=256)
+def _compiled(source: str) -> Template:
+    """A template source compiled once: compiling costs far more than rendering, and a
+    dispatch cycle renders the same few sources for every patient."""
+    return ENV.from_string(source)
+
+
 def render_source(source: str, values: dict[str, object]) -> str:
     """Render one template source with the given values."""
-    return ENV.from_string(source).render(**values).strip()
+    return _compiled(source).render(**values).strip()
 
 
 def longest_sample(program: Program, *, emergency_number: str, hospital: str) -> dict[str, object]:

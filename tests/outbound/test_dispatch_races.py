@@ -15,6 +15,7 @@ from bot.channels.base import ChannelError, ErrorKind, OutboundMessage, StatusUp
 from bot.channels.console import ConsoleChannel
 from bot.config import Settings
 from bot.inbound import status as callbacks
+from bot.outbound.delivery import Delivery
 from bot.outbound.dispatch import Dispatcher
 from bot.patients import enrolment as patients
 from bot.runtime import tick
@@ -137,14 +138,15 @@ def test_F3_a_store_error_on_one_reminder_leaves_the_others_going(
     tick(weekly, now=DUE - timedelta(days=1))
     in_flight: list[int] = []
     d = Dispatcher(store=weekly, channels={"console": SlowConsole(weekly, in_flight)}, now=DUE)
-    real = d.sender.peek
+    real, routed = d.sender.route, []
 
-    def peek(rid: int, excluded: set[str]) -> str | None:
-        if in_flight:  # e.g. sqlite3.OperationalError: database is locked
+    async def route(rid: int, excluded: frozenset[str]) -> tuple[str, Delivery | None] | None:
+        routed.append(rid)
+        if len(routed) % 2:  # e.g. sqlite3.OperationalError: database is locked
             raise RuntimeError("store hiccup on one reminder")
-        return real(rid, excluded)
+        return await real(rid, excluded)
 
-    monkeypatch.setattr(d.sender, "peek", peek)
+    monkeypatch.setattr(d.sender, "route", route)
     d.run()
     with weekly.session() as s:
         rows = [
