@@ -17,7 +17,7 @@ from sqlmodel import Session, col, select
 from sqlmodel.sql.sqltypes import UTCDateTime
 
 from bot.config import Settings
-from bot.store import audit, audit_heads, crypto, db
+from bot.store import audit, audit_heads, crypto, db, schema
 from bot.store.keyring import AUDIT_OWNER
 from bot.store.models import AuditEvent, DataKey
 from bot.store.store import Store, open_store
@@ -209,7 +209,7 @@ def _store_at_0004(settings: Settings, n: int) -> tuple[str, list[str]]:
     assert settings.carebot_master_key is not None
     master = crypto.decode_key(settings.carebot_master_key.get_secret_value(), what="test")
     engine = db.make_engine(settings.carebot_database_url, master)
-    command.upgrade(db.alembic_config(engine), "0004")
+    command.upgrade(schema.alembic_config(engine), "0004")
     root = crypto.new_key()
     keys = crypto.audit_keys(root)
     prev, hashes = audit.GENESIS, []
@@ -269,7 +269,7 @@ def test_the_0005_downgrade_keeps_a_sealed_chain_and_refuses_while_events_wait(
     token, _ = _store_at_0004(settings, 3)
     store = open_store(settings)
     _append(store, 1)
-    config = db.alembic_config(store.engine)
+    config = schema.alembic_config(store.engine)
     with pytest.raises(RuntimeError, match="audit events wait to be sealed"):
         command.downgrade(config, "0004")
     audit.seal_all(store.session)
