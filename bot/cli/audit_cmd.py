@@ -22,7 +22,7 @@ from bot.cli.common import (
     store,
 )
 from bot.cli.output import say
-from bot.store import audit, audit_heads
+from bot.store import audit, audit_heads, audit_tags
 from bot.store.models import Reminder
 from bot.store.statuses import ReminderStatus
 
@@ -181,9 +181,15 @@ def log(
 @app.command("seal")
 def seal() -> None:
     """Seal the events appended since the last seal into the chain, and say how many (a
-    tick does it at its end; this is for now, e.g. before `audit head`)."""
-    sealed = audit.seal_all(store().session)
+    tick does it at its end; this is for now, e.g. before `audit head`); exit 1 naming any
+    event left unsealed because carebot did not write it as it stands."""
+    s = store()
+    sealed = audit.seal_all(s.session)
     say(console, f"{sealed} event{'' if sealed == 1 else 's'} sealed")
+    with s.session() as session:
+        refused = audit_tags.refused(session, audit.keys_of(session).event)
+    if refused:
+        fail(f"{audit_tags.describe(refused)}: left unsealed")
 
 
 @app.command("head")
@@ -212,6 +218,8 @@ def verify(
             f"audit chain broken at event {verdict.broken_seq}: {verdict.reason} "
             f"({verdict.checked} events intact before it)"
         )
+    if verdict.refused:
+        fail(f"{audit_tags.describe(list(verdict.refused))}: never sealed")
     if verdict.head == "unknown":
         fail(f"unknown head: {verdict.reason} ({verdict.checked} events checked)")
     if verdict.head == "cut":
