@@ -129,12 +129,14 @@ def record(
     return event
 
 
-def seal_pending(session: Session, *, wait: bool = True, limit: int | None = None) -> int:
+def seal_pending(
+    session: Session, *, wait: bool = True, limit: int | None = None, warn: bool = True
+) -> int:
     """Seal the committed events not sealed yet, in append order, in this transaction;
     how many (at most `limit`). 0 at once if another sealer is at work and not `wait`.
 
     An event whose append tag is missing or wrong is never sealed: it is left as it is,
-    logged (by id, one line per seal), and named by `verify`."""
+    logged (by id, one line per seal, unless not `warn`), and named by `verify`."""
     if not _lock(session, wait=wait):
         return 0
     seq, prev_hash = _last_sealed(session)  # read after the lock: the last sealer's work
@@ -175,7 +177,7 @@ def seal_pending(session: Session, *, wait: bool = True, limit: int | None = Non
         if len(rows) < size:
             break
         after = rows[-1][0]  # past the events refused, which stay unsealed
-    if refused:  # one line per seal, however many: ids only
+    if refused and warn:  # one line per seal, however many: ids only
         log.warning("audit: %s; left unsealed", audit_tags.describe(refused))
     _expire_events(session)
     return sealed
@@ -193,13 +195,14 @@ def seal_all(
     *,
     wait: bool = True,
     per_transaction: int = 10_000,
+    warn: bool = True,
 ) -> int:
     """Seal every event waiting, `per_transaction` at a time in transactions of their own
     (so that a long backlog never holds SQLite's write lock for long); how many."""
     total = 0
     while True:
         with open_session() as session:
-            sealed = seal_pending(session, wait=wait, limit=per_transaction)
+            sealed = seal_pending(session, wait=wait, limit=per_transaction, warn=warn)
         total += sealed
         if sealed < per_transaction:
             return total
