@@ -98,7 +98,7 @@ def deliveries(
     )
 
 
-def _age(since: datetime | None, now: datetime) -> str | None:
+def ago(since: datetime | None, now: datetime) -> str | None:
     """How long ago, in the two largest units a person reads at a glance (`2d 3h`, `45m`)."""
     if since is None:
         return None
@@ -141,7 +141,7 @@ def unconfirmed(fmt: Format = FormatOption) -> None:
                 "channel": r.channel,
                 "due_at": iso(r.due_at),
                 "since": iso(r.updated_at),
-                "age": _age(r.updated_at, now),
+                "age": ago(r.updated_at, now),
                 "attempts": r.attempts,
                 "error": r.error,
             }
@@ -238,7 +238,7 @@ def _waiting(verdict: audit.ChainCheck) -> str:
     if not verdict.unsealed:
         return ""
     plural = "" if verdict.unsealed == 1 else "s"
-    age = _age(verdict.oldest_unsealed, datetime.now(UTC))
+    age = ago(verdict.oldest_unsealed, datetime.now(UTC))
     return (
         f"; {verdict.unsealed} event{plural} not sealed yet, the oldest written {age} ago "
         "(sealed by the next tick, or now by `carebot audit seal`)"
