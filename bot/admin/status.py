@@ -3,7 +3,9 @@
 Each registered channel (configured in this process or not, its last success, last error and
 since when it has been unreachable), the last cycle, the active patients that no channel can
 reach (none consented, reachable and configured), and the patients whose last reminders all
-ended `undeliverable` or `missed`: what a ward would otherwise learn weeks late.
+ended `undeliverable` or `missed`: what a ward would otherwise learn weeks late. And the
+audit log's events not sealed into the chain yet: how many, how old the oldest, and how many
+of them carebot did not write as they stand (never to be sealed).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from sqlmodel import Session, col, select
 from bot.channels import registry
 from bot.config import Settings
 from bot.patients.enrolment import consents_of
-from bot.store import health
+from bot.store import audit, audit_tags, health
 from bot.store.models import Contact, Patient, Reminder
 from bot.store.statuses import ReminderStatus as S
 
@@ -123,6 +125,22 @@ def streaks(session: Session, *, at_least: int = 2) -> list[Streak]:
     return sorted(kept, key=lambda s: (-s.length, s.pseudonym))
 
 
+def audit_log(session: Session, *, now: datetime | None = None) -> dict[str, Any]:
+    """The audit events waiting to be sealed, the oldest one's time and age (seconds), and
+    how many of them have a missing or wrong append tag."""
+    waiting, oldest = audit.unsealed(session)
+    refused = audit_tags.refused(session, audit.keys_of(session).event) if waiting else []
+    age = None
+    if oldest is not None:
+        age = max(int(((now or datetime.now(UTC)) - oldest).total_seconds()), 0)
+    return {
+        "unsealed": waiting,
+        "oldest_unsealed_at": _iso(oldest),
+        "oldest_unsealed_age_seconds": age,
+        "refused": len(refused),
+    }
+
+
 def snapshot(session: Session, settings: Settings, *, at_least: int = 2) -> dict[str, Any]:
     """The whole status, as `carebot status --format json` prints it."""
     lost = unreachable(session, settings)
@@ -139,4 +157,5 @@ def snapshot(session: Session, settings: Settings, *, at_least: int = 2) -> dict
             }
             for s in streaks(session, at_least=at_least)
         ],
+        "audit": audit_log(session),
     }

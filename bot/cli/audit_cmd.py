@@ -22,7 +22,7 @@ from bot.cli.common import (
     store,
 )
 from bot.cli.output import say
-from bot.store import audit, audit_heads
+from bot.store import audit, audit_heads, audit_tags
 from bot.store.models import Reminder
 from bot.store.statuses import ReminderStatus
 
@@ -98,7 +98,7 @@ def deliveries(
     )
 
 
-def _age(since: datetime | None, now: datetime) -> str | None:
+def ago(since: datetime | None, now: datetime) -> str | None:
     """How long ago, in the two largest units a person reads at a glance (`2d 3h`, `45m`)."""
     if since is None:
         return None
@@ -141,7 +141,7 @@ def unconfirmed(fmt: Format = FormatOption) -> None:
                 "channel": r.channel,
                 "due_at": iso(r.due_at),
                 "since": iso(r.updated_at),
-                "age": _age(r.updated_at, now),
+                "age": ago(r.updated_at, now),
                 "attempts": r.attempts,
                 "error": r.error,
             }
@@ -181,9 +181,15 @@ def log(
 @app.command("seal")
 def seal() -> None:
     """Seal the events appended since the last seal into the chain, and say how many (a
-    tick does it at its end; this is for now, e.g. before `audit head`)."""
-    sealed = audit.seal_all(store().session)
+    tick does it at its end; this is for now, e.g. before `audit head`); exit 1 naming any
+    event left unsealed because carebot did not write it as it stands."""
+    s = store()
+    sealed = audit.seal_all(s.session, warn=False)  # named below, in one line
     say(console, f"{sealed} event{'' if sealed == 1 else 's'} sealed")
+    with s.session() as session:
+        refused = audit_tags.refused(session, audit.keys_of(session).event)
+    if refused:
+        fail(f"{audit_tags.describe(refused)}: left unsealed")
 
 
 @app.command("head")
@@ -212,6 +218,8 @@ def verify(
             f"audit chain broken at event {verdict.broken_seq}: {verdict.reason} "
             f"({verdict.checked} events intact before it)"
         )
+    if verdict.refused:
+        fail(f"{audit_tags.describe(list(verdict.refused))}: never sealed")
     if verdict.head == "unknown":
         fail(f"unknown head: {verdict.reason} ({verdict.checked} events checked)")
     if verdict.head == "cut":
@@ -230,7 +238,7 @@ def _waiting(verdict: audit.ChainCheck) -> str:
     if not verdict.unsealed:
         return ""
     plural = "" if verdict.unsealed == 1 else "s"
-    age = _age(verdict.oldest_unsealed, datetime.now(UTC))
+    age = ago(verdict.oldest_unsealed, datetime.now(UTC))
     return (
         f"; {verdict.unsealed} event{plural} not sealed yet, the oldest written {age} ago "
         "(sealed by the next tick, or now by `carebot audit seal`)"

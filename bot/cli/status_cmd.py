@@ -1,14 +1,17 @@
-"""`carebot status`: each channel's health, the last cycle, who no channel can reach, and
-whose reminders keep ending undeliverable or missed. Reads the store only."""
+"""`carebot status`: each channel's health, the last cycle, who no channel can reach, whose
+reminders keep ending undeliverable or missed, and the audit events not sealed yet. Reads
+the store only."""
 
 from __future__ import annotations
 
 import sys
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import typer
 
 from bot.admin.status import snapshot
+from bot.cli.audit_cmd import ago
 from bot.cli.common import Format, FormatOption, console, emit, store
 from bot.cli.output import json_dumps, say
 
@@ -20,7 +23,8 @@ def status(
     fmt: Format = FormatOption,
 ) -> None:
     """Channels (configured, last success, last error, down since), the last tick, patients
-    with no reachable consented channel, and undeliverable streaks."""
+    with no reachable consented channel, undeliverable streaks, and the audit events not
+    sealed yet (how many, the oldest one's age)."""
     s = store()
     with s.session() as session:
         data = snapshot(session, s.settings, at_least=streak)
@@ -60,3 +64,24 @@ def _tables(data: dict[str, Any]) -> None:
         emit(streaks, Format.table, title="undeliverable streaks")
     else:
         say(console, "undeliverable streaks: none")
+    say(console, _audit_line(data["audit"]))
+
+
+def _audit_line(log: dict[str, Any]) -> str:
+    """`audit log: every event sealed`, or how many wait, how old the oldest, how many are
+    refused."""
+    waiting = log["unsealed"]
+    if not waiting:
+        return "audit log: every event sealed"
+    now, age = datetime.now(UTC), timedelta(seconds=log["oldest_unsealed_age_seconds"] or 0)
+    plural = "" if waiting == 1 else "s"
+    line = (
+        f"audit log: {waiting} event{plural} not sealed yet, "
+        f"the oldest written {ago(now - age, now)} ago"
+    )
+    if log["refused"]:
+        line += (
+            f", {log['refused']} of them written or edited without the audit key "
+            "(see `carebot audit verify`)"
+        )
+    return line

@@ -9,8 +9,10 @@ its `seq`, the next place in the chain, and its hash: an HMAC-SHA256, under the 
 (see crypto.audit_keys), of the previous event's hash and the event itself. Editing,
 deleting or reordering sealed events breaks the chain from there on (`verify`), and whoever
 can write to the store without holding the master key cannot compute the hashes again. An
-event not sealed yet is covered by nothing: the seal interval bounds that window, and
-`verify` reports how many wait and the oldest one's time. Cutting events from the end
+event not sealed yet carries a keyed tag given at append (see audit_tags): the sealer seals
+only events whose tag matches, and `verify` names any other; deleting an event not sealed
+yet is unseen (the seal interval bounds that window), and `verify` reports how many wait
+and the oldest one's time. Cutting events from the end
 leaves a consistent chain: it is caught with a head kept elsewhere (`head_token`,
 `verify --head`; see audit_heads).
 """
@@ -20,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import logging
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import replace
@@ -30,7 +33,7 @@ from sqlalchemy import select as sa_select
 from sqlalchemy import text, update
 from sqlmodel import Session, col, func, select
 
-from bot.store import audit_heads
+from bot.store import audit_heads, audit_tags
 from bot.store.audit_heads import GENESIS, ChainCheck
 from bot.store.crypto import AuditKeys
 from bot.store.models import AuditEvent
@@ -40,6 +43,7 @@ __all__ = ["GENESIS", "ChainCheck"]  # with the functions below
 KEYS = "carebot.audit.keys"  # session.info: the store's audit keys (set by Store.session)
 _LOCK = 7160  # the PostgreSQL advisory lock of the chain's one sealer
 _BATCH = 1000  # events sealed per read and per UPDATE
+log = logging.getLogger("carebot.audit")
 
 
 def payload(
@@ -112,25 +116,31 @@ def record(
     statuses, counts and channel names only: never a name, address, reference or message
     text.
     """
-    keys_of(session)  # the store's first event makes the audit key, in this transaction
+    keys = keys_of(session)  # the store's first event makes the audit key, in this transaction
     event = AuditEvent(
         at=at or datetime.now(UTC),
-        actor=actor,
-        action=action,
-        subject=subject,
+        actor=str(actor),  # tagged as it is stored
+        action=str(action),
+        subject=None if subject is None else str(subject),
         detail=json.dumps(detail, sort_keys=True, separators=(",", ":"), default=str),
     )
+    event.tag = audit_tags.of_event(keys.event, event)  # one HMAC: no lock, no read
     session.add(event)
     return event
 
 
-def seal_pending(session: Session, *, wait: bool = True, limit: int | None = None) -> int:
+def seal_pending(
+    session: Session, *, wait: bool = True, limit: int | None = None, warn: bool = True
+) -> int:
     """Seal the committed events not sealed yet, in append order, in this transaction;
-    how many (at most `limit`). 0 at once if another sealer is at work and not `wait`."""
+    how many (at most `limit`). 0 at once if another sealer is at work and not `wait`.
+
+    An event whose append tag is missing or wrong is never sealed: it is left as it is,
+    logged (by id, one line per seal, unless not `warn`), and named by `verify`."""
     if not _lock(session, wait=wait):
         return 0
     seq, prev_hash = _last_sealed(session)  # read after the lock: the last sealer's work
-    key, sealed = keys_of(session).chain, 0
+    keys, sealed, after, refused = keys_of(session), 0, 0, []
     while limit is None or sealed < limit:
         size = _BATCH if limit is None else min(_BATCH, limit - sealed)
         rows = session.execute(
@@ -141,18 +151,24 @@ def seal_pending(session: Session, *, wait: bool = True, limit: int | None = Non
                 col(AuditEvent.action),
                 col(AuditEvent.subject),
                 col(AuditEvent.detail),
-            )  # its id and what its hash covers
-            .where(col(AuditEvent.seq).is_(None))
+                col(AuditEvent.tag),
+            )  # its id, what its hash covers, its tag
+            .where(col(AuditEvent.seq).is_(None), col(AuditEvent.id) > after)
             .order_by(col(AuditEvent.id))
             .limit(size)
         ).all()
         changes = []
-        for event_id, at, actor, action, subject, detail in rows:
+        for event_id, at, actor, action, subject, detail, tag in rows:
+            if not audit_tags.genuine(
+                keys.event, tag, at=at, actor=actor, action=action, subject=subject, detail=detail
+            ):
+                refused.append(event_id)
+                continue
             seq += 1
             body = payload(
                 seq=seq, at=at, actor=actor, action=action, subject=subject, detail=detail
             )
-            digest = seal(key, prev_hash, body)
+            digest = seal(keys.chain, prev_hash, body)
             changes.append({"id": event_id, "seq": seq, "prev_hash": prev_hash, "hash": digest})
             prev_hash = digest
         if changes:
@@ -160,6 +176,9 @@ def seal_pending(session: Session, *, wait: bool = True, limit: int | None = Non
         sealed += len(changes)
         if len(rows) < size:
             break
+        after = rows[-1][0]  # past the events refused, which stay unsealed
+    if refused and warn:  # one line per seal, however many: ids only
+        log.warning("audit: %s; left unsealed", audit_tags.describe(refused))
     _expire_events(session)
     return sealed
 
@@ -176,13 +195,14 @@ def seal_all(
     *,
     wait: bool = True,
     per_transaction: int = 10_000,
+    warn: bool = True,
 ) -> int:
     """Seal every event waiting, `per_transaction` at a time in transactions of their own
     (so that a long backlog never holds SQLite's write lock for long); how many."""
     total = 0
     while True:
         with open_session() as session:
-            sealed = seal_pending(session, wait=wait, limit=per_transaction)
+            sealed = seal_pending(session, wait=wait, limit=per_transaction, warn=warn)
         total += sealed
         if sealed < per_transaction:
             return total
@@ -252,31 +272,36 @@ def head(session: Session) -> str:
 
 
 def verify(session: Session, *, head: str | None = None) -> ChainCheck:
-    """Recompute the keyed chain of sealed events, and count those not sealed yet; with
-    `head` (a token or a bare hash), also check that the chain still holds it."""
+    """Recompute the keyed chain of sealed events (and their append tags where they have
+    one), count those not sealed yet and name those of them whose tag is missing or wrong;
+    with `head` (a token or a bare hash), also check that the chain still holds it."""
     keys = keys_of(session)
     wanted = None if head is None else audit_heads.parse(keys, head)
     waiting, oldest = unsealed(session)
-    walked = _walk(session, keys.chain, wanted)
+    refused = tuple(audit_tags.refused(session, keys.event)) if waiting else ()
+    walked = _walk(session, keys, wanted)
     if isinstance(walked, ChainCheck):
         verdict = walked
     elif wanted is None:
         verdict = ChainCheck(walked[0])
     else:
         verdict = audit_heads.judge(walked[0], wanted, walked[1])
-    return replace(verdict, unsealed=waiting, oldest_unsealed=oldest)
+    return replace(verdict, unsealed=waiting, oldest_unsealed=oldest, refused=refused)
 
 
 def _walk(
-    session: Session, key: bytes, wanted: tuple[int | None, str, bool] | None
+    session: Session, keys: AuditKeys, wanted: tuple[int | None, str, bool] | None
 ) -> ChainCheck | tuple[int, tuple[int, str] | None]:
     """The first broken event, or (events checked, seq and hash of the head wanted)."""
+    key = keys.chain
     prev_hash, expected_seq, checked, at_wanted = GENESIS, 1, 0, None
     for event in iter_events(session):
         if event.seq != expected_seq:
             return ChainCheck(checked, expected_seq, "event missing from the chain")
         if event.prev_hash != prev_hash or event.hash != seal(key, prev_hash, event_payload(event)):
             return ChainCheck(checked, event.seq, "hash does not match the event")
+        if event.tag is not None and not audit_tags.holds(keys.event, event):
+            return ChainCheck(checked, event.seq, f"the event {audit_tags.REFUSED}")
         if wanted is not None and (
             event.seq == wanted[0] or (wanted[0] is None and event.hash == wanted[1])
         ):

@@ -31,7 +31,8 @@ _TOKEN = re.compile(r"(\d{1,18}):([0-9a-f]{64}):([0-9a-f]{32})")
 class ChainCheck:
     """What `verify` found: the count checked, the first broken event if any, what became
     of the head given (None: no head given; found; unknown: not carebot's; cut), and the
-    events appended but not sealed yet (their count, and when the oldest was written)."""
+    events appended but not sealed yet (their count, when the oldest was written, and the
+    ids of those whose append tag is missing or wrong: never to be sealed)."""
 
     checked: int
     broken_seq: int | None = None
@@ -40,10 +41,11 @@ class ChainCheck:
     head_seq: int | None = None
     unsealed: int = 0
     oldest_unsealed: datetime | None = None
+    refused: tuple[int, ...] = ()
 
     @property
     def ok(self) -> bool:
-        return self.broken_seq is None and self.head in (None, "found")
+        return self.broken_seq is None and self.head in (None, "found") and not self.refused
 
     @property
     def head_found(self) -> bool | None:

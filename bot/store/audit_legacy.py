@@ -73,7 +73,8 @@ def _reseal(session: Session, key: bytes) -> tuple[int, str]:
             break
         old_prev = event.hash
         new_hash = audit.seal(key, new_prev, audit.event_payload(event))
-        batch.append({"id": event.id, "prev_hash": new_prev, "hash": new_hash})
+        # no append tag: an old chain has none, and any there is not under the new key
+        batch.append({"id": event.id, "prev_hash": new_prev, "hash": new_hash, "tag": None})
         new_prev = new_hash
         sealed += 1
         if len(batch) == 5000:

@@ -106,10 +106,12 @@ def sqlcipher_key(master: bytes) -> str:
 
 @dataclass(frozen=True)
 class AuditKeys:
-    """The audit chain's two HMAC keys: one seals the events, one tags the heads given out."""
+    """The audit log's HMAC keys: one seals the events into the chain, one tags the heads
+    given out, one tags each event as it is appended (before it is sealed)."""
 
     chain: bytes
     head: bytes
+    event: bytes
 
 
 def audit_keys(root: bytes) -> AuditKeys:
@@ -119,7 +121,9 @@ def audit_keys(root: bytes) -> AuditKeys:
     master key itself: rotating the master key re-wraps it, so the chain and every head kept
     elsewhere stay verifiable after `keys rotate`."""
     return AuditKeys(
-        chain=_derive(root, b"carebot audit chain v1"), head=_derive(root, b"carebot audit head v1")
+        chain=_derive(root, b"carebot audit chain v1"),
+        head=_derive(root, b"carebot audit head v1"),
+        event=_derive(root, b"carebot audit event tag v1"),
     )
 
 

@@ -179,7 +179,8 @@ class AuditEvent(SQLModel, table=True):
     """One event of the audit log. `detail` is JSON with ids and statuses, never personal data.
 
     `id` is the order events were appended in; `seq`, `prev_hash` and `hash` (its place in the
-    keyed chain) are given by the sealer, and stay empty until then (see bot/store/audit.py)."""
+    keyed chain) are given by the sealer, and stay empty until then (see bot/store/audit.py);
+    `tag`, given at append, is the keyed proof that carebot wrote the event (see audit_tags)."""
 
     __tablename__ = "audit_event"
     id: int | None = Field(default=None, primary_key=True)
@@ -191,3 +192,4 @@ class AuditEvent(SQLModel, table=True):
     detail: str = "{}"
     prev_hash: str | None = None
     hash: str | None = None
+    tag: str | None = None

@@ -4,9 +4,15 @@ streaks; through the real `carebot` command and the fake Twilio."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, timedelta
+import re
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import sqlalchemy as sa
+from sqlmodel.sql.sqltypes import UTCDateTime
+
+from bot.store import crypto
+from bot.store.db import make_engine
 from tests.conftest import Cli
 from tests.fakes.twilio import FakeTwilio
 from tests.helpers import cli_tick, first_due
@@ -76,3 +82,48 @@ def test_status_lists_patients_whose_last_reminders_all_ended_undeliverable(
     assert _status(wired)["unreachable_patients"]["pseudonyms"] == [stuck]
     table = wired("status")
     assert table.code == 0 and stuck in table.out
+
+
+def test_status_shows_the_audit_events_not_sealed_yet_and_the_oldest_ones_age(cli: Cli) -> None:
+    assert _status(cli)["audit"] == {
+        "unsealed": 0,
+        "oldest_unsealed_at": None,
+        "oldest_unsealed_age_seconds": None,
+        "refused": 0,
+    }
+    _enrol(cli, consent="console")
+    fresh = _status(cli)["audit"]
+    assert fresh["unsealed"] > 0 and fresh["refused"] == 0
+    assert 0 <= fresh["oldest_unsealed_age_seconds"] < 120
+    table = cli("status")
+    assert table.code == 0
+    assert re.search(
+        r"audit log: \d+ events? not sealed yet, the oldest written \d+m ago\n", table.out
+    )
+    assert cli("audit", "seal").code == 0
+    assert _status(cli)["audit"]["unsealed"] == 0
+    assert "audit log: every event sealed\n" in cli("status").out
+    master = crypto.decode_key(cli.env["CAREBOT_MASTER_KEY"], what="test")
+    engine = make_engine(cli.env["CAREBOT_DATABASE_URL"], master)
+    two_hours_ago = datetime.now(UTC) - timedelta(hours=2, minutes=5)
+    with engine.begin() as connection:  # written straight into the store, without the key
+        connection.execute(
+            sa.insert(_AUDIT),
+            {"at": two_hours_ago, "actor": "x", "action": "patient.erase", "detail": "{}"},
+        )
+    engine.dispose()
+    forged = _status(cli)["audit"]
+    assert (forged["unsealed"], forged["refused"]) == (1, 1)
+    assert forged["oldest_unsealed_at"][:19] == two_hours_ago.isoformat()[:19]
+    assert 2 * 3600 + 5 * 60 <= forged["oldest_unsealed_age_seconds"] < 2 * 3600 + 7 * 60
+    assert (
+        "audit log: 1 event not sealed yet, the oldest written 2h 5m ago, 1 of them written or "
+        "edited without the audit key (see `carebot audit verify`)\n"
+    ) in cli("status").out
+
+
+_AUDIT = sa.table(
+    "audit_event",
+    *(sa.column(n) for n in ("actor", "action", "detail")),
+    sa.column("at", UTCDateTime()),
+)

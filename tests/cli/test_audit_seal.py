@@ -82,3 +82,30 @@ def test_a_sealed_event_edited_later_is_named_by_verify_with_exit_1(cli: Cli) ->
         "(0 events intact before it)"
     )
     assert len(result.err.strip().splitlines()) == 1
+
+
+def test_an_event_inserted_without_the_audit_key_is_refused_by_seal_and_named_by_verify(
+    cli: Cli,
+) -> None:
+    assert cli(*ENROL).code == 0
+    master = crypto.decode_key(cli.env["CAREBOT_MASTER_KEY"], what="test")
+    engine = make_engine(cli.env["CAREBOT_DATABASE_URL"], master)
+    with engine.begin() as connection:  # a copy of the newest event, given another detail
+        connection.execute(
+            text(
+                "INSERT INTO audit_event (at, actor, action, subject, detail, tag) "
+                "SELECT at, actor, action, subject, :detail, tag FROM audit_event "
+                "WHERE id = (SELECT MAX(id) FROM audit_event)"
+            ),
+            {"detail": '{"n":1}'},
+        )
+        bad = connection.execute(text("SELECT MAX(id) FROM audit_event")).scalar()
+    engine.dispose()
+    genuine = len(_log(cli)) - 1
+    sealed = cli("audit", "seal")
+    named = f"error: event id {bad} was written or edited without the audit key"
+    assert sealed.code == 1 and sealed.out == f"{genuine} event{'s' * (genuine != 1)} sealed\n"
+    assert sealed.err == f"{named}: left unsealed\n"
+    result = cli("audit", "verify")
+    assert result.code == 1 and result.out == ""
+    assert result.err == f"{named}: never sealed\n"

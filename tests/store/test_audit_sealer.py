@@ -252,11 +252,13 @@ def test_a_store_upgraded_from_0004_verifies_with_its_old_head_and_chains_on(
         assert upgraded.unsealed == 0
         old = _chain(store)
         assert [(e.id, e.seq, e.hash) for e in old] == [(i, i, h) for i, h in enumerate(hashes, 1)]
+        assert all(e.tag is None for e in old)  # sealed before append tags existed
         _append(store, 2)
         assert audit.seal_all(store.session) == 2
         chain = _chain(store)
         assert [(e.id, e.seq) for e in chain[5:]] == [(6, 6), (7, 7)]
         assert chain[5].prev_hash == hashes[-1]
+        assert all(e.tag is not None for e in chain[5:])
         later = _verify(store, token)
         assert later.ok and later.checked == 7 and later.head_seq == 5
     finally:

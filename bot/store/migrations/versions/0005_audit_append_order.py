@@ -2,7 +2,9 @@
 
 Every event written before keeps its seq and hashes (it is carried over as already sealed,
 so the chain and every head kept before still verify), and takes its seq as its append
-order; events appended from now on get the next ids and wait for the sealer.
+order; events appended from now on get the next ids and wait for the sealer. Each event
+appended from now on carries its keyed append tag (`tag`); those carried over are sealed
+already and have none.
 
 Revision ID: 0005
 Revises: 0004
@@ -24,8 +26,12 @@ _COLUMNS = "at, actor, action, subject, detail, prev_hash, hash"
 
 
 def _new_table(name: str, *, sealed_only: bool) -> None:
-    """The audit table under `name`: keyed by append order, or (downgrade) by chain seq."""
+    """The audit table under `name`: keyed by append order, with append tags, or
+    (downgrade) by chain seq, without."""
     key = [] if sealed_only else [sa.Column("id", sa.Integer(), nullable=False)]
+    tag = (
+        [] if sealed_only else [sa.Column("tag", sqlmodel.sql.sqltypes.AutoString(), nullable=True)]
+    )
     op.create_table(
         name,
         *key,
@@ -37,6 +43,7 @@ def _new_table(name: str, *, sealed_only: bool) -> None:
         sa.Column("detail", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
         sa.Column("prev_hash", sqlmodel.sql.sqltypes.AutoString(), nullable=not sealed_only),
         sa.Column("hash", sqlmodel.sql.sqltypes.AutoString(), nullable=not sealed_only),
+        *tag,
         sa.PrimaryKeyConstraint("seq" if sealed_only else "id", name=f"{name}_pkey"),
     )
 
