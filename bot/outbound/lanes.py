@@ -61,15 +61,19 @@ def lane_cap(*, places: int, interval: float | None, lease_seconds: float, batch
 
 CLAIM_SHARE = 30  # a claim holds what its lanes send in a thirtieth of the lease (10 s of 5 min)
 UNPACED = 4  # an unpaced lane's claim: this many of its places' worth
+PACED_ROUNDS = 8  # and a paced lane's claim at most this many: its pace is only a ceiling
 
 
 def claim_size(*, places: int, interval: float | None, lease_seconds: float) -> int:
     """How many reminders one claim takes for a lane: what it sends, `interval` seconds a
     message, in a small share of the lease (a dispatcher that dies strands that few, and
-    every dispatcher of several gets a share); a few rounds of its places when unpaced."""
+    every dispatcher of several gets a share), but no more than a few rounds of its places:
+    a provider slower to answer than its rate allows (or a cap on sends in flight) sends
+    fewer, and a claim sized by the rate alone would leave the other dispatchers idle."""
     if interval is None:
         return UNPACED * places
-    return max(2 * places, int(lease_seconds / CLAIM_SHARE / interval))
+    by_pace = int(lease_seconds / CLAIM_SHARE / interval)
+    return max(2 * places, min(by_pace, PACED_ROUNDS * places))
 
 
 class Lanes(Generic[P]):

@@ -103,9 +103,16 @@ def test_a_store_fault_fails_the_whole_group_at_once() -> None:
 
 @pytest.mark.parametrize(
     "places,interval,expected",
-    [(64, None, 256), (8, 1 / 29.4, 294), (1, 4.6, 2), (200, 1 / 29.4, 400)],
+    [
+        (64, None, 256),
+        (16, 1 / 29.4, 128),  # Telegram: eight rounds of its places, 4.4 s of its pace
+        (100, 1 / 29.4, 294),  # a thirtieth of the lease at its pace
+        (4, 1 / 5000, 32),  # a fast pace, few sends in flight: a few rounds of them
+        (1, 4.6, 2),
+        (200, 1 / 29.4, 400),
+    ],
 )
-def test_a_claim_holds_what_a_lane_sends_in_a_thirtieth_of_the_lease(
+def test_a_claim_holds_a_thirtieth_of_the_lease_or_a_few_rounds_of_its_places(
     places: int, interval: float | None, expected: int
 ) -> None:
     assert claim_size(places=places, interval=interval, lease_seconds=300) == expected
