@@ -162,10 +162,11 @@ def test_each_entry_says_what_its_command_says(
 ) -> None:
     made = get_group(typer.Typer(cls=group, add_completion=False))
     ctx = click.Context(made)
+    commands = {name: made.get_command(ctx, name) for name in table}
     stale = [
         name
         for name, entry in table.items()
-        if _first_paragraph(entry.help) != _first_paragraph(made.get_command(ctx, name).help)  # type: ignore[union-attr]
+        if _first_paragraph(entry.help) != _first_paragraph(getattr(commands[name], "help", None))
     ]
     assert not stale, f"update these entries to their command's help: {stale}"
 
