@@ -17,7 +17,7 @@ from typer.main import get_group
 
 from bot.cli import COMMANDS, Carebot, lazy
 from bot.cli import patient_group as patient
-from bot.cli.lazy import Lazy
+from bot.cli.lazy import Lazy, LazyGroup
 from tests.conftest import CAREBOT, Cli
 
 STORE = {"sqlmodel", "sqlalchemy", "alembic", "sqlcipher3", "cryptography"}
@@ -158,7 +158,7 @@ def _first_paragraph(help: str | None) -> str:
     ("group", "table"), [(Carebot, COMMANDS), (patient.PatientGroup, patient.COMMANDS)]
 )
 def test_each_entry_says_what_its_command_says(
-    group: type[click.Command], table: dict[str, Lazy]
+    group: type[LazyGroup], table: dict[str, Lazy]
 ) -> None:
     made = get_group(typer.Typer(cls=group, add_completion=False))
     ctx = click.Context(made)
