@@ -19,7 +19,7 @@ from sqlmodel import Session, col, select
 
 from bot.channels import registry
 from bot.config import Settings
-from bot.patients.enrolment import consents_of
+from bot.patients.queries import consents_of
 from bot.store import audit, audit_tags, health
 from bot.store.models import Contact, Patient, Reminder
 from bot.store.statuses import ReminderStatus as S

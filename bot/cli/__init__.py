@@ -9,13 +9,10 @@ from __future__ import annotations
 import sys
 
 import typer
-from pydantic import ValidationError
 from typer.main import get_group
 
 from bot.cli.errors import USER_ERRORS, print_error
 from bot.cli.lazy import Lazy, LazyGroup
-from bot.config import get_settings, settings_error
-from bot.logs import setup_logging
 
 # In the order `carebot --help` lists them.
 COMMANDS: dict[str, Lazy] = {
@@ -55,7 +52,8 @@ COMMANDS: dict[str, Lazy] = {
     "status": Lazy(
         "bot.cli.status_cmd:status",
         "Channels (configured, last success, last error, down since), the last tick, patients "
-        "with no reachable consented channel, and undeliverable streaks.",
+        "with no reachable consented channel, undeliverable streaks, and the audit events not "
+        "sealed yet (how many, the oldest one's age).",
     ),
     "backup": Lazy(
         "bot.cli.backup_cmd:backup",
@@ -102,13 +100,8 @@ __all__ = ["COMMANDS", "USER_ERRORS", "app", "main"]
 
 
 def main() -> None:
-    """Entry point of the `carebot` console script."""
-    try:
-        settings = get_settings()
-    except ValidationError as exc:  # every command refuses to start on a bad setting
-        print_error(settings_error(exc))
-        sys.exit(1)
-    setup_logging(settings.carebot_log_level)
+    """Entry point of the `carebot` console script. The settings are read when a command
+    runs (`bot.cli.lazy.start`): a bad one stops every command, and no `--help`."""
     try:
         app()
     except USER_ERRORS as exc:

@@ -8,10 +8,10 @@ reworded the same way before they are shown. Error lines go through `bot.text.vi
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 import typer
-from pydantic import ValidationError
 from typer import _click as click  # typer's own copy of click, whose errors it raises
 from typer.core import TyperGroup, TyperOption
 
@@ -61,6 +61,21 @@ def _without_value(exc: click.exceptions.UsageError) -> click.exceptions.UsageEr
     if exc.message.startswith("No such command"):
         return click.exceptions.UsageError("no such command", ctx=exc.ctx)
     return exc
+
+
+def _bad_setting(exc: Exception) -> str | None:
+    """A bad setting (pydantic's ValidationError, met when a command reads the settings) as
+    one line; None for any other error. Pydantic is imported only once one was raised: a
+    `--help` reads no settings and never imports it."""
+    if "pydantic_core" not in sys.modules:
+        return None
+    from pydantic import ValidationError
+
+    if not isinstance(exc, ValidationError):
+        return None
+    from bot.config import settings_error
+
+    return settings_error(exc)
 
 
 def _store_fault(exc: Exception) -> str | None:
@@ -149,11 +164,8 @@ class CarebotGroup(TyperGroup):
         except USER_ERRORS as exc:
             print_error(str(exc))
             raise typer.Exit(1) from None
-        except ValidationError as exc:  # a bad setting, met by a command that reads them
-            from bot.config import settings_error
-
-            print_error(settings_error(exc))
-            raise typer.Exit(1) from None
-        except Exception as exc:  # unexpected: say what kind, never what data
-            print_error(_store_fault(exc) or f"unexpected {type(exc).__name__}")
+        except Exception as exc:  # a bad setting; else unexpected: say what kind, never what data
+            print_error(
+                _bad_setting(exc) or _store_fault(exc) or f"unexpected {type(exc).__name__}"
+            )
             raise typer.Exit(1) from None

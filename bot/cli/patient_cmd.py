@@ -1,14 +1,14 @@
-"""`carebot patient`: enrol, list, show, pause, resume, consent, erase, export."""
+"""`carebot patient enrol|pause|resume|consent|erase|export`: what changes an enrolment.
+
+The group and where each of its commands lives: bot/cli/patient_group.py."""
 
 from __future__ import annotations
 
 import inspect
 import sys
-from datetime import UTC, datetime
 from typing import Any
 
 import typer
-from sqlmodel import col, func, select
 from typer import _click as click  # typer's own copy of click
 from typer.core import TyperCommand
 
@@ -19,24 +19,16 @@ from bot.cli.common import (
     actor,
     allow_unconfigured_option,
     check_configured,
-    choice,
     confirm,
     console,
     emit,
     emit_one,
     fail,
-    flag,
-    iso,
-    reading_store,
     store,
 )
 from bot.cli.output import json_dumps, say
-from bot.cli.times import Zone, ZoneOption, shown
 from bot.patients import enrolment as patients
-from bot.patients import lifecycle, queries, readiness
-from bot.store.models import Patient, Reminder
-
-app = typer.Typer(help="Patients: enrolment, consent and their data.", no_args_is_help=True)
+from bot.patients import lifecycle
 
 
 def _channels(value: str | None) -> list[str]:
@@ -88,7 +80,6 @@ class EnrolCommand(TyperCommand):
         return super().invoke(ctx)
 
 
-@app.command("enrol", cls=EnrolCommand)
 def enrol(
     ctx: typer.Context,
     ref: str = typer.Option(..., "--ref", help="the hospital's patient reference (never stored)"),
@@ -134,121 +125,18 @@ def enrol(
         say(console, f"{registry.kind(channel).title} link (single use): {link}")
 
 
-PATIENT_STATUSES = ("active", "paused", "ended", "erased")
-LIST_COLUMNS = ["pseudonym", "program", "language", "timezone", "status", "channels", "reachable"]
-
-
-@app.command("list")
-def list_(
-    status: str | None = choice(PATIENT_STATUSES, name="status"),
-    program: str | None = typer.Option(None, help="only this program"),
-    silent_weeks: int | None = typer.Option(
-        None, "--silent-weeks", help="only active patients with no reply for N weeks"
-    ),
-    unreachable: bool = flag(
-        "unreachable",
-        "only patients (not erased or ended) with no consented channel that is configured "
-        "and reachable: their reminders end undeliverable",
-    ),
-    tz: Zone | None = ZoneOption,
-    fmt: Format = FormatOption,
-) -> None:
-    """Enrolled patients, by pseudonym: program, language, zone, status, the channels they
-    consented to, and those a reminder can reach now."""
-    # --silent-weeks is an audited look at replies: it needs a store that can be written
-    s = reading_store() if silent_weeks is None else store()
-    with s.session() as session:
-        silent = None
-        if silent_weeks is not None:
-            found = queries.silent(
-                session, weeks=silent_weeks, now=datetime.now(UTC), actor=actor()
-            )
-            silent = {quiet.pseudonym: quiet.last_reply_at for quiet in found}
-        query = select(Patient).order_by(col(Patient.enrolled_at), col(Patient.pseudonym))
-        if status:
-            query = query.where(Patient.status == status)
-        if program:
-            query = query.where(Patient.program == program)
-        rows: list[dict[str, Any]] = []
-        consents = patients.consents_of(session)  # one query, not one per patient
-        contacts = readiness.contact_states(session)
-        for p in session.exec(query):
-            if silent is not None and p.pseudonym not in silent:
-                continue
-            consent = consents.get(p.pseudonym, {})
-            can = readiness.reachable(
-                s.settings, consent=consent, contacts=contacts.get(p.pseudonym, {})
-            )
-            if unreachable and (can or p.status in ("erased", "ended")):
-                continue
-            rows.append(
-                {
-                    "pseudonym": p.pseudonym,
-                    "program": p.program,
-                    "language": p.language,
-                    "timezone": p.timezone,
-                    "status": p.status,
-                    "channels": sorted(ch for ch, ok in consent.items() if ok),
-                    "reachable": can,
-                }
-            )
-            if silent is not None:  # when they last replied; null: never
-                rows[-1]["last_reply_at"] = shown(silent[p.pseudonym], p.timezone, tz, fmt)
-    emit(
-        rows,
-        fmt,
-        title="Patients with no reachable channel" if unreachable else "Patients",
-        columns=LIST_COLUMNS + (["last_reply_at"] if silent is not None else []),
-    )
-
-
-@app.command("show")
-def show(pseudonym: str, fmt: Format = FormatOption) -> None:
-    """One patient: enrolment, channels and consent, reminder counts (no personal data)."""
-    s = store()
-    with s.session() as session:
-        p = patients.require(session, pseudonym, erased_ok=True)
-        consent = patients.consents(session, p.pseudonym)
-        contacts = readiness.contact_states(session, [p.pseudonym]).get(p.pseudonym, {})
-        counts = dict(
-            session.exec(
-                select(Reminder.status, func.count())
-                .where(Reminder.pseudonym == p.pseudonym)
-                .group_by(Reminder.status)
-            ).all()
-        )
-        data = {
-            "pseudonym": p.pseudonym,
-            "program": p.program,
-            "language": p.language,
-            "timezone": p.timezone,
-            "status": p.status,
-            "enrolled_at": iso(p.enrolled_at),
-            "starts_at": iso(p.starts_at),
-            "ends_at": iso(p.ends_at),
-            "consent": consent,
-            "addresses": readiness.addresses(s.settings, contacts),
-            "reachable": readiness.reachable(s.settings, consent=consent, contacts=contacts),
-            "reminders": counts,
-        }
-    emit_one(data, fmt)
-
-
-@app.command("pause")
 def pause(pseudonym: str) -> None:
     """Pause a patient: what falls due while paused is cancelled."""
     cancelled = lifecycle.pause(store(), pseudonym, actor=actor())
     say(console, f"paused {pseudonym.upper()}; {cancelled} pending reminder(s) cancelled")
 
 
-@app.command("resume")
 def resume(pseudonym: str) -> None:
     """Resume a patient at their next occurrence, with no burst of the missed ones."""
     lifecycle.resume(store(), pseudonym, actor=actor())
     say(console, f"resumed {pseudonym.upper()}")
 
 
-@app.command("consent")
 def consent(
     pseudonym: str,
     grant: str = typer.Option(
@@ -284,7 +172,6 @@ def consent(
     )
 
 
-@app.command("erase")
 def erase(pseudonym: str, yes: bool = typer.Option(False, "--yes", help="do not ask")) -> None:
     """Erase a patient for good: their data key is destroyed (crypto-shredding)."""
     s = store()
@@ -299,7 +186,6 @@ def erase(pseudonym: str, yes: bool = typer.Option(False, "--yes", help="do not 
     say(console, f"erased {who}")
 
 
-@app.command("export")
 def export(pseudonym: str) -> None:
     """The patient's own data, decrypted, as JSON (an audited access)."""
     data = lifecycle.export(store(), pseudonym, actor=actor())

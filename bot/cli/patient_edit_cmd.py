@@ -124,10 +124,3 @@ def find(
         emit_one(data, fmt)
         return
     say(console, f"{patient.pseudonym} ({patient.status}, {patient.program})")
-
-
-def register(app: typer.Typer) -> None:
-    """Add these commands to the `patient` group."""
-    app.command("edit", cls=EditCommand)(edit)
-    app.command("end")(end)
-    app.command("find")(find)

@@ -81,8 +81,3 @@ def _summary(rows: int, refused: int, already: int, *, dry_run: bool) -> str:
         return f"dry run: {rows} row(s) checked, none refused; nothing was written"
     kept = f"; {already} already enrolled, left unchanged (see `patient edit`)" if already else ""
     return f"{rows - already} patient(s) enrolled{kept}"
-
-
-def register(app: typer.Typer) -> None:
-    """Add `import` to the `patient` group."""
-    app.command("import")(import_)

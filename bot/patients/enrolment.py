@@ -1,4 +1,7 @@
-"""Enrolment and the patient's life cycle: consent, pause, resume, erase, export.
+"""Enrolment: a patient's pseudonym, addresses, consents and links, and what changes them.
+
+The read-only questions (consents, a patient by pseudonym) are in `bot.patients.queries`,
+importable without the program catalog; their names stay importable from here.
 
 Every function validates everything before it writes anything, and writes in one
 transaction with its audit event, so a refused operation leaves no trace but its reason.
@@ -6,7 +9,6 @@ transaction with its audit event, so a refused operation leaves no trace but its
 
 from __future__ import annotations
 
-import re
 import secrets
 from contextlib import nullcontext
 from dataclasses import dataclass
@@ -15,16 +17,18 @@ from datetime import UTC, datetime, timedelta
 from sqlmodel import Session, col, select, update
 
 from bot.channels import addresses, registry
-from bot.patients.fields import PatientError as PatientError
 from bot.patients.fields import check_name, check_timezone, first_day
+from bot.patients.queries import PSEUDONYM as PSEUDONYM
+from bot.patients.queries import PatientError as PatientError
+from bot.patients.queries import consents as consents
+from bot.patients.queries import consents_of as consents_of
+from bot.patients.queries import require as require
+from bot.patients.queries import withdrawn_by_patient as withdrawn_by_patient
 from bot.programs import catalog
 from bot.store import audit
 from bot.store.models import Consent, Contact, LinkCode, Patient, Reminder
 from bot.store.statuses import ReminderStatus
 from bot.store.store import Store
-
-# What a pseudonym looks like (Crockford base32): only such a value is named in an error line.
-PSEUDONYM = re.compile(r"P-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}")
 
 
 @dataclass(frozen=True)
@@ -255,58 +259,6 @@ def record_consent(
         method=method,
         at=when,
     )
-
-
-def consents(session: Session, pseudonym: str) -> dict[str, bool]:
-    """The patient's current consent per channel: the last event recorded for each counts.
-
-    Recorded, not dated: a provider dates a message to the second by its own clock, so a STOP
-    sent just after enrolment could carry a time before the nurse's consent and be outvoted.
-    """
-    return consents_of(session, [pseudonym]).get(pseudonym, {})
-
-
-def consents_of(
-    session: Session,
-    pseudonyms: list[str] | None = None,
-) -> dict[str, dict[str, bool]]:
-    """`consents` for these patients (or every patient) in one query. An erased patient has
-    none: whatever they agreed to went with them."""
-    erased = select(Patient.pseudonym).where(Patient.status == "erased")
-    query = select(Consent).where(col(Consent.pseudonym).not_in(erased)).order_by(col(Consent.id))
-    if pseudonyms is not None:
-        query = query.where(col(Consent.pseudonym).in_(pseudonyms))
-    current: dict[str, dict[str, bool]] = {}
-    for row in session.exec(query):
-        current.setdefault(row.pseudonym, {})[row.channel] = row.granted
-    return current
-
-
-def withdrawn_by_patient(session: Session, pseudonym: str, channel: str) -> bool:
-    """Whether the channel's consent was last withdrawn by the patient themself (a STOP, a
-    blocked bot, an unsubscribed number): only that may a patient's START undo."""
-    last = session.exec(
-        select(Consent)
-        .where(
-            Consent.pseudonym == pseudonym,
-            Consent.channel == channel,
-        )
-        .order_by(col(Consent.id).desc())
-    ).first()
-    return last is not None and not last.granted and last.method in ("keyword", "provider")
-
-
-def require(session: Session, pseudonym: str, *, erased_ok: bool = False) -> Patient:
-    """The patient, or a PatientError naming the pseudonym (only if it looks like one: a
-    name typed in its place is not repeated; an erased patient only if asked)."""
-    wanted = pseudonym.strip().upper()
-    patient = session.get(Patient, wanted)
-    if patient is None:
-        shown = wanted if PSEUDONYM.fullmatch(wanted) else "with that pseudonym (P-XXXX-XXXX)"
-        raise PatientError(f"no patient {shown}")
-    if patient.status == "erased" and not erased_ok:
-        raise PatientError(f"patient {patient.pseudonym} was erased")
-    return patient
 
 
 def cancel_pending(session: Session, pseudonym: str, reason: str, now: datetime) -> int:

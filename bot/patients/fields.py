@@ -6,13 +6,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.errors import CarebotError
+from bot.patients.queries import PatientError
 from bot.programs.render import MAX_NAME_LENGTH
 from bot.text import has_unsafe
-
-
-class PatientError(CarebotError):
-    """A refused patient operation, with a one-line reason free of personal data."""
 
 
 def check_timezone(name: str) -> str:

@@ -39,12 +39,13 @@ def contact_states(
 ) -> dict[str, dict[str, bool]]:
     """Per patient, per channel they have an address on: whether it is still reachable (a
     provider may have refused it for good)."""
-    query = select(Contact)
+    # the three columns only: not the encrypted addresses, nor a row object for each
+    query = select(Contact.pseudonym, Contact.channel, Contact.reachable)
     if pseudonyms is not None:
         query = query.where(col(Contact.pseudonym).in_(pseudonyms))
     states: dict[str, dict[str, bool]] = {}
-    for contact in session.exec(query):
-        states.setdefault(contact.pseudonym, {})[contact.channel] = contact.reachable
+    for pseudonym, channel, reachable in session.exec(query):
+        states.setdefault(pseudonym, {})[channel] = reachable
     return states
 
 
