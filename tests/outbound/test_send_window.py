@@ -1,5 +1,6 @@
-"""The ambiguous window is the request itself: a send's attempt is saved (committed) only
-once it has its rate-limit slot, and always before the provider is called."""
+"""The ambiguous window is the request and the moment before it: a send's attempt is saved
+(committed) only once its rate-limit slot is booked, shortly before that slot, and always
+before the provider is called."""
 
 from __future__ import annotations
 
@@ -42,6 +43,11 @@ class Gate(Limits):
         self.waited_for.append(recipient)
         self.attempts_while_waiting.append(len(_attempts(self.store)))
         await super().acquire(recipient)
+
+    async def reserve(self, recipient: str | None) -> float:
+        self.waited_for.append(recipient)
+        self.attempts_while_waiting.append(len(_attempts(self.store)))
+        return await super().reserve(recipient)
 
 
 class Recording(FakeChannel):
