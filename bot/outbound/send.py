@@ -39,11 +39,11 @@ log = logging.getLogger("carebot.dispatch")
 # tens (hundreds, rarely) when it is busy or the machine loaded. Sends spread evenly with a 5%
 # margin (bot/channels/ratelimit.py) never bunch if each leaves the same time after its slot,
 # give or take much less than that margin: so each leaves DEPART after its slot, and one that
-# the store held up past DEPART + LATE waits for a new slot instead. A paced send books its
-# slot ahead and starts saving AHEAD before it, at a multiple of GROUP (the sends whose slots
-# fall in the same GROUP are saved in one transaction): the store has AHEAD + DEPART at least
-# to save it, and the attempt is in flight at most AHEAD + GROUP + DEPART + LATE before the
-# request (0.285 s).
+# the store or the event loop held up past DEPART + LATE (judged as it would leave) takes a new
+# slot instead. A paced send books its slot ahead and starts saving AHEAD before it, at a
+# multiple of GROUP (the sends whose slots fall in the same GROUP are saved in one
+# transaction): the store has AHEAD + DEPART at least to save it, and an attempt saved in time
+# is in flight at most AHEAD + GROUP + DEPART + LATE before its request (0.285 s).
 DEPART = 0.08  # seconds
 LATE = 0.005  # seconds
 AHEAD = 0.1  # seconds
@@ -223,10 +223,7 @@ class Sender:
             likely,
             address,
         ):
-            late = time.monotonic() - slot - DEPART
-            if late < 0:
-                await asyncio.sleep(-late)
-            paced = late <= LATE
+            paced = await _leave_at(slot + DEPART)
         return await self.send_delivery(delivery, paced=paced)
 
     def address_of(self, reminder_id: int, channel: str) -> str | None:
@@ -244,10 +241,13 @@ class Sender:
         refused it for good, else None."""
         channel = self.channels[delivery.channel]
         limits = channel.limits
-        if limits is not None and paced is None:
-            await limits.acquire(delivery.message.address)
-        elif limits is not None and paced is False and limits.overall is not None:
-            await limits.overall.acquire()  # its slot went by while the attempt was saved
+        if limits is not None and paced is not True:
+            slot = await limits.reserve(delivery.message.address) if paced is None else None
+            # a slot that went by (the attempt saved too late, the loop held up): a new one
+            while slot is None or not await _leave_at(slot + DEPART):
+                if limits.overall is None:
+                    break
+                slot = await limits.overall.reserve()
         try:
             provider_id = await channel.send(delivery.message)
         except ChannelError as failure:
@@ -258,6 +258,13 @@ class Sender:
             return delivery.channel if permanent else None
         await self.recording((delivery, provider_id))
         return None
+
+
+async def _leave_at(moment: float) -> bool:
+    """Wait until `moment`; whether the send may leave now, no later than LATE after it (a
+    sleep that ended late, the event loop held up, and it takes a new slot instead)."""
+    await _until(moment)
+    return time.monotonic() - moment <= LATE
 
 
 async def _until(moment: float) -> None:

@@ -4,6 +4,8 @@ before the provider is called."""
 
 from __future__ import annotations
 
+import asyncio
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -12,7 +14,9 @@ from sqlmodel import func, select
 from bot.channels.base import OutboundMessage
 from bot.channels.ratelimit import Limits
 from bot.config import Settings
+from bot.outbound import send
 from bot.outbound.dispatch import Dispatcher
+from bot.outbound.send import LATE
 from bot.patients import enrolment as patients
 from bot.runtime import tick
 from bot.store.models import DeliveryAttempt
@@ -104,3 +108,15 @@ def test_the_attempt_is_saved_after_the_rate_limit_slot_and_before_the_send(
     assert gate.attempts_while_waiting == [0], "an attempt was in flight while it waited"
     assert channel.committed_when_called == [True], "the provider was called first"
     assert sent == 1
+
+
+def test_a_send_held_up_past_its_departure_does_not_leave_late() -> None:
+    """A send leaves DEPART after its slot, or not at all on that slot: when the event loop
+    was held up past LATE after that moment, it is told to take a new slot."""
+
+    async def held_up() -> bool:
+        moment = time.monotonic() + 0.01
+        time.sleep(0.01 + LATE + 0.02)  # blocks the loop past the moment
+        return await send._leave_at(moment)  # noqa: SLF001
+
+    assert asyncio.run(held_up()) is False
