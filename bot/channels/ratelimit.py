@@ -11,7 +11,8 @@ two requests that left one pace apart: a send leaves within a few milliseconds o
 Measured in benchmarks/RESULTS.md.
 
 Sends wait here, not in a queue of their own, so many can be in flight at once within the
-limit.
+limit. A dispatched reminder books its slot ahead (`reserve`), so that its attempt is saved
+just before the slot rather than just after it.
 """
 
 from __future__ import annotations
@@ -61,6 +62,17 @@ class Pacer:
         if not gate.locked() and len(self._gates) > 10_000:
             self._forget_idle()
 
+    async def reserve(self, key: str = "") -> float:
+        """Book the key's next slot without waiting for it, and say when it comes (never in
+        the past: after a stall the slots go on from now). The caller starts at that time,
+        or takes a new slot with `acquire` if it cannot: so work can be done before the slot
+        rather than after it."""
+        gate = self._gates.setdefault(key, asyncio.Lock())
+        async with gate:  # after the waiters already let through by `acquire`
+            slot = max(self._last.get(key, -self.interval) + self.interval, self._clock())
+            self._last[key] = slot
+        return slot
+
     def _forget_idle(self) -> None:
         """Drop keys with nobody waiting whose last start is over an interval old."""
         now = self._clock()
@@ -87,3 +99,12 @@ class Limits:
             await self.per_recipient.acquire(recipient)
         if self.overall is not None:
             await self.overall.acquire()
+
+    async def reserve(self, recipient: str | None) -> float:
+        """Wait for the recipient's own slot, then book the next overall one (see
+        `Pacer.reserve`); when that slot comes (now, with no overall limit)."""
+        if self.per_recipient is not None and recipient is not None:
+            await self.per_recipient.acquire(recipient)
+        if self.overall is None:
+            return time.monotonic()
+        return await self.overall.reserve()

@@ -21,7 +21,7 @@ from bot.outbound.reasons import Unsent
 from bot.patients import enrolment as patients
 from bot.programs import catalog, emergency, render
 from bot.programs.model import Program
-from bot.store import audit
+from bot.store import audit_group
 from bot.store.models import Contact, DataKey, DeliveryAttempt, Patient, Reminder, Reply
 from bot.store.models import Program as ProgramRow
 from bot.store.statuses import AttemptOutcome, ReminderStatus
@@ -189,20 +189,20 @@ def _save(
         r.reminder.channel = r.channel
         session.add(r.reminder)
     replies = _last_replies(session, [r for _, r in ready])
-    deliveries = []
-    for aid, (_, r) in zip(ids, ready, strict=True):
-        audit.record(
-            session,
-            action="send.attempt",
-            actor="dispatcher",
-            subject=r.reminder.pseudonym,
-            reminder=r.reminder.id,
-            attempt=aid,
-            channel=r.channel,
-            at=now,
-        )
-        deliveries.append(_delivery(aid, r, now, wall, replies))
-    return deliveries
+    audit_group.record_many(
+        session,
+        actor="dispatcher",
+        entries=[
+            audit_group.Entry(
+                "send.attempt",
+                r.reminder.pseudonym,
+                now,
+                {"reminder": r.reminder.id, "attempt": aid, "channel": r.channel},
+            )
+            for aid, (_, r) in zip(ids, ready, strict=True)
+        ],
+    )
+    return [_delivery(aid, r, now, wall, replies) for aid, (_, r) in zip(ids, ready, strict=True)]
 
 
 def _insert_attempts(

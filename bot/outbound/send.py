@@ -2,10 +2,11 @@
 
 Consent, grace and quiet hours are judged just before the send, not when the reminder was
 claimed (it may have waited in its lane). The attempt row is committed before the provider
-is called, and only once the send has its rate-limit slot: a crash while a send waits for
-its slot leaves no attempt in flight (the reminder is simply planned again), so the window
-in which an outcome can be unknown is the request itself. The answer goes to `Outcomes`, an
-ambiguous failure to `Reconcile`.
+is called, and only shortly before the send's rate-limit slot: the slot is booked first,
+and the attempt saved when it is near (with the sends whose slots are near too), so a crash
+while a send waits for its slot leaves no attempt in flight (the reminder is simply planned
+again), and the window in which an outcome can be unknown is the request and the fraction of
+a second before it. The answer goes to `Outcomes`, an ambiguous failure to `Reconcile`.
 
 Store work is grouped: a claim is routed in its own transaction, the sends of a lane whose
 places came free together are checked and saved in one transaction, and the answers that
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import time
 from dataclasses import dataclass, field
 
@@ -33,14 +35,19 @@ from bot.store.models import DeliveryAttempt, Reminder
 from bot.store.statuses import AttemptOutcome
 
 log = logging.getLogger("carebot.dispatch")
-# Between its rate-limit slot and its request a send saves its attempt, which takes the store
-# a few milliseconds, or tens when it is busy. Sends spread evenly with a 2% margin
-# (bot/channels/ratelimit.py) never bunch if each leaves the same time after its slot, give or
-# take less than that margin (20 ms a second, less the event loop's own jitter): so each
-# leaves DEPART after its slot, and one that the store held up past DEPART + LATE waits for a
-# new slot instead. The attempt is then in flight at most DEPART + LATE before the request.
+# Before its request a send saves its attempt, which takes the store a few milliseconds, or
+# tens (hundreds, rarely) when it is busy or the machine loaded. Sends spread evenly with a 5%
+# margin (bot/channels/ratelimit.py) never bunch if each leaves the same time after its slot,
+# give or take much less than that margin: so each leaves DEPART after its slot, and one that
+# the store or the event loop held up past DEPART + LATE (judged as it would leave) takes a new
+# slot instead. A paced send books its slot ahead and starts saving AHEAD before it, at a
+# multiple of GROUP (the sends whose slots fall in the same GROUP are saved in one
+# transaction): the store has AHEAD + DEPART at least to save it, and an attempt saved in time
+# is in flight at most AHEAD + GROUP + DEPART + LATE before its request (0.285 s).
 DEPART = 0.08  # seconds
 LATE = 0.005  # seconds
+AHEAD = 0.1  # seconds
+GROUP = 0.1  # seconds
 
 
 @dataclass(frozen=True)
@@ -192,33 +199,31 @@ class Sender:
         """Check, save and send one claimed reminder, now that its channel has a free place.
         Returns the channel that refused it for good (to fall back from), else None."""
         routed = self.routes.pop(reminder_id, None)
-        # The slot first, the attempt after: nothing is in flight while the send waits.
+        # The slot booked first, the attempt saved when it is near: nothing is in flight
+        # while the send waits its turn.
         limits = self.channels[likely].limits
-        address = granted = None
+        address = slot = None
         if limits is not None:
             if routed is not None and routed[0] == likely and not excluded:
                 address = routed[1]
             else:
                 address = await self.lease.in_store(self.address_of, reminder_id, likely)
-            await limits.acquire(address)
-            granted = time.monotonic()
+            slot = await limits.reserve(address)
+            await _until(math.floor((slot - AHEAD) / GROUP) * GROUP)
         prepared = await self.preparing(Wanted(reminder_id, frozenset(excluded)))
         if isinstance(prepared, Earlier):
             if await self.reconcile.settle(prepared.delivery):
                 return None
-            granted = None  # the slot went by during the look-up: the send takes a new one
+            slot = None  # the slot went by during the look-up: the send takes a new one
             prepared = await self.preparing(Wanted(reminder_id, frozenset(excluded)))
         if not isinstance(prepared, Delivery):
             return None
         delivery, paced = prepared, None  # no slot, or one for another channel or address
-        if granted is not None and (delivery.channel, delivery.message.address) == (
+        if slot is not None and (delivery.channel, delivery.message.address) == (
             likely,
             address,
         ):
-            late = time.monotonic() - granted - DEPART
-            if late < 0:
-                await asyncio.sleep(-late)
-            paced = late <= LATE
+            paced = await _leave_at(slot + DEPART)
         return await self.send_delivery(delivery, paced=paced)
 
     def address_of(self, reminder_id: int, channel: str) -> str | None:
@@ -236,10 +241,13 @@ class Sender:
         refused it for good, else None."""
         channel = self.channels[delivery.channel]
         limits = channel.limits
-        if limits is not None and paced is None:
-            await limits.acquire(delivery.message.address)
-        elif limits is not None and paced is False and limits.overall is not None:
-            await limits.overall.acquire()  # its slot went by while the attempt was saved
+        if limits is not None and paced is not True:
+            slot = await limits.reserve(delivery.message.address) if paced is None else None
+            # a slot that went by (the attempt saved too late, the loop held up): a new one
+            while slot is None or not await _leave_at(slot + DEPART):
+                if limits.overall is None:
+                    break
+                slot = await limits.overall.reserve()
         try:
             provider_id = await channel.send(delivery.message)
         except ChannelError as failure:
@@ -250,3 +258,17 @@ class Sender:
             return delivery.channel if permanent else None
         await self.recording((delivery, provider_id))
         return None
+
+
+async def _leave_at(moment: float) -> bool:
+    """Wait until `moment`; whether the send may leave now, no later than LATE after it (a
+    sleep that ended late, the event loop held up, and it takes a new slot instead)."""
+    await _until(moment)
+    return time.monotonic() - moment <= LATE
+
+
+async def _until(moment: float) -> None:
+    """Sleep until `moment` on the monotonic clock (the pacers' own), if it is ahead."""
+    wait = moment - time.monotonic()
+    if wait > 0:
+        await asyncio.sleep(wait)

@@ -97,6 +97,40 @@ def test_a_longer_window_spreads_its_sends_over_the_window() -> None:
     assert min(_gaps(asyncio.run(three()))) >= 0.42 / 4 - SLACK
 
 
+def test_booked_slots_follow_each_other_and_never_lie_in_the_past(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`reserve` books the next slots at once, one interval apart; a send that then waits
+    with `acquire` comes after them; after a pause the slots go on from now, not from the
+    past (no catch-up burst)."""
+    now = [100.0]
+    pacer = Pacer(10, clock=lambda: now[0])
+
+    async def book() -> list[float]:
+        return [await pacer.reserve() for _ in range(3)]
+
+    booked = asyncio.run(book())
+    assert booked == pytest.approx([100.0, 100.105, 100.21])
+    now[0] = 105.0
+    assert asyncio.run(pacer.reserve()) == 105.0
+    now[0] = 104.9  # as if the clock read before: acquire waits past the booked slot
+    waited: list[float] = []
+
+    async def fake_sleep(seconds: float) -> None:
+        waited.append(seconds)
+        now[0] += seconds
+
+    monkeypatch.setattr("bot.channels.ratelimit.asyncio.sleep", fake_sleep)
+    asyncio.run(pacer.acquire())
+    assert waited == [pytest.approx(0.205)]
+
+
+def test_limits_book_the_overall_slot_after_the_recipients_own() -> None:
+    limits = Limits(None, per_recipient=1)
+    before = time.monotonic()
+    assert before <= asyncio.run(limits.reserve("chat")) <= time.monotonic()
+
+
 def test_a_limit_below_one_is_refused() -> None:
     with pytest.raises(ValueError):
         Pacer(limit=0)

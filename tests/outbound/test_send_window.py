@@ -1,8 +1,11 @@
-"""The ambiguous window is the request itself: a send's attempt is saved (committed) only
-once it has its rate-limit slot, and always before the provider is called."""
+"""The ambiguous window is the request and the moment before it: a send's attempt is saved
+(committed) only once its rate-limit slot is booked, shortly before that slot, and always
+before the provider is called."""
 
 from __future__ import annotations
 
+import asyncio
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -11,7 +14,9 @@ from sqlmodel import func, select
 from bot.channels.base import OutboundMessage
 from bot.channels.ratelimit import Limits
 from bot.config import Settings
+from bot.outbound import send
 from bot.outbound.dispatch import Dispatcher
+from bot.outbound.send import LATE
 from bot.patients import enrolment as patients
 from bot.runtime import tick
 from bot.store.models import DeliveryAttempt
@@ -42,6 +47,11 @@ class Gate(Limits):
         self.waited_for.append(recipient)
         self.attempts_while_waiting.append(len(_attempts(self.store)))
         await super().acquire(recipient)
+
+    async def reserve(self, recipient: str | None) -> float:
+        self.waited_for.append(recipient)
+        self.attempts_while_waiting.append(len(_attempts(self.store)))
+        return await super().reserve(recipient)
 
 
 class Recording(FakeChannel):
@@ -98,3 +108,15 @@ def test_the_attempt_is_saved_after_the_rate_limit_slot_and_before_the_send(
     assert gate.attempts_while_waiting == [0], "an attempt was in flight while it waited"
     assert channel.committed_when_called == [True], "the provider was called first"
     assert sent == 1
+
+
+def test_a_send_held_up_past_its_departure_does_not_leave_late() -> None:
+    """A send leaves DEPART after its slot, or not at all on that slot: when the event loop
+    was held up past LATE after that moment, it is told to take a new slot."""
+
+    async def held_up() -> bool:
+        moment = time.monotonic() + 0.01
+        time.sleep(0.01 + LATE + 0.02)  # blocks the loop past the moment
+        return await send._leave_at(moment)  # noqa: SLF001
+
+    assert asyncio.run(held_up()) is False
