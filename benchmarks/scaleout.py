@@ -42,7 +42,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks import scaleout_probe as probe  # noqa: E402
-from benchmarks.scaleout_setup import Bench, Config, exited, postgres  # noqa: E402
+from benchmarks.scaleout_setup import Bench, Config, Share, exited, postgres, shares  # noqa: E402
 
 
 @dataclass
@@ -60,7 +60,7 @@ class Run:
     duplicates: int = 0
     lost: int = 0
     strays: int = 0
-    split: list[int] = field(default_factory=list)  # reminders sent by each dispatcher
+    split: list[Share] = field(default_factory=list)  # what each dispatcher sent, when
     failed_exits: list[int] = field(default_factory=list)
     in_window: int = 0  # messages accepted in the dispatchers' window (before any recovery)
     load: float = 0.0  # the machine's 1-minute load average as the run began
@@ -186,7 +186,7 @@ def describe(r: Run, one: float | None, idle: float | None = None) -> str:
         f"  CPU per reminder: dispatchers {r.cpu_dispatchers / n * 1000:.1f} ms{marginal}, "
         f"server {server}, fake {r.fake.cpu / n * 1000:.1f} ms",
         f"  duplicates {r.duplicates}, lost {r.lost}, strays {r.strays}; statuses "
-        f"{dict(r.statuses)}; sent per dispatcher {r.split}; provider max in flight "
+        f"{dict(r.statuses)}; sent per dispatcher {shares(r.split)}; provider max in flight "
         f"{r.fake.max_in_flight}; contract violations {len(r.fake.violations)}",
     ]
     if r.kill:

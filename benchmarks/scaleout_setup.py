@@ -50,6 +50,28 @@ UNFINISHED = (ReminderStatus.PLANNED, ReminderStatus.SENDING)
 
 
 @dataclass(frozen=True)
+class Share:
+    """What one tick sent: how many, and when its first and last requests left."""
+
+    sent: int
+    first: datetime
+    last: datetime
+
+
+def shares(split: Sequence[Share]) -> str:
+    """Each tick's count, window (seconds from the first request of all) and pace."""
+    if not split:
+        return "[]"
+    start = min(s.first for s in split)
+    parts = []
+    for s in split:
+        begin, end = ((t - start).total_seconds() for t in (s.first, s.last))
+        pace = s.sent / (end - begin) if end > begin else 0.0
+        parts.append(f"{s.sent} in {begin:.1f}-{end:.1f} s ({pace:.1f}/s)")
+    return "[" + ", ".join(parts) + "]"
+
+
+@dataclass(frozen=True)
 class Config:
     """The benchmark's knobs."""
 
@@ -276,8 +298,9 @@ class Bench:
 
     # --- the store's side ---
 
-    def reminders(self, database: str) -> tuple[dict[str, str], list[int]]:
-        """The slot's reminders (pseudonym -> status), and how many each tick sent."""
+    def reminders(self, database: str) -> tuple[dict[str, str], list[Share]]:
+        """The slot's reminders (pseudonym -> status), and what each tick sent: how many,
+        and when its first and last requests left (the attempts' real times)."""
         engine = create_engine(self._url(database))
         try:
             with Session(engine) as session:
@@ -288,17 +311,25 @@ class Bench:
                         )
                     ).all()
                 )
-                split = session.exec(
-                    select(func.count())
+                rows = session.exec(
+                    select(
+                        func.count(),
+                        func.min(DeliveryAttempt.sent_wall_at),
+                        func.max(DeliveryAttempt.sent_wall_at),
+                    )
                     .select_from(Reminder)
+                    .join(DeliveryAttempt, col(DeliveryAttempt.reminder_id) == Reminder.id)
                     .where(
-                        col(Reminder.status) == ReminderStatus.SENT, col(Reminder.due_at) <= self.at
+                        col(Reminder.status) == ReminderStatus.SENT,
+                        col(Reminder.due_at) <= self.at,
+                        col(DeliveryAttempt.outcome) == AttemptOutcome.SENT,
                     )
                     .group_by(col(Reminder.claim_token))
                 ).all()
         finally:
             engine.dispose()
-        return {p: str(s) for p, s in due.items()}, sorted((int(n) for n in split), reverse=True)
+        shares = [Share(int(n), first, last) for n, first, last in rows if first and last]
+        return {p: str(s) for p, s in due.items()}, sorted(shares, key=lambda s: -s.sent)
 
     def unfinished(self, database: str) -> Counter[str]:
         """Reminders due with no final status, those claimed, and attempts still in flight."""

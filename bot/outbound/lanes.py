@@ -5,7 +5,12 @@ would go by. Each lane has as many workers as its channel has places, and the se
 checked, attempt saved, provider called) happens only when a worker is free. So a slow
 channel (X: one DM every 4.6 s) never holds up a fast one, store work comes in step with the
 sends rather than in floods that would delay the paced ones, and the sorter stops while
-every lane has enough waiting, so that claims do not run far ahead of the sends.
+every lane has enough waiting, so that claims do not run far ahead of the sends. Before it
+claims again it waits until a lane with work (one the last two claims gave some) wants more,
+or a lane without wants more than the sorter already holds beyond what the lanes with work
+need: it claims on past full lanes to find work for a hungry one (a slow lane must not
+throttle the others), but a lane with nothing due (the console, beside a slot of SMS) must
+not keep it claiming, or one dispatcher of several would take the whole slot.
 
 Nothing here knows of a store or a provider: the steps are callables (`Steps`), so the lanes
 can be tested with plain functions.
@@ -20,7 +25,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
@@ -95,6 +100,9 @@ class Lanes(Generic[P]):
         self._stop: Exception | None = None  # what stopped the cycle
         self._open: set[int] = set()  # claimed and not yet done with
         self._kept: set[int] = set()  # whose own step hit what stopped the cycle
+        # the lanes the claim being sorted, and the one before it, gave work to
+        self._wanted: set[str] = set()
+        self._wanted_before: set[str] = set()
 
     def _stopping(self, exc: Exception) -> bool:
         """Whether `exc` ends the cycle; the first one is kept, the waiters woken."""
@@ -141,13 +149,15 @@ class Lanes(Generic[P]):
         ]
         try:
             while self._stop is None and (claimed := await self._claim()):
+                self._wanted_before, self._wanted = self._wanted, set()
                 for reminder_id in claimed:
-                    while self._enough_waiting() and self._stop is None:
-                        self._room.clear()
-                        await self._until(self._room)
+                    await self._room_in(self.places)
                     if self._stop is not None:
                         break
                     await self._route(reminder_id, frozenset())
+                while not self._claim_again() and self._stop is None:
+                    self._room.clear()
+                    await self._until(self._room)
             self._sorted_all = True
             while self._busy:
                 self._done.clear()
@@ -161,10 +171,29 @@ class Lanes(Generic[P]):
         if self._stop is not None:
             raise Stopped(self._stop, len(self._open))
 
-    def _enough_waiting(self) -> bool:
-        return bool(self.places) and all(
-            len(self.waiting[name]) >= 2 * n for name, n in self.places.items()
+    async def _room_in(self, lanes: Collection[str]) -> None:
+        """Wait while each of these lanes has two rounds of its places waiting (or the
+        cycle stopped)."""
+        while lanes and self._stop is None and all(not self._hungry(name) for name in lanes):
+            self._room.clear()
+            await self._until(self._room)
+
+    def _hungry(self, lane: str) -> bool:
+        """Whether the lane has fewer than two rounds of its places waiting."""
+        return len(self.waiting[lane]) < 2 * self.places[lane]
+
+    def _claim_again(self) -> bool:
+        """Whether to claim more: a lane with work (given some by the last two claims) is
+        hungry, or the lanes without work that are hungry could take more than the sorter
+        holds beyond two rounds of each lane's places (the work due next may be theirs)."""
+        wanted = self._wanted | self._wanted_before
+        if not self.places or any(self._hungry(name) for name in wanted):
+            return True
+        demand = sum(
+            2 * n for name, n in self.places.items() if name not in wanted and self._hungry(name)
         )
+        held = sum(max(len(self.waiting[name]) - 2 * n, 0) for name, n in self.places.items())
+        return held < demand
 
     async def _route(self, reminder_id: int, excluded: frozenset[str]) -> None:
         try:
@@ -183,6 +212,7 @@ class Lanes(Generic[P]):
             await self._failed(reminder_id, exc)
             return
         self._busy += 1
+        self._wanted.add(name)
         self.waiting[name].append((reminder_id, excluded, prepared))
         self._ready[name].set()
 

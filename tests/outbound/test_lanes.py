@@ -117,6 +117,64 @@ def test_the_sorter_waits_while_every_lane_has_enough_waiting() -> None:
     assert [rid for rid, _ in cycle.sent] == list(range(10))
 
 
+def test_a_lane_given_nothing_does_not_keep_the_sorter_claiming() -> None:
+    """A configured channel with nothing due (here `idle`) must not make one dispatcher
+    claim the whole slot: once the lane with work has enough waiting, no more is claimed."""
+    release = asyncio.Event()
+
+    async def send_on(rid: int, lane: str) -> None:
+        await release.wait()
+
+    cycle = Cycle(dict.fromkeys(range(100), "busy"), batch=5, send_on=send_on)
+
+    async def go() -> None:
+        lanes = Lanes(
+            cycle.steps(), places={"busy": 1, "idle": 2}, caps=dict.fromkeys(["busy", "idle"], 100)
+        )
+        task = asyncio.create_task(lanes.run())
+        for _ in range(50):
+            await asyncio.sleep(0)
+        claims_while_stuck, routed_while_stuck = cycle.claims, len(cycle.routed)
+        release.set()
+        await asyncio.wait_for(task, timeout=5)
+        # claimed past the full lane only while it held, beyond its two rounds, less than
+        # the idle lane's two rounds (4): a claim of 5 (3 beyond), one more (8), then none
+        assert (claims_while_stuck, routed_while_stuck) == (2, 10)
+
+    asyncio.run(go())
+    assert [rid for rid, _ in cycle.sent] == list(range(100))
+
+
+def test_a_lane_whose_work_ran_out_stops_holding_the_sorter_back() -> None:
+    """Work for one lane, then only for the other: the first lane empty (given nothing by
+    the last two claims) does not keep the sorter claiming for the second."""
+    release = asyncio.Event()
+
+    async def send_on(rid: int, lane: str) -> None:
+        if lane == "late":
+            await release.wait()
+
+    cycle = Cycle({i: "early" if i < 2 else "late" for i in range(60)}, batch=2, send_on=send_on)
+
+    async def go() -> None:
+        lanes = Lanes(
+            cycle.steps(),
+            places={"early": 1, "late": 1},
+            caps=dict.fromkeys(["early", "late"], 100),
+        )
+        task = asyncio.create_task(lanes.run())
+        for _ in range(80):
+            await asyncio.sleep(0)
+        routed_while_stuck = len(cycle.routed)
+        release.set()
+        await asyncio.wait_for(task, timeout=5)
+        # the early claim, then two of two for `late` (one in flight, three waiting at most)
+        assert routed_while_stuck <= 2 + 2 * 2 + 2
+
+    asyncio.run(go())
+    assert sorted(rid for rid, _ in cycle.sent) == list(range(60))
+
+
 def test_a_permanent_refusal_routes_the_reminder_again_without_that_lane() -> None:
     async def send_on(rid: int, lane: str) -> str | None:
         return "first" if lane == "first" else None
