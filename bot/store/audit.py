@@ -143,6 +143,7 @@ def seal_pending(
         return 0
     seq, prev_hash = _last_sealed(session)  # read after the lock: the last sealer's work
     keys, sealed, after, refused = keys_of(session), 0, 0, []
+    seen: set[tuple[Any, ...]] = set()  # the genuine events read so far: a copy's original
     while limit is None or sealed < limit:
         size = _BATCH if limit is None else min(_BATCH, limit - sealed)
         rows = session.execute(
@@ -155,7 +156,7 @@ def seal_pending(
             .order_by(col(AuditEvent.id))
             .limit(size)
         ).all()
-        verdicts = audit_tags.judge(session, keys.event, rows)
+        verdicts = audit_tags.judge(session, keys.event, rows, seen)
         changes, marks = [], []
         for event_id, at, actor, action, subject, detail, _tag in rows:
             if (why := verdicts[event_id]) is not None:

@@ -6,8 +6,8 @@ event without its seq (time, actor, action, subject, detail): one hash, no lock,
 The sealer seals only events whose tag matches, so that an event inserted or edited by a
 writer without the audit key before its seal is never sealed, and `verify` names it. The
 nonce makes every genuine tag unique, so an exact copy of an event (tag and all) is told
-by its tag: of the events that share one, only one is ever sealed (the one sealed already,
-else the first appended), and the others are refused as copies. The sealer marks what it
+by its tag: of the events that share one and its fields, only one is ever sealed (the one
+sealed already, else the first the sealer reads), and the others are refused as copies. The sealer marks what it
 refused (`refused`: "tag" or "copy") and never reads it again; `verify` names it still.
 Tags given before nonces (schema 0005 and 0006: the MAC alone) still hold. Events sealed
 before tags existed (carried over from schema 0004) have none; a sealed event's tag, when
@@ -130,10 +130,13 @@ COLUMNS = (  # what `judge` reads of an event: its id, what its tag covers, its 
 )
 
 
-def judge(session: Session, key: bytes, rows: Sequence[Any]) -> dict[int, str | None]:
-    """Why each of these events not sealed yet (rows of COLUMNS) must never be sealed:
-    FORGED, COPY (another event has its tag and its fields, and is sealed or was appended
-    first), or None (it may be sealed). One read for the copies, by tag."""
+def judge(
+    session: Session, key: bytes, rows: Sequence[Any], seen: set[tuple[Any, ...]]
+) -> dict[int, str | None]:
+    """Why each of these events not sealed yet (rows of COLUMNS, in append order) must never
+    be sealed: FORGED, COPY (a sealed event, or one before it in `seen`, has its tag and its
+    fields), or None (it may be sealed; added to `seen`). One read, by the sealed events'
+    tag index (set at seal, so that appending writes no more index than before)."""
     verdicts: dict[int, str | None] = {}
     fields: dict[int, tuple[Any, ...]] = {}
     for event_id, at, actor, action, subject, detail, stored in rows:
@@ -147,18 +150,19 @@ def judge(session: Session, key: bytes, rows: Sequence[Any]) -> dict[int, str | 
     if not fields:
         return verdicts
     tags = sorted({f[0] for f in fields.values()})
-    sharing = session.execute(
-        sa_select(col(AuditEvent.seq), *COLUMNS).where(col(AuditEvent.tag).in_(tags))
-    ).all()
-    first: dict[tuple[Any, ...], tuple[bool, int]] = {}  # its fields: the one to keep
-    for seq, event_id, at, actor, action, subject, detail, stored in sharing:
-        same = (stored, at, actor, action, subject, detail)
-        rank = (seq is None, event_id)  # a sealed one first, else the first appended
-        if same not in first or rank < first[same]:
-            first[same] = rank
+    sealed = {
+        tuple(row)
+        for row in session.execute(
+            sa_select(*COLUMNS[6:], *COLUMNS[1:6]).where(
+                col(AuditEvent.tag).in_(tags), col(AuditEvent.seq).is_not(None)
+            )
+        ).all()
+    }
     for event_id, same in fields.items():
-        if first.get(same, (True, event_id))[1] != event_id:
+        if same in sealed or same in seen:
             verdicts[event_id] = COPY
+        else:
+            seen.add(same)
     return verdicts
 
 
@@ -172,7 +176,7 @@ def refused(session: Session, key: bytes, *, batch: int = 1000) -> list[int]:
             )
         ).scalars()
     )
-    after = 0
+    after, seen = 0, set[tuple[Any, ...]]()
     while True:
         rows = session.execute(
             sa_select(*COLUMNS)
@@ -184,7 +188,7 @@ def refused(session: Session, key: bytes, *, batch: int = 1000) -> list[int]:
             .order_by(col(AuditEvent.id))
             .limit(batch)
         ).all()
-        found.update(i for i, why in judge(session, key, rows).items() if why is not None)
+        found.update(i for i, why in judge(session, key, rows, seen).items() if why is not None)
         if len(rows) < batch:
             return sorted(found)
         after = rows[-1][0]

@@ -191,6 +191,12 @@ class AuditEvent(SQLModel, table=True):
             sqlite_where=text("seq IS NOT NULL"),
             postgresql_where=text("seq IS NOT NULL"),
         ),
+        Index(  # given at seal, so that appending writes no more index than before
+            "ix_audit_event_tag",
+            "tag",
+            sqlite_where=text("seq IS NOT NULL"),
+            postgresql_where=text("seq IS NOT NULL"),
+        ),
         Index(  # the events the sealer has still to read: neither sealed nor refused
             "ix_audit_event_waiting",
             "seq",  # as the seal's read constrains them, so that SQLite prefers it to seq's
@@ -209,5 +215,5 @@ class AuditEvent(SQLModel, table=True):
     detail: str = "{}"
     prev_hash: str | None = None
     hash: str | None = None
-    tag: str | None = Field(default=None, index=True)  # indexed: copies are told by their tag
+    tag: str | None = None  # of sealed events indexed: copies are told by their tag
     refused: str | None = None  # why the sealer refused it: never to be sealed (audit_tags)

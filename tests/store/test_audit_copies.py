@@ -165,9 +165,9 @@ def test_what_a_seal_refused_is_never_read_again_and_still_named(
     read: list[int] = []
     judge = audit_tags.judge
 
-    def counting(session: Session, key: bytes, rows: Any) -> dict[int, str | None]:
+    def counting(session: Session, key: bytes, rows: Any, seen: Any) -> dict[int, str | None]:
         read.extend(r[0] for r in rows)
-        return judge(session, key, rows)
+        return judge(session, key, rows, seen)
 
     monkeypatch.setattr(audit_tags, "judge", counting)
     _append(store, 2, writer=1)
@@ -180,17 +180,26 @@ def test_what_a_seal_refused_is_never_read_again_and_still_named(
     assert verdict.refused == tuple(refused) and verdict.unsealed == 3 and verdict.checked == 3
 
 
-def test_the_seal_reads_the_waiting_events_by_their_index(store: Store) -> None:
+def _plan(store: Store, query: str) -> str:
+    with store.session() as session:
+        return " ".join(
+            str(row[-1]) for row in session.execute(text(f"EXPLAIN QUERY PLAN {query}"))
+        )
+
+
+def test_the_seal_reads_the_waiting_events_and_the_sealed_tags_by_their_indexes(
+    store: Store,
+) -> None:
     if store.engine.dialect.name != "sqlite":
         pytest.skip("SQLite's query plan")
-    with store.session() as session:
-        plan = session.execute(
-            text(
-                "EXPLAIN QUERY PLAN SELECT id FROM audit_event WHERE seq IS NULL "
-                "AND refused IS NULL AND id > 0 ORDER BY id LIMIT 1000"
-            )
-        ).all()
-    assert "ix_audit_event_waiting" in " ".join(str(row[-1]) for row in plan)
+    waiting = _plan(
+        store,
+        "SELECT id, tag FROM audit_event WHERE seq IS NULL AND refused IS NULL AND id > 0 "
+        "ORDER BY id LIMIT 1000",
+    )
+    assert "ix_audit_event_waiting" in waiting
+    tags = _plan(store, "SELECT id FROM audit_event WHERE tag IN ('a', 'b') AND seq IS NOT NULL")
+    assert "ix_audit_event_tag" in tags
 
 
 def test_the_0007_downgrade_refuses_while_events_wait_and_keeps_the_chain(store: Store) -> None:

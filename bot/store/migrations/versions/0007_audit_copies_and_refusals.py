@@ -1,7 +1,7 @@
 """audit events: copies told by their tag, and refusals remembered
 
 An event's tag is now `NONCE.MAC` (a random nonce of its own), so that no two genuine tags
-are alike and an exact copy is told by its tag: the tag is indexed. What the sealer refused
+are alike and an exact copy is told by its tag: sealed events' tags are indexed. What the sealer refused
 is marked (`refused`), and the events still to be read (neither sealed nor refused) are
 indexed apart, so that a seal reads only the events appended since (the unique index of seq
 covers sealed events only, so that SQLite's planner takes that one). Tags given before
@@ -36,7 +36,13 @@ def upgrade() -> None:
     op.add_column(
         "audit_event", sa.Column("refused", sqlmodel.sql.sqltypes.AutoString(), nullable=True)
     )
-    op.create_index("ix_audit_event_tag", "audit_event", ["tag"])
+    op.create_index(  # sealed events' only: appending writes no more index than before
+        "ix_audit_event_tag",
+        "audit_event",
+        ["tag"],
+        sqlite_where=sa.text("seq IS NOT NULL"),
+        postgresql_where=sa.text("seq IS NOT NULL"),
+    )
     op.drop_index("ix_audit_event_seq", table_name="audit_event")  # sealed events only now,
     op.create_index(  # so that SQLite's planner takes the waiting index for the seal's read
         "ix_audit_event_seq",
