@@ -7,8 +7,9 @@ The sealer seals only events whose tag matches, so that an event inserted or edi
 writer without the audit key before its seal is never sealed, and `verify` names it. The
 nonce makes every genuine tag unique, so an exact copy of an event (tag and all) is told
 by its tag: of the events that share one and its fields, only one is ever sealed (the one
-sealed already, else the first the sealer reads), and the others are refused as copies. The sealer marks what it
-refused (`refused`: "tag" or "copy") and never reads it again; `verify` names it still.
+sealed already, else the first the sealer reads), and the others are refused as copies.
+The sealer marks what it refused (`refused`: "tag" or "copy") and never reads it again;
+`verify` names it still.
 Tags given before nonces (schema 0005 and 0006: the MAC alone) still hold. Events sealed
 before tags existed (carried over from schema 0004) have none; a sealed event's tag, when
 present, is checked too.

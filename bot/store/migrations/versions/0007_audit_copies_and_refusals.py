@@ -1,11 +1,11 @@
 """audit events: copies told by their tag, and refusals remembered
 
 An event's tag is now `NONCE.MAC` (a random nonce of its own), so that no two genuine tags
-are alike and an exact copy is told by its tag: sealed events' tags are indexed. What the sealer refused
-is marked (`refused`), and the events still to be read (neither sealed nor refused) are
-indexed apart, so that a seal reads only the events appended since (the unique index of seq
-covers sealed events only, so that SQLite's planner takes that one). Tags given before
-keep holding as they are: nothing is rewritten.
+are alike and an exact copy is told by its tag: sealed events' tags are indexed. What the
+sealer refused is marked (`refused`), and the events still to be read (neither sealed nor
+refused) are indexed apart, so that a seal reads only the events appended since (the unique
+index of seq covers sealed events only, so that SQLite's planner takes that one). Tags
+given before keep holding as they are: nothing is rewritten.
 
 Down: refused only while genuine events wait to be sealed (the older sealer would take a
 nonce tag for a forged one: run `carebot audit seal` first); sealed events' nonce tags are
