@@ -146,7 +146,9 @@ def test_a_tag_from_before_nonces_still_seals_and_a_dotted_disguise_of_it_does_n
     assert audit.seal_all(store.session) == 1
     events = _events(store)
     assert [(e.tag == legacy, e.seq) for e in events[1:]] == [(True, 2), (False, None)]
-    assert _verify(store).refused == (events[2].id,)
+    verdict = _verify(store)  # the sealed one's tag from before nonces checked too
+    assert verdict.refused == (events[2].id,) and verdict.broken_seq is None
+    assert verdict.checked == 2
 
 
 def _forge(session: Session) -> None:
