@@ -10,9 +10,10 @@ its `seq`, the next place in the chain, and its hash: an HMAC-SHA256, under the 
 deleting or reordering sealed events breaks the chain from there on (`verify`), and whoever
 can write to the store without holding the master key cannot compute the hashes again. An
 event not sealed yet carries a keyed tag given at append (see audit_tags): the sealer seals
-only events whose tag matches, and `verify` names any other; deleting an event not sealed
-yet is unseen (the seal interval bounds that window), and `verify` reports how many wait
-and the oldest one's time. Cutting events from the end
+only events whose tag matches and that are no copy of another, marks the others refused
+(never read again), and `verify` names them; deleting an event not sealed yet is unseen
+(nothing kept elsewhere says it existed; the seal interval bounds that window), and
+`verify` reports how many wait and the oldest one's time. Cutting events from the end
 leaves a consistent chain: it is caught with a head kept elsewhere (`head_token`,
 `verify --head`; see audit_heads).
 """
@@ -135,34 +136,32 @@ def seal_pending(
     """Seal the committed events not sealed yet, in append order, in this transaction;
     how many (at most `limit`). 0 at once if another sealer is at work and not `wait`.
 
-    An event whose append tag is missing or wrong is never sealed: it is left as it is,
-    logged (by id, one line per seal, unless not `warn`), and named by `verify`."""
+    An event whose append tag is missing or wrong, or that is a copy of another (the same
+    tag and fields), is never sealed: it is marked refused (so that no later seal reads it
+    again), logged (by id, one line per seal, unless not `warn`), and named by `verify`."""
     if not _lock(session, wait=wait):
         return 0
     seq, prev_hash = _last_sealed(session)  # read after the lock: the last sealer's work
     keys, sealed, after, refused = keys_of(session), 0, 0, []
+    seen: set[tuple[Any, ...]] = set()  # the genuine events read so far: a copy's original
     while limit is None or sealed < limit:
         size = _BATCH if limit is None else min(_BATCH, limit - sealed)
         rows = session.execute(
-            sa_select(  # sqlmodel's select takes at most four columns
-                col(AuditEvent.id),
-                col(AuditEvent.at),
-                col(AuditEvent.actor),
-                col(AuditEvent.action),
-                col(AuditEvent.subject),
-                col(AuditEvent.detail),
-                col(AuditEvent.tag),
-            )  # its id, what its hash covers, its tag
-            .where(col(AuditEvent.seq).is_(None), col(AuditEvent.id) > after)
+            sa_select(*audit_tags.COLUMNS)  # neither sealed nor refused: the waiting index
+            .where(
+                col(AuditEvent.seq).is_(None),
+                col(AuditEvent.refused).is_(None),
+                col(AuditEvent.id) > after,
+            )
             .order_by(col(AuditEvent.id))
             .limit(size)
         ).all()
-        changes = []
-        for event_id, at, actor, action, subject, detail, tag in rows:
-            if not audit_tags.genuine(
-                keys.event, tag, at=at, actor=actor, action=action, subject=subject, detail=detail
-            ):
+        verdicts = audit_tags.judge(session, keys.event, rows, seen)
+        changes, marks = [], []
+        for event_id, at, actor, action, subject, detail, _tag in rows:
+            if (why := verdicts[event_id]) is not None:
                 refused.append(event_id)
+                marks.append({"id": event_id, "refused": why})
                 continue
             seq += 1
             body = payload(
@@ -171,6 +170,8 @@ def seal_pending(
             digest = seal(keys.chain, prev_hash, body)
             changes.append({"id": event_id, "seq": seq, "prev_hash": prev_hash, "hash": digest})
             prev_hash = digest
+        if marks:  # never read again by a seal; `verify` still names them
+            session.execute(update(AuditEvent), marks)
         if changes:
             session.execute(update(AuditEvent), changes)  # by primary key, one executemany
         sealed += len(changes)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import Column, LargeBinary, UniqueConstraint
+from sqlalchemy import Column, Index, LargeBinary, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from bot.store.statuses import AttemptOutcome, ReminderStatus
@@ -183,8 +183,31 @@ class AuditEvent(SQLModel, table=True):
     `tag`, given at append, is the keyed proof that carebot wrote the event (see audit_tags)."""
 
     __tablename__ = "audit_event"
+    __table_args__ = (
+        Index(  # sealed events only, so that the seal's read takes the index below
+            "ix_audit_event_seq",
+            "seq",
+            unique=True,
+            sqlite_where=text("seq IS NOT NULL"),
+            postgresql_where=text("seq IS NOT NULL"),
+        ),
+        Index(  # given at seal, so that appending writes no more index than before
+            "ix_audit_event_tag",
+            "tag",
+            sqlite_where=text("seq IS NOT NULL"),
+            postgresql_where=text("seq IS NOT NULL"),
+        ),
+        Index(  # the events the sealer has still to read: neither sealed nor refused
+            "ix_audit_event_waiting",
+            "seq",  # as the seal's read constrains them, so that SQLite prefers it to seq's
+            "refused",
+            "id",
+            sqlite_where=text("seq IS NULL AND refused IS NULL"),
+            postgresql_where=text("seq IS NULL AND refused IS NULL"),
+        ),
+    )
     id: int | None = Field(default=None, primary_key=True)
-    seq: int | None = Field(default=None, index=True, unique=True)
+    seq: int | None = None  # unique among sealed events (ix_audit_event_seq)
     at: datetime
     actor: str
     action: str = Field(index=True)
@@ -192,4 +215,5 @@ class AuditEvent(SQLModel, table=True):
     detail: str = "{}"
     prev_hash: str | None = None
     hash: str | None = None
-    tag: str | None = None
+    tag: str | None = None  # of sealed events indexed: copies are told by their tag
+    refused: str | None = None  # why the sealer refused it: never to be sealed (audit_tags)

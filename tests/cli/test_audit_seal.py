@@ -109,3 +109,27 @@ def test_an_event_inserted_without_the_audit_key_is_refused_by_seal_and_named_by
     result = cli("audit", "verify")
     assert result.code == 1 and result.out == ""
     assert result.err == f"{named}: never sealed\n"
+
+
+def test_an_exact_copy_of_an_event_is_refused_by_seal_and_named_by_verify(cli: Cli) -> None:
+    assert cli(*ENROL).code == 0
+    master = crypto.decode_key(cli.env["CAREBOT_MASTER_KEY"], what="test")
+    engine = make_engine(cli.env["CAREBOT_DATABASE_URL"], master)
+    with engine.begin() as connection:  # the newest event again, tag and all
+        connection.execute(
+            text(
+                "INSERT INTO audit_event (at, actor, action, subject, detail, tag) "
+                "SELECT at, actor, action, subject, detail, tag FROM audit_event "
+                "WHERE id = (SELECT MAX(id) FROM audit_event)"
+            )
+        )
+        copy = connection.execute(text("SELECT MAX(id) FROM audit_event")).scalar()
+    engine.dispose()
+    genuine = len(_log(cli)) - 1
+    sealed = cli("audit", "seal")
+    named = f"error: event id {copy} was written or edited without the audit key"
+    assert sealed.code == 1 and sealed.out == f"{genuine} event{'s' * (genuine != 1)} sealed\n"
+    assert sealed.err == f"{named}: left unsealed\n"
+    assert cli("audit", "seal").err == f"{named}: left unsealed\n"  # still named, not re-read
+    result = cli("audit", "verify")
+    assert result.code == 1 and result.err == f"{named}: never sealed\n"

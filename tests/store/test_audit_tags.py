@@ -67,7 +67,9 @@ def test_an_appended_event_carries_its_keyed_tag_and_seals(store: Store) -> None
     with store.session() as session:
         key = audit.keys_of(session).event
     assert all(audit_tags.holds(key, e) for e in events)
-    assert len({e.tag for e in events}) == 3 and all(len(e.tag or "") == 64 for e in events)
+    assert len({e.tag for e in events}) == 3 and all(
+        len(e.tag or "") == 16 + 1 + 64 for e in events
+    )
     assert audit.seal_all(store.session) == 3
     verdict = _verify(store)
     assert verdict.ok and verdict.checked == 3 and verdict.refused == ()
