@@ -25,10 +25,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from pydantic import SecretStr  # noqa: E402
 
-from bot.config import Settings  # noqa: E402
-from bot.patients import enrolment as patients  # noqa: E402
+from benchmarks._store import enrol_many, new_settings  # noqa: E402
 from bot.runtime import tick  # noqa: E402
-from bot.store import crypto  # noqa: E402
 from bot.store.store import open_store  # noqa: E402
 from tests.fakes.telegram import FakeTelegram  # noqa: E402
 
@@ -50,29 +48,14 @@ def run(n: int, latency: float, database_url: str | None = None) -> dict[str, fl
     server.start()
     url, token = ours.recv()
     with tempfile.TemporaryDirectory() as folder:
-        settings = Settings(
-            _env_file=None,  # type: ignore[call-arg]
-            carebot_database_url=database_url or f"sqlite:///{folder}/bench.db",
-            carebot_master_key=SecretStr(crypto.encode_key(crypto.new_key())),
-            carebot_pseudonym_secret=SecretStr(crypto.encode_key(crypto.new_key())),
+        settings = new_settings(
+            database_url or f"sqlite:///{folder}/bench.db",
             telegram_bot_token=SecretStr(token),
             telegram_bot_username="carebot_bench_bot",
             carebot_telegram_api_url=f"{url}/bot",
         )
         store = open_store(settings)
-        for i in range(n):
-            patients.enrol(
-                store,
-                reference=f"BENCH-{i}",
-                program="post-stroke-weekly",
-                language="nl",
-                timezone="Europe/Brussels",
-                name="Jan",
-                contacts={"telegram": str(700_000 + i)},
-                consent=["telegram"],
-                actor="bench",
-                now=enrolled,
-            )
+        enrol_many(store, n, now=enrolled, telegram=700_000)
         tick(store, now=due - timedelta(days=1))  # plan only: nothing is due yet
         started = time.perf_counter()
         result = tick(store, now=due)

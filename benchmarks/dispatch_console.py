@@ -30,14 +30,12 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from pydantic import SecretStr  # noqa: E402
 from sqlalchemy import event, insert, text  # noqa: E402
 from sqlmodel import Session  # noqa: E402
 
-from bot.config import Settings  # noqa: E402
-from bot.patients import enrolment as patients  # noqa: E402
+from benchmarks._store import enrol_many, new_settings  # noqa: E402
 from bot.runtime import tick  # noqa: E402
-from bot.store import audit, crypto  # noqa: E402
+from bot.store import audit  # noqa: E402
 from bot.store.models import AuditEvent  # noqa: E402
 from bot.store.store import Store, open_store  # noqa: E402
 
@@ -59,22 +57,6 @@ class Counts:
 
     def _begin(self, *_args: Any) -> None:
         self.transactions += self.on
-
-
-def enrol(store: Store, n: int) -> None:
-    for i in range(n):
-        patients.enrol(
-            store,
-            reference=f"BENCH-{i}",
-            program="post-stroke-weekly",
-            language="nl",
-            timezone="Europe/Brussels",
-            name="Jan",
-            contacts={},
-            consent=["console"],
-            actor="bench",
-            now=ENROLLED,
-        )
 
 
 def measured(counts: Counts, work: Any) -> dict[str, Any]:
@@ -152,21 +134,12 @@ def plain_audit(store: Store) -> None:
     audit.record = record  # type: ignore[assignment]
 
 
-def settings_for(folder: str, database_url: str | None) -> Settings:
-    return Settings(
-        _env_file=None,  # type: ignore[call-arg]
-        carebot_database_url=database_url or f"sqlite:///{folder}/bench.db",
-        carebot_master_key=SecretStr(crypto.encode_key(crypto.new_key())),
-        carebot_pseudonym_secret=SecretStr(crypto.encode_key(crypto.new_key())),
-    )
-
-
 def run(
     n: int, database_url: str | None = None, profile: str | None = None, plain: bool = False
 ) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as folder:
-        store = open_store(settings_for(folder, database_url))
-        enrol(store, n)
+        store = open_store(new_settings(database_url or f"sqlite:///{folder}/bench.db"))
+        enrol_many(store, n, now=ENROLLED)
         tick(store, now=DUE - timedelta(days=1))  # plan only: nothing is due yet
         if plain:
             plain_audit(store)

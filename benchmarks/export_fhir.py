@@ -21,16 +21,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from pydantic import SecretStr  # noqa: E402
 from sqlmodel import col, update  # noqa: E402
 
-from bot.config import Settings  # noqa: E402
+from benchmarks._store import enrol_many, new_settings  # noqa: E402
 from bot.export.fhir import export  # noqa: E402
 from bot.export.fhir_gather import Selection  # noqa: E402
 from bot.inbound.receive import receive  # noqa: E402
 from bot.outbound.planning import plan  # noqa: E402
-from bot.patients import enrolment  # noqa: E402
-from bot.store import crypto  # noqa: E402
 from bot.store.models import Reminder  # noqa: E402
 from bot.store.store import Store, open_for_reading, open_store  # noqa: E402
 
@@ -45,21 +42,7 @@ TEXTS = (
 
 
 def _seed(store: Store, *, patients: int, weeks: int, replies: int, start: datetime) -> None:
-    who = [
-        enrolment.enrol(
-            store,
-            reference=f"BENCH-{i}",
-            program="post-stroke-weekly",
-            language="nl",
-            timezone="Europe/Brussels",
-            name="Jan",
-            contacts={},
-            consent=["console"],
-            actor="bench",
-            now=start,
-        ).pseudonym
-        for i in range(patients)
-    ]
+    who = enrol_many(store, patients, now=start)
     with store.session() as session:
         plan(store.engine, session, now=start, horizon_days=7 * weeks)
         session.exec(
@@ -80,12 +63,7 @@ def main() -> None:
     parser.add_argument("--database-url", default=None)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
-        settings = Settings(
-            _env_file=None,  # type: ignore[call-arg]
-            carebot_database_url=args.database_url or f"sqlite:///{folder}/carebot.db",
-            carebot_master_key=SecretStr(crypto.encode_key(crypto.new_key())),
-            carebot_pseudonym_secret=SecretStr(crypto.encode_key(crypto.new_key())),
-        )
+        settings = new_settings(args.database_url or f"sqlite:///{folder}/carebot.db")
         store = open_store(settings)
         start = datetime.now(UTC) - timedelta(weeks=args.weeks)
         began = time.perf_counter()

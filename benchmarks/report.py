@@ -21,13 +21,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from pydantic import SecretStr  # noqa: E402
 from sqlalchemy import insert  # noqa: E402
 
-from bot.config import Settings  # noqa: E402
+from benchmarks._store import new_settings  # noqa: E402
 from bot.programs import catalog  # noqa: E402
 from bot.report.document import build  # noqa: E402
-from bot.store import crypto  # noqa: E402
 from bot.store.models import AuditEvent, Patient, Reminder, Reply  # noqa: E402
 from bot.store.store import Store, open_store  # noqa: E402
 
@@ -101,12 +99,7 @@ def main() -> None:
     parser.add_argument("--weeks", type=int, default=52)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
-        settings = Settings(
-            _env_file=None,  # type: ignore[call-arg]
-            carebot_database_url=f"sqlite:///{folder}/bench.db",
-            carebot_master_key=SecretStr(crypto.encode_key(crypto.new_key())),
-            carebot_pseudonym_secret=SecretStr(crypto.encode_key(crypto.new_key())),
-        )
+        settings = new_settings(f"sqlite:///{folder}/bench.db")
         store = open_store(settings)
         seeded = _seed(store, args.patients, args.weeks)
         store.engine.dispose()

@@ -23,6 +23,7 @@ from tests.export.fhir_sim import (
     PHONE,
     REF,
     Ward,
+    enrol,
     ok,
     simulate,
 )
@@ -217,10 +218,7 @@ def test_the_export_is_an_audited_access_with_counts_only(cli: Cli, ward: Ward) 
 
 @pytest.mark.subprocess
 def test_the_installed_command_exports_and_refuses_in_one_line(cli: Cli) -> None:
-    ok(
-        cli, "patient", "enrol", "--ref", REF, "--program", "post-stroke-weekly", "--lang",
-        "nl", "--tz", "Europe/Brussels", "--name", NAME, "--consent", "console",
-    )  # fmt: skip
+    enrol(cli, REF, NAME, None)
     out = _export(cli)
     found = read_export(out)
     assert [p["identifier"][0]["system"] for p in found["Patient"]] == ["urn:carebot:pseudonym"]

@@ -18,7 +18,7 @@ from bot.export.fhir_resources import medium
 from bot.store import crypto
 from tests.conftest import Cli
 from tests.export.fhir_check import read_export
-from tests.export.fhir_sim import REF, ok, simulate
+from tests.export.fhir_sim import REF, enrol, ok, simulate
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "formats" / "fhir-v1.md"
 
@@ -76,27 +76,7 @@ def test_the_documented_recipe_maps_a_reference_to_its_pseudonym(cli: Cli) -> No
     scope: dict[str, Any] = {}
     exec(source.group(1), scope)  # the page's own code, as the hospital would run it
     secret = cli.env["CAREBOT_PSEUDONYM_SECRET"]
-    enrolled = json.loads(
-        ok(
-            cli,
-            "patient",
-            "enrol",
-            "--ref",
-            REF,
-            "--program",
-            "post-stroke-weekly",
-            "--lang",
-            "nl",
-            "--tz",
-            "Europe/Brussels",
-            "--name",
-            "Jan",
-            "--consent",
-            "console",
-            "--format",
-            "json",
-        )  # fmt: skip
-    )["pseudonym"]
+    enrolled = enrol(cli, REF, "Jan", None)
     assert scope["pseudonym"](secret, f"  {REF.lower()} ") == enrolled
     keys = crypto.Keys(
         master=crypto.new_key(), pseudonym_secret=crypto.decode_key(secret, what="s")

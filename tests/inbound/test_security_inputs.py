@@ -164,15 +164,13 @@ def test_a_status_callback_never_moves_a_telegram_reminder(store: Store) -> None
         assert patients.consents(session, who)["telegram"] is True
 
 
-@pytest.mark.parametrize("chat_type", ["group", "supergroup", "channel"])
-def test_start_from_a_group_binds_nothing(hooked: tuple[Store, TestClient], chat_type: str) -> None:
+def _start_command(store: Store, ref: str) -> str:
+    """`/start` with the deep-link token of a patient newly enrolled with consent on Telegram."""
     from bot.patients import enrolment as patients
-    from bot.store.models import Contact
 
-    store, client = hooked
     link = patients.enrol(
         store,
-        reference="AZ-5",
+        reference=ref,
         program="post-stroke-weekly",
         language="en",
         timezone="Europe/Brussels",
@@ -182,7 +180,15 @@ def test_start_from_a_group_binds_nothing(hooked: tuple[Store, TestClient], chat
         actor="test",
     ).links.get("telegram")
     assert link is not None
-    start = f"/start {link.split('start=')[1]}"
+    return f"/start {link.split('start=')[1]}"
+
+
+@pytest.mark.parametrize("chat_type", ["group", "supergroup", "channel"])
+def test_start_from_a_group_binds_nothing(hooked: tuple[Store, TestClient], chat_type: str) -> None:
+    from bot.store.models import Contact
+
+    store, client = hooked
+    start = _start_command(store, "AZ-5")
     group = client.post(TG_PATH, json=_update(start, chat_type=chat_type), headers=TG)
     assert "private chat" in group.json()["text"]
     with store.session() as session:
@@ -227,7 +233,6 @@ def test_start_from_a_group_by_polling_binds_nothing(
     from bot.channels.telegram import TelegramChannel
     from bot.inbound.alerts import OnDemand
     from bot.inbound.inbox import StoreInbox
-    from bot.patients import enrolment as patients
     from bot.store.models import Contact
     from bot.store.store import open_store
 
@@ -239,20 +244,8 @@ def test_start_from_a_group_by_polling_binds_nothing(
         }
     )
     store = open_store(configured)
-    link = patients.enrol(
-        store,
-        reference="AZ-6",
-        program="post-stroke-weekly",
-        language="en",
-        timezone="Europe/Brussels",
-        name="Ann",
-        contacts={},
-        consent=["telegram"],
-        actor="test",
-    ).links.get("telegram")
-    assert link is not None
     update = fake_telegram.updates.message_update(
-        -100777, f"/start {link.split('start=')[1]}", date=int(time.time())
+        -100777, _start_command(store, "AZ-6"), date=int(time.time())
     )
     update["message"]["chat"]["type"] = "supergroup"
     fake_telegram.updates.push(update)
