@@ -1,6 +1,6 @@
-"""Preparing a group of sends in one transaction: the claims renewed, consent and the rest
-checked at the moment of sending, the messages rendered and the attempt rows saved, with a
-few statements for the whole group instead of a dozen a send.
+"""Preparing a group of sends in one transaction: consent and the rest checked at the moment
+of sending, the messages rendered, the attempt rows saved and the claims renewed with them,
+with a few statements for the whole group instead of a dozen a send.
 
 What the checks read (reminders, patients, consents, contacts, last replies) is read once
 for the group (`Known`); the attempts are inserted in one statement and their encrypted
@@ -87,7 +87,8 @@ def prepare(
     channels: dict[str, Channel],
 ) -> list[Delivery | Withheld | None]:
     """Check, choose, render and save the attempt of each claimed reminder (those of
-    `reminders`, already renewed); or say why nothing is sent (None: not ours any more)."""
+    `reminders`), its claim renewed with it; or say why nothing is sent (None: not ours
+    any more)."""
     mine = [reminders[w.reminder_id] for w in wanted if w.reminder_id in reminders]
     known = read(session, mine, store)
     people = {
@@ -187,6 +188,7 @@ def _save(
     for _, r in ready:  # flushed together, by the first audit event below
         r.reminder.attempts += 1
         r.reminder.channel = r.channel
+        r.reminder.claimed_at = now  # the claim renewed just before its send
         session.add(r.reminder)
     replies = _last_replies(session, [r for _, r in ready])
     audit_group.record_many(

@@ -97,17 +97,19 @@ class Claims:
                 )
             )
 
-    def renew(self, session: Session, reminder_ids: list[int]) -> None:
-        """Renew these claims of the cycle's just before their sends (the ones no longer
-        ours, taken over as stale by another cycle, are left alone), and all the cycle's
-        other claims too when a tenth of the lease went by: a claim waiting in its lane, or
-        being sent, is never taken for a stale one."""
-        mine = col(Reminder.claim_token) == self.lease.token
+    def renew(self, session: Session) -> None:
+        """Renew all the cycle's claims, in one statement, when a tenth of the lease went by
+        (those taken over as stale by another cycle are left alone): a claim waiting in its
+        lane is never taken for a stale one. A claim about to be sent is renewed with its
+        attempt (see batch.prepare)."""
         if not self.lease.renewal_due():
-            mine = mine & col(Reminder.id).in_(reminder_ids)
+            return
         session.exec(
             update(Reminder)
-            .where(mine, col(Reminder.status) == ReminderStatus.SENDING)
+            .where(
+                col(Reminder.claim_token) == self.lease.token,
+                col(Reminder.status) == ReminderStatus.SENDING,
+            )
             .values(claimed_at=self.lease.clock())
             .execution_options(synchronize_session=False)
         )

@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlalchemy import bindparam, update
+from sqlmodel import Session, select
 
 from bot.channels.base import Channel, ChannelError, ErrorKind
 from bot.outbound.batch import claimed
@@ -25,6 +26,8 @@ from bot.programs import catalog
 from bot.store import audit, audit_group
 from bot.store.models import DeliveryAttempt, Reminder
 from bot.store.statuses import CALLBACK_STATUSES, AttemptOutcome, ReminderStatus
+
+_ATTEMPTS = DeliveryAttempt.__table__  # type: ignore[attr-defined]
 
 MAX_BACKOFF = timedelta(minutes=30)
 
@@ -155,21 +158,23 @@ class Outcomes:
         changed first, so that they are written together, then each is audited."""
         with self.lease.store.session() as session:
             reminders = claimed(session, [d.reminder_id for d, _ in sent], lock=True)
-            query = select(DeliveryAttempt).where(
-                col(DeliveryAttempt.id).in_([d.attempt_id for d, _ in sent])
-            )
-            if session.get_bind().dialect.name == "postgresql":
-                query = query.with_for_update()
-            attempts = {a.id: a for a in session.exec(query)}
             now = self.lease.clock()
+            session.execute(  # by primary key, one executemany; a callback may have set the id
+                update(_ATTEMPTS).where(_ATTEMPTS.c.id == bindparam("aid")),
+                [
+                    {
+                        "aid": delivery.attempt_id,
+                        "outcome": AttemptOutcome.SENT,
+                        "error": None,
+                        "provider_id": provider_id,
+                        "finished_at": now,
+                    }
+                    for delivery, provider_id in sent
+                ],
+            )
             finished = []
             for delivery, provider_id in sent:
-                attempt = attempts[delivery.attempt_id]
                 reminder = reminders[delivery.reminder_id]
-                attempt.outcome, attempt.error = AttemptOutcome.SENT, None
-                attempt.provider_id = provider_id  # a callback may have set it: the same id
-                attempt.finished_at = now
-                session.add(attempt)
                 self.health.success(delivery.channel, now)
                 reminder.provider_id, reminder.error = provider_id, None
                 if reminder.status in CALLBACK_STATUSES:  # its status callback got here first

@@ -155,8 +155,8 @@ class Sender:
             ours = {rid: r for rid, r in reminders.items() if batch.still_ours(r, self.lease.token)}
             if not ours:
                 return [None] * len(wanted)
-            self.claims.renew(session, list(ours))
-            earlier = self._unsettled(session, list(ours))
+            self.claims.renew(session)
+            earlier = self._unsettled(session, [rid for rid, r in ours.items() if r.attempts])
             now = self.lease.clock()  # judged now: a reminder may have waited in its lane
             results = batch.prepare(
                 self.lease.store,
@@ -186,7 +186,9 @@ class Sender:
 
     def _unsettled(self, session: Session, ids: list[int]) -> dict[int, Delivery]:
         """The reminders' last attempts that their provider did not have when looked up just
-        after an ambiguous failure (on any channel)."""
+        after an ambiguous failure (on any channel); `ids`: those with an attempt at all."""
+        if not ids:
+            return {}
         attempts = session.exec(
             select(DeliveryAttempt).where(
                 col(DeliveryAttempt.reminder_id).in_(ids),
