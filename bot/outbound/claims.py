@@ -40,10 +40,12 @@ class Claims:
             and reminder.claim_token == self.lease.token
         )
 
-    def claim(self, then: Callable[[Session, list[int]], None] | None = None) -> list[int]:
-        """Move a batch of due reminders to `sending`, atomically (BEGIN IMMEDIATE or
-        FOR UPDATE SKIP LOCKED), so that two dispatchers never take the same one; `then`
-        is run on the claimed ids in the same transaction (routing them)."""
+    def claim(
+        self, then: Callable[[Session, list[int]], None] | None = None, *, size: int | None = None
+    ) -> list[int]:
+        """Move a batch of due reminders (`size`, at most `batch`) to `sending`, atomically
+        (BEGIN IMMEDIATE or FOR UPDATE SKIP LOCKED), so that two dispatchers never take the
+        same one; `then` is run on the claimed ids in the same transaction (routing them)."""
         now = self.lease.now
         with self.lease.store.session() as session:
             query = (
@@ -57,7 +59,7 @@ class Claims:
                     ),
                 )
                 .order_by(col(Reminder.due_at))
-                .limit(self.batch)
+                .limit(max(min(size or self.batch, self.batch), 1))
             )
             if session.get_bind().dialect.name == "postgresql":
                 query = query.with_for_update(skip_locked=True)

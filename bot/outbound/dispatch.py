@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import sys
 from collections import Counter
+from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -147,7 +148,7 @@ class Dispatcher:
             for name, channel in self.channels.items()
         }
         lease_seconds = self.store.settings.carebot_send_lease_seconds
-        caps, sizes = {}, []
+        caps, sizes = {}, {}
         for name, n in places.items():
             limits = self.channels[name].limits
             pacer = limits.overall if limits is not None else None
@@ -155,10 +156,17 @@ class Dispatcher:
             caps[name] = lane_cap(
                 places=n, interval=interval, lease_seconds=lease_seconds, batch=self.batch
             )
-            sizes.append(claim_size(places=n, interval=interval, lease_seconds=lease_seconds))
-        self.claims.batch = max(min(self.batch, sum(sizes)), 1)
+            sizes[name] = claim_size(places=n, interval=interval, lease_seconds=lease_seconds)
+        self.claims.batch = max(min(self.batch, sum(sizes.values())), 1)
+
+        def claim(wanted: frozenset[str]) -> Awaitable[list[int]]:
+            """A claim sized for the lanes with work (a lane with nothing due takes no share
+            of it, so that several dispatchers end the slot together)."""
+            size = sum(sizes[name] for name in wanted) if wanted else None
+            return self.lease.in_store(self.sender.claim, size)
+
         steps = Steps(
-            claim=lambda: self.lease.in_store(self.sender.claim),
+            claim=claim,
             route=self.sender.route,
             send=self.sender.send,
             give_back=self._give_back,

@@ -36,7 +36,9 @@ P = TypeVar("P")  # what routing may already have prepared for the send (a saved
 class Steps(Generic[P]):
     """What the lanes do with a reminder, by its id."""
 
-    claim: Callable[[], Awaitable[list[int]]]  # the next batch; empty when none is due
+    # the next batch, sized for the lanes with work (all of them when none has had any yet);
+    # empty when none is due
+    claim: Callable[[frozenset[str]], Awaitable[list[int]]]
     # (lane, prepared or None), or None when nothing is to be sent
     route: Callable[[int, frozenset[str]], Awaitable[tuple[str, P | None] | None]]
     # send on the lane; returns the lane that refused it for good, to route it again without
@@ -131,7 +133,7 @@ class Lanes(Generic[P]):
 
     async def _claim(self) -> list[int]:
         try:
-            claimed = await self.steps.claim()
+            claimed = await self.steps.claim(frozenset(self._wanted | self._wanted_before))
         except Exception as exc:
             if not self._stopping(exc):
                 raise

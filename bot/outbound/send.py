@@ -79,9 +79,10 @@ class Sender:
         self.preparing = Grouped(self.lease, self.prepare_group)
         self.recording = Grouped(self.lease, self.record.sent_group)
 
-    def claim(self) -> list[int]:
-        """Claim the next batch and route it, in one transaction."""
-        return self.claims.claim(self._route_claimed)
+    def claim(self, size: int | None = None) -> list[int]:
+        """Claim the next batch (of `size`, else the claims' own) and route it, in one
+        transaction."""
+        return self.claims.claim(self._route_claimed, size=size)
 
     def _route_claimed(self, session: Session, ids: list[int]) -> None:
         reminders = batch.claimed(session, ids, lock=False)

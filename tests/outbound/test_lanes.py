@@ -25,8 +25,10 @@ class Cycle:
     failed: list[tuple[int, str]] = field(default_factory=list)
     routed: list[tuple[int, frozenset[str]]] = field(default_factory=list)
     claims: int = 0
+    asked: list[frozenset[str]] = field(default_factory=list)  # each claim's lanes with work
 
-    async def claim(self) -> list[int]:
+    async def claim(self, wanted: frozenset[str]) -> list[int]:
+        self.asked.append(wanted)
         start = self.claims * self.batch
         self.claims += 1
         return sorted(self.lanes)[start : start + self.batch]
@@ -143,6 +145,8 @@ def test_a_lane_given_nothing_does_not_keep_the_sorter_claiming() -> None:
 
     asyncio.run(go())
     assert [rid for rid, _ in cycle.sent] == list(range(100))
+    # the first claim sized for every lane, the others for the one with work
+    assert cycle.asked[0] == frozenset() and set(cycle.asked[1:]) == {frozenset({"busy"})}
 
 
 def test_a_lane_whose_work_ran_out_stops_holding_the_sorter_back() -> None:
