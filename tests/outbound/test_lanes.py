@@ -26,6 +26,7 @@ class Cycle:
     routed: list[tuple[int, frozenset[str]]] = field(default_factory=list)
     claims: int = 0
     asked: list[frozenset[str]] = field(default_factory=list)  # each claim's lanes with work
+    stuck: tuple[int, int] = (0, 0)  # (claims, routed) while sends were held (see `stuck`)
 
     async def claim(self, wanted: frozenset[str]) -> list[int]:
         self.asked.append(wanted)
@@ -96,55 +97,46 @@ def test_a_full_lane_gives_its_work_back_for_the_next_cycle() -> None:
     assert cycle.given_back == [3, 4, 5, 6, 7]
 
 
-def test_the_sorter_waits_while_every_lane_has_enough_waiting() -> None:
-    """Claims do not run far ahead of the sends: two per place waiting, then it stops."""
+def stuck(lanes: dict[int, str], batch: int, places: dict[str, int], held: set[str]) -> Cycle:
+    """Run a cycle whose sends on the `held` lanes wait until the lanes have had many turns
+    of the event loop; the cycle's `stuck` is (claims, routed) at that moment."""
     release = asyncio.Event()
 
     async def send_on(rid: int, lane: str) -> None:
-        await release.wait()
+        if lane in held:
+            await release.wait()
 
-    cycle = Cycle(dict.fromkeys(range(10), "only"), batch=1, send_on=send_on)
+    cycle = Cycle(lanes, batch=batch, send_on=send_on)
 
     async def go() -> None:
-        lanes = Lanes(cycle.steps(), places={"only": 1}, caps={"only": 100})
-        task = asyncio.create_task(lanes.run())
-        for _ in range(20):
+        task = asyncio.create_task(
+            Lanes(cycle.steps(), places=places, caps=dict.fromkeys(places, 100)).run()
+        )
+        for _ in range(80):
             await asyncio.sleep(0)
-        routed_while_stuck = len(cycle.routed)
+        cycle.stuck = (cycle.claims, len(cycle.routed))
         release.set()
         await asyncio.wait_for(task, timeout=5)
-        assert routed_while_stuck == 3  # one in flight and two waiting
 
     asyncio.run(go())
+    assert sorted(rid for rid, _ in cycle.sent) == sorted(lanes)  # then every one is sent
+    return cycle
+
+
+def test_the_sorter_waits_while_every_lane_has_enough_waiting() -> None:
+    """Claims do not run far ahead of the sends: two per place waiting, then it stops."""
+    cycle = stuck(dict.fromkeys(range(10), "only"), 1, {"only": 1}, {"only"})
+    assert cycle.stuck[1] == 3  # one in flight and two waiting
     assert [rid for rid, _ in cycle.sent] == list(range(10))
 
 
 def test_a_lane_given_nothing_does_not_keep_the_sorter_claiming() -> None:
     """A configured channel with nothing due (here `idle`) must not make one dispatcher
     claim the whole slot: once the lane with work has enough waiting, no more is claimed."""
-    release = asyncio.Event()
-
-    async def send_on(rid: int, lane: str) -> None:
-        await release.wait()
-
-    cycle = Cycle(dict.fromkeys(range(100), "busy"), batch=5, send_on=send_on)
-
-    async def go() -> None:
-        lanes = Lanes(
-            cycle.steps(), places={"busy": 1, "idle": 2}, caps=dict.fromkeys(["busy", "idle"], 100)
-        )
-        task = asyncio.create_task(lanes.run())
-        for _ in range(50):
-            await asyncio.sleep(0)
-        claims_while_stuck, routed_while_stuck = cycle.claims, len(cycle.routed)
-        release.set()
-        await asyncio.wait_for(task, timeout=5)
-        # claimed past the full lane only while it held, beyond its two rounds, less than
-        # the idle lane's two rounds (4): a claim of 5 (3 beyond), one more (8), then none
-        assert (claims_while_stuck, routed_while_stuck) == (2, 10)
-
-    asyncio.run(go())
-    assert [rid for rid, _ in cycle.sent] == list(range(100))
+    cycle = stuck(dict.fromkeys(range(100), "busy"), 5, {"busy": 1, "idle": 2}, {"busy"})
+    # claimed past the full lane only while it held, beyond its two rounds, less than the
+    # idle lane's two rounds (4): a claim of 5 (3 beyond), one more (8), then none
+    assert cycle.stuck == (2, 10)
     # the first claim sized for every lane, the others for the one with work
     assert cycle.asked[0] == frozenset() and set(cycle.asked[1:]) == {frozenset({"busy"})}
 
@@ -152,31 +144,10 @@ def test_a_lane_given_nothing_does_not_keep_the_sorter_claiming() -> None:
 def test_a_lane_whose_work_ran_out_stops_holding_the_sorter_back() -> None:
     """Work for one lane, then only for the other: the first lane empty (given nothing by
     the last two claims) does not keep the sorter claiming for the second."""
-    release = asyncio.Event()
-
-    async def send_on(rid: int, lane: str) -> None:
-        if lane == "late":
-            await release.wait()
-
-    cycle = Cycle({i: "early" if i < 2 else "late" for i in range(60)}, batch=2, send_on=send_on)
-
-    async def go() -> None:
-        lanes = Lanes(
-            cycle.steps(),
-            places={"early": 1, "late": 1},
-            caps=dict.fromkeys(["early", "late"], 100),
-        )
-        task = asyncio.create_task(lanes.run())
-        for _ in range(80):
-            await asyncio.sleep(0)
-        routed_while_stuck = len(cycle.routed)
-        release.set()
-        await asyncio.wait_for(task, timeout=5)
-        # the early claim, then two of two for `late` (one in flight, three waiting at most)
-        assert routed_while_stuck <= 2 + 2 * 2 + 2
-
-    asyncio.run(go())
-    assert sorted(rid for rid, _ in cycle.sent) == list(range(60))
+    lanes = {i: "early" if i < 2 else "late" for i in range(60)}
+    cycle = stuck(lanes, 2, {"early": 1, "late": 1}, {"late"})
+    # the early claim, then two of two for `late` (one in flight, three waiting at most)
+    assert cycle.stuck[1] <= 2 + 2 * 2 + 2
 
 
 def test_a_permanent_refusal_routes_the_reminder_again_without_that_lane() -> None:
