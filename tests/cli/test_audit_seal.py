@@ -84,23 +84,32 @@ def test_a_sealed_event_edited_later_is_named_by_verify_with_exit_1(cli: Cli) ->
     assert len(result.err.strip().splitlines()) == 1
 
 
+def _newest_again(cli: Cli, detail: str | None) -> int:
+    """Insert the newest audit event again, tag and all, as someone with the database but
+    not the audit key could (with another `detail`, or as an exact copy); its id."""
+    master = crypto.decode_key(cli.env["CAREBOT_MASTER_KEY"], what="test")
+    engine = make_engine(cli.env["CAREBOT_DATABASE_URL"], master)
+    what = ":detail" if detail is not None else "detail"
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO audit_event (at, actor, action, subject, detail, tag) "
+                f"SELECT at, actor, action, subject, {what}, tag FROM audit_event "
+                "WHERE id = (SELECT MAX(id) FROM audit_event)"
+            ),
+            {"detail": detail} if detail is not None else {},
+        )
+        added = connection.execute(text("SELECT MAX(id) FROM audit_event")).scalar()
+    engine.dispose()
+    assert isinstance(added, int)
+    return added
+
+
 def test_an_event_inserted_without_the_audit_key_is_refused_by_seal_and_named_by_verify(
     cli: Cli,
 ) -> None:
     assert cli(*ENROL).code == 0
-    master = crypto.decode_key(cli.env["CAREBOT_MASTER_KEY"], what="test")
-    engine = make_engine(cli.env["CAREBOT_DATABASE_URL"], master)
-    with engine.begin() as connection:  # a copy of the newest event, given another detail
-        connection.execute(
-            text(
-                "INSERT INTO audit_event (at, actor, action, subject, detail, tag) "
-                "SELECT at, actor, action, subject, :detail, tag FROM audit_event "
-                "WHERE id = (SELECT MAX(id) FROM audit_event)"
-            ),
-            {"detail": '{"n":1}'},
-        )
-        bad = connection.execute(text("SELECT MAX(id) FROM audit_event")).scalar()
-    engine.dispose()
+    bad = _newest_again(cli, '{"n":1}')  # a copy of the newest event, given another detail
     genuine = len(_log(cli)) - 1
     sealed = cli("audit", "seal")
     named = f"error: event id {bad} was written or edited without the audit key"
@@ -113,18 +122,7 @@ def test_an_event_inserted_without_the_audit_key_is_refused_by_seal_and_named_by
 
 def test_an_exact_copy_of_an_event_is_refused_by_seal_and_named_by_verify(cli: Cli) -> None:
     assert cli(*ENROL).code == 0
-    master = crypto.decode_key(cli.env["CAREBOT_MASTER_KEY"], what="test")
-    engine = make_engine(cli.env["CAREBOT_DATABASE_URL"], master)
-    with engine.begin() as connection:  # the newest event again, tag and all
-        connection.execute(
-            text(
-                "INSERT INTO audit_event (at, actor, action, subject, detail, tag) "
-                "SELECT at, actor, action, subject, detail, tag FROM audit_event "
-                "WHERE id = (SELECT MAX(id) FROM audit_event)"
-            )
-        )
-        copy = connection.execute(text("SELECT MAX(id) FROM audit_event")).scalar()
-    engine.dispose()
+    copy = _newest_again(cli, None)  # the newest event again, tag and all
     genuine = len(_log(cli)) - 1
     sealed = cli("audit", "seal")
     named = f"error: event id {copy} was written or edited without the audit key"
